@@ -1,0 +1,171 @@
+/**
+ * Typed, frozen configuration: what `netdata.conf` and `stream.conf` mean after parsing, with
+ * netdata's defaults filled in (reference §8, §2.9). Parsed once at start-up.
+ */
+import type { MemoryMode } from '../database/types.js';
+
+export type WebMode = 'none' | 'single-threaded' | 'multi-threaded' | 'static-threaded';
+
+/** One `key = value` as read, with where it came from (for errors and `GET /netdata.conf`). */
+export interface ConfigEntry {
+  value: string;
+  file: string;
+  line: number;
+}
+
+/** A parsed ini-like file: sections in order, keys in order, later keys override earlier. */
+export type ConfigDocument = Map<string, Map<string, ConfigEntry>>;
+
+export interface Directories {
+  config: string;
+  stockConfig: string;
+  /** Every plugins directory, first wins for a plugin name. */
+  plugins: string[];
+  cache: string;
+  lib: string;
+  log: string;
+  web: string;
+  /** Stock health.d (bundled) and user health.d. */
+  stockHealth: string;
+  userHealth: string;
+}
+
+export interface GlobalConfig {
+  hostname: string;
+  historyEntries: number;
+  updateEverySecs: number;
+  memoryMode: MemoryMode;
+  gapWhenLostIterationsAbove: number;
+  cleanupOrphanHostsAfterSecs: number;
+  /** `[global] save every seconds` for memory mode save (0 = only at stop). */
+  saveEverySecs: number;
+  directories: Directories;
+}
+
+export interface WebConfig {
+  mode: WebMode;
+  /** `bind to` entries, e.g. `*`, `127.0.0.1`, `[::1]:19998`. */
+  bindTo: string[];
+  defaultPort: number;
+  allowConnectionsFrom: string;
+  allowDashboardFrom: string;
+  allowBadgesFrom: string;
+  allowStreamingFrom: string;
+  allowNetdataConfFrom: string;
+  disconnectIdleClientsAfterSecs: number;
+}
+
+export interface PluginConfig {
+  updateEverySecs: number;
+  commandOptions: string;
+}
+
+export interface PluginsConfig {
+  enableRunningNewPlugins: boolean;
+  checkForNewPluginsEverySecs: number;
+  /** Is plugin NAME enabled (`[plugins] NAME`, default `enable running new plugins`)? */
+  isEnabled(name: string): boolean;
+  /** `[plugin:NAME]` with defaults from `[global] update every`. */
+  plugin(name: string): PluginConfig;
+}
+
+export interface HealthConfig {
+  enabled: boolean;
+  inMemoryMaxHealthLogEntries: number;
+  scriptToExecuteOnAlarm: string;
+  runAtLeastEverySecs: number;
+}
+
+export type BackendType = 'graphite' | 'opentsdb' | 'json';
+export type BackendDataSource = 'as collected' | 'average' | 'sum';
+
+export interface BackendConfig {
+  enabled: boolean;
+  type: BackendType;
+  destination: string[];
+  dataSource: BackendDataSource;
+  prefix: string;
+  hostname: string;
+  updateEverySecs: number;
+  bufferOnFailures: number;
+  timeoutMs: number;
+  sendNamesInsteadOfIds: boolean;
+  sendChartsMatching: string;
+  sendHostsMatching: string;
+}
+
+/** Everything `netdata.conf` says, plus the document itself for the effective-config dump. */
+export interface NetdataConfig {
+  readonly file: string | null;
+  readonly global: Readonly<GlobalConfig>;
+  readonly web: Readonly<WebConfig>;
+  readonly plugins: PluginsConfig;
+  readonly health: Readonly<HealthConfig>;
+  readonly backend: Readonly<BackendConfig>;
+  /** `[host labels]` name → value. */
+  readonly hostLabels: ReadonlyMap<string, string>;
+  /** The document with defaults merged in, in netdata's sections, for `GET /netdata.conf`. */
+  readonly document: ConfigDocument;
+}
+
+export type HealthEnabled = 'yes' | 'no' | 'auto';
+
+/** `[stream]`: this node as a sender. */
+export interface StreamSenderConfig {
+  enabled: boolean;
+  destination: string[];
+  apiKey: string;
+  timeoutSecs: number;
+  defaultPort: number;
+  bufferSizeBytes: number;
+  reconnectDelaySecs: number;
+  initialClockResyncIterations: number;
+  sendChartsMatching: string;
+}
+
+/** What the receiver applies to one host, resolved GUID section > API key defaults > netdata.conf. */
+export interface ReceiverHostSettings {
+  enabled: boolean;
+  allowFrom: string;
+  historyEntries: number;
+  memoryMode: MemoryMode;
+  healthEnabled: HealthEnabled;
+  postponeAlarmsOnConnectSecs: number;
+  updateEverySecs: number | null;
+  proxyEnabled: boolean;
+  proxyDestination: string[];
+  proxyApiKey: string;
+  proxySendChartsMatching: string;
+  multipleConnections: 'allow' | 'deny';
+}
+
+export interface ApiKeyConfig {
+  key: string;
+  enabled: boolean;
+  allowFrom: string;
+}
+
+export interface StreamConfig {
+  readonly file: string | null;
+  readonly sender: Readonly<StreamSenderConfig>;
+  /** The `[API_KEY]` section (type api), undefined when absent. */
+  apiKey(key: string): Readonly<ApiKeyConfig> | undefined;
+  /** Whether a `[MACHINE_GUID]` section exists and its own enabled / allow from. */
+  machine(guid: string): { enabled: boolean; allowFrom: string } | undefined;
+  /** Settings for a host arriving with `apiKey` and `machineGuid`. */
+  resolveHost(apiKey: string, machineGuid: string): Readonly<ReceiverHostSettings>;
+}
+
+/** A bad config value or key: names file, line, section and key. */
+export class ConfigError extends Error {
+  constructor(
+    readonly file: string,
+    readonly line: number,
+    readonly section: string,
+    readonly key: string,
+    message: string,
+  ) {
+    super(`${file}:${line}: [${section}]${key ? ` '${key}'` : ''}: ${message}`);
+    this.name = 'ConfigError';
+  }
+}

@@ -1,0 +1,205 @@
+/**
+ * The database's public contract: hosts hold charts, charts hold dimensions. The protocol parser
+ * writes through it (define, begin, set, end); web, health, exporting and streaming read it and
+ * observe it. Nothing here knows where lines came from.
+ *
+ * Times: `...Us` are microseconds since the epoch, `...S` seconds since the epoch.
+ */
+
+/** netdata's four algorithms (reference §1.4, §1.5). */
+export type Algorithm =
+  | 'absolute'
+  | 'incremental'
+  | 'percentage-of-absolute-row'
+  | 'percentage-of-incremental-row';
+
+export type ChartType = 'line' | 'area' | 'stacked';
+
+/** `none` keeps metadata and last values only; the others keep a ring of `history` samples. */
+export type MemoryMode = 'none' | 'ram' | 'save' | 'map';
+
+export interface ChartOptions {
+  obsolete: boolean;
+  detail: boolean;
+  hidden: boolean;
+  storeFirst: boolean;
+}
+
+/** What a CHART line carries, after the parser applied netdata's defaults (reference §1.4). */
+export interface ChartDefinition {
+  /** Full id, `type.id`. */
+  id: string;
+  /** The part before the first dot. */
+  type: string;
+  /** The name without `type.`; `null` when the chart has no name of its own (name = id). */
+  name: string | null;
+  title: string;
+  units: string;
+  /** Defaults to the id part after the type when the plugin gave none. */
+  family: string;
+  /** Defaults to the full id when the plugin gave none. */
+  context: string;
+  chartType: ChartType;
+  priority: number;
+  updateEverySecs: number;
+  options: ChartOptions;
+  plugin: string;
+  module: string;
+}
+
+export interface DimensionOptions {
+  hidden: boolean;
+  /** `noreset` / `nooverflow`: never treat a decrease as a reset or an overflow. */
+  noReset: boolean;
+  obsolete: boolean;
+}
+
+/** What a DIMENSION line carries, after defaults (multiplier/divisor 0 became 1). */
+export interface DimensionDefinition {
+  id: string;
+  /** Defaults to the id. */
+  name: string;
+  algorithm: Algorithm;
+  multiplier: number;
+  divisor: number;
+  options: DimensionOptions;
+}
+
+/** A dimension as readers see it; the numbers change after every `Chart.end()`. */
+export interface Dimension {
+  readonly index: number;
+  readonly definition: Readonly<DimensionDefinition>;
+  /** The id as bytes (latin1/utf8 as received), for the parser's cursor comparison. */
+  readonly idBytes: Buffer;
+  /** Last collected raw integer value (as sent by SET), NaN before the first. */
+  readonly lastCollectedValue: number;
+  /** Time of the last collection that set this dimension, 0 before the first. */
+  readonly lastCollectedTimeUs: number;
+  /** Last value stored into a slot (after interpolation); NaN for a gap. */
+  readonly lastStoredValue: number;
+  /** How many times the dimension was collected (updated in an iteration). */
+  readonly collections: number;
+  /** Whether the last completed iteration SET this dimension. */
+  readonly updated: boolean;
+}
+
+/** Variables set with VARIABLE (chart or host scope); read by health. */
+export type Variables = Map<string, number>;
+
+/** A chart: definition, dimensions, per-iteration state and its ring (per memory mode). */
+export interface Chart {
+  readonly host: Host;
+  readonly id: string;
+  readonly definition: Readonly<ChartDefinition>;
+  /** `type.name` when the chart has a name, else the id. */
+  readonly fullName: string;
+  readonly dimensions: readonly Dimension[];
+  readonly variables: Variables;
+  readonly labels: Map<string, { value: string; source: number }>;
+  /** Ring size in slots (the host's history); 0 in memory mode none. */
+  readonly historyEntries: number;
+  /** Number of END calls processed. */
+  readonly iterations: number;
+  /** Time of the last collection (END), 0 before the first. */
+  readonly lastCollectedTimeUs: number;
+  /** Duration of the last iteration as used by the database (µs since the previous one). */
+  readonly lastDurationUs: number;
+
+  /** Updates the definition in place (re-sent CHART). Dimensions and data stay. */
+  redefine(definition: ChartDefinition): void;
+  /** Creates or updates a dimension in place (re-sent DIMENSION); returns it. */
+  defineDimension(definition: DimensionDefinition): Dimension;
+  /** Finds a dimension by id; undefined when unknown. */
+  dimension(id: string): Dimension | undefined;
+
+  /**
+   * Starts an iteration (BEGIN). `microseconds` is the collector's time since its last collection
+   * (0 = unknown: use the wall clock). `trusted` = the duration comes from a streaming child
+   * (netdata's `rrdset_next_usec_unfiltered`). `nowUs` is the receiver's wall clock.
+   */
+  begin(microseconds: number, trusted: boolean, nowUs: number): void;
+  /** Records the collected value of dimension `index` for this iteration (SET). */
+  set(index: number, value: number): void;
+  /** Ends the iteration (END): computes, interpolates and stores; notifies observers. */
+  end(nowUs: number): void;
+
+  /** Oldest slot time in the ring (s), 0 when nothing is stored. */
+  firstEntryS(): number;
+  /** Newest slot time in the ring (s), 0 when nothing is stored. */
+  lastEntryS(): number;
+  /**
+   * The stored value of dimension `index` at slot time `timeS` (a multiple of update every
+   * within [firstEntryS, lastEntryS]); NaN for a gap or a time outside the ring.
+   */
+  valueAt(index: number, timeS: number): number;
+}
+
+/** Observers are told about definitions and completed iterations (sender, health, exporting). */
+export interface HostObserver {
+  chartDefined?(chart: Chart): void;
+  dimensionDefined?(chart: Chart, dimension: Dimension): void;
+  /** After END has stored the iteration (read `chart.lastDurationUs`, `dimension.updated`). */
+  chartDone?(chart: Chart): void;
+  /** A host variable was set (VARIABLE HOST / GLOBAL). */
+  hostVariableSet?(name: string, value: number): void;
+}
+
+/** Who a host is, as the receiver or the local config knows it. */
+export interface HostIdentity {
+  hostname: string;
+  machineGuid: string;
+  registryHostname?: string;
+  os?: string;
+  timezone?: string;
+  tags?: string;
+  programName?: string;
+  programVersion?: string;
+  /** 0 for the local host, the child's hops for a mirrored one. */
+  hops?: number;
+}
+
+export interface HostSettings {
+  memoryMode: MemoryMode;
+  historyEntries: number;
+  updateEverySecs: number;
+  /** `[global] gap when lost iterations above` (default 1). */
+  gapWhenLostIterationsAbove: number;
+}
+
+export interface Host {
+  readonly identity: Readonly<HostIdentity>;
+  readonly hostname: string;
+  readonly machineGuid: string;
+  readonly settings: Readonly<HostSettings>;
+  readonly isLocal: boolean;
+  readonly charts: ReadonlyMap<string, Chart>;
+  readonly variables: Variables;
+  readonly labels: Map<string, { value: string; source: number }>;
+  /** Creation time (s). */
+  readonly createdS: number;
+
+  /** Creates a chart or updates the existing one of the same id; returns it. */
+  defineChart(definition: ChartDefinition): Chart;
+  /** Finds a chart by id, then by full name. */
+  chart(idOrName: string): Chart | undefined;
+  setVariable(name: string, value: number): void;
+  /** Replaces the host labels (OVERWRITE). */
+  replaceLabels(labels: Map<string, { value: string; source: number }>): void;
+  addObserver(observer: HostObserver): void;
+  removeObserver(observer: HostObserver): void;
+  /** Updates identity fields (hostname, tags, os, hops) when a child reconnects. */
+  updateIdentity(identity: Partial<HostIdentity>): void;
+  /** Approximate bytes held (rings and state), for /api/v1/charts rrd_memory_bytes. */
+  memoryBytes(): number;
+}
+
+/** Every host the agent holds: the local one and mirrored ones, by GUID and hostname. */
+export interface HostRegistry {
+  readonly localhost: Host;
+  hosts(): Host[];
+  /** By machine GUID, then hostname. */
+  find(hostnameOrGuid: string): Host | undefined;
+  /** Finds by GUID or creates a mirrored host with the given settings. */
+  findOrCreate(identity: HostIdentity, settings: HostSettings): Host;
+  remove(machineGuid: string): boolean;
+}
