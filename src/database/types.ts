@@ -166,8 +166,22 @@ export interface HostSettings {
   gapWhenLostIterationsAbove: number;
 }
 
+/** A mirrored host's link to its child, kept by the stream receiver (local host: connected). */
+export interface HostStreamState {
+  connected: boolean;
+  /** When the current (or last) connection started (s), 0 if never. */
+  connectedSinceS: number;
+  /** When the last connection ended (s), 0 if never. */
+  disconnectedAtS: number;
+  /** `ip:port` of the child's socket, '' if none. */
+  clientAddress: string;
+}
+
 export interface Host {
   readonly identity: Readonly<HostIdentity>;
+  /** Streaming link state; the web's host menu and the orphan cleanup read it. */
+  readonly stream: Readonly<HostStreamState>;
+  setStreamState(state: Partial<HostStreamState>): void;
   readonly hostname: string;
   readonly machineGuid: string;
   readonly settings: Readonly<HostSettings>;
