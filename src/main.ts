@@ -1,0 +1,83 @@
+#!/usr/bin/env node
+/**
+ * The `tributary` command: parses the command line, starts the agent, and stops it cleanly on
+ * SIGTERM / SIGINT. Without `-D` it re-runs itself detached (netdata forks to the background)
+ * and returns at once.
+ */
+import { spawn } from 'node:child_process';
+import { openSync, mkdirSync, writeFileSync, rmSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseCommandLine, USAGE, UsageError, type CliOptions } from './cli.js';
+import { createAgent, AGENT_VERSION } from './agent.js';
+import * as logger from './log.js';
+
+async function main(argv: readonly string[]): Promise<number> {
+  let options: CliOptions;
+  try {
+    options = parseCommandLine(argv);
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    process.stderr.write(`tributary: ${err.message}\n\n${USAGE}`);
+    return 1;
+  }
+  if (options.help) { process.stdout.write(USAGE); return 0; }
+  if (options.version) { process.stdout.write(`tributary ${AGENT_VERSION}\n`); return 0; }
+  if (!options.foreground) return daemonize(argv, options);
+  return runForeground(options);
+}
+
+/** Runs a detached copy with `-D`, its output appended to the log file, and exits. */
+function daemonize(argv: readonly string[], options: CliOptions): number {
+  const logFile = resolve(options.configFile ? dirname(options.configFile) : '.', 'tributary.log');
+  mkdirSync(dirname(logFile), { recursive: true });
+  const out = openSync(logFile, 'a');
+  const child = spawn(process.execPath, [fileURLToPath(import.meta.url), ...argv, '-D'], {
+    detached: true, stdio: ['ignore', out, out],
+  });
+  child.unref();
+  process.stdout.write(`tributary: started in the background as pid ${child.pid}, logging to ${logFile}\n`);
+  return 0;
+}
+
+async function runForeground(options: CliOptions): Promise<number> {
+  let agent;
+  try {
+    agent = await createAgent({ configFile: options.configFile, overrides: options.overrides });
+  } catch (err) {
+    logger.error(`cannot start: ${err instanceof Error ? err.message : String(err)}`);
+    return 1;
+  }
+  if (options.pidFile) writeFileSync(options.pidFile, `${process.pid}\n`);
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    logger.info(`received ${signal}, stopping`);
+    agent.stop()
+      .catch((err: unknown) => logger.error(`error while stopping: ${String(err)}`))
+      .finally(() => {
+        if (options.pidFile) rmSync(options.pidFile, { force: true });
+        logger.info('agent stopped, exiting');
+        process.exit(0);
+      });
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+  try {
+    await agent.start();
+  } catch (err) {
+    logger.error(`cannot start: ${err instanceof Error ? err.message : String(err)}`);
+    await agent.stop().catch(() => undefined);
+    return 1;
+  }
+  return -1;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => { if (code >= 0) process.exit(code); },
+  (err: unknown) => {
+    logger.error(`fatal: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+    process.exit(1);
+  },
+);
