@@ -1,0 +1,396 @@
+/**
+ * The plugins.d parser: bytes in (plugin stdout or a stream socket), commands into a `Host`.
+ * Lines are found by scanning for `\n`; BEGIN, SET and END are handled on the bytes without a
+ * string per line or word (DESIGN "The hot path"); the other commands go to `commands.ts`.
+ */
+import type { Chart, Dimension, Host } from '../database/types.js';
+import { debug, LogThrottle } from '../log.js';
+import { BlockCapture } from './block-capture.js';
+import {
+  chartCommand,
+  chartLabelCommand,
+  chartLabelCommitCommand,
+  dimensionCommand,
+  functionCommand,
+  labelCommand,
+  overwriteCommand,
+  variableCommand,
+  type CommandState,
+} from './commands.js';
+import { formatLineError, ProtocolError, QUOTED_LINE_MAX_CHARS } from './errors.js';
+import { int64Status, parseDecimal, parseInt64, parseInt64Big } from './numbers.js';
+import { isSeparator, MAX_WORDS, splitWords } from './tokenizer.js';
+import {
+  DEFAULT_PARSER_LIMITS,
+  type Parser,
+  type ParserLimits,
+  type ParserOptions,
+  type ParserStats,
+  type ParserStop,
+  type ParserStopKind,
+} from './types.js';
+
+const NEWLINE = 0x0a;
+const CHAR_B = 0x42;
+const CHAR_D = 0x44;
+const CHAR_E = 0x45;
+const CHAR_G = 0x47;
+const CHAR_I = 0x49;
+const CHAR_N = 0x4e;
+const CHAR_S = 0x53;
+const CHAR_T = 0x54;
+/** First size of the buffer that carries a partial line to the next chunk. */
+const INITIAL_CARRY_BYTES = 1024;
+
+/** The parser's memory of one chart: its id bytes, the next SET expected, the chart after it. */
+class ChartCursor {
+  readonly idBytes: Buffer;
+  dimensions: readonly Dimension[];
+  /** Index of the dimension the next SET is expected for. */
+  position = 0;
+  /** The chart whose BEGIN followed this chart's last time. */
+  next: ChartCursor | null = null;
+
+  constructor(readonly chart: Chart) {
+    this.idBytes = Buffer.from(chart.id, 'utf8');
+    this.dimensions = chart.dimensions;
+  }
+}
+
+function bytesEqual(bytes: Uint8Array, start: number, end: number, expected: Uint8Array): boolean {
+  const length = expected.length;
+  if (end - start !== length) return false;
+  for (let i = 0; i < length; i++) {
+    if (bytes[start + i] !== expected[i]) return false;
+  }
+  return true;
+}
+
+/**
+ * Creates a parser for one source. Feed it chunks as they arrive; it stops itself (and calls
+ * `onStop` once) on DISABLE, a protocol error or a limit. It does not log the stop: the owner
+ * of the source does, with `stop.message`.
+ */
+export function createParser(options: ParserOptions): Parser {
+  return new PluginsdParser(options);
+}
+
+class PluginsdParser implements Parser, CommandState {
+  readonly options: ParserOptions;
+  readonly host: Host;
+  readonly limits: ParserLimits;
+  chart: Chart | null = null;
+  hostLabels: CommandState['hostLabels'] = null;
+  chartLabelsSeen: CommandState['chartLabelsSeen'] = null;
+
+  readonly #nowUs: () => number;
+  readonly #stats: ParserStats = { bytes: 0, lines: 0, values: 0, iterations: 0 };
+  readonly #spans = new Int32Array(2 * MAX_WORDS);
+  readonly #cursors = new Map<string, ChartCursor>();
+  readonly #capture: BlockCapture | null;
+  readonly #throttle = new LogThrottle();
+  #stopped: ParserStop | null = null;
+  #carry = Buffer.alloc(0);
+  #carryLength = 0;
+  /** Where the line being parsed ends in the current chunk when it was carried, else -1. */
+  #carriedNewline = -1;
+  #carriedLineTaken = false;
+  #cursor: ChartCursor | null = null;
+  #lastBegun: ChartCursor | null = null;
+  #lineBytes: Uint8Array = this.#carry;
+  #lineStart = 0;
+  #lineEnd = 0;
+
+  constructor(options: ParserOptions) {
+    this.options = options;
+    this.host = options.host;
+    this.limits = { ...DEFAULT_PARSER_LIMITS, ...options.limits };
+    this.#nowUs = options.nowUs ?? (() => Date.now() * 1000);
+    const onDataBlock = options.onDataBlock;
+    this.#capture = onDataBlock ? new BlockCapture(onDataBlock) : null;
+  }
+
+  get stopped(): ParserStop | null {
+    return this.#stopped;
+  }
+
+  get stats(): Readonly<ParserStats> {
+    return this.#stats;
+  }
+
+  feed(chunk: Buffer): void {
+    if (this.#stopped) return;
+    this.#stats.bytes += chunk.length;
+    this.#capture?.chunkStarts();
+    try {
+      this.#feedLines(chunk);
+    } catch (err) {
+      this.#stopOnError(err);
+    }
+  }
+
+  end(): void {
+    if (this.#carryLength > 0 && !this.#stopped) {
+      this.warn(`the source closed in the middle of a line (${this.#carryLength} bytes); the partial line is dropped`);
+    }
+    this.#carryLength = 0;
+  }
+
+  /** A non-fatal problem with the current line: logged (throttled), parsing goes on. */
+  warn(problem: string): void {
+    this.#throttle.log('WARN', formatLineError(this.options.source, this.#stats.lines, problem, this.#currentLine()));
+  }
+
+  #feedLines(chunk: Buffer): void {
+    let position = 0;
+    const length = chunk.length;
+    if (this.#carryLength > 0) {
+      const newline = chunk.indexOf(NEWLINE);
+      if (newline < 0) {
+        this.#appendCarry(chunk, 0, length);
+        return;
+      }
+      if (!this.#appendCarry(chunk, 0, newline)) return;
+      this.#carriedLine(newline);
+      position = newline + 1;
+    }
+    const maxLineBytes = this.limits.maxLineBytes;
+    while (position < length && this.#stopped === null) {
+      const newline = chunk.indexOf(NEWLINE, position);
+      if (newline < 0) break;
+      if (newline - position > maxLineBytes) return this.#lineTooLong(chunk, position);
+      this.#line(chunk, position, newline);
+      position = newline + 1;
+    }
+    if (this.#stopped !== null) return;
+    this.#capture?.chunkEnds(chunk, position);
+    if (position < length) this.#appendCarry(chunk, position, length);
+  }
+
+  #carriedLine(newline: number): void {
+    const carryLength = this.#carryLength;
+    this.#carryLength = 0;
+    this.#carriedNewline = newline;
+    this.#carriedLineTaken = false;
+    try {
+      this.#line(this.#carry, 0, carryLength);
+      if (!this.#carriedLineTaken) this.#capture?.carried(this.#carry.subarray(0, carryLength), newline);
+    } finally {
+      this.#carriedNewline = -1;
+    }
+  }
+
+  /** Keeps a partial line for the next chunk; false (and stopped) past the line limit. */
+  #appendCarry(chunk: Buffer, from: number, to: number): boolean {
+    const needed = this.#carryLength + (to - from);
+    if (needed > this.limits.maxLineBytes) {
+      const quoted = 4 * QUOTED_LINE_MAX_CHARS;
+      const head = Buffer.concat([
+        this.#carry.subarray(0, Math.min(this.#carryLength, quoted)),
+        chunk.subarray(from, Math.min(to, from + quoted)),
+      ]);
+      this.#lineTooLong(head, 0);
+      return false;
+    }
+    if (this.#carry.length < needed) {
+      const size = Math.min(this.limits.maxLineBytes, Math.max(needed, this.#carry.length * 2, INITIAL_CARRY_BYTES));
+      const grown = Buffer.allocUnsafe(size);
+      this.#carry.copy(grown, 0, 0, this.#carryLength);
+      this.#carry = grown;
+    }
+    chunk.copy(this.#carry, this.#carryLength, from, to);
+    this.#carryLength = needed;
+    return true;
+  }
+
+  #lineTooLong(bytes: Buffer, start: number): void {
+    this.#stats.lines++;
+    this.#setLine(bytes, start, Math.min(bytes.length, start + 4 * QUOTED_LINE_MAX_CHARS));
+    this.#stop('limit', `line longer than the limit of ${this.limits.maxLineBytes} bytes`);
+  }
+
+  #setLine(bytes: Uint8Array, start: number, end: number): void {
+    this.#lineBytes = bytes;
+    this.#lineStart = start;
+    this.#lineEnd = end;
+  }
+
+  /** One complete line, `bytes[start, end)`, its newline excluded. */
+  #line(bytes: Buffer, start: number, end: number): void {
+    this.#stats.lines++;
+    this.#lineBytes = bytes;
+    this.#lineStart = start;
+    this.#lineEnd = end;
+    let k = start;
+    while (k < end && isSeparator(bytes[k])) k++;
+    if (k === end) return;
+    let keywordEnd = k + 1;
+    while (keywordEnd < end && !isSeparator(bytes[keywordEnd])) keywordEnd++;
+    const length = keywordEnd - k;
+    const first = bytes[k];
+    if (first === CHAR_S && length === 3 && bytes[k + 1] === CHAR_E && bytes[k + 2] === CHAR_T) {
+      this.#set(bytes, start, end);
+    } else if (first === CHAR_E && length === 3 && bytes[k + 1] === CHAR_N && bytes[k + 2] === CHAR_D) {
+      this.#end(bytes, start, end);
+    } else if (first === CHAR_B && length === 5 && bytes[k + 1] === CHAR_E && bytes[k + 2] === CHAR_G &&
+      bytes[k + 3] === CHAR_I && bytes[k + 4] === CHAR_N) {
+      this.#begin(bytes, start, end);
+    } else {
+      this.#command(bytes.toString('latin1', k, keywordEnd), bytes, start, end);
+    }
+  }
+
+  #begin(bytes: Buffer, start: number, end: number): void {
+    const spans = this.#spans;
+    const count = splitWords(bytes, start, end, spans);
+    const idStart = spans[2];
+    const idEnd = spans[3];
+    if (count < 2 || idStart === idEnd) throw new ProtocolError('BEGIN without a chart id');
+    const guess = this.#lastBegun?.next;
+    const cursor = guess && bytesEqual(bytes, idStart, idEnd, guess.idBytes)
+      ? guess
+      : this.#findChart(bytes.toString('utf8', idStart, idEnd));
+    this.#lastBegun = cursor;
+    this.#cursor = cursor;
+    cursor.position = 0;
+    cursor.dimensions = cursor.chart.dimensions;
+    const chart = cursor.chart;
+    this.chart = chart;
+    const microseconds = count > 2 ? parseDecimal(bytes, spans[4], spans[5], false) : 0;
+    chart.begin(microseconds, this.options.trustedDurations, this.#nowUs());
+    const capture = this.#capture;
+    if (capture === null) return;
+    if (this.#carriedNewline < 0) {
+      capture.begin(start);
+    } else {
+      this.#carriedLineTaken = true;
+      capture.beginCarried(bytes.subarray(start, end), this.#carriedNewline);
+    }
+  }
+
+  #findChart(id: string): ChartCursor {
+    const chart = this.host.charts.get(id);
+    if (!chart) throw new ProtocolError(`BEGIN of chart "${id}", which does not exist (CHART must define it first)`);
+    let cursor = this.#cursors.get(id);
+    if (!cursor || cursor.chart !== chart) {
+      cursor = new ChartCursor(chart);
+      this.#cursors.set(id, cursor);
+    }
+    if (this.#lastBegun) this.#lastBegun.next = cursor;
+    return cursor;
+  }
+
+  #set(bytes: Buffer, start: number, end: number): void {
+    const chart = this.chart;
+    if (chart === null) throw new ProtocolError('SET without a chart: BEGIN must come first');
+    const spans = this.#spans;
+    const count = splitWords(bytes, start, end, spans);
+    const idStart = spans[2];
+    const idEnd = spans[3];
+    if (count < 2 || idStart === idEnd) throw new ProtocolError(`SET without a dimension, in chart "${chart.id}"`);
+    let cursor = this.#cursor;
+    if (cursor === null || cursor.chart !== chart) cursor = this.#cursorOf(chart);
+    const position = cursor.position;
+    const dimensions = cursor.dimensions;
+    const index = position < dimensions.length && bytesEqual(bytes, idStart, idEnd, dimensions[position].idBytes)
+      ? position
+      : this.#findDimension(cursor, bytes.toString('utf8', idStart, idEnd));
+    cursor.position = index + 1;
+    if (count < 3 || spans[4] === spans[5]) return;
+    const value = parseInt64(bytes, spans[4], spans[5]);
+    if (int64Status.exact) chart.set(index, value);
+    else chart.setBig(index, parseInt64Big(bytes, spans[4], spans[5]));
+    this.#stats.values++;
+  }
+
+  #cursorOf(chart: Chart): ChartCursor {
+    let cursor = this.#cursors.get(chart.id);
+    if (!cursor || cursor.chart !== chart) {
+      cursor = new ChartCursor(chart);
+      this.#cursors.set(chart.id, cursor);
+    }
+    this.#cursor = cursor;
+    return cursor;
+  }
+
+  #findDimension(cursor: ChartCursor, id: string): number {
+    const dimension = cursor.chart.dimension(id);
+    if (!dimension) throw new ProtocolError(`SET of dimension "${id}", which does not exist in chart "${cursor.chart.id}"`);
+    cursor.dimensions = cursor.chart.dimensions;
+    return dimension.index;
+  }
+
+  #end(bytes: Buffer, start: number, end: number): void {
+    const chart = this.chart;
+    if (chart === null) throw new ProtocolError('END without a chart: BEGIN must come first');
+    this.chart = null;
+    this.#stats.iterations++;
+    chart.end(this.#nowUs());
+    const capture = this.#capture;
+    if (capture === null) return;
+    if (this.#carriedNewline < 0) {
+      capture.end(bytes, end);
+    } else {
+      this.#carriedLineTaken = true;
+      capture.endCarried(bytes.subarray(start, end), this.#carriedNewline);
+    }
+  }
+
+  #words(bytes: Buffer, start: number, end: number): string[] {
+    const spans = this.#spans;
+    const count = splitWords(bytes, start, end, spans);
+    const words = new Array<string>(count);
+    for (let i = 0; i < count; i++) words[i] = bytes.toString('utf8', spans[2 * i], spans[2 * i + 1]);
+    return words;
+  }
+
+  /** Every keyword but BEGIN, SET and END (reference §1.4). */
+  #command(keyword: string, bytes: Buffer, start: number, end: number): void {
+    switch (keyword) {
+      case 'CHART': chartCommand(this.#words(bytes, start, end), this); break;
+      case 'DIMENSION': dimensionCommand(this.#words(bytes, start, end), this); break;
+      case 'VARIABLE': variableCommand(this.#words(bytes, start, end), this); break;
+      case 'FLUSH': this.#flush(); break;
+      case 'DISABLE': this.#stop('disabled', 'the plugin sent DISABLE'); break;
+      case 'LABEL': labelCommand(this.#words(bytes, start, end), this); break;
+      case 'OVERWRITE': overwriteCommand(this); break;
+      case 'CLABEL': chartLabelCommand(this.#words(bytes, start, end), this); break;
+      case 'CLABEL_COMMIT': chartLabelCommitCommand(this); break;
+      case 'FUNCTION': functionCommand(this.#words(bytes, start, end), this); break;
+      case 'CLAIMED_ID':
+      case 'CHART_DEFINITION_END':
+        debug(formatLineError(this.options.source, this.#stats.lines, `${keyword} is for streaming replication; ignored`, this.#currentLine()));
+        break;
+      default:
+        throw new ProtocolError(`unknown keyword ${JSON.stringify(keyword)}`);
+    }
+  }
+
+  #flush(): void {
+    this.chart = null;
+    this.#capture?.drop();
+  }
+
+  #currentLine(): string {
+    const end = Math.min(this.#lineEnd, this.#lineStart + 4 * QUOTED_LINE_MAX_CHARS);
+    return Buffer.from(this.#lineBytes.buffer, this.#lineBytes.byteOffset, this.#lineBytes.byteLength)
+      .toString('utf8', this.#lineStart, end);
+  }
+
+  #stopOnError(err: unknown): void {
+    if (err instanceof ProtocolError) this.#stop(err.kind, err.message);
+    else this.#stop('error', `the database refused it: ${err instanceof Error ? err.message : String(err)}`);
+  }
+
+  #stop(kind: ParserStopKind, problem: string): void {
+    if (this.#stopped) return;
+    const lineNumber = this.#stats.lines;
+    const stop = { kind, lineNumber, message: formatLineError(this.options.source, lineNumber, problem, this.#currentLine()) };
+    this.#stopped = stop;
+    this.chart = null;
+    this.#carry = Buffer.alloc(0);
+    this.#carryLength = 0;
+    this.#capture?.drop();
+    this.options.onStop?.(stop);
+  }
+}
