@@ -79,7 +79,7 @@ export function parseInt64(bytes: Uint8Array, start: number, end: number): numbe
     value = value * base + d;
   }
   int64Status.exact = value <= Number.MAX_SAFE_INTEGER;
-  return negative ? -value : value;
+  return negative ? 0 - value : value;
 }
 
 /** The exact `strtoll(word, NULL, 0)` as a bigint, saturated to the int64 range like strtoll. */
@@ -120,7 +120,7 @@ export function parseDecimal(bytes: Uint8Array, start: number, end: number, sign
     if (c < 0x30 || c > 0x39) break;
     value = value * 10 + (c - 0x30);
   }
-  return negative ? -value : value;
+  return negative ? 0 - value : value;
 }
 
 /** {@link parseDecimal} on a string word. */

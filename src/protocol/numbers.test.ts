@@ -1,0 +1,81 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { int64Status, parseDecimalWord, parseDouble, parseInt64, parseInt64Big, parseLong } from './numbers.js';
+
+function strtoll(text: string): number {
+  const bytes = Buffer.from(text, 'latin1');
+  return parseInt64(bytes, 0, bytes.length);
+}
+
+function strtollBig(text: string): bigint {
+  const bytes = Buffer.from(text, 'latin1');
+  return parseInt64Big(bytes, 0, bytes.length);
+}
+
+describe('parseInt64 (strtoll base 0)', () => {
+  it('reads decimals, signs and stops at the first non-digit', () => {
+    assert.equal(strtoll('12345'), 12345);
+    assert.equal(strtoll('-42'), -42);
+    assert.equal(strtoll('+7'), 7);
+    assert.equal(strtoll('1.5'), 1);
+    assert.equal(strtoll('99abc'), 99);
+    assert.equal(strtoll('0'), 0);
+  });
+
+  it('reads 0x as hexadecimal and a leading 0 as octal', () => {
+    assert.equal(strtoll('0x1F'), 31);
+    assert.equal(strtoll('0XfF'), 255);
+    assert.equal(strtoll('-0x10'), -16);
+    assert.equal(strtoll('010'), 8);
+    assert.equal(strtoll('09'), 0);
+    assert.equal(strtoll('0x'), 0);
+    assert.equal(strtoll('0xg'), 0);
+  });
+
+  it('skips leading white space but not space after the sign', () => {
+    assert.equal(strtoll('  \t5'), 5);
+    assert.equal(strtoll('- 5'), 0);
+  });
+
+  it('gives 0 for text without digits', () => {
+    assert.equal(strtoll('abc'), 0);
+    assert.equal(strtoll('-'), 0);
+  });
+
+  it('flags values past 2^53 as inexact; the bigint path is exact and saturates like strtoll', () => {
+    strtoll('9007199254740991');
+    assert.equal(int64Status.exact, true);
+    strtoll('9007199254740993');
+    assert.equal(int64Status.exact, false);
+    assert.equal(strtollBig('9007199254740993'), 9007199254740993n);
+    assert.equal(strtollBig('-0x7fffffffffffffff'), -9223372036854775807n);
+    assert.equal(strtollBig('18446744073709551615'), 9223372036854775807n);
+    assert.equal(strtollBig('-99999999999999999999'), -9223372036854775808n);
+  });
+});
+
+describe('parseLong, parseDecimalWord, parseDouble', () => {
+  it('parseLong reads hex and octal like strtol', () => {
+    assert.equal(parseLong('0x10'), 16);
+    assert.equal(parseLong('-1000'), -1000);
+    assert.equal(parseLong('017'), 15);
+  });
+
+  it('parseDecimalWord reads digits only (str2i), with a minus when signed', () => {
+    assert.equal(parseDecimalWord('1000', true), 1000);
+    assert.equal(parseDecimalWord('-5', true), -5);
+    assert.equal(parseDecimalWord('-5', false), 0);
+    assert.equal(parseDecimalWord('12x', true), 12);
+    assert.equal(parseDecimalWord('0x10', true), 0);
+  });
+
+  it('parseDouble reads a leading number and reports leftovers', () => {
+    assert.deepEqual(parseDouble('32768.0000000'), { value: 32768, rest: '' });
+    assert.deepEqual(parseDouble('-1.5e3'), { value: -1500, rest: '' });
+    assert.deepEqual(parseDouble('2.5kb'), { value: 2.5, rest: 'kb' });
+    assert.deepEqual(parseDouble('abc'), { value: 0, rest: 'abc' });
+    assert.deepEqual(parseDouble('.5'), { value: 0.5, rest: '' });
+    assert.ok(Number.isNaN(parseDouble('nan').value));
+    assert.equal(parseDouble('-inf').value, -Infinity);
+  });
+});
