@@ -104,6 +104,11 @@ export interface Chart {
   readonly lastCollectedTimeUs: number;
   /** Duration of the last iteration as used by the database (µs since the previous one). */
   readonly lastDurationUs: number;
+  /**
+   * Whether the last END saw an incremental counter go backwards on a dimension without
+   * `noreset` (netdata's `SN_EXISTS_RESET` flag on that iteration's first slot; reference §1.5).
+   */
+  readonly resetDetected: boolean;
 
   /** Updates the definition in place (re-sent CHART). Dimensions and data stay. */
   redefine(definition: ChartDefinition): void;
@@ -120,6 +125,14 @@ export interface Chart {
   begin(microseconds: number, trusted: boolean, nowUs: number): void;
   /** Records the collected value of dimension `index` for this iteration (SET). */
   set(index: number, value: number): void;
+  /**
+   * Like `set`, for a value the parser read with more than 15 digits (a double would round it).
+   * The dimension then keeps an exact BigInt shadow of its collected values so an incremental
+   * counter wrapping at 2^64 gives the exact delta (reference §1.5 step 1); values above 2^63 are
+   * read as unsigned 64-bit, as netdata compares counters. Every other use (absolute values,
+   * totals) takes the nearest double. Dimensions never given a big value stay pure doubles.
+   */
+  setBig(index: number, value: bigint): void;
   /** Ends the iteration (END): computes, interpolates and stores; notifies observers. */
   end(nowUs: number): void;
 

@@ -1,0 +1,225 @@
+/**
+ * A chart: its definition, its dimensions, the per-iteration numbers (`CollectionState`) and its
+ * store. BEGIN/SET/END go straight to typed arrays; readers get `DimensionView`s.
+ */
+import { info } from '../log.js';
+import { nextDuration, USEC_PER_SEC } from './clock.js';
+import { CollectionState } from './collection-state.js';
+import { DimensionView } from './dimension.js';
+import type { InterpolationWindow } from './interpolation.js';
+import { completeIteration, type IterationResult } from './iteration.js';
+import type { ChartStore, RingPosition } from './store.js';
+import type { Chart, ChartDefinition, Dimension, DimensionDefinition, Host, Variables } from './types.js';
+
+/** What a chart tells its host (internal to the database part). */
+export interface ChartEvents {
+  /** The full name this definition gets on the host (unique among its charts). */
+  fullNameFor(chart: ChartImpl, definition: ChartDefinition): string;
+  renamed(chart: ChartImpl, oldFullName: string): void;
+  chartDefined(chart: ChartImpl): void;
+  dimensionDefined(chart: ChartImpl, dimension: Dimension): void;
+  chartDone(chart: ChartImpl): void;
+}
+
+/** How a chart is built by its host. */
+export interface ChartParts {
+  host: Host;
+  definition: ChartDefinition;
+  store: ChartStore;
+  /** Ring slots for the reset checks (the host's history, also in mode none). */
+  historyEntries: number;
+  gapWhenLostIterationsAbove: number;
+  events: ChartEvents;
+}
+
+const BYTES_PER_CHART = 2048;
+const BYTES_PER_DIMENSION = 512;
+
+export class ChartImpl implements Chart {
+  readonly host: Host;
+  readonly id: string;
+  readonly variables: Variables = new Map();
+  readonly labels = new Map<string, { value: string; source: number }>();
+  #definition!: Readonly<ChartDefinition>;
+  #fullName = '';
+  readonly #dimensions: DimensionView[] = [];
+  readonly #byId = new Map<string, DimensionView>();
+  readonly #state: CollectionState;
+  readonly #store: ChartStore;
+  readonly #events: ChartEvents;
+  #iterations = 0;
+  readonly #window: InterpolationWindow = {
+    lastCollectUs: 0,
+    nowCollectUs: 0,
+    lastStoredUs: 0,
+    nextStoreUs: 0,
+    storeThisEntry: false,
+  };
+  readonly #result: IterationResult = { slotsWritten: 0, restart: null };
+  readonly #position: RingPosition = { currentEntry: 0, counter: 0, lastSlotTimeS: 0 };
+
+  constructor(parts: ChartParts) {
+    this.host = parts.host;
+    this.id = parts.definition.id;
+    this.#store = parts.store;
+    this.#events = parts.events;
+    const entries = parts.store.historyEntries > 0 ? parts.store.historyEntries : parts.historyEntries;
+    this.#state = new CollectionState(parts.definition.updateEverySecs, entries, parts.gapWhenLostIterationsAbove);
+    this.#restore();
+    this.#apply(parts.definition);
+  }
+
+  get definition(): Readonly<ChartDefinition> {
+    return this.#definition;
+  }
+  get fullName(): string {
+    return this.#fullName;
+  }
+  get dimensions(): readonly Dimension[] {
+    return this.#dimensions;
+  }
+  get historyEntries(): number {
+    return this.#store.historyEntries;
+  }
+  get iterations(): number {
+    return this.#iterations;
+  }
+  get lastCollectedTimeUs(): number {
+    return this.#state.lastCollectedUs;
+  }
+  get lastDurationUs(): number {
+    return this.#state.usecSinceLastUpdate;
+  }
+  get resetDetected(): boolean {
+    return this.#state.resetDetected;
+  }
+
+  redefine(definition: ChartDefinition): void {
+    const oldFullName = this.#fullName;
+    this.#apply(definition);
+    if (oldFullName !== this.#fullName) this.#events.renamed(this, oldFullName);
+    this.#events.chartDefined(this);
+  }
+
+  defineDimension(definition: DimensionDefinition): Dimension {
+    let dimension = this.#byId.get(definition.id);
+    if (dimension !== undefined) {
+      dimension.redefine(definition);
+    } else {
+      const index = this.#state.addDimension(this.#store.dimensionRing(definition.id));
+      dimension = new DimensionView(this.#state, index, definition);
+      this.#dimensions.push(dimension);
+      this.#byId.set(definition.id, dimension);
+    }
+    this.#events.dimensionDefined(this, dimension);
+    return dimension;
+  }
+
+  dimension(id: string): Dimension | undefined {
+    return this.#byId.get(id);
+  }
+
+  begin(microseconds: number, trusted: boolean, nowUs: number): void {
+    if (this.#state.counterDone > 0) nextDuration(this.#state, microseconds, trusted, nowUs);
+  }
+
+  set(index: number, value: number): void {
+    const s = this.#state;
+    if (index >= s.size) return;
+    s.collected[index] = value;
+    s.updated[index] = 1;
+    s.collections[index]++;
+    const magnitude = value < 0 ? -value : value;
+    if (magnitude > s.collectedMax[index]) s.collectedMax[index] = magnitude;
+    if (s.bigCollected !== null) s.bigCollected[index] = null;
+  }
+
+  setBig(index: number, value: bigint): void {
+    const s = this.#state;
+    if (index >= s.size) return;
+    this.set(index, Number(value));
+    s.enableBig();
+    s.bigCollected![index] = value;
+  }
+
+  end(nowUs: number): void {
+    const s = this.#state;
+    const result = completeIteration(s, nowUs, this.#window, this.#result);
+    this.#iterations++;
+    if (result.restart !== null) this.#logRestart(result.restart);
+    if (result.slotsWritten > 0 && this.#store.historyEntries > 0) {
+      this.#position.currentEntry = s.currentEntry;
+      this.#position.counter = s.counter;
+      this.#position.lastSlotTimeS = s.lastUpdatedUs / USEC_PER_SEC;
+      this.#store.slotWritten(this.#position);
+    }
+    this.#events.chartDone(this);
+  }
+
+  firstEntryS(): number {
+    const last = this.lastEntryS();
+    if (last === 0) return 0;
+    return last - (this.#storedSlots() - 1) * this.#state.updateEverySecs;
+  }
+
+  lastEntryS(): number {
+    if (this.#storedSlots() === 0) return 0;
+    return Math.floor(this.#state.lastUpdatedUs / USEC_PER_SEC);
+  }
+
+  valueAt(index: number, timeS: number): number {
+    const ring = this.#state.rings[index];
+    const last = this.lastEntryS();
+    if (ring == null || last === 0 || timeS > last) return NaN;
+    const slotsBack = Math.ceil((last - timeS) / this.#state.updateEverySecs);
+    if (slotsBack >= this.#storedSlots()) return NaN;
+    const entries = this.#state.entries;
+    return ring[(this.#state.currentEntry - 1 - slotsBack + 2 * entries) % entries];
+  }
+
+  /** Approximate bytes held: ring samples, per-dimension arrays, objects. */
+  memoryBytes(): number {
+    return (
+      BYTES_PER_CHART +
+      this.#dimensions.length * BYTES_PER_DIMENSION +
+      this.#state.memoryBytes() +
+      this.#store.memoryBytes()
+    );
+  }
+
+  /** Releases the store (the chart is removed or the agent stops). */
+  close(): void {
+    this.#store.close();
+  }
+
+  #storedSlots(): number {
+    if (this.#store.historyEntries === 0) return 0;
+    return Math.min(this.#state.counter, this.#state.entries);
+  }
+
+  #apply(definition: ChartDefinition): void {
+    this.#definition = Object.freeze({ ...definition, options: Object.freeze({ ...definition.options }) });
+    this.#fullName = this.#events.fullNameFor(this, definition);
+    const s = this.#state;
+    s.storeFirst = definition.options.storeFirst;
+    if (definition.updateEverySecs > 0 && definition.updateEverySecs !== s.updateEverySecs) {
+      info(`chart '${this.id}' on host '${this.host.hostname}': update every changed from ${s.updateEverySecs} to ${definition.updateEverySecs}; restarting its timeline`);
+      s.updateEverySecs = definition.updateEverySecs;
+      s.reset();
+    }
+  }
+
+  #restore(): void {
+    const position = this.#store.restoredPosition();
+    if (position === undefined) return;
+    const s = this.#state;
+    s.currentEntry = position.currentEntry % s.entries;
+    s.counter = position.counter;
+    s.lastUpdatedUs = position.lastSlotTimeS * USEC_PER_SEC;
+  }
+
+  #logRestart(reason: 'took-too-long' | 'too-old-data'): void {
+    const what = reason === 'took-too-long' ? 'took too long to be updated' : 'too old data';
+    info(`host '${this.host.hostname}', chart '${this.id}': ${what}; resetting it, the next entry will not be stored`);
+  }
+}

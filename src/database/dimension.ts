@@ -1,0 +1,55 @@
+/**
+ * A dimension as readers see it: its definition plus a view on its slot of the chart's
+ * `CollectionState` arrays (the numbers live there, so END never touches these objects).
+ */
+import { algorithmCode, type CollectionState } from './collection-state.js';
+import type { Dimension, DimensionDefinition } from './types.js';
+
+export class DimensionView implements Dimension {
+  readonly index: number;
+  readonly idBytes: Buffer;
+  #definition: Readonly<DimensionDefinition>;
+  readonly #state: CollectionState;
+
+  constructor(state: CollectionState, index: number, definition: DimensionDefinition) {
+    this.#state = state;
+    this.index = index;
+    this.idBytes = Buffer.from(definition.id, 'utf8');
+    this.#definition = definition;
+    this.redefine(definition);
+  }
+
+  get definition(): Readonly<DimensionDefinition> {
+    return this.#definition;
+  }
+
+  /** Applies a re-sent DIMENSION in place; collected data and the ring stay. */
+  redefine(definition: DimensionDefinition): void {
+    this.#definition = Object.freeze({ ...definition, options: Object.freeze({ ...definition.options }) });
+    const s = this.#state;
+    s.algorithm[this.index] = algorithmCode(definition.algorithm);
+    s.multiplier[this.index] = definition.multiplier === 0 ? 1 : definition.multiplier;
+    s.divisor[this.index] = definition.divisor === 0 ? 1 : definition.divisor;
+    s.noReset[this.index] = definition.options.noReset ? 1 : 0;
+  }
+
+  get lastCollectedValue(): number {
+    return this.#state.lastCollectedTimeUs[this.index] === 0 ? NaN : this.#state.lastCollected[this.index];
+  }
+
+  get lastCollectedTimeUs(): number {
+    return this.#state.lastCollectedTimeUs[this.index];
+  }
+
+  get lastStoredValue(): number {
+    return this.#state.lastStored[this.index];
+  }
+
+  get collections(): number {
+    return this.#state.collections[this.index];
+  }
+
+  get updated(): boolean {
+    return this.#state.wasUpdated[this.index] === 1;
+  }
+}

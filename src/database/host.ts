@@ -1,0 +1,220 @@
+/**
+ * A host: its identity and settings, its charts by id and by full name, host variables and
+ * labels, and the observers told about definitions and completed iterations.
+ */
+import { warn } from '../log.js';
+import { ChartImpl, type ChartEvents } from './chart.js';
+import { noneStoreFactory, ramStoreFactory } from './ram-store.js';
+import type { StoreFactories, StoreFactory } from './store.js';
+import type {
+  Chart,
+  ChartDefinition,
+  Dimension,
+  Host,
+  HostIdentity,
+  HostObserver,
+  HostSettings,
+  HostStreamState,
+  Variables,
+} from './types.js';
+
+/** netdata's RRD_DEFAULT_HISTORY_ENTRIES. */
+export const DEFAULT_HISTORY_ENTRIES = 3600;
+/** Fewer entries than this are raised to it (netdata's align_entries_to_pagesize). */
+export const MIN_HISTORY_ENTRIES = 5;
+/** netdata's RRD_HISTORY_ENTRIES_MAX. */
+export const MAX_HISTORY_ENTRIES = 86400 * 365;
+/** `[global] gap when lost iterations above` default. */
+export const DEFAULT_GAP_WHEN_LOST_ITERATIONS_ABOVE = 1;
+
+/** Optional parts of a host: store factories per memory mode (default: `none` and `ram`). */
+export interface HostOptions {
+  stores?: StoreFactories;
+  /** Wall clock in seconds for `createdS` (tests). */
+  nowS?: () => number;
+}
+
+const BUILT_IN_STORES: StoreFactories = { none: noneStoreFactory, ram: ramStoreFactory };
+const BYTES_PER_HOST = 4096;
+
+type Labels = Map<string, { value: string; source: number }>;
+
+/** Clamps settings to netdata's ranges. */
+export function normalizeSettings(settings: HostSettings): HostSettings {
+  const history = Math.trunc(settings.historyEntries) || DEFAULT_HISTORY_ENTRIES;
+  return Object.freeze({
+    memoryMode: settings.memoryMode,
+    historyEntries: Math.min(MAX_HISTORY_ENTRIES, Math.max(MIN_HISTORY_ENTRIES, history)),
+    updateEverySecs: Math.max(1, Math.trunc(settings.updateEverySecs) || 1),
+    gapWhenLostIterationsAbove: Math.max(0, Math.trunc(settings.gapWhenLostIterationsAbove)),
+  });
+}
+
+export class HostImpl implements Host {
+  readonly settings: Readonly<HostSettings>;
+  readonly isLocal: boolean;
+  readonly variables: Variables = new Map();
+  readonly createdS: number;
+  #labels: Labels = new Map();
+  #identity: Readonly<HostIdentity>;
+  #stream: Readonly<HostStreamState>;
+  readonly #charts = new Map<string, ChartImpl>();
+  readonly #byName = new Map<string, ChartImpl>();
+  #observers: readonly HostObserver[] = [];
+  readonly #storeFactory: StoreFactory;
+  readonly #events: ChartEvents;
+
+  constructor(identity: HostIdentity, settings: HostSettings, isLocal: boolean, options: HostOptions = {}) {
+    this.#identity = Object.freeze({ ...identity });
+    this.settings = normalizeSettings(settings);
+    this.isLocal = isLocal;
+    this.createdS = Math.floor(options.nowS ? options.nowS() : Date.now() / 1000);
+    this.#stream = Object.freeze({
+      connected: isLocal,
+      connectedSinceS: isLocal ? this.createdS : 0,
+      disconnectedAtS: 0,
+      clientAddress: '',
+    });
+    this.#storeFactory = pickStore(this.settings, identity.hostname, options.stores);
+    this.#events = this.#chartEvents();
+  }
+
+  get identity(): Readonly<HostIdentity> {
+    return this.#identity;
+  }
+  get stream(): Readonly<HostStreamState> {
+    return this.#stream;
+  }
+
+  setStreamState(state: Partial<HostStreamState>): void {
+    const next = { ...this.#stream };
+    for (const [key, value] of Object.entries(state) as [keyof HostStreamState, unknown][]) {
+      if (value !== undefined) (next as Record<string, unknown>)[key] = value;
+    }
+    this.#stream = Object.freeze(next);
+  }
+
+  get hostname(): string {
+    return this.#identity.hostname;
+  }
+  get machineGuid(): string {
+    return this.#identity.machineGuid;
+  }
+  get charts(): ReadonlyMap<string, Chart> {
+    return this.#charts;
+  }
+  get labels(): Labels {
+    return this.#labels;
+  }
+
+  defineChart(definition: ChartDefinition): Chart {
+    const existing = this.#charts.get(definition.id);
+    if (existing !== undefined) {
+      existing.redefine(this.#withDefaults(definition));
+      return existing;
+    }
+    const withDefaults = this.#withDefaults(definition);
+    const chart = new ChartImpl({
+      host: this,
+      definition: withDefaults,
+      store: this.#storeFactory({
+        hostGuid: this.machineGuid,
+        chartId: definition.id,
+        historyEntries: this.settings.historyEntries,
+        updateEverySecs: withDefaults.updateEverySecs,
+      }),
+      historyEntries: this.settings.historyEntries,
+      gapWhenLostIterationsAbove: this.settings.gapWhenLostIterationsAbove,
+      events: this.#events,
+    });
+    this.#charts.set(chart.id, chart);
+    this.#byName.set(chart.fullName, chart);
+    this.#events.chartDefined(chart);
+    return chart;
+  }
+
+  chart(idOrName: string): Chart | undefined {
+    return this.#charts.get(idOrName) ?? this.#byName.get(idOrName);
+  }
+
+  setVariable(name: string, value: number): void {
+    this.variables.set(name, value);
+    for (const observer of this.#observers) observer.hostVariableSet?.(name, value);
+  }
+
+  replaceLabels(labels: Labels): void {
+    this.#labels = new Map(labels);
+  }
+
+  addObserver(observer: HostObserver): void {
+    if (!this.#observers.includes(observer)) this.#observers = [...this.#observers, observer];
+  }
+
+  removeObserver(observer: HostObserver): void {
+    this.#observers = this.#observers.filter((o) => o !== observer);
+  }
+
+  updateIdentity(identity: Partial<HostIdentity>): void {
+    const next: HostIdentity = { ...this.#identity };
+    for (const [key, value] of Object.entries(identity) as [keyof HostIdentity, unknown][]) {
+      if (value !== undefined && key !== 'machineGuid') (next as unknown as Record<string, unknown>)[key] = value;
+    }
+    this.#identity = Object.freeze(next);
+  }
+
+  memoryBytes(): number {
+    let bytes = BYTES_PER_HOST;
+    for (const chart of this.#charts.values()) bytes += chart.memoryBytes();
+    return bytes;
+  }
+
+  /** Releases every chart's store (the host is removed or the agent stops). */
+  close(): void {
+    for (const chart of this.#charts.values()) chart.close();
+  }
+
+  #withDefaults(definition: ChartDefinition): ChartDefinition {
+    if (definition.updateEverySecs >= 1) return definition;
+    return { ...definition, updateEverySecs: this.settings.updateEverySecs };
+  }
+
+  #chartEvents(): ChartEvents {
+    return {
+      fullNameFor: (chart, definition) => {
+        const wanted = definition.name ? `${definition.type}.${definition.name}` : definition.id;
+        const holder = this.#byName.get(wanted);
+        return holder === undefined || holder === chart ? wanted : definition.id;
+      },
+      renamed: (chart, oldFullName) => {
+        if (this.#byName.get(oldFullName) === chart) this.#byName.delete(oldFullName);
+        this.#byName.set(chart.fullName, chart);
+      },
+      chartDefined: (chart) => {
+        for (const observer of this.#observers) observer.chartDefined?.(chart);
+      },
+      dimensionDefined: (chart, dimension: Dimension) => {
+        for (const observer of this.#observers) observer.dimensionDefined?.(chart, dimension);
+      },
+      chartDone: (chart) => {
+        for (const observer of this.#observers) observer.chartDone?.(chart);
+      },
+    };
+  }
+}
+
+function pickStore(settings: HostSettings, hostname: string, stores: StoreFactories | undefined): StoreFactory {
+  const factory = stores?.[settings.memoryMode] ?? BUILT_IN_STORES[settings.memoryMode];
+  if (factory !== undefined) return factory;
+  warn(`host '${hostname}': memory mode '${settings.memoryMode}' is not available; using 'ram'`);
+  return ramStoreFactory;
+}
+
+/** Creates a host (the local one, or one mirrored from a child). */
+export function createHost(
+  identity: HostIdentity,
+  settings: HostSettings,
+  isLocal: boolean,
+  options?: HostOptions,
+): HostImpl {
+  return new HostImpl(identity, settings, isLocal, options);
+}

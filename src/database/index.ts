@@ -1,0 +1,17 @@
+/**
+ * The database part: hosts, charts, dimensions, the four algorithms, interpolation onto
+ * `update every` boundaries, and memory modes as one store interface. Its only public surface.
+ */
+export type * from './types.js';
+export type { ChartStore, ChartStoreRequest, RingPosition, StoreFactory, StoreFactories } from './store.js';
+export { createHostRegistry } from './registry.js';
+export {
+  createHost,
+  normalizeSettings,
+  DEFAULT_HISTORY_ENTRIES,
+  DEFAULT_GAP_WHEN_LOST_ITERATIONS_ABOVE,
+  MIN_HISTORY_ENTRIES,
+  MAX_HISTORY_ENTRIES,
+  type HostOptions,
+} from './host.js';
+export { ramStoreFactory, noneStoreFactory } from './ram-store.js';

@@ -1,0 +1,360 @@
+/**
+ * The query engine behind `/api/v1/data`, badges and health's `lookup`: reads a chart's ring
+ * through the `Chart` interface only (firstEntryS, lastEntryS, valueAt) and groups it into rows
+ * the way netdata's `rrd2rrdr` does (1.10 `src/rrd2json.c`; reference §6):
+ *
+ * - `after`/`before` whose magnitude is at most three years are relative: `before` to the last
+ *   entry, `after` to `before`; both are clamped to the ring, and `after = before = 0` means all.
+ * - The group size is `available points / points`, rounded to the nearest integer; `gtime`
+ *   forces a multiple of `gtime / update every`.
+ * - Unless `unaligned`, both ends are aligned down to a multiple of `group * update every`, so
+ *   the same request gives the same rows on every refresh.
+ * - Rows run from `before` back to `after`, newest first; a row's time is the newest slot of its
+ *   group; a trailing partial group is dropped.
+ * - min and max by absolute value (netdata keeps the sign), average and sum, `incremental_sum`
+ *   (newest minus oldest in the group, 1.37), median (middle of the sorted group; mean of the
+ *   two middle values for an even count).
+ */
+import type { Chart } from './types.js';
+
+/** Relative times are those whose magnitude is at most this (netdata's `API_RELATIVE_TIME_MAX`). */
+export const RELATIVE_TIME_MAX_SECS = 3 * 365 * 86400;
+
+export type GroupMethod = 'average' | 'min' | 'max' | 'sum' | 'incremental_sum' | 'median';
+
+/** The options that change what the engine returns (formatting options live with formatters). */
+export interface QueryOptions {
+  nonzero: boolean;
+  /** Negate negative values before percentage and min/max. */
+  abs: boolean;
+  /** Each value as a share of the row's total over all dimensions. */
+  percentage: boolean;
+  /** Do not align the window to the group size. */
+  unaligned: boolean;
+  /** Match the `dimensions` patterns against ids only / names only (both when neither). */
+  matchIds: boolean;
+  matchNames: boolean;
+}
+
+export const DEFAULT_QUERY_OPTIONS: Readonly<QueryOptions> = Object.freeze({
+  nonzero: false, abs: false, percentage: false, unaligned: false, matchIds: false, matchNames: false,
+});
+
+export interface QueryRequest {
+  /** Seconds; relative (≤ 3 years, negative = before `before`) or absolute. */
+  afterS: number;
+  /** Seconds; 0 = last entry, relative when ≤ 3 years, else absolute. */
+  beforeS: number;
+  /** Wanted rows; 0 = one per stored point. */
+  points: number;
+  group: GroupMethod;
+  /** Group time in seconds (netdata's `gtime`), 0 = none. */
+  gtimeS: number;
+  /**
+   * Which dimensions: a matcher tried on the id and/or the name, undefined for all. Callers build
+   * it from netdata's simple patterns (`,` `|` separated).
+   */
+  dimensions?: (idOrName: string) => boolean;
+  options: Partial<QueryOptions>;
+}
+
+/** A grouped window of a chart: rows newest first, only the dimensions the request shows. */
+export interface QueryResult {
+  readonly chart: Chart;
+  /** Time of the oldest row's oldest slot and of the newest row (s); 0 when there are no rows. */
+  readonly afterS: number;
+  readonly beforeS: number;
+  readonly updateEverySecs: number;
+  /** Seconds between rows (`group * update every`). */
+  readonly viewUpdateEverySecs: number;
+  /** Slots per row. */
+  readonly groupSize: number;
+  /** Indexes into `chart.dimensions` of the dimensions shown, in chart order. */
+  readonly dimensionIndexes: readonly number[];
+  readonly dimensionIds: readonly string[];
+  readonly dimensionNames: readonly string[];
+  readonly rows: number;
+  /** Row times (s), newest first. */
+  readonly times: Float64Array;
+  /** `rows * dimensionIndexes.length` values (after abs and percentage); NaN = empty (null). */
+  readonly values: Float64Array;
+  /** Over the shown values, starting at 0 as netdata does. */
+  readonly min: number;
+  readonly max: number;
+  /** Each shown dimension's value in the newest slot of the ring; NaN when empty. */
+  readonly latestValues: readonly number[];
+  /** True when the window was given relative to the data (not cacheable). */
+  readonly relative: boolean;
+}
+
+interface Window {
+  afterS: number;
+  beforeS: number;
+  group: number;
+  points: number;
+  groupSumDivisor: number;
+  groupPoints: number;
+  relative: boolean;
+}
+
+function alignUp(value: number, step: number): number {
+  const rest = Math.abs(value) % step;
+  if (!rest) return value;
+  return value < 0 ? value - step - (value % step) : value + step - (value % step);
+}
+
+/** Resolves after/before to absolute, clamped slot times (1.10 rrd2rrdr, first half). */
+function resolveTimes(chart: Chart, req: QueryRequest): { after: number; before: number; relative: boolean } {
+  const ue = chart.definition.updateEverySecs;
+  const first = chart.firstEntryS();
+  const last = chart.lastEntryS();
+  let before = Math.trunc(req.beforeS);
+  let after = Math.trunc(req.afterS);
+  let relative = false;
+  if (before === 0 && after === 0) {
+    before = last;
+    after = first;
+    relative = true;
+  }
+  if (Math.abs(before) <= RELATIVE_TIME_MAX_SECS) {
+    before = alignUp(before, ue);
+    before = before > 0 ? first + before : last + before;
+    relative = true;
+  }
+  if (Math.abs(after) <= RELATIVE_TIME_MAX_SECS) {
+    if (after === 0) after = -ue;
+    after = before + alignUp(after, ue);
+    relative = true;
+  }
+  before = Math.min(Math.max(before, first), last);
+  after = Math.min(Math.max(after, first), last);
+  if (after > before) [after, before] = [before, after];
+  return { after, before, relative };
+}
+
+/** Group size and aligned window (1.10 rrd2rrdr, second half). */
+function planWindow(chart: Chart, req: QueryRequest): Window | undefined {
+  const ue = chart.definition.updateEverySecs;
+  const { after, before, relative } = resolveTimes(chart, req);
+  const duration = before - after;
+  const available = Math.floor(duration / ue);
+  if (duration <= 0 || available <= 0) return undefined;
+  let points = Math.abs(Math.trunc(req.points));
+  if (points > available || points === 0) points = available;
+  let group = Math.max(1, Math.floor(available / points));
+  if (available % points > points / 2) group++;
+  let groupSumDivisor = 1;
+  let groupPoints = 1;
+  const gtime = Math.trunc(req.gtimeS);
+  if (gtime > ue) {
+    if (gtime > duration) {
+      group = points;
+    } else {
+      groupPoints = Math.floor(gtime / ue);
+      if (gtime % groupPoints) groupPoints++;
+      if (group < groupPoints) group = groupPoints;
+      if (group % groupPoints) group += groupPoints - (group % groupPoints);
+      groupSumDivisor = (group * ue) / gtime;
+    }
+  }
+  const step = (req.options.unaligned ? 1 : group) * ue;
+  const afterNew = after - (after % step);
+  const beforeNew = before - (before % step);
+  return {
+    afterS: afterNew,
+    beforeS: beforeNew,
+    group,
+    points: Math.floor((beforeNew - afterNew) / ue / group),
+    groupSumDivisor,
+    groupPoints,
+    relative,
+  };
+}
+
+/** Accumulates one dimension's slots for one row. */
+class Grouper {
+  #count = 0;
+  #sum = 0;
+  #pick = NaN;
+  #newest = NaN;
+  #oldest = NaN;
+  readonly #series: number[] = [];
+
+  constructor(readonly method: GroupMethod) {}
+
+  add(value: number): void {
+    if (this.#count === 0) this.#newest = value;
+    this.#oldest = value;
+    this.#count++;
+    switch (this.method) {
+      case 'min':
+        if (Number.isNaN(this.#pick) || Math.abs(value) < Math.abs(this.#pick)) this.#pick = value;
+        break;
+      case 'max':
+        if (Number.isNaN(this.#pick) || Math.abs(value) > Math.abs(this.#pick)) this.#pick = value;
+        break;
+      case 'median':
+        this.#series.push(value);
+        break;
+      default:
+        this.#sum += value;
+    }
+  }
+
+  /** The row's value (NaN when no slot had a value) and a reset for the next row. */
+  flush(window: Window): number {
+    const count = this.#count;
+    let value = NaN;
+    if (count > 0) value = this.#value(count, window);
+    this.#count = 0;
+    this.#sum = 0;
+    this.#pick = NaN;
+    this.#series.length = 0;
+    return value;
+  }
+
+  #value(count: number, window: Window): number {
+    switch (this.method) {
+      case 'min':
+      case 'max':
+        return this.#pick;
+      case 'sum':
+        return this.#sum;
+      case 'incremental_sum':
+        return count === 1 ? 0 : this.#newest - this.#oldest;
+      case 'median':
+        return median(this.#series);
+      default:
+        return window.groupPoints !== 1 ? this.#sum / window.groupSumDivisor : this.#sum / count;
+    }
+  }
+}
+
+function median(series: number[]): number {
+  series.sort((a, b) => a - b);
+  const mid = series.length >> 1;
+  return series.length % 2 ? series[mid] : (series[mid - 1] + series[mid]) / 2;
+}
+
+/** Which dimensions to show (1.10 rrdr_check_options + rrdr_disable_not_selected_dimensions). */
+function selectDimensions(chart: Chart, req: QueryRequest, nonZero: boolean[]): number[] {
+  const dims = chart.dimensions;
+  const hidden = dims.map((d) => d.definition.options.hidden);
+  const forcedNonZero = nonZero.slice();
+  let nonzero = req.options.nonzero === true;
+  if (nonzero && !dims.some((_, c) => !hidden[c] && nonZero[c])) nonzero = false;
+  if (req.dimensions) {
+    const matchIds = req.options.matchIds || !req.options.matchNames;
+    const matchNames = req.options.matchNames || !req.options.matchIds;
+    const selected: number[] = [];
+    let visible = 0;
+    dims.forEach((d, c) => {
+      const hit = (matchIds && req.dimensions!(d.definition.id)) ||
+        (matchNames && req.dimensions!(d.definition.name));
+      hidden[c] = !hit;
+      if (!hit) return;
+      selected.push(c);
+      if (!nonzero) forcedNonZero[c] = true;
+      if (forcedNonZero[c]) visible++;
+    });
+    if (!visible) for (const c of selected) forcedNonZero[c] = true;
+  }
+  const shown: number[] = [];
+  dims.forEach((_, c) => {
+    if (!hidden[c] && (!nonzero || forcedNonZero[c])) shown.push(c);
+  });
+  return shown;
+}
+
+/**
+ * Runs a query on a chart. Pure: reads the ring, allocates the result arrays, never throws on
+ * odd input (an empty window gives zero rows).
+ */
+export function queryChart(chart: Chart, req: QueryRequest): QueryResult {
+  const ue = chart.definition.updateEverySecs;
+  const window = planWindow(chart, req);
+  const dims = chart.dimensions.length;
+  const raw = window ? new Float64Array(window.points * dims) : new Float64Array(0);
+  const times = new Float64Array(window ? window.points : 0);
+  const nonZero = new Array<boolean>(dims).fill(false);
+  const rows = window ? fillRows(chart, window, req.group, raw, times, nonZero) : 0;
+  const shown = selectDimensions(chart, req, nonZero);
+  const values = new Float64Array(rows * shown.length);
+  const { min, max } = shapeValues(raw, dims, rows, shown, req.options, values);
+  const last = chart.lastEntryS();
+  return {
+    chart,
+    afterS: rows ? times[rows - 1] - (window!.group - 1) * ue : 0,
+    beforeS: rows ? times[0] : 0,
+    updateEverySecs: ue,
+    viewUpdateEverySecs: window ? window.group * ue : ue,
+    groupSize: window ? window.group : 1,
+    dimensionIndexes: shown,
+    dimensionIds: shown.map((c) => chart.dimensions[c].definition.id),
+    dimensionNames: shown.map((c) => chart.dimensions[c].definition.name),
+    rows,
+    times: times.subarray(0, rows),
+    values,
+    min,
+    max,
+    latestValues: shown.map((c) => (last ? chart.valueAt(c, last) : NaN)),
+    relative: window ? window.relative : true,
+  };
+}
+
+/** Walks the slots newest first, one Grouper per dimension; returns the rows made. */
+function fillRows(chart: Chart, w: Window, method: GroupMethod, raw: Float64Array,
+  times: Float64Array, nonZero: boolean[]): number {
+  const ue = chart.definition.updateEverySecs;
+  const dims = chart.dimensions.length;
+  const groupers = Array.from({ length: dims }, () => new Grouper(method));
+  let rows = 0;
+  let inGroup = 0;
+  let groupStart = 0;
+  for (let t = w.beforeS; t >= w.afterS && rows < w.points; t -= ue) {
+    if (inGroup === 0) groupStart = t;
+    inGroup++;
+    for (let c = 0; c < dims; c++) {
+      const v = chart.valueAt(c, t);
+      if (Number.isNaN(v)) continue;
+      if (v !== 0) nonZero[c] = true;
+      groupers[c].add(v);
+    }
+    if (inGroup === w.group) {
+      times[rows] = groupStart;
+      for (let c = 0; c < dims; c++) raw[rows * dims + c] = groupers[c].flush(w);
+      rows++;
+      inGroup = 0;
+    }
+  }
+  return rows;
+}
+
+/** Applies abs and percentage, keeps the shown columns, and finds min/max (from 0). */
+function shapeValues(raw: Float64Array, dims: number, rows: number, shown: number[],
+  options: Partial<QueryOptions>, out: Float64Array): { min: number; max: number } {
+  let min = 0;
+  let max = 0;
+  for (let r = 0; r < rows; r++) {
+    let total = 1;
+    if (options.percentage) {
+      total = 0;
+      for (let c = 0; c < dims; c++) {
+        const v = raw[r * dims + c];
+        if (!Number.isNaN(v)) total += options.abs && v < 0 ? -v : v;
+      }
+      if (total === 0) total = 1;
+    }
+    for (let i = 0; i < shown.length; i++) {
+      let v = raw[r * dims + shown[i]];
+      if (!Number.isNaN(v)) {
+        if (options.abs && v < 0) v = -v;
+        if (options.percentage) v = (v * 100) / total;
+        if (v < min) min = v;
+        if (v > max) max = v;
+      }
+      out[r * shown.length + i] = v;
+    }
+  }
+  return { min, max };
+}

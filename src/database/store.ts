@@ -1,0 +1,51 @@
+/**
+ * A memory mode is one store interface (STYLE "Extension points"). A chart asks its store for one
+ * ring of samples per dimension and tells it after every END that slots were written; the store
+ * decides where the samples live (nowhere, RAM, a file). The chart never asks which mode it is.
+ */
+import type { MemoryMode } from './types.js';
+
+/** Where a chart's ring stands: enough to map a slot to its time (reference §7 `current_entry`). */
+export interface RingPosition {
+  /** The slot the next sample goes into. */
+  currentEntry: number;
+  /** Slots written since the ring was (re)started; the ring holds min(counter, entries). */
+  counter: number;
+  /** Time of the newest slot (s); 0 before the first. */
+  lastSlotTimeS: number;
+}
+
+/** One chart's samples. Created by a `StoreFactory`, closed when the chart goes away. */
+export interface ChartStore {
+  /** Slots per dimension ring; 0 = the store keeps no samples (memory mode none). */
+  readonly historyEntries: number;
+  /**
+   * The ring of dimension `dimensionId`, `historyEntries` long, NaN = gap; null when the store
+   * keeps no samples. Called once per dimension when it is defined; the chart writes the returned
+   * array in place, one store per slot.
+   */
+  dimensionRing(dimensionId: string): Float32Array | null;
+  /** Ring position recovered from an earlier run (file-backed stores), else undefined. */
+  restoredPosition(): RingPosition | undefined;
+  /** Called after an END that wrote at least one slot (file-backed stores persist here). */
+  slotWritten(position: Readonly<RingPosition>): void;
+  /** Approximate bytes held by the rings. */
+  memoryBytes(): number;
+  /** Releases the rings (and files); the chart is being removed or the agent stops. */
+  close(): void;
+}
+
+/** What a store is opened for. */
+export interface ChartStoreRequest {
+  /** Machine GUID of the host (file-backed stores keep one directory per host). */
+  hostGuid: string;
+  chartId: string;
+  historyEntries: number;
+  updateEverySecs: number;
+}
+
+/** Opens the store of one chart; one factory per memory mode. */
+export type StoreFactory = (request: Readonly<ChartStoreRequest>) => ChartStore;
+
+/** The factories a host may use, by memory mode; modes missing here fall back to `ram`. */
+export type StoreFactories = Partial<Record<MemoryMode, StoreFactory>>;
