@@ -9,8 +9,12 @@ export type WebMode = 'none' | 'single-threaded' | 'multi-threaded' | 'static-th
 /** One `key = value` as read, with where it came from (for errors and `GET /netdata.conf`). */
 export interface ConfigEntry {
   value: string;
+  /** The file read, `-W set` for a command-line override, `''` for a default filled in. */
   file: string;
+  /** 1-based line in `file` (the override's position for `-W set`, 0 for a default). */
   line: number;
+  /** True when netdata's default was filled in (rendered as `# key = value`). */
+  isDefault?: boolean;
 }
 
 /** A parsed ini-like file: sections in order, keys in order, later keys override earlier. */

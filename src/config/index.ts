@@ -1,0 +1,16 @@
+/**
+ * config: netdata.conf and stream.conf read once at start-up into frozen typed objects,
+ * netdata simple patterns, and the machine GUID. Other parts import only from here.
+ */
+export * from './types.js';
+export {
+  loadNetdataConfig, readNetdataConfig, type ConfigOverride, type NetdataConfigResult,
+  DEFAULT_HISTORY_ENTRIES, DEFAULT_UPDATE_EVERY_SECS, DEFAULT_MEMORY_MODE,
+} from './netdata.js';
+export { DEFAULT_PORT } from './netdata-sections.js';
+export { loadStreamConfig, readStreamConfig, type StreamConfigResult } from './stream.js';
+export { effectiveConfigText } from './effective.js';
+export { parseConfigText, readConfigFile, type ParsedConfig } from './document.js';
+export { parseList as parseConfigList } from './values.js';
+export { createSimplePattern, type SimplePattern } from './pattern.js';
+export { loadOrCreateMachineGuid, isUuid, MACHINE_GUID_FILE } from './guid.js';

@@ -1,0 +1,206 @@
+/**
+ * `[web]`, `[plugins]`, `[plugin:NAME]`, `[health]`, `[backend]` and `[host labels]` of
+ * netdata.conf (reference §8, §4.1, §1.1), each default a named constant beside its key.
+ */
+import type { ConfigReader } from './reader.js';
+import {
+  integer, list, oneOf, parseBoolean, text, BadValue,
+} from './values.js';
+import type {
+  BackendConfig, BackendDataSource, BackendType, GlobalConfig, HealthConfig, PluginConfig,
+  PluginsConfig, WebConfig, WebMode,
+} from './types.js';
+
+// ---- [web] (1.10 names; 1.37 defaults to static-threaded, 1.10 to multi-threaded) ----------
+/** `[web] mode`. */
+export const DEFAULT_WEB_MODE: WebMode = 'multi-threaded';
+/** `[web] bind to`. */
+export const DEFAULT_BIND_TO = '*';
+/** `[web] default port`. */
+export const DEFAULT_PORT = 19999;
+/** `[web] allow connections from`. */
+export const DEFAULT_ALLOW_CONNECTIONS_FROM = 'localhost *';
+/** `[web] allow dashboard from`. */
+export const DEFAULT_ALLOW_DASHBOARD_FROM = 'localhost *';
+/** `[web] allow badges from`. */
+export const DEFAULT_ALLOW_BADGES_FROM = '*';
+/** `[web] allow streaming from`. */
+export const DEFAULT_ALLOW_STREAMING_FROM = '*';
+/** `[web] allow netdata.conf from`: private networks only. */
+export const DEFAULT_ALLOW_NETDATA_CONF_FROM = 'localhost fd* 10.* 192.168.* ' +
+  Array.from({ length: 16 }, (_, i) => `172.${16 + i}.*`).join(' ') + ' UNKNOWN';
+/** `[web] disconnect idle clients after seconds`. */
+export const DEFAULT_DISCONNECT_IDLE_CLIENTS_AFTER_SECS = 60;
+
+const WEB_MODES: Readonly<Record<string, WebMode>> = {
+  none: 'none',
+  'single-threaded': 'single-threaded', single: 'single-threaded',
+  'multi-threaded': 'multi-threaded', multi: 'multi-threaded',
+  'static-threaded': 'static-threaded', static: 'static-threaded',
+};
+
+export function readWeb(r: ConfigReader): WebConfig {
+  // 1.10 moved `[global] multi threaded web server` (a boolean) to `[web] mode`.
+  const legacyThreaded = r.entry('global', 'multi threaded web server');
+  let modeDefault = DEFAULT_WEB_MODE;
+  if (legacyThreaded && !r.sections().get('web')?.has('mode')) {
+    try {
+      modeDefault = parseBoolean(legacyThreaded.value) ? 'multi-threaded' : 'single-threaded';
+    } catch (err) {
+      r.fail(legacyThreaded, 'global', 'multi threaded web server', (err as Error).message);
+    }
+  }
+  const allow = (key: string, fallback: string): string => r.value('web', key, text, fallback);
+  return {
+    mode: r.value('web', 'mode', oneOf(WEB_MODES, 'web mode'), modeDefault),
+    bindTo: r.read({
+      names: [['web', 'bind to'], ['global', 'bind socket to IP'], ['global', 'bind to']],
+      shownAt: ['web', 'bind to'], parse: list(), fallback: [DEFAULT_BIND_TO],
+    }),
+    defaultPort: r.read({
+      names: [['web', 'default port'], ['global', 'port'], ['global', 'default port']],
+      shownAt: ['web', 'default port'], parse: integer(1, 65535), fallback: DEFAULT_PORT,
+    }),
+    allowConnectionsFrom: allow('allow connections from', DEFAULT_ALLOW_CONNECTIONS_FROM),
+    allowDashboardFrom: allow('allow dashboard from', DEFAULT_ALLOW_DASHBOARD_FROM),
+    allowBadgesFrom: allow('allow badges from', DEFAULT_ALLOW_BADGES_FROM),
+    allowStreamingFrom: allow('allow streaming from', DEFAULT_ALLOW_STREAMING_FROM),
+    allowNetdataConfFrom: allow('allow netdata.conf from', DEFAULT_ALLOW_NETDATA_CONF_FROM),
+    disconnectIdleClientsAfterSecs: r.value('web', 'disconnect idle clients after seconds',
+      integer(0), DEFAULT_DISCONNECT_IDLE_CLIENTS_AFTER_SECS),
+  };
+}
+
+// ---- [plugins], [plugin:NAME] (reference §1.1) ----------------------------------------------
+/** `[plugins] enable running new plugins`. */
+export const DEFAULT_ENABLE_RUNNING_NEW_PLUGINS = true;
+/** `[plugins] check for new plugins every` (seconds, min 1). */
+export const DEFAULT_CHECK_FOR_NEW_PLUGINS_EVERY_SECS = 60;
+/** `[plugins] NAME` defaults to `no` for these (1.37: slabinfo). */
+export const PLUGINS_DISABLED_BY_DEFAULT: ReadonlySet<string> = new Set(['slabinfo']);
+/** `[plugin:NAME] command options`. */
+export const DEFAULT_COMMAND_OPTIONS = '';
+
+const ENABLE_NEW = 'enable running new plugins';
+const CHECK_EVERY = 'check for new plugins every';
+
+export function readPlugins(r: ConfigReader, global: GlobalConfig): PluginsConfig {
+  const enableRunningNewPlugins = r.value('plugins', ENABLE_NEW, parseBoolean, DEFAULT_ENABLE_RUNNING_NEW_PLUGINS);
+  const checkForNewPluginsEverySecs = r.value('plugins', CHECK_EVERY, integer(1), DEFAULT_CHECK_FOR_NEW_PLUGINS_EVERY_SECS);
+  const enabled = new Map<string, boolean>();
+  for (const [name, entry] of r.sections().get('plugins') ?? []) {
+    if (name === ENABLE_NEW || name === CHECK_EVERY) continue;
+    try {
+      enabled.set(name, parseBoolean(entry.value));
+    } catch (err) {
+      if (!(err instanceof BadValue)) throw err;
+      r.fail(entry, 'plugins', name, err.message);
+    }
+  }
+  const fallback: PluginConfig = Object.freeze({ updateEverySecs: global.updateEverySecs, commandOptions: DEFAULT_COMMAND_OPTIONS });
+  const perPlugin = new Map<string, PluginConfig>();
+  for (const section of r.sections().keys()) {
+    if (!section.startsWith('plugin:')) continue;
+    perPlugin.set(section.slice('plugin:'.length), Object.freeze({
+      updateEverySecs: r.value(section, 'update every', integer(1), global.updateEverySecs),
+      commandOptions: r.value(section, 'command options', text, DEFAULT_COMMAND_OPTIONS),
+    }));
+  }
+  return Object.freeze({
+    enableRunningNewPlugins,
+    checkForNewPluginsEverySecs,
+    isEnabled: (name: string) =>
+      enabled.get(name) ?? (PLUGINS_DISABLED_BY_DEFAULT.has(name) ? false : enableRunningNewPlugins),
+    plugin: (name: string) => perPlugin.get(name) ?? fallback,
+  });
+}
+
+// ---- [health] (reference §8) -----------------------------------------------------------------
+/** `[health] enabled`. */
+export const DEFAULT_HEALTH_ENABLED = true;
+/** `[health] in memory max health log entries` (netdata raises anything below 10 to 10). */
+export const DEFAULT_IN_MEMORY_MAX_HEALTH_LOG_ENTRIES = 1000;
+export const MIN_IN_MEMORY_MAX_HEALTH_LOG_ENTRIES = 10;
+/** `[health] script to execute on alarm`: this file in the first plugins directory. */
+export const ALARM_NOTIFY_SCRIPT = 'alarm-notify.sh';
+/** `[health] run at least every seconds`. */
+export const DEFAULT_RUN_AT_LEAST_EVERY_SECS = 10;
+
+export function readHealth(r: ConfigReader, global: GlobalConfig, path: (text: string) => string): HealthConfig {
+  return {
+    enabled: r.value('health', 'enabled', parseBoolean, DEFAULT_HEALTH_ENABLED),
+    inMemoryMaxHealthLogEntries: r.value('health', 'in memory max health log entries',
+      integer(MIN_IN_MEMORY_MAX_HEALTH_LOG_ENTRIES), DEFAULT_IN_MEMORY_MAX_HEALTH_LOG_ENTRIES),
+    scriptToExecuteOnAlarm: r.value('health', 'script to execute on alarm', path,
+      `${global.directories.plugins[0]}/${ALARM_NOTIFY_SCRIPT}`),
+    runAtLeastEverySecs: r.value('health', 'run at least every seconds', integer(1), DEFAULT_RUN_AT_LEAST_EVERY_SECS),
+  };
+}
+
+// ---- [backend] (reference §4.1) ---------------------------------------------------------------
+/** `[backend] enabled`. */
+export const DEFAULT_BACKEND_ENABLED = false;
+/** `[backend] type`. */
+export const DEFAULT_BACKEND_TYPE: BackendType = 'graphite';
+/** `[backend] destination`. */
+export const DEFAULT_BACKEND_DESTINATION = 'localhost';
+/** `[backend] data source`. */
+export const DEFAULT_BACKEND_DATA_SOURCE: BackendDataSource = 'average';
+/** `[backend] prefix`. */
+export const DEFAULT_BACKEND_PREFIX = 'netdata';
+/** `[backend] update every` (seconds). */
+export const DEFAULT_BACKEND_UPDATE_EVERY_SECS = 10;
+/** `[backend] buffer on failures` (iterations). */
+export const DEFAULT_BACKEND_BUFFER_ON_FAILURES = 10;
+/** `[backend] timeout ms` = this many update-every intervals. */
+export const BACKEND_TIMEOUT_INTERVALS = 2;
+/** `[backend] send names instead of ids`. */
+export const DEFAULT_BACKEND_SEND_NAMES = true;
+/** `[backend] send charts matching`. */
+export const DEFAULT_BACKEND_SEND_CHARTS_MATCHING = '*';
+/** `[backend] send hosts matching`. */
+export const DEFAULT_BACKEND_SEND_HOSTS_MATCHING = 'localhost *';
+
+const BACKEND_TYPES: Readonly<Record<string, BackendType>> = {
+  graphite: 'graphite', 'graphite:plaintext': 'graphite',
+  opentsdb: 'opentsdb', 'opentsdb:telnet': 'opentsdb',
+  json: 'json', 'json:plaintext': 'json',
+};
+
+const DATA_SOURCES: Readonly<Record<string, BackendDataSource>> = {
+  'as collected': 'as collected', raw: 'as collected', 'as-collected': 'as collected',
+  as_collected: 'as collected', ascollected: 'as collected',
+  average: 'average', sum: 'sum', volume: 'sum',
+};
+
+export function readBackend(r: ConfigReader, global: GlobalConfig): BackendConfig {
+  const b = <T>(key: string, parse: (t: string) => T, fallback: T): T => r.value('backend', key, parse, fallback);
+  const enabled = b('enabled', parseBoolean, DEFAULT_BACKEND_ENABLED);
+  const type = b('type', oneOf(BACKEND_TYPES, 'backend type'), DEFAULT_BACKEND_TYPE);
+  const destination = b('destination', list(), [DEFAULT_BACKEND_DESTINATION]);
+  const dataSource = b('data source', oneOf(DATA_SOURCES, 'data source'), DEFAULT_BACKEND_DATA_SOURCE);
+  const prefix = b('prefix', text, DEFAULT_BACKEND_PREFIX);
+  const hostname = b('hostname', text, global.hostname);
+  const updateEverySecs = b('update every', integer(1), DEFAULT_BACKEND_UPDATE_EVERY_SECS);
+  return {
+    enabled,
+    type,
+    destination,
+    dataSource,
+    prefix,
+    hostname,
+    updateEverySecs,
+    bufferOnFailures: b('buffer on failures', integer(1), DEFAULT_BACKEND_BUFFER_ON_FAILURES),
+    timeoutMs: b('timeout ms', integer(1), updateEverySecs * BACKEND_TIMEOUT_INTERVALS * 1000),
+    sendNamesInsteadOfIds: b('send names instead of ids', parseBoolean, DEFAULT_BACKEND_SEND_NAMES),
+    sendChartsMatching: b('send charts matching', text, DEFAULT_BACKEND_SEND_CHARTS_MATCHING),
+    sendHostsMatching: b('send hosts matching', text, DEFAULT_BACKEND_SEND_HOSTS_MATCHING),
+  };
+}
+
+/** `[host labels]`: every `name = value` as written. */
+export function readHostLabels(r: ConfigReader): Map<string, string> {
+  const labels = new Map<string, string>();
+  for (const [name, entry] of r.sections().get('host labels') ?? []) labels.set(name, entry.value);
+  return labels;
+}

@@ -1,0 +1,104 @@
+/**
+ * Parsers for the value types netdata's config files use (reference §8). Each returns the typed
+ * value or throws `BadValue` whose message says what was expected; the reader turns that into a
+ * `ConfigError` naming file, line, section and key.
+ */
+import type { MemoryMode } from '../database/types.js';
+
+/** Thrown by a value parser; caught by the reader. */
+export class BadValue extends Error {}
+
+const TRUE_WORDS = new Set(['yes', 'true', 'on', '1']);
+const FALSE_WORDS = new Set(['no', 'false', 'off', '0']);
+
+/** `yes/no/true/false/on/off/1/0`, any case. */
+export function parseBoolean(text: string): boolean {
+  const word = text.toLowerCase();
+  if (TRUE_WORDS.has(word)) return true;
+  if (FALSE_WORDS.has(word)) return false;
+  throw new BadValue(`expected yes or no, got '${text}'`);
+}
+
+/** A whole number within [min, max]. */
+export function parseInteger(text: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  if (!/^[+-]?\d+$/.test(text)) throw new BadValue(`expected a whole number, got '${text}'`);
+  const n = Number(text);
+  if (n < min) throw new BadValue(`must be at least ${min}, got ${n}`);
+  if (n > max) throw new BadValue(`must be at most ${max}, got ${n}`);
+  return n;
+}
+
+/** Returns a parser for integers within [min, max]. */
+export function integer(min: number, max?: number): (text: string) => number {
+  return (text) => parseInteger(text, min, max);
+}
+
+/** Returns a parser accepting one word of a table (aliases map to their canonical word). */
+export function oneOf<T extends string>(table: Readonly<Record<string, T>>, what: string): (text: string) => T {
+  return (text) => {
+    const value = Object.hasOwn(table, text) ? table[text] : undefined;
+    if (value === undefined) {
+      const words = [...new Set(Object.keys(table))].join(', ');
+      throw new BadValue(`unknown ${what} '${text}' (expected one of: ${words})`);
+    }
+    return value;
+  };
+}
+
+/**
+ * Memory modes (reference §7). `alloc` is a RAM ring like `ram`; `dbengine` (netdata 1.15+)
+ * has no equivalent here and becomes `save`, netdata's own fallback for a mode it lacks.
+ */
+export const MEMORY_MODES: Readonly<Record<string, MemoryMode>> = {
+  none: 'none', ram: 'ram', alloc: 'ram', save: 'save', map: 'map', dbengine: 'save',
+};
+
+export const parseMemoryMode = oneOf(MEMORY_MODES, 'memory mode');
+
+/** Any text, as written. */
+export function text(value: string): string {
+  return value;
+}
+
+/**
+ * A list separated by spaces or commas; `"..."` or `'...'` quotes keep spaces and commas
+ * inside one item (`[directories] plugins`, `destination`, `bind to`, reference §1.1, §2.5).
+ */
+export function parseList(value: string): string[] {
+  const items: string[] = [];
+  let current = '';
+  let quoteChar = '';
+  let quoted = false;
+  for (const ch of value) {
+    if (quoteChar) {
+      if (ch === quoteChar) quoteChar = '';
+      else current += ch;
+    } else if (ch === '"' || ch === "'") {
+      quoteChar = ch;
+      quoted = true;
+    } else if (ch === ',' || /\s/.test(ch)) {
+      if (current !== '' || quoted) items.push(current);
+      current = '';
+      quoted = false;
+    } else {
+      current += ch;
+    }
+  }
+  if (quoteChar) throw new BadValue(`unterminated ${quoteChar} quote in '${value}'`);
+  if (current !== '' || quoted) items.push(current);
+  return items;
+}
+
+/** A list of at most `max` items. */
+export function list(max = Number.MAX_SAFE_INTEGER): (value: string) => string[] {
+  return (value) => {
+    const items = parseList(value);
+    if (items.length > max) throw new BadValue(`at most ${max} entries are allowed, got ${items.length}`);
+    return items;
+  };
+}
+
+/** Renders a list back the way `[directories] plugins` is written: each item quoted. */
+export function renderQuotedList(items: readonly string[]): string {
+  return items.map((item) => `"${item}"`).join(' ');
+}
