@@ -1,0 +1,181 @@
+/**
+ * One plugin's life: run it, wire its stdout to a parser and its stderr to the log, and after each
+ * run restart or disable it by netdata's rules (restart-policy.ts). A parser stop (DISABLE, a
+ * protocol error, a limit) disables the plugin for good.
+ */
+import type { Host } from '../database/types.js';
+import type { Parser, ParserLimits, ParserOptions, ParserStats, ParserStop } from '../protocol/types.js';
+import { error, info, log, LogThrottle } from '../log.js';
+import type { DiscoveredPlugin } from './discovery.js';
+import { PluginProcess, type ProcessExit } from './plugin-process.js';
+import { decideRestart } from './restart-policy.js';
+
+export type PluginState = 'running' | 'restarting' | 'disabled';
+
+/** A function a plugin registered with `FUNCTION` (1.37); kept per plugin. */
+export interface PluginFunction {
+  name: string;
+  timeoutSecs: number;
+  help: string;
+  global: boolean;
+}
+
+/** What `Pluginsd.plugins()` reports for one plugin. */
+export interface PluginStatus {
+  name: string;
+  path: string;
+  /** The running process, null between runs and once disabled. */
+  pid: number | null;
+  state: PluginState;
+  updateEverySecs: number;
+  /** END commands processed over all runs (netdata's successful collections). */
+  iterations: number;
+  linesParsed: number;
+  serialFailures: number;
+  /** How the last run ended; null before the first ended. */
+  lastExit: ProcessExit | null;
+  functions: PluginFunction[];
+}
+
+export interface PluginRunnerDeps {
+  host: Host;
+  createParser: (options: ParserOptions) => Parser;
+  env: Record<string, string>;
+  cwd?: string;
+  updateEverySecs: number;
+  commandOptions: string;
+  limits?: Partial<ParserLimits>;
+  killGraceMs?: number;
+  /** netdata's errors flood protection for the plugin's stderr. */
+  stderrLinesPerPeriod: number;
+  stderrPeriodMs: number;
+}
+
+function emptyStats(): ParserStats {
+  return { bytes: 0, lines: 0, values: 0, iterations: 0 };
+}
+
+function addStats(into: ParserStats, from: Readonly<ParserStats>): void {
+  into.bytes += from.bytes;
+  into.lines += from.lines;
+  into.values += from.values;
+  into.iterations += from.iterations;
+}
+
+/** Runs one plugin until it is disabled or `stop()` is called. */
+export class PluginRunner {
+  #state: PluginState = 'restarting';
+  #process: PluginProcess | null = null;
+  #parser: Parser | null = null;
+  #restartTimer: NodeJS.Timeout | null = null;
+  #stopping = false;
+  #running: Promise<void> = Promise.resolve();
+  #serialFailures = 0;
+  #lastExit: ProcessExit | null = null;
+  readonly #finished = emptyStats();
+  readonly #functions = new Map<string, PluginFunction>();
+  readonly #stderrLog: LogThrottle;
+
+  constructor(readonly plugin: DiscoveredPlugin, readonly deps: PluginRunnerDeps) {
+    this.#stderrLog = new LogThrottle(deps.stderrLinesPerPeriod, deps.stderrPeriodMs);
+  }
+
+  /** Starts the first run. */
+  start(): void {
+    this.#running = this.#run();
+  }
+
+  /** Kills the running process group (if any), cancels a pending restart, and waits. */
+  async stop(): Promise<void> {
+    this.#stopping = true;
+    if (this.#restartTimer) clearTimeout(this.#restartTimer);
+    this.#restartTimer = null;
+    await this.#process?.terminate();
+    await this.#running;
+  }
+
+  /** Totals over every run, the current one included. */
+  stats(): ParserStats {
+    const total = { ...this.#finished };
+    if (this.#parser) addStats(total, this.#parser.stats);
+    return total;
+  }
+
+  status(): PluginStatus {
+    return {
+      name: this.plugin.name, path: this.plugin.path,
+      pid: this.#process?.running ? this.#process.pid : null,
+      state: this.#state, updateEverySecs: this.deps.updateEverySecs,
+      iterations: this.stats().iterations, linesParsed: this.stats().lines,
+      serialFailures: this.#serialFailures, lastExit: this.#lastExit,
+      functions: [...this.#functions.values()],
+    };
+  }
+
+  #createParser(): Parser {
+    const name = this.plugin.name;
+    return this.deps.createParser({
+      source: `plugin ${name}`, host: this.deps.host, trustedDurations: false,
+      defaultUpdateEverySecs: this.deps.updateEverySecs, defaultPluginName: `${name}.plugin`,
+      limits: this.deps.limits,
+      onFunction: (fn) => this.#functions.set(fn.name, { ...fn }),
+      onStop: (stop) => this.#onParserStop(stop),
+    });
+  }
+
+  #spawn(parser: Parser): PluginProcess {
+    const name = this.plugin.name;
+    return new PluginProcess({
+      path: this.plugin.path, updateEverySecs: this.deps.updateEverySecs,
+      commandOptions: this.deps.commandOptions, env: this.deps.env, cwd: this.deps.cwd,
+      killGraceMs: this.deps.killGraceMs,
+      onStdout: (chunk) => parser.feed(chunk),
+      onStderrLine: (line) => this.#stderrLog.log('INFO', `${name}: ${line}`),
+    });
+  }
+
+  async #run(): Promise<void> {
+    if (this.#stopping) return;
+    const parser = this.#createParser();
+    const proc = this.#spawn(parser);
+    this.#parser = parser;
+    this.#process = proc;
+    this.#state = 'running';
+    info(`connected to '${this.plugin.path}' running on pid ${proc.pid}`);
+    const exit = await proc.done;
+    parser.end();
+    this.#lastExit = exit;
+    if (this.#stopping) return;
+    this.#afterRun(parser, proc.pid, exit);
+  }
+
+  #afterRun(parser: Parser, pid: number, exit: ProcessExit): void {
+    const iterations = parser.stats.iterations;
+    const successfulCollections = this.#finished.iterations;
+    addStats(this.#finished, parser.stats);
+    this.#parser = null;
+    error(`'${this.plugin.path}' (pid ${pid}) disconnected after ${iterations} successful data collections (ENDs).`);
+    const decision = decideRestart({
+      path: this.plugin.path, pid, exitCode: exit.exitCode, signal: exit.signal, iterations,
+      successfulCollections, serialFailures: this.#serialFailures,
+      updateEverySecs: this.deps.updateEverySecs, disabledByParser: parser.stopped !== null,
+    });
+    this.#serialFailures = decision.serialFailures;
+    log(decision.logLevel, decision.logMessage);
+    if (decision.action === 'disable') {
+      this.#state = 'disabled';
+      return;
+    }
+    this.#state = 'restarting';
+    this.#restartTimer = setTimeout(() => {
+      this.#restartTimer = null;
+      this.#running = this.#run();
+    }, decision.delaySecs * 1000);
+  }
+
+  #onParserStop(stop: ParserStop): void {
+    this.#state = 'disabled';
+    error(`${stop.message} Disabling plugin '${this.plugin.path}'; it will not be restarted.`);
+    void this.#process?.terminate();
+  }
+}
