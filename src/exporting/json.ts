@@ -1,0 +1,41 @@
+/**
+ * JSON plaintext, one object per line (reference §4.2). Keys, their order and the odd spaces
+ * after `chart_context`, `units` and `timestamp` are netdata's. Names are not sanitised here.
+ */
+import type { BackendFormat, MetricPoint } from './format.js';
+
+/** netdata's default port for the json backend. */
+export const JSON_DEFAULT_PORT = 5448;
+
+/**
+ * netdata writes strings unescaped; escaping `"` and `\` keeps every line valid JSON and leaves
+ * every name without them byte-identical to netdata's.
+ */
+function str(text: string): string {
+  return /["\\]/.test(text) ? text.replace(/["\\]/g, '\\$&') : text;
+}
+
+/** Tags that already look like JSON are written raw, anything else as a string. */
+function hostTags(tags: string): string {
+  if (!tags) return '';
+  const first = tags[0];
+  if (first === '{' || first === '[' || first === '"') return `"host_tags":${tags},`;
+  return `"host_tags":"${str(tags)}",`;
+}
+
+/** One JSON object line. */
+export function formatJson(p: Readonly<MetricPoint>): string {
+  const c = p.chart.definition;
+  const d = p.dimension.definition;
+  return `{"prefix":"${str(p.prefix)}","hostname":"${str(p.hostname)}",${hostTags(p.hostTags)}`
+    + `"chart_id":"${str(p.chart.id)}","chart_name":"${str(p.chart.fullName)}",`
+    + `"chart_family":"${str(c.family)}","chart_context": "${str(c.context)}",`
+    + `"chart_type":"${str(c.type)}","units": "${str(c.units)}",`
+    + `"id":"${str(d.id)}","name":"${str(d.name)}","value":${p.value},"timestamp": ${p.timestampS}}\n`;
+}
+
+export const JSON_LINES: BackendFormat = Object.freeze({
+  type: 'json',
+  defaultPort: JSON_DEFAULT_PORT,
+  format: formatJson,
+});
