@@ -1,0 +1,181 @@
+/**
+ * `/api/v1/allmetrics?format=prometheus|prometheus_all_hosts` (1.10 `src/backend_prometheus.c`;
+ * reference §4.3): as collected (counters get `_total`, homogeneous charts one metric with a
+ * `dimension` label) or average/sum of the stored points since this server's last scrape.
+ */
+import type { Chart, Dimension, Host } from '../database/types.js';
+import type { BackendDataSource } from '../config/types.js';
+
+export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4';
+
+export interface PrometheusRequest {
+  prefix: string;
+  source: BackendDataSource;
+  help: boolean;
+  types: boolean;
+  names: boolean;
+  timestamps: boolean;
+  /** Who scrapes (the `server=` parameter, else the client address). */
+  server: string;
+  /** The backend's update every (s): the first scrape looks back this far. */
+  updateEverySecs: number;
+  nowS: number;
+  /** Program name and version for `netdata_info` of the local host. */
+  program: string;
+  version: string;
+}
+
+/** Parses `data=`/`source=`; unknown keeps the previous (netdata logs and ignores it). */
+export function parseDataSource(text: string, previous: BackendDataSource): BackendDataSource {
+  if (['raw', 'as collected', 'as-collected', 'as_collected', 'ascollected'].includes(text)) return 'as collected';
+  if (text === 'average') return 'average';
+  if (text === 'sum' || text === 'volume') return 'sum';
+  return previous;
+}
+
+const name = (text: string) => text.replace(/[^A-Za-z0-9]/g, '_');
+const label = (text: string) => text.replace(/["\\\n]/g, (c) => `\\${c}`);
+
+/** `_percent`, `_persec` or the units with non-alphanumerics as `_` (netdata's units copy). */
+export function prometheusUnits(units: string): string {
+  if (units === '%') return '_percent';
+  if (units.length > 2 && units.endsWith('/s')) return `_${name(units.slice(0, -2))}_persec`;
+  return `_${name(units)}`;
+}
+
+/** Remembers when each (server, host) scraped last. */
+export class ScrapeMemory {
+  readonly #last = new Map<string, number>();
+
+  /** The previous access (0 = first) and records `nowS` as the new one. */
+  touch(server: string, host: Host, nowS: number): number {
+    const key = `${server}\u0000${host.machineGuid}`;
+    const last = this.#last.get(key) ?? 0;
+    this.#last.set(key, nowS);
+    return last;
+  }
+}
+
+function homogeneous(chart: Chart): boolean {
+  const [first] = chart.dimensions;
+  return chart.dimensions.every((d) => d.definition.algorithm === first.definition.algorithm &&
+    Math.abs(d.definition.multiplier) === Math.abs(first.definition.multiplier) &&
+    Math.abs(d.definition.divisor) === Math.abs(first.definition.divisor));
+}
+
+/** Average or sum of the stored points in (after, before] (1.10 backends.c). */
+export function storedValue(chart: Chart, dim: Dimension, afterS: number, beforeS: number,
+  source: BackendDataSource): { value: number; lastS: number } {
+  const ue = chart.definition.updateEverySecs;
+  let after = afterS - ue * 2;
+  let before = beforeS - ue * 2;
+  after -= after % ue;
+  before -= before % ue;
+  before -= ue;
+  if (after > before) after = before;
+  const first = chart.firstEntryS();
+  const last = chart.lastEntryS();
+  after = Math.max(after, first);
+  before = Math.min(before, last);
+  if (!last || before < first || after > last) return { value: NaN, lastS: before };
+  let sum = 0;
+  let count = 0;
+  for (let t = before; t >= after; t -= ue) {
+    const v = chart.valueAt(dim.index, t);
+    if (Number.isNaN(v)) continue;
+    sum += v;
+    count++;
+  }
+  if (!count) return { value: NaN, lastS: before };
+  return { value: source === 'sum' ? sum : sum / count, lastS: before };
+}
+
+function asCollected(chart: Chart, dim: Dimension, req: PrometheusRequest, labels: string, same: boolean): string {
+  const d = dim.definition;
+  const counter = d.algorithm === 'incremental' || d.algorithm === 'percentage-of-incremental-row';
+  const suffix = counter ? '_total' : '';
+  const context = name(chart.definition.context);
+  const chartName = label(req.names ? chart.fullName : chart.id);
+  const dimName = req.names ? d.name : d.id;
+  const metric = same ? `${req.prefix}_${context}${suffix}` : `${req.prefix}_${context}_${name(dimName)}${suffix}`;
+  let out = '';
+  if (req.help) {
+    out += `# COMMENT ${metric}: chart "${req.names ? chart.fullName : chart.id}", context "${chart.definition.context}", ` +
+      `family "${chart.definition.family}", dimension "${dimName}", value * ${d.multiplier} / ${d.divisor} ` +
+      `${counter ? 'delta gives' : 'gives'} ${chart.definition.units} (${counter ? 'counter' : 'gauge'})\n`;
+  }
+  if (req.types) out += `# COMMENT TYPE ${metric} ${counter ? 'counter' : 'gauge'}\n`;
+  const dimLabel = same ? `,dimension="${label(dimName)}"` : '';
+  const stamp = req.timestamps ? ` ${Math.floor(dim.lastCollectedTimeUs / 1000)}` : '';
+  return out + `${metric}{chart="${chartName}",family="${label(chart.definition.family)}"${dimLabel}${labels}} ` +
+    `${dim.lastCollectedValue}${stamp}\n`;
+}
+
+function stored(chart: Chart, dim: Dimension, req: PrometheusRequest, labels: string, afterS: number): string {
+  const { value, lastS } = storedValue(chart, dim, afterS, req.nowS, req.source);
+  if (!Number.isFinite(value)) return '';
+  const d = dim.definition;
+  const suffix = req.source === 'sum' ? '_sum' : '_average';
+  const units = req.source === 'average' ? prometheusUnits(chart.definition.units) : '';
+  const metric = `${req.prefix}_${name(chart.definition.context)}${units}${suffix}`;
+  const dimName = req.names ? d.name : d.id;
+  let out = '';
+  if (req.help) {
+    out += `# COMMENT ${metric}: dimension "${dimName}", value is ${chart.definition.units}, gauge, ` +
+      `dt ${afterS} to ${lastS} inclusive\n`;
+  }
+  if (req.types) out += `# COMMENT TYPE ${metric} gauge\n`;
+  const stamp = req.timestamps ? ` ${lastS * 1000}` : '';
+  return out + `${metric}{chart="${label(req.names ? chart.fullName : chart.id)}",family="${label(chart.definition.family)}",` +
+    `dimension="${label(dimName)}"${labels}} ${value.toFixed(7)}${stamp}\n`;
+}
+
+function hostMetrics(host: Host, req: PrometheusRequest, afterS: number, allHosts: boolean): string {
+  const instance = label(host.hostname);
+  const program = host.isLocal ? req.program : host.identity.programName ?? '';
+  const version = host.isLocal ? req.version : host.identity.programVersion ?? '';
+  const stamp = req.timestamps ? ` ${req.nowS * 1000}` : '';
+  let out = `netdata_info{instance="${instance}",application="${label(program)}",version="${label(version)}"} 1${stamp}\n`;
+  const tags = host.identity.tags;
+  if (tags) {
+    const inst = allHosts ? `instance="${instance}",` : '';
+    out += `netdata_host_tags_info{${inst}${tags}} 1${stamp}\nnetdata_host_tags{${inst}${tags}} 1${stamp}\n`;
+  }
+  const labels = allHosts ? `,instance="${instance}"` : '';
+  for (const chart of host.charts.values()) {
+    if (chart.definition.options.obsolete || !chart.dimensions.length) continue;
+    const same = req.source !== 'as collected' || homogeneous(chart);
+    if (req.help) {
+      out += `\n# COMMENT ${same ? 'homogeneus' : 'heterogeneous'} chart "${req.names ? chart.fullName : chart.id}", ` +
+        `context "${chart.definition.context}", family "${chart.definition.family}", units "${chart.definition.units}"\n`;
+    }
+    for (const dim of chart.dimensions) {
+      if (!dim.collections) continue;
+      out += req.source === 'as collected'
+        ? asCollected(chart, dim, req, labels, same)
+        : stored(chart, dim, req, labels, afterS);
+    }
+  }
+  return out;
+}
+
+/** The `# COMMENT netdata ... to prometheus ...` header (with `help=yes`) and the window start. */
+function preamble(host: Host, req: PrometheusRequest, memory: ScrapeMemory): { text: string; afterS: number } {
+  const server = req.server || 'default';
+  let after = memory.touch(server, host, req.nowS);
+  const firstSeen = after === 0;
+  if (firstSeen || after > req.nowS) after = req.nowS - req.updateEverySecs;
+  if (!req.help) return { text: '', afterS: after };
+  let text = `# COMMENT netdata "${host.hostname}" to ${firstSeen ? 'FIRST SEEN ' : ''}prometheus "${server}", ` +
+    `source "${req.source}", last seen ${firstSeen ? 0 : req.nowS - after} ${firstSeen ? 'never' : 'seconds ago'}`;
+  if (req.source !== 'as collected') text += `, time range ${after} to ${req.nowS}`;
+  return { text: text + '\n\n', afterS: after };
+}
+
+/** `format=prometheus` for one host, or every host with an `instance` label. */
+export function allmetricsPrometheus(host: Host, hosts: Host[] | undefined, req: PrometheusRequest,
+  memory: ScrapeMemory): string {
+  const { text, afterS } = preamble(host, req, memory);
+  if (!hosts) return text + hostMetrics(host, req, afterS, false);
+  return text + hosts.map((h) => hostMetrics(h, req, afterS, true)).join('');
+}

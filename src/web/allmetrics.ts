@@ -1,0 +1,85 @@
+/**
+ * `/api/v1/allmetrics?format=shell|json` (1.10 `src/rrd2json.c`; reference §4.3).
+ */
+import type { Chart, Host } from '../database/types.js';
+import type { HealthApi } from '../health/types.js';
+import { formatRounded, jsonEscape } from './number-format.js';
+import { isViewable } from './api-charts.js';
+
+/** Uppercase, every non-alphanumeric as `_` (netdata's `shell_name_copy`). */
+export function shellName(text: string): string {
+  return text.replace(/[^A-Za-z0-9]/g, '_').toUpperCase();
+}
+
+function shellChart(chart: Chart): string {
+  const name = shellName(chart.fullName);
+  const units = chart.definition.units;
+  let out = `\n# chart: ${chart.id} (name: ${chart.fullName})\n`;
+  if (!isViewable(chart)) return out;
+  let total = 0;
+  for (const dim of chart.dimensions) {
+    if (!dim.collections) continue;
+    const d = dim.definition;
+    const variable = `NETDATA_${name}_${shellName(d.name)}`;
+    let n = dim.lastStoredValue;
+    if (!Number.isFinite(n)) {
+      out += `${variable}=""      # ${units}\n`;
+      continue;
+    }
+    if (d.multiplier < 0 || d.divisor < 0) n = -n;
+    n = Math.round(n);
+    if (!d.options.hidden) total += n;
+    out += `${variable}="${formatRounded(n)}"      # ${units}\n`;
+  }
+  return out + `NETDATA_${name}_VISIBLETOTAL="${formatRounded(total)}"      # ${units}\n`;
+}
+
+/** An alarm as the allmetrics formats need it, read from health's `/api/v1/alarms` body. */
+export interface AlarmValue { chart: string; name: string; value: number; status: string; units: string }
+
+/** Every alarm of a host with its chart, value and status; empty without health. */
+export function alarmValues(host: Host, health: HealthApi | undefined): AlarmValue[] {
+  const body = health?.alarmsJson(host, true) as { alarms?: Record<string, Record<string, unknown>> } | undefined;
+  return Object.values(body?.alarms ?? {}).map((a) => ({
+    chart: String(a.chart ?? ''),
+    name: String(a.name ?? ''),
+    value: a.value === null || a.value === undefined ? NaN : Number(a.value),
+    status: String(a.status ?? 'UNDEFINED'),
+    units: String(a.units ?? ''),
+  }));
+}
+
+/** `format=shell`: one `NETDATA_CHART_DIMENSION="value"` line per collected dimension. */
+export function allmetricsShell(host: Host, health: HealthApi | undefined): string {
+  let out = '';
+  for (const chart of host.charts.values()) out += shellChart(chart);
+  out += '\n# NETDATA ALARMS RUNNING\n';
+  for (const alarm of alarmValues(host, health)) {
+    const chart = host.chart(alarm.chart);
+    const prefix = `NETDATA_ALARM_${shellName(chart ? chart.fullName : alarm.chart)}_${shellName(alarm.name)}`;
+    const value = Number.isFinite(alarm.value) ? formatRounded(alarm.value) : '';
+    out += `${prefix}_VALUE="${value}"      # ${alarm.units}\n`;
+    out += `${prefix}_STATUS="${alarm.status}"\n`;
+  }
+  return out;
+}
+
+/** `%0.7f` as netdata's CALCULATED_NUMBER_FORMAT prints a value. */
+function fixed7(value: number): string {
+  return Number.isFinite(value) ? value.toFixed(7) : 'null';
+}
+
+/** `format=json`: each viewable chart with its collected dimensions' last stored values. */
+export function allmetricsJson(host: Host): string {
+  const charts: string[] = [];
+  for (const chart of host.charts.values()) {
+    if (!isViewable(chart)) continue;
+    const dims = chart.dimensions.filter((d) => d.collections > 0).map((d) =>
+      `\n\t\t\t"${jsonEscape(d.definition.id)}": {\n\t\t\t\t"name": "${jsonEscape(d.definition.name)}",` +
+      `\n\t\t\t\t"value": ${fixed7(d.lastStoredValue)}\n\t\t\t}`);
+    charts.push(`\n\t"${jsonEscape(chart.id)}": {\n\t\t"name":"${jsonEscape(chart.fullName)}",` +
+      `\n\t\t"context":"${jsonEscape(chart.definition.context)}",\n\t\t"units":"${jsonEscape(chart.definition.units)}",` +
+      `\n\t\t"last_updated": ${chart.lastEntryS()},\n\t\t"dimensions": {${dims.join(',')}\n\t\t}\n\t}`);
+  }
+  return `{${charts.join(',')}\n}`;
+}

@@ -1,0 +1,107 @@
+/**
+ * The `/api/v1/*` routes and `GET /netdata.conf`. Each route reads `ctx.state.host` (set by the
+ * host-prefix middleware) so the same routes serve `/` and `/host/NAME/`.
+ */
+import Router from '@koa/router';
+import type { Context } from 'koa';
+import type { Host } from '../database/types.js';
+import { chartsJson, singleChartJson } from './api-charts.js';
+import { requireChart, dataRequest } from './api-data.js';
+import { infoJson } from './api-info.js';
+import { alarmLogBody, alarmVariablesBody, alarmsBody } from './api-health.js';
+import { allmetricsJson, allmetricsShell } from './allmetrics.js';
+import {
+  allmetricsPrometheus, parseDataSource, PROMETHEUS_CONTENT_TYPE, ScrapeMemory, type PrometheusRequest,
+} from './allmetrics-prometheus.js';
+import { badgeRequest } from './badge.js';
+import { CONTENT_TYPE } from './data-format.js';
+import { HttpError, type ApiResponse } from './http-error.js';
+import { htmlEscape } from './number-format.js';
+import { param, parseParams, toInteger, type Params } from './params.js';
+import { clientIp } from './patterns.js';
+import type { WebContext } from './web-context.js';
+
+type Handler = (host: Host, params: Params, ctx: Context) => ApiResponse;
+
+function send(ctx: Context, r: ApiResponse): void {
+  ctx.status = r.status;
+  ctx.type = r.contentType;
+  for (const [k, v] of Object.entries(r.headers ?? {})) ctx.set(k, v);
+  ctx.body = r.body;
+}
+
+const json = (body: string): ApiResponse => ({ status: 200, contentType: CONTENT_TYPE.json, body });
+const text = (body: string, contentType: string = CONTENT_TYPE.text): ApiResponse => ({ status: 200, contentType, body });
+
+const ALLMETRICS_FORMATS = ['shell', 'prometheus', 'prometheus_all_hosts', 'json'];
+
+function allmetrics(w: WebContext, memory: ScrapeMemory): Handler {
+  return (host, params, ctx) => {
+    const format = param(params, 'format') ?? 'shell';
+    if (!ALLMETRICS_FORMATS.includes(format)) {
+      throw new HttpError(400, "Which format? 'shell', 'prometheus', 'prometheus_all_hosts' and 'json' are currently supported.");
+    }
+    if (format === 'shell') return text(allmetricsShell(host, w.health));
+    if (format === 'json') return json(allmetricsJson(host));
+    const backend = w.config.backend;
+    const yes = (name: string, fallback: boolean) => {
+      const v = param(params, name);
+      return v === undefined ? fallback : v === 'yes';
+    };
+    const source = param(params, 'data', 'source', 'data source', 'data-source', 'data_source', 'datasource');
+    const req: PrometheusRequest = {
+      prefix: param(params, 'prefix') ?? backend.prefix,
+      source: source ? parseDataSource(source, backend.dataSource) : backend.dataSource,
+      help: yes('help', false),
+      types: yes('types', false),
+      names: yes('names', backend.sendNamesInsteadOfIds),
+      timestamps: yes('timestamps', true),
+      server: param(params, 'server') ?? clientIp(ctx.socket.remoteAddress),
+      updateEverySecs: backend.updateEverySecs,
+      nowS: Math.floor(w.nowMs() / 1000),
+      program: 'netdata',
+      version: w.version,
+    };
+    const hosts = format === 'prometheus_all_hosts' ? w.registry.hosts() : undefined;
+    return text(allmetricsPrometheus(host, hosts, req, memory), PROMETHEUS_CONTENT_TYPE);
+  };
+}
+
+function handlers(w: WebContext): Record<string, Handler> {
+  const memory = new ScrapeMemory();
+  return {
+    info: (host) => json(infoJson(host, w)),
+    charts: (host) => json(chartsJson(host, w.registry, w.health, w.version)),
+    chart: (host, params) => json(singleChartJson(requireChart(host, params), w.health)),
+    data: (host, params) => dataRequest(host, params),
+    allmetrics: allmetrics(w, memory),
+    alarms: (host, _params, ctx) => {
+      const all = ctx.querystring.split('&').includes('all');
+      return json(alarmsBody(host, w.health, all, Math.floor(w.nowMs() / 1000)));
+    },
+    alarm_log: (host, params) => json(alarmLogBody(host, w.health, toInteger(param(params, 'after'), 0))),
+    alarm_variables: (host, params) => json(alarmVariablesBody(requireChart(host, params), w.health)),
+    'badge.svg': (host, params) => badgeRequest(host, params, w.health),
+  };
+}
+
+/** Builds the router for `/api/v1/*` and `/netdata.conf`. */
+export function createApiRouter(w: WebContext): Router {
+  const router = new Router();
+  const table = handlers(w);
+  router.get('/api/v1/:command', (ctx) => {
+    const command = ctx.params.command;
+    const handler = Object.hasOwn(table, command) ? table[command] : undefined;
+    if (!handler) throw new HttpError(404, `Unsupported v1 API command: ${htmlEscape(command)}`);
+    const allowed = command === 'badge.svg' ? w.allowBadges : w.allowDashboard;
+    if (!allowed(ctx.socket.remoteAddress)) throw new HttpError(403, 'You are not allowed to access this resource.');
+    send(ctx, handler(ctx.state.host as Host, parseParams(ctx.querystring), ctx));
+  });
+  router.get('/netdata.conf', (ctx) => {
+    if (!w.allowNetdataConf(ctx.socket.remoteAddress)) {
+      throw new HttpError(403, 'You are not allowed to access this resource.');
+    }
+    send(ctx, text(w.effectiveConfig()));
+  });
+  return router;
+}

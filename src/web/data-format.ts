@@ -1,0 +1,266 @@
+/**
+ * `/api/v1/data` output formats, laid out as netdata 1.10 prints them (`src/rrd2json.c`:
+ * `rrdr2json`, `rrdr2csv`, `rrdr2ssv`, `rrdr_json_wrapper_begin/end`; `markdown` from 1.37
+ * `web/api/formatters/csv/csv.c`). The query engine has already grouped, selected, applied abs
+ * and percentage; these functions only print.
+ */
+import type { QueryResult } from '../database/query.js';
+import { formatNumber, jsonEscape } from './number-format.js';
+
+export const CONTENT_TYPE = {
+  json: 'application/json; charset=utf-8',
+  text: 'text/plain; charset=utf-8',
+  html: 'text/html; charset=utf-8',
+  javascript: 'application/x-javascript; charset=utf-8',
+  svg: 'image/svg+xml',
+} as const;
+
+/** Every `format=` netdata accepts; anything else falls back to `json` as netdata does. */
+export const DATA_FORMATS = [
+  'json', 'jsonp', 'datatable', 'datasource', 'csv', 'tsv', 'tsv-excel', 'ssv', 'ssvcomma',
+  'array', 'html', 'markdown', 'csvjsonarray',
+] as const;
+export type DataFormat = (typeof DATA_FORMATS)[number];
+
+/** Options that only change printing. */
+export interface FormatOptions {
+  jsonwrap: boolean;
+  reversed: boolean;
+  null2zero: boolean;
+  seconds: boolean;
+  milliseconds: boolean;
+  objectrows: boolean;
+  min2max: boolean;
+  googleJson: boolean;
+}
+
+export interface FormattedData {
+  body: string;
+  contentType: string;
+}
+
+interface Quotes { kq: string; sq: string }
+
+function quotes(opts: FormatOptions): Quotes {
+  return opts.googleJson ? { kq: '', sq: "'" } : { kq: '"', sq: '"' };
+}
+
+/** Row indexes in print order: newest first unless `flip`. */
+function rowOrder(r: QueryResult, opts: FormatOptions): number[] {
+  const order = Array.from({ length: r.rows }, (_, i) => i);
+  return opts.reversed ? order.reverse() : order;
+}
+
+function cell(r: QueryResult, row: number, col: number, opts: FormatOptions): string {
+  const v = r.values[row * r.dimensionIndexes.length + col];
+  if (Number.isNaN(v)) return opts.null2zero ? '0' : 'null';
+  return formatNumber(v);
+}
+
+function pad2(n: number): string {
+  return n < 10 ? `0${n}` : String(n);
+}
+
+/** `2014-04-01 03:28:20` in the server's local time (netdata's `buffer_date`). */
+function localDate(timeS: number): string {
+  const d = new Date(timeS * 1000);
+  return `${d.getFullYear()}-${pad2(d.getMonth() + 1)}-${pad2(d.getDate())} ` +
+    `${pad2(d.getHours())}:${pad2(d.getMinutes())}:${pad2(d.getSeconds())}`;
+}
+
+/** `Date(2014,3,1,3,28,20)`, month from 0, no leading zeros (netdata's `buffer_jsdate`). */
+function jsDate(timeS: number): string {
+  const d = new Date(timeS * 1000);
+  return `Date(${d.getFullYear()},${d.getMonth()},${d.getDate()},${d.getHours()},` +
+    `${d.getMinutes()},${d.getSeconds()})`;
+}
+
+function timestamp(timeS: number, opts: FormatOptions): string {
+  return opts.milliseconds ? `${formatNumber(timeS)}000` : formatNumber(timeS);
+}
+
+/** `format=json` / `jsonp` body: labels and data rows. */
+function toJson(r: QueryResult, opts: FormatOptions): string {
+  const kq = '"';
+  const sq = '"';
+  const names = r.dimensionNames.length ? r.dimensionNames : ['no data'];
+  let out = `{\n ${kq}labels${kq}: [${sq}time${sq}`;
+  for (const name of names) out += `, "${jsonEscape(name)}"`;
+  out += `],\n    ${kq}data${kq}:\n [\n`;
+  if (!r.dimensionNames.length) return out + '\n  ]\n}';
+  const lines: string[] = [];
+  for (const row of rowOrder(r, opts)) {
+    let line = opts.objectrows ? '      { "time": ' : '      [ ';
+    if (opts.googleJson) line += `new ${jsDate(r.times[row])}`;
+    else line += timestamp(r.times[row], opts);
+    r.dimensionNames.forEach((name, col) => {
+      line += opts.objectrows ? `, "${jsonEscape(name)}": ` : ', ';
+      line += cell(r, row, col, opts);
+    });
+    lines.push(line + (opts.objectrows ? '}' : ']'));
+  }
+  return out + lines.join(',\n') + '\n  ]\n}';
+}
+
+/** `format=datatable` (Google visualization DataTable JSON). */
+function toDatatable(r: QueryResult, opts: FormatOptions): string {
+  const { kq, sq } = quotes(opts);
+  let out = `{\n ${kq}cols${kq}:\n [\n`;
+  out += `        {${kq}id${kq}:${sq}${sq},${kq}label${kq}:${sq}time${sq},${kq}pattern${kq}:${sq}${sq},${kq}type${kq}:${sq}datetime${sq}},\n`;
+  out += `        {${kq}id${kq}:${sq}${sq},${kq}label${kq}:${sq}${sq},${kq}pattern${kq}:${sq}${sq},${kq}type${kq}:${sq}string${sq},${kq}p${kq}:{${kq}role${kq}:${sq}annotation${sq}}},\n`;
+  out += `        {${kq}id${kq}:${sq}${sq},${kq}label${kq}:${sq}${sq},${kq}pattern${kq}:${sq}${sq},${kq}type${kq}:${sq}string${sq},${kq}p${kq}:{${kq}role${kq}:${sq}annotationText${sq}}}`;
+  const names = r.dimensionNames.length ? r.dimensionNames : ['no data'];
+  for (const name of names) {
+    out += `,\n     {${kq}id${kq}:${sq}${sq},${kq}label${kq}:${sq}${jsonEscape(name)}${sq},` +
+      `${kq}pattern${kq}:${sq}${sq},${kq}type${kq}:${sq}number${sq}}`;
+  }
+  out += `\n  ],\n    ${kq}rows${kq}:\n [\n`;
+  if (!r.dimensionNames.length) return out + '\n  ]\n}';
+  const lines: string[] = [];
+  for (const row of rowOrder(r, opts)) {
+    let line = `        {${kq}c${kq}:[{${kq}v${kq}:${sq}${jsDate(r.times[row])}${sq}}`;
+    line += `,{${kq}v${kq}:null},{${kq}v${kq}:null}`;
+    r.dimensionNames.forEach((_, col) => { line += `,{${kq}v${kq}:${cell(r, row, col, opts)}}`; });
+    lines.push(line + ']}');
+  }
+  return out + lines.join(',\n') + '\n  ]\n}';
+}
+
+interface CsvShape { start: string; sep: string; end: string; between: string; quoteLabels: boolean; markdown: boolean }
+
+/** csv, tsv, html, markdown and csvjsonarray bodies (netdata's `rrdr2csv`). */
+function toCsv(r: QueryResult, opts: FormatOptions, s: CsvShape): string {
+  if (!r.dimensionNames.length) return s.end;
+  const q = s.quoteLabels ? '"' : '';
+  let out = `${s.start}${q}time${q}`;
+  for (const name of r.dimensionNames) out += `${s.sep}${q}${name}${q}`;
+  out += s.end;
+  if (s.markdown) out += `${s.start}:---:` + `${s.sep}:---:`.repeat(r.dimensionNames.length) + s.end;
+  for (const row of rowOrder(r, opts)) {
+    const t = r.times[row];
+    out += s.between + s.start;
+    out += opts.seconds || opts.milliseconds ? timestamp(t, opts) : localDate(t);
+    r.dimensionNames.forEach((_, col) => { out += s.sep + cell(r, row, col, opts); });
+    out += s.end;
+  }
+  return out;
+}
+
+/** One number per row: the sum of the row, or max − min with `min2max` (netdata's `rrdr2value`). */
+function rowValue(r: QueryResult, row: number, opts: FormatOptions): number {
+  const width = r.dimensionIndexes.length;
+  let sum = 0;
+  let min = 0;
+  let max = 0;
+  let allNull = true;
+  for (let col = 0; col < width; col++) {
+    const raw = r.values[row * width + col];
+    const n = Number.isNaN(raw) ? 0 : raw;
+    if (col === 0) [min, max] = n > 0 ? [0, n] : [n, 0];
+    if (!Number.isNaN(raw)) { allNull = false; sum += n; }
+    if (n < min) min = n;
+    if (n > max) max = n;
+  }
+  if (allNull) return NaN;
+  return opts.min2max ? max - min : sum;
+}
+
+/** ssv, ssvcomma and array bodies; returns the min and max of the printed values too. */
+function toSsv(r: QueryResult, opts: FormatOptions, prefix: string, sep: string, suffix: string):
+  { body: string; min: number; max: number } {
+  const parts: string[] = [];
+  let min = r.min;
+  let max = r.max;
+  rowOrder(r, opts).forEach((row, i) => {
+    const v = rowValue(r, row, opts);
+    const n = Number.isNaN(v) ? 0 : v;
+    if (i === 0) { min = n; max = n; } else { if (n < min) min = n; if (n > max) max = n; }
+    parts.push(Number.isNaN(v) ? (opts.null2zero ? '0' : 'null') : formatNumber(v));
+  });
+  return { body: prefix + parts.join(sep) + suffix, min, max };
+}
+
+/** The `jsonwrap` header up to `"result": ` (netdata's `rrdr_json_wrapper_begin`). */
+function wrapperBegin(r: QueryResult, format: string, opts: FormatOptions, stringValue: boolean): string {
+  const { kq, sq } = quotes(opts);
+  const chart = r.chart;
+  const list = (items: readonly string[], empty: string) =>
+    items.length ? items.map((x) => `${sq}${jsonEscape(x)}${sq}`).join(', ') : empty;
+  const noData = `${sq}no data${sq}`;
+  const latest = r.dimensionIndexes.length
+    ? r.latestValues.map((v) => formatNumber(v)).join(', ') : 'null';
+  const view = r.rows && r.dimensionIndexes.length
+    ? r.dimensionIndexes.map((_, col) => cell(r, 0, col, opts)).join(', ') : 'null';
+  const dimensions = r.rows ? r.dimensionIndexes.length : 0;
+  const points = r.dimensionIndexes.length ? r.rows : 0;
+  return `{\n` +
+    `   ${kq}api${kq}: 1,\n` +
+    `   ${kq}id${kq}: ${sq}${jsonEscape(chart.id)}${sq},\n` +
+    `   ${kq}name${kq}: ${sq}${jsonEscape(chart.fullName)}${sq},\n` +
+    `   ${kq}view_update_every${kq}: ${r.viewUpdateEverySecs},\n` +
+    `   ${kq}update_every${kq}: ${r.updateEverySecs},\n` +
+    `   ${kq}first_entry${kq}: ${chart.firstEntryS()},\n` +
+    `   ${kq}last_entry${kq}: ${chart.lastEntryS()},\n` +
+    `   ${kq}before${kq}: ${r.beforeS},\n` +
+    `   ${kq}after${kq}: ${r.afterS},\n` +
+    `   ${kq}dimension_names${kq}: [${list(r.dimensionNames, noData)}],\n` +
+    `   ${kq}dimension_ids${kq}: [${list(r.dimensionIds, noData)}],\n` +
+    `   ${kq}latest_values${kq}: [${latest}],\n` +
+    `   ${kq}view_latest_values${kq}: [${view}],\n` +
+    `   ${kq}dimensions${kq}: ${dimensions},\n` +
+    `   ${kq}points${kq}: ${points},\n` +
+    `   ${kq}format${kq}: ${sq}${format}${sq},\n` +
+    `   ${kq}result${kq}: ${stringValue ? sq : ''}`;
+}
+
+function wrapperEnd(opts: FormatOptions, stringValue: boolean, min: number, max: number): string {
+  const { kq, sq } = quotes(opts);
+  return `${stringValue ? sq : ''},\n ${kq}min${kq}: ${formatNumber(min)},\n ${kq}max${kq}: ${formatNumber(max)}\n}\n`;
+}
+
+/** Escapes a text result for a JSON string inside the wrapper (`\n` stays as typed). */
+function asJsonString(text: string): string {
+  return text.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\r\n|\n/g, '\\n').replace(/\t/g, '\\t');
+}
+
+/** Formats a query result; `format` is one of DATA_FORMATS (callers map unknown ones to json). */
+export function formatData(r: QueryResult, format: DataFormat, opts: FormatOptions): FormattedData {
+  const wrap = (body: string, asString: boolean, type: string, min = r.min, max = r.max): FormattedData => {
+    if (!opts.jsonwrap) return { body, contentType: type };
+    const name = format === 'tsv-excel' ? 'tsv' : format;
+    const inner = asString ? asJsonString(body) : body;
+    return {
+      body: wrapperBegin(r, name, opts, asString) + inner + wrapperEnd(opts, asString, min, max),
+      contentType: CONTENT_TYPE.json,
+    };
+  };
+  const csv = (sep: string, extra: Partial<CsvShape> = {}) =>
+    toCsv(r, opts, { start: '', sep, end: '\r\n', between: '', quoteLabels: false, markdown: false, ...extra });
+  switch (format) {
+    case 'ssv':
+    case 'ssvcomma':
+    case 'array': {
+      const [pre, sep, post] = format === 'array' ? ['[', ',', ']'] : ['', format === 'ssv' ? ' ' : ',', ''];
+      const s = toSsv(r, opts, pre, sep, post);
+      const type = format === 'array' ? CONTENT_TYPE.json : CONTENT_TYPE.text;
+      return wrap(s.body, format !== 'array', type, s.min, s.max);
+    }
+    case 'csv': return wrap(csv(','), true, CONTENT_TYPE.text);
+    case 'tsv':
+    case 'tsv-excel': return wrap(csv('\t'), true, CONTENT_TYPE.text);
+    case 'markdown': return wrap(csv('|', { markdown: true }), true, CONTENT_TYPE.text);
+    case 'csvjsonarray': {
+      const body = '[\n' + csv(',', { start: '[', end: ']', between: ',\n', quoteLabels: true }) + '\n]';
+      return wrap(body, false, opts.jsonwrap ? CONTENT_TYPE.json : CONTENT_TYPE.text);
+    }
+    case 'html': {
+      const body = '<html>\n<center>\n<table border="0" cellpadding="5" cellspacing="5">\n' +
+        csv('</td><td>', { start: '<tr><td>', end: '</td></tr>\n' }) + '</table>\n</center>\n</html>\n';
+      return wrap(body, true, CONTENT_TYPE.html);
+    }
+    case 'datatable': return wrap(toDatatable(r, opts), false, CONTENT_TYPE.json);
+    case 'datasource': return wrap(toDatatable(r, opts), false, CONTENT_TYPE.javascript);
+    case 'jsonp': return wrap(toJson(r, opts), false, CONTENT_TYPE.javascript);
+    default: return wrap(toJson(r, opts), false, CONTENT_TYPE.json);
+  }
+}

@@ -1,0 +1,8 @@
+/**
+ * The web part: one port for HTTP and STREAM, netdata's `/api/v1`, `/host/NAME/` and the
+ * dashboard. Importing this module has no side effects; the agent imports it dynamically only
+ * when `[web] mode` is not `none`.
+ */
+export { createWebServer, parseBindTo, STREAM_NOT_SUPPORTED } from './server.js';
+export type { WebDeps, WebServer } from './server.js';
+export type { AccessLogSink } from './access-log.js';

@@ -1,0 +1,20 @@
+/** What every web handler may read: the registry, health, config and the access checks. */
+import type { HostRegistry } from '../database/types.js';
+import type { HealthApi } from '../health/types.js';
+import type { NetdataConfig } from '../config/types.js';
+import type { SystemFacts } from './api-info.js';
+
+export interface WebContext {
+  readonly config: NetdataConfig;
+  readonly registry: HostRegistry;
+  readonly health?: HealthApi;
+  readonly version: string;
+  readonly facts: SystemFacts;
+  effectiveConfig(): string;
+  /** Wall clock (ms); tests pin it. */
+  nowMs(): number;
+  /** `[web] allow dashboard from`, `allow badges from`, `allow netdata.conf from`. */
+  allowDashboard(address: string | undefined): boolean;
+  allowBadges(address: string | undefined): boolean;
+  allowNetdataConf(address: string | undefined): boolean;
+}
