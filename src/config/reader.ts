@@ -58,6 +58,8 @@ export class ConfigReader {
   readonly #document: ConfigDocument;
   readonly #sectionLines: Map<string, SectionOrigin>;
   readonly #known = new Map<string, Set<string>>();
+  /** Keys read through `read()`: shown at their canonical name, never copied as written. */
+  readonly #read = new Set<string>();
   readonly #file: string;
 
   constructor(parsed: ParsedConfig, file: string) {
@@ -77,6 +79,7 @@ export class ConfigReader {
   read<T>(spec: KeySpec<T>): T {
     let found: { name: KeyName; entry: ConfigEntry } | undefined;
     for (const name of spec.names) {
+      this.#read.add(`${name[0]}\0${name[1]}`);
       const entry = this.entry(name[0], name[1]);
       if (entry && !found) found = { name, entry };
     }
@@ -137,7 +140,7 @@ export class ConfigReader {
       }
       for (const [key, entry] of keys) {
         if (!known.has(key)) this.fail(entry, section, key, `unknown key in ${what}`);
-        else if (!this.effective.get(section)?.has(key)) this.#show([section, key], entry);
+        else if (!this.#read.has(`${section}\0${key}`)) this.#show([section, key], entry);
       }
     }
     this.errors.sort((a, b) => (a.file === b.file ? a.line - b.line : a.file < b.file ? -1 : 1));
