@@ -1,0 +1,98 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHostRegistry } from './index.js';
+import type { Chart, Dimension, HostObserver } from './types.js';
+import { chartDefinition, collect, dimensionDefinition, stored, testChart, testHost } from './test-fixture.js';
+
+const SETTINGS = { memoryMode: 'ram', historyEntries: 3600, updateEverySecs: 1, gapWhenLostIterationsAbove: 1 } as const;
+
+describe('Host', () => {
+  it('finds charts by id and by full name type.name', () => {
+    const host = testHost();
+    const chart = host.defineChart(chartDefinition('net.eth0', { name: 'lan' }));
+    assert.equal(chart.fullName, 'net.lan');
+    assert.equal(host.chart('net.eth0'), chart);
+    assert.equal(host.chart('net.lan'), chart);
+    const unnamed = host.defineChart(chartDefinition('net.eth1'));
+    assert.equal(unnamed.fullName, 'net.eth1');
+  });
+
+  it('keeps the id as the name when another chart holds the name', () => {
+    const host = testHost();
+    host.defineChart(chartDefinition('net.eth0', { name: 'lan' }));
+    const second = host.defineChart(chartDefinition('net.eth1', { name: 'lan' }));
+    assert.equal(second.fullName, 'net.eth1');
+  });
+
+  it('updates a re-sent CHART and DIMENSION in place, keeping the data', () => {
+    const host = testHost();
+    const chart = testChart(host, ['a']);
+    collect(chart, 1000_200_000, [10]);
+    collect(chart, 1001_500_000, [20]);
+    const again = host.defineChart(chartDefinition('test.chart', { title: 'new title', name: 'renamed' }));
+    assert.equal(again, chart);
+    assert.equal(chart.definition.title, 'new title');
+    assert.equal(host.chart('test.renamed'), chart);
+    assert.equal(host.chart('test.chart'), chart);
+    const dim = chart.defineDimension(dimensionDefinition('a', 'absolute', 10, 1));
+    assert.equal(dim, chart.dimensions[0]);
+    assert.equal(chart.dimensions.length, 1);
+    collect(chart, 1002_500_000, [30]); // 30 * 10 / 1 = 300
+    assert.deepEqual(stored(chart, 0, 1001, 1002), [20, 300]);
+    assert.equal(chart.dimensions[0].definition.multiplier, 10);
+  });
+
+  it('tells observers about definitions, completed iterations and host variables', () => {
+    const host = testHost();
+    const seen: string[] = [];
+    const observer: HostObserver = {
+      chartDefined: (c: Chart) => seen.push(`chart ${c.id}`),
+      dimensionDefined: (c: Chart, d: Dimension) => seen.push(`dim ${c.id} ${d.definition.id}`),
+      chartDone: (c: Chart) => seen.push(`done ${c.id} ${c.dimensions[0].updated}`),
+      hostVariableSet: (name, value) => seen.push(`var ${name}=${value}`),
+    };
+    host.addObserver(observer);
+    const chart = testChart(host, ['a']);
+    collect(chart, 1000_200_000, [1]);
+    host.setVariable('answer', 42);
+    host.removeObserver(observer);
+    collect(chart, 1001_500_000, [1]);
+    assert.deepEqual(seen, ['chart test.chart', 'dim test.chart a', 'done test.chart true', 'var answer=42']);
+    assert.equal(host.variables.get('answer'), 42);
+  });
+
+  it('replaces labels and updates identity and stream state', () => {
+    const host = testHost();
+    host.replaceLabels(new Map([['k', { value: 'v', source: 2 }]]));
+    assert.deepEqual([...host.labels], [['k', { value: 'v', source: 2 }]]);
+    host.updateIdentity({ hostname: 'renamed', hops: 2 });
+    assert.equal(host.hostname, 'renamed');
+    assert.equal(host.identity.hops, 2);
+    assert.equal(host.stream.connected, true);
+    host.setStreamState({ connected: false, disconnectedAtS: 1234 });
+    assert.deepEqual(host.stream, { connected: false, connectedSinceS: 1000, disconnectedAtS: 1234, clientAddress: '' });
+  });
+});
+
+describe('HostRegistry', () => {
+  it('finds hosts by GUID then hostname, creates mirrored hosts with their own settings', () => {
+    const registry = createHostRegistry({ hostname: 'parent', machineGuid: 'guid-parent' }, SETTINGS);
+    assert.equal(registry.localhost.isLocal, true);
+    const child = registry.findOrCreate(
+      { hostname: 'child', machineGuid: 'guid-child' },
+      { ...SETTINGS, memoryMode: 'none', historyEntries: 2 },
+    );
+    assert.equal(child.isLocal, false);
+    assert.equal(child.settings.memoryMode, 'none');
+    assert.equal(child.settings.historyEntries, 5, 'history is at least 5');
+    assert.equal(child.stream.connected, false);
+    assert.equal(registry.findOrCreate({ hostname: 'other', machineGuid: 'guid-child' }, SETTINGS), child);
+    assert.equal(registry.find('guid-child'), child);
+    assert.equal(registry.find('child'), child);
+    assert.equal(registry.find('parent'), registry.localhost);
+    assert.equal(registry.hosts().length, 2);
+    assert.equal(registry.remove('guid-parent'), false);
+    assert.equal(registry.remove('guid-child'), true);
+    assert.equal(registry.find('child'), undefined);
+  });
+});
