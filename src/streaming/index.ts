@@ -1,0 +1,121 @@
+/**
+ * streaming: netdata's streaming protocol both ways (reference §2). A sender streams this
+ * node's charts to a parent (`[stream]`), a receiver takes children's streams from the web
+ * port (`stream.conf` API key and machine GUID sections) into mirrored hosts, and a proxy
+ * re-streams mirrored hosts upstream. Its only public surface.
+ */
+import type net from 'node:net';
+import { createSimplePattern, type NetdataConfig, type ReceiverHostSettings, type StreamConfig, type SimplePattern } from '../config/index.js';
+import type { HostRegistry } from '../database/index.js';
+import type { Parser, ParserOptions } from '../protocol/index.js';
+import type { PatternMatcher } from './access.js';
+import { parseDestinations } from './destination.js';
+import { SenderLog } from './events.js';
+import { senderIdentity } from './identity.js';
+import { OrphanCleaner } from './orphans.js';
+import { createProxySender } from './proxy.js';
+import { DEFAULT_RECEIVER_LIMITS, Receivers, type ReceiverLimits, type ReceiversStats } from './receiver.js';
+import { StreamSender, type SenderStats } from './sender.js';
+
+export { Connection, connectSocket } from './connection.js';
+export type { ConnectionOptions, ConnectionListener, ConnectionStats, HandshakeOutcome, CloseReason, CloseKind } from './connection.js';
+export { parseDestination, parseDestinations, splitDestinations, DestinationError, type Destination } from './destination.js';
+export {
+  PROMPT_V1, PROMPT_V2, PROMPT_VN, ERROR_SAME_LOCALHOST, ERROR_ALREADY_STREAMING, ERROR_NOT_PERMITTED,
+  ERROR_TOO_BUSY, CAP, versionToCapabilities, validateResponse,
+} from './prompts.js';
+export { buildStreamRequest, parseStreamRequest, type SenderIdentity, type StreamRequest } from './request.js';
+export { DEFAULT_RECEIVER_LIMITS, type ReceiverLimits } from './receiver.js';
+
+export interface StreamingDeps {
+  registry: HostRegistry;
+  /** This agent's version, sent in `User-Agent`. */
+  version: string;
+  createParser: (options: ParserOptions) => Parser;
+  /** Overrides of the receiver's limits (tests, big parents). */
+  limits?: Partial<ReceiverLimits>;
+}
+
+/** Figures for the agent's self-monitoring charts. */
+export interface StreamingStats {
+  /** The local host's sender; null when `[stream] enabled = no`. */
+  sender: SenderStats | null;
+  receivers: ReceiversStats;
+  /** Senders of proxied hosts now running. */
+  proxies: number;
+}
+
+export interface Streaming {
+  /** The receiver's entry: a connection whose first bytes were `STREAM `; `head` = bytes read so far. */
+  handleStreamRequest(socket: net.Socket, head: Buffer): void;
+  /** Starts the local host's sender (when `[stream] enabled`) and the orphan cleanup. */
+  start(): Promise<void>;
+  /** Closes the sender, every receiving connection and proxy, and the timers. */
+  stop(): Promise<void>;
+  stats(): StreamingStats;
+  /** The resolved stream.conf settings a mirrored host was accepted with (health reads `healthEnabled`). */
+  receiverSettings(machineGuid: string): Readonly<ReceiverHostSettings> | undefined;
+}
+
+/** A matcher that compiles each distinct pattern text once. */
+function patternCache(): PatternMatcher {
+  const compiled = new Map<string, SimplePattern>();
+  return (pattern, subject) => {
+    let p = compiled.get(pattern);
+    if (!p) { p = createSimplePattern(pattern); compiled.set(pattern, p); }
+    return p.matches(subject);
+  };
+}
+
+/** Builds the streaming part; nothing connects or listens until `start()` / the first request. */
+export function createStreaming(config: NetdataConfig, stream: StreamConfig, deps: StreamingDeps): Streaming {
+  const matches = patternCache();
+  const registry = deps.registry;
+  const proxyContext = { sender: stream.sender, matches, programVersion: deps.version };
+  const receivers = new Receivers({
+    config,
+    stream,
+    registry,
+    createParser: deps.createParser,
+    matches,
+    limits: { ...DEFAULT_RECEIVER_LIMITS, ...deps.limits },
+    proxyFor: (host, settings) => createProxySender(host, settings, proxyContext),
+  });
+  const orphans = new OrphanCleaner(registry, config.global.cleanupOrphanHostsAfterSecs, (guid) => receivers.isConnected(guid));
+  const sender = localSender(stream, registry, matches, deps.version);
+
+  return {
+    handleStreamRequest: (socket, head) => receivers.handle(socket, head),
+    async start() {
+      orphans.start();
+      sender?.start();
+    },
+    async stop() {
+      orphans.stop();
+      await Promise.all([sender?.stop(), receivers.stop()]);
+    },
+    stats: () => ({ sender: sender?.stats ?? null, receivers: receivers.stats, proxies: receivers.proxies }),
+    receiverSettings: (guid) => receivers.settingsOf(guid),
+  };
+}
+
+/** The sender of this node's own charts (`[stream] enabled`), or null. */
+function localSender(stream: StreamConfig, registry: HostRegistry, matches: PatternMatcher, version: string): StreamSender | null {
+  const s = stream.sender;
+  if (!s.enabled) return null;
+  const host = registry.localhost;
+  const { destinations, errors } = parseDestinations(s.destination, s.defaultPort);
+  const log = new SenderLog(host.hostname);
+  for (const message of errors) log.badDestination(message);
+  return new StreamSender({
+    host,
+    identity: senderIdentity(host, s.apiKey, version),
+    destinations,
+    timeoutSecs: s.timeoutSecs,
+    bufferSizeBytes: s.bufferSizeBytes,
+    reconnectDelaySecs: s.reconnectDelaySecs,
+    initialClockResyncIterations: s.initialClockResyncIterations,
+    sendChart: (name) => matches(s.sendChartsMatching, name),
+    mode: 'local',
+  });
+}

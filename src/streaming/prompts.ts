@@ -1,0 +1,99 @@
+/**
+ * The handshake's fixed strings and netdata's capability bits (reference §2.2, §2.3). Every
+ * reply is written raw on the socket, without a status line or a trailing newline.
+ */
+
+export const PROMPT_V1 = 'Hit me baby, push them over...';
+export const PROMPT_V2 = 'Hit me baby, push them over and bring the host labels...';
+export const PROMPT_VN = 'Hit me baby, push them over with the version=';
+export const ERROR_SAME_LOCALHOST = "Don't hit me baby, you are trying to stream my localhost back";
+export const ERROR_ALREADY_STREAMING = 'This GUID is already streaming to this server';
+export const ERROR_NOT_PERMITTED = 'You are not permitted to access this. Check the logs for more info.';
+export const ERROR_TOO_BUSY = 'The server is too busy now to accept this request. Try later.';
+
+/** `NETDATA_PROTOCOL_VERSION` a 1.37 child sends. */
+export const STREAMING_PROTOCOL_VERSION = '1.1';
+
+/** Capability bits of `ver=` (reference §2.3). */
+export const CAP = Object.freeze({
+  V1: 1 << 3,
+  V2: 1 << 4,
+  VN: 1 << 5,
+  VCAPS: 1 << 6,
+  HLABELS: 1 << 7,
+  CLAIM: 1 << 8,
+  CLABELS: 1 << 9,
+  COMPRESSION: 1 << 10,
+  FUNCTIONS: 1 << 11,
+  REPLICATION: 1 << 12,
+  BINARY: 1 << 13,
+});
+
+/** What Tributary speaks: plain version 1 (DESIGN "Decisions"). */
+export const OUR_CAPABILITIES = CAP.V1;
+
+/** netdata's `convert_stream_version_to_capabilities`: small numbers are versions, larger a bitmask. */
+export function versionToCapabilities(version: number): number {
+  if (!Number.isFinite(version) || version <= 1) return CAP.V1;
+  if (version === 2) return CAP.V2 | CAP.HLABELS;
+  if (version === 3) return CAP.VN | CAP.HLABELS | CAP.CLAIM;
+  if (version === 4) return CAP.VN | CAP.HLABELS | CAP.CLAIM | CAP.CLABELS;
+  if (version === 5) return CAP.VN | CAP.HLABELS | CAP.CLAIM | CAP.CLABELS | CAP.COMPRESSION;
+  return version >>> 0;
+}
+
+/**
+ * The reply a receiver with our capabilities gives a child: the V1 prompt. Whatever a child
+ * offers (`ver=` anything), V1 is what it shares with us, and every netdata child falls back to
+ * it on this exact reply (reference §9).
+ */
+export function promptFor(_childCapabilities: number): string {
+  return PROMPT_V1;
+}
+
+/** How a sender reads the receiver's reply (reference §2.3, `rrdpush_sender_validate_response`). */
+export type ResponseVerdict =
+  | { ok: true; capabilities: number }
+  | { ok: false; reason: string; postponeSecs: number };
+
+/** Seconds a sender leaves a destination alone after each refusal (reference §2.3). */
+export const POSTPONE_SECS = Object.freeze({
+  sameLocalhost: 3600,
+  alreadyStreaming: 120,
+  notPermitted: 60,
+  notUnderstood: 60,
+});
+
+/** Checks a reply exactly, with its exact length: one byte more or less is not the prompt. */
+export function validateResponse(reply: string): ResponseVerdict {
+  if (reply === PROMPT_V1) return { ok: true, capabilities: CAP.V1 };
+  if (reply === ERROR_SAME_LOCALHOST) {
+    return { ok: false, reason: 'remote server is my localhost', postponeSecs: POSTPONE_SECS.sameLocalhost };
+  }
+  if (reply === ERROR_ALREADY_STREAMING) {
+    return { ok: false, reason: 'remote server says this host is already streaming to it', postponeSecs: POSTPONE_SECS.alreadyStreaming };
+  }
+  if (reply === ERROR_NOT_PERMITTED) {
+    return { ok: false, reason: 'remote server denied access, probably we don\'t have the right API key', postponeSecs: POSTPONE_SECS.notPermitted };
+  }
+  if (reply === ERROR_TOO_BUSY) {
+    return { ok: false, reason: 'remote server is too busy to accept this request', postponeSecs: POSTPONE_SECS.notUnderstood };
+  }
+  const shown = JSON.stringify(reply.length > 80 ? `${reply.slice(0, 80)}...` : reply);
+  return {
+    ok: false,
+    reason: `server is not replying properly (is it a netdata?): remote node response is not understood: ${shown}`,
+    postponeSecs: POSTPONE_SECS.notUnderstood,
+  };
+}
+
+/** Every reply a receiver may give; the sender waits for more bytes while the reply is a proper prefix of one. */
+export const KNOWN_REPLIES: readonly string[] = [
+  PROMPT_V1, PROMPT_V2, ERROR_SAME_LOCALHOST, ERROR_ALREADY_STREAMING, ERROR_NOT_PERMITTED, ERROR_TOO_BUSY,
+];
+
+/** Whether `partial` may still grow into a known reply (or a VN prompt). */
+export function mayBeIncomplete(partial: string): boolean {
+  if (PROMPT_VN.startsWith(partial) || partial.startsWith(PROMPT_VN)) return partial.length < PROMPT_VN.length + 10;
+  return KNOWN_REPLIES.some((r) => r.length > partial.length && r.startsWith(partial));
+}

@@ -1,0 +1,128 @@
+/**
+ * One accepted child: the prompt, then its bytes through the same parser plugins use, with
+ * trusted durations (reference §2.4), until the socket closes, goes idle, or the parser stops.
+ * The host and its data stay when it ends (reference §2.6).
+ */
+import type net from 'node:net';
+import type { Host } from '../database/types.js';
+import type { Parser, ParserOptions } from '../protocol/types.js';
+import { receiverLog } from './events.js';
+import type { StreamSender } from './sender.js';
+
+export interface SessionOptions {
+  socket: net.Socket;
+  host: Host;
+  /** `STREAM NAME [receive from [ip]:port]`. */
+  tag: string;
+  clientAddress: string;
+  createParser: (options: ParserOptions) => Parser;
+  defaultUpdateEverySecs: number;
+  /** Close when nothing arrives for this long. */
+  idleTimeoutMs: number;
+  /** The proxy sender re-streaming this host, if any; started and stopped with the session. */
+  proxy: StreamSender | null;
+  /** Told once, after the session ended (the owner marks the host not connected). */
+  onClose: (session: ReceiverSession) => void;
+}
+
+/** Lives from the prompt to the disconnect; `close()` may be called at any time. */
+export class ReceiverSession {
+  readonly host: Host;
+  readonly tag: string;
+  readonly #options: SessionOptions;
+  readonly #socket: net.Socket;
+  #parser: Parser | null = null;
+  #lastDataMs = Date.now();
+  #reason = '';
+  #reasonIsError = false;
+  #closed = false;
+  #bytes = 0;
+  #resolveClosed!: () => void;
+  /** Resolves once the session ended and its proxy sender stopped. */
+  readonly closed = new Promise<void>((resolve) => { this.#resolveClosed = resolve; });
+
+  constructor(options: SessionOptions) {
+    this.#options = options;
+    this.#socket = options.socket;
+    this.host = options.host;
+    this.tag = options.tag;
+  }
+
+  /** When the child last sent anything (ms since the epoch). */
+  get lastDataMs(): number {
+    return this.#lastDataMs;
+  }
+
+  /** Whether this session re-streams its host upstream. */
+  get proxied(): boolean {
+    return this.#options.proxy !== null;
+  }
+
+  get bytesReceived(): number {
+    return this.#bytes;
+  }
+
+  /** Values (SET) taken so far. */
+  get values(): number {
+    return this.#parser?.stats.values ?? 0;
+  }
+
+  /** Completed iterations (END) so far. */
+  get updates(): number {
+    return this.#parser?.stats.iterations ?? 0;
+  }
+
+  /** Writes the prompt and starts feeding the parser; `leftover` are bytes read past the request. */
+  start(prompt: string, leftover: Buffer): void {
+    const { socket, host, tag } = this.#options;
+    receiverLog.initializing(tag);
+    host.setStreamState({ connected: true, connectedSinceS: Math.floor(Date.now() / 1000), clientAddress: this.#options.clientAddress });
+    const proxy = this.#options.proxy;
+    this.#parser = this.#options.createParser({
+      source: tag,
+      host,
+      trustedDurations: true,
+      defaultUpdateEverySecs: this.#options.defaultUpdateEverySecs,
+      defaultPluginName: '',
+      onDataBlock: proxy ? (block) => proxy.forwardBlock(block) : undefined,
+      onStop: (stop) => this.close(`${stop.kind === 'disabled' ? 'child sent DISABLE' : stop.message}`, stop.kind !== 'disabled'),
+    });
+    socket.on('data', (chunk: Buffer) => this.#onData(chunk));
+    socket.on('end', () => this.close('remote end closed the connection'));
+    socket.on('error', (err) => this.close(`socket error: ${err.message}`, true));
+    socket.on('close', () => this.#finish());
+    socket.setTimeout(this.#options.idleTimeoutMs, () => {
+      this.close(`nothing received for ${Math.round(this.#options.idleTimeoutMs / 1000)} seconds`, true);
+    });
+    socket.write(prompt);
+    proxy?.start();
+    receiverLog.receiving(tag);
+    if (leftover.length > 0) this.#onData(leftover);
+  }
+
+  /** Ends the session (first reason wins); the host stays, marked not connected. */
+  close(reason: string, isError = false): void {
+    if (!this.#reason) {
+      this.#reason = reason;
+      this.#reasonIsError = isError;
+    }
+    this.#socket.destroy();
+  }
+
+  #onData(chunk: Buffer): void {
+    this.#lastDataMs = Date.now();
+    this.#bytes += chunk.length;
+    this.#parser?.feed(chunk);
+  }
+
+  #finish(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#parser && !this.#parser.stopped) this.#parser.end();
+    receiverLog.disconnected(this.tag, this.updates, this.#reason || 'connection closed', this.#reasonIsError);
+    this.#options.onClose(this);
+    const proxy = this.#options.proxy;
+    if (proxy) void proxy.stop().finally(() => this.#resolveClosed());
+    else this.#resolveClosed();
+  }
+}

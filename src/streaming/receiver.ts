@@ -1,0 +1,296 @@
+/**
+ * The stream receiver: takes `STREAM ...` connections from the web port, reads the request,
+ * checks it (reference §2.2), finds or creates the host by machine GUID with its resolved
+ * settings (reference §2.6) and hands the socket to a {@link ReceiverSession}. Limits on
+ * connections, hosts and request size keep any number of children within bounds.
+ */
+import type net from 'node:net';
+import type { NetdataConfig, ReceiverHostSettings, StreamConfig } from '../config/types.js';
+import type { Host, HostIdentity, HostRegistry, HostSettings } from '../database/types.js';
+import type { Parser, ParserOptions } from '../protocol/types.js';
+import { checkAccess, plainAddress, type PatternMatcher } from './access.js';
+import { receiveTag, receiverLog } from './events.js';
+import {
+  ERROR_ALREADY_STREAMING, ERROR_NOT_PERMITTED, ERROR_SAME_LOCALHOST, ERROR_TOO_BUSY, promptFor,
+  versionToCapabilities, CAP,
+} from './prompts.js';
+import { findHeadEnd, KNOWN_PARAMS, parseStreamRequest, type StreamRequest } from './request.js';
+import { ReceiverSession } from './receiver-session.js';
+import type { StreamSender } from './sender.js';
+
+/** Bounds on what children may make this node hold (DESIGN "Bad input"). */
+export interface ReceiverLimits {
+  /** Most mirrored hosts (connected or orphan); a new GUID beyond it is refused. */
+  maxHosts: number;
+  /** Most STREAM connections at once, handshaking or streaming. */
+  maxConnections: number;
+  /** Longest request head (request line and headers). */
+  maxRequestBytes: number;
+  /** Time a client has to send its whole request head. */
+  requestTimeoutMs: number;
+  /** A streaming child that sends nothing for this long is disconnected. */
+  idleTimeoutSecs: number;
+  /** A connected GUID whose last data is at most this old refuses a second connection (1.37). */
+  alreadyStreamingSecs: number;
+}
+
+export const DEFAULT_RECEIVER_LIMITS: Readonly<ReceiverLimits> = Object.freeze({
+  maxHosts: 1000,
+  maxConnections: 1000,
+  maxRequestBytes: 16 * 1024,
+  requestTimeoutMs: 10_000,
+  idleTimeoutSecs: 600,
+  alreadyStreamingSecs: 30,
+});
+
+/** netdata keeps at least this many entries for a streamed host (reference §7). */
+const MIN_STREAMED_HISTORY = 5;
+const RATE_LIMIT_KEY = 'accept a streaming request every seconds';
+
+export interface ReceiversOptions {
+  config: NetdataConfig;
+  stream: StreamConfig;
+  registry: HostRegistry;
+  createParser: (options: ParserOptions) => Parser;
+  matches: PatternMatcher;
+  limits: ReceiverLimits;
+  /** Builds the sender that re-streams a mirrored host (proxy), or null when it is not proxied. */
+  proxyFor: (host: Host, settings: Readonly<ReceiverHostSettings>) => StreamSender | null;
+}
+
+export interface ReceiversStats {
+  connected: number;
+  accepted: number;
+  refused: number;
+  bytesReceived: number;
+  valuesReceived: number;
+}
+
+/** Every receiving connection of this node. */
+export class Receivers {
+  readonly #o: ReceiversOptions;
+  readonly #sessions = new Map<string, ReceiverSession>();
+  readonly #pending = new Set<net.Socket>();
+  readonly #settings = new Map<string, Readonly<ReceiverHostSettings>>();
+  readonly #rateLimitSecs: number;
+  #lastAcceptMs = 0;
+  #accepted = 0;
+  #refused = 0;
+  #closedBytes = 0;
+  #closedValues = 0;
+  #stopped = false;
+
+  constructor(options: ReceiversOptions) {
+    this.#o = options;
+    const rate = options.config.document.get('web')?.get(RATE_LIMIT_KEY)?.value;
+    this.#rateLimitSecs = rate && /^\d+$/.test(rate.trim()) ? Number(rate.trim()) : 0;
+  }
+
+  get stats(): ReceiversStats {
+    let bytes = this.#closedBytes;
+    let values = this.#closedValues;
+    for (const s of this.#sessions.values()) { bytes += s.bytesReceived; values += s.values; }
+    return { connected: this.#sessions.size, accepted: this.#accepted, refused: this.#refused, bytesReceived: bytes, valuesReceived: values };
+  }
+
+  /** Mirrored hosts being re-streamed upstream now. */
+  get proxies(): number {
+    let n = 0;
+    for (const s of this.#sessions.values()) if (s.proxied) n++;
+    return n;
+  }
+
+  /** The settings a mirrored host was accepted with (health reads `healthEnabled`). */
+  settingsOf(machineGuid: string): Readonly<ReceiverHostSettings> | undefined {
+    return this.#settings.get(machineGuid);
+  }
+
+  /** Whether a child is streaming this GUID now. */
+  isConnected(machineGuid: string): boolean {
+    return this.#sessions.has(machineGuid);
+  }
+
+  /** Entry point from the web port: `head` holds the bytes read so far (starting `STREAM `). */
+  handle(socket: net.Socket, head: Buffer): void {
+    const ip = plainAddress(socket.remoteAddress);
+    const port = socket.remotePort ?? 0;
+    const tag = receiveTag(ip, port);
+    receiverLog.newConnection(tag);
+    socket.on('error', () => undefined);
+    if (this.#stopped) { socket.destroy(); return; }
+    if (this.#pending.size + this.#sessions.size >= this.#o.limits.maxConnections) {
+      this.#refuse(socket, tag, ERROR_TOO_BUSY, `too many streaming connections (limit ${this.#o.limits.maxConnections}).`);
+      return;
+    }
+    this.#pending.add(socket);
+    this.#readHead(socket, head, tag, (headEnd, buffered) => {
+      this.#pending.delete(socket);
+      this.#onRequest(socket, ip, port, tag, buffered, headEnd);
+    });
+  }
+
+  /** Closes every receiving connection; hosts and data stay. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    for (const socket of this.#pending) socket.destroy();
+    this.#pending.clear();
+    const sessions = [...this.#sessions.values()];
+    for (const session of sessions) session.close('this node is stopping');
+    await Promise.all(sessions.map((s) => s.closed));
+  }
+
+  #readHead(socket: net.Socket, head: Buffer, tag: string, done: (headEnd: number, buffered: Buffer) => void): void {
+    let buffered = head;
+    const limit = this.#o.limits.maxRequestBytes;
+    const timer = setTimeout(() => finish(-2), this.#o.limits.requestTimeoutMs);
+    const onData = (chunk: Buffer): void => {
+      buffered = buffered.length ? Buffer.concat([buffered, chunk]) : chunk;
+      check();
+    };
+    const onClose = (): void => finish(-3);
+    const finish = (end: number): void => {
+      clearTimeout(timer);
+      socket.off('data', onData);
+      socket.off('close', onClose);
+      if (end >= 0) { done(end, buffered); return; }
+      this.#pending.delete(socket);
+      if (end === -1) this.#refuse(socket, tag, ERROR_NOT_PERMITTED, `request is larger than ${limit} bytes. Forbidding access.`);
+      else if (end === -2) this.#refuse(socket, tag, ERROR_NOT_PERMITTED, `no complete request within ${this.#o.limits.requestTimeoutMs} ms.`);
+      else { this.#refused++; receiverLog.refused(tag, 'connection closed before the request was complete.'); }
+    };
+    const check = (): void => {
+      const end = findHeadEnd(buffered);
+      if (end >= 0 && end <= limit) finish(end);
+      else if (end > limit || (end < 0 && buffered.length > limit)) finish(-1);
+    };
+    socket.on('data', onData);
+    socket.on('close', onClose);
+    // the web port paused the socket when it handed it over
+    socket.resume();
+    check();
+  }
+
+  #onRequest(socket: net.Socket, ip: string, port: number, tag: string, buffered: Buffer, headEnd: number): void {
+    let request: StreamRequest;
+    try {
+      request = parseStreamRequest(buffered.toString('utf8', 0, headEnd));
+    } catch (err) {
+      this.#refuse(socket, tag, ERROR_NOT_PERMITTED, `${err instanceof Error ? err.message : String(err)}.`);
+      return;
+    }
+    for (const [name, value] of request.params) if (!KNOWN_PARAMS.has(name)) receiverLog.unusedParameter(tag, name, value);
+    const verdict = checkAccess(request, ip, this.#o.stream, this.#o.config.web.allowStreamingFrom, this.#o.matches);
+    if (!verdict.ok) { this.#refuse(socket, tag, verdict.reply, verdict.message); return; }
+    const now = Date.now();
+    if (this.#rateLimitSecs > 0 && now - this.#lastAcceptMs < this.#rateLimitSecs * 1000) {
+      this.#refuse(socket, tag, ERROR_TOO_BUSY, `too busy to accept new streaming request. Will be allowed in ${Math.ceil((this.#lastAcceptMs + this.#rateLimitSecs * 1000 - now) / 1000)} secs.`);
+      return;
+    }
+    const hostTag = receiveTag(ip, port, request.hostname);
+    if (request.machineGuid.toLowerCase() === this.#o.registry.localhost.machineGuid.toLowerCase()) {
+      this.#refuse(socket, hostTag, ERROR_SAME_LOCALHOST, 'remote host is trying to stream my localhost back.');
+      return;
+    }
+    if (!this.#resolveExisting(socket, hostTag, request)) return;
+    if (!this.#hasRoomFor(request.machineGuid)) {
+      this.#refuse(socket, hostTag, ERROR_TOO_BUSY, `too many hosts (limit ${this.#o.limits.maxHosts}); not accepting machine GUID '${request.machineGuid}'.`);
+      return;
+    }
+    this.#lastAcceptMs = now;
+    this.#accept(socket, ip, port, hostTag, request, buffered.subarray(headEnd));
+  }
+
+  /** Already streaming (reference §2.2): refuse, or close a stale connection and go on. */
+  #resolveExisting(socket: net.Socket, tag: string, request: StreamRequest): boolean {
+    const current = this.#sessions.get(request.machineGuid);
+    if (!current) return true;
+    const idleSecs = Math.floor((Date.now() - current.lastDataMs) / 1000);
+    const settings = this.#o.stream.resolveHost(request.apiKey, request.machineGuid);
+    if (settings.multipleConnections === 'deny' || idleSecs <= this.#o.limits.alreadyStreamingSecs) {
+      this.#refuse(socket, tag, ERROR_ALREADY_STREAMING, `machine GUID '${request.machineGuid}' is already streaming here (last data ${idleSecs} seconds ago). Rejecting this connection.`);
+      return false;
+    }
+    receiverLog.takeover(tag, idleSecs);
+    current.close('a new connection of the same host took over', true);
+    return true;
+  }
+
+  #hasRoomFor(machineGuid: string): boolean {
+    const hosts = this.#o.registry.hosts();
+    if (hosts.some((h) => h.machineGuid === machineGuid)) return true;
+    return hosts.filter((h) => !h.isLocal).length < this.#o.limits.maxHosts;
+  }
+
+  #accept(socket: net.Socket, ip: string, port: number, tag: string, request: StreamRequest, leftover: Buffer): void {
+    const settings = this.#o.stream.resolveHost(request.apiKey, request.machineGuid);
+    const { host, created } = this.#hostFor(request, settings);
+    if (created) this.#logCreated(host, settings);
+    this.#settings.set(host.machineGuid, settings);
+    this.#accepted++;
+    const session = new ReceiverSession({
+      socket,
+      host,
+      tag,
+      clientAddress: `${ip}:${port}`,
+      createParser: this.#o.createParser,
+      defaultUpdateEverySecs: host.settings.updateEverySecs,
+      idleTimeoutMs: this.#o.limits.idleTimeoutSecs * 1000,
+      proxy: this.#o.proxyFor(host, settings),
+      onClose: (s) => {
+        this.#closedBytes += s.bytesReceived;
+        this.#closedValues += s.values;
+        if (this.#sessions.get(s.host.machineGuid) === s) {
+          this.#sessions.delete(s.host.machineGuid);
+          s.host.setStreamState({ connected: false, disconnectedAtS: Math.floor(Date.now() / 1000) });
+        }
+      },
+    });
+    this.#sessions.set(host.machineGuid, session);
+    const capabilities = request.version === null ? CAP.V1 : versionToCapabilities(request.version);
+    session.start(promptFor(capabilities), leftover);
+  }
+
+  #hostFor(request: StreamRequest, settings: Readonly<ReceiverHostSettings>): { host: Host; created: boolean } {
+    const identity: HostIdentity = {
+      hostname: request.hostname,
+      machineGuid: request.machineGuid,
+      registryHostname: request.registryHostname,
+      os: request.os,
+      timezone: request.timezone,
+      tags: request.tags,
+      programName: request.programName,
+      programVersion: request.programVersion,
+      hops: request.hops,
+    };
+    const existed = this.#o.registry.hosts().some((h) => h.machineGuid === request.machineGuid);
+    const g = this.#o.config.global;
+    const hostSettings: HostSettings = {
+      memoryMode: settings.memoryMode,
+      historyEntries: Math.max(MIN_STREAMED_HISTORY, settings.historyEntries),
+      updateEverySecs: settings.updateEverySecs ?? request.updateEverySecs ?? g.updateEverySecs,
+      gapWhenLostIterationsAbove: g.gapWhenLostIterationsAbove,
+    };
+    const host = this.#o.registry.findOrCreate(identity, hostSettings);
+    if (existed) host.updateIdentity(identity);
+    return { host, created: !existed };
+  }
+
+  #logCreated(host: Host, settings: Readonly<ReceiverHostSettings>): void {
+    const s = host.settings;
+    const cache = `${this.#o.config.global.directories.cache}/${host.machineGuid}`;
+    receiverLog.hostCreated(
+      `Host '${host.hostname}' with guid '${host.machineGuid}' initialized, os: ${host.identity.os ?? 'unknown'}, ` +
+      `update every: ${s.updateEverySecs}, memory mode: ${s.memoryMode}, history entries: ${s.historyEntries}, ` +
+      `streaming: ${settings.proxyEnabled ? 'enabled' : 'disabled'}, health: ${settings.healthEnabled === 'no' ? 'disabled' : 'enabled'}, ` +
+      `cache_dir: '${cache}', hops: ${host.identity.hops ?? 1}`,
+    );
+  }
+
+  #refuse(socket: net.Socket, tag: string, reply: string, message: string): void {
+    this.#refused++;
+    receiverLog.refused(tag, message);
+    // raw bytes, no status line, no newline (reference §2.2); then close
+    socket.end(reply);
+    socket.setTimeout(5000, () => socket.destroy());
+  }
+}
