@@ -175,7 +175,7 @@ export class PluginRunner {
 
   #onParserStop(stop: ParserStop): void {
     this.#state = 'disabled';
-    error(`${stop.message} Disabling plugin '${this.plugin.path}'; it will not be restarted.`);
+    error(`${stop.message} - disabling plugin '${this.plugin.path}', it will not be restarted.`);
     void this.#process?.terminate();
   }
 }
