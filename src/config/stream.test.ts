@@ -1,0 +1,153 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { setLogSink } from '../log.js';
+import { loadNetdataConfig, loadStreamConfig, readStreamConfig } from './index.js';
+
+const TESTDATA = fileURLToPath(new URL('../../../src/config/testdata/', import.meta.url));
+const REPO = fileURLToPath(new URL('../../../', import.meta.url));
+const at = (name: string): string => join(TESTDATA, name);
+
+const KEY = '11111111-2222-3333-4444-555555555555';
+const MACHINE = '22222222-3333-4444-5555-666666666666';
+const DISABLED = '33333333-4444-5555-6666-777777777777';
+const UNTYPED = '44444444-5555-6666-7777-888888888888';
+const UNLISTED = '99999999-0000-0000-0000-000000000000';
+
+const netdata = loadNetdataConfig(null, [['global', 'history', '3600'], ['global', 'memory mode', 'ram']]);
+const stream = loadStreamConfig(at('stream-good.conf'), netdata);
+
+describe('loadStreamConfig [stream]', () => {
+  it('reads the sender, destinations split on spaces and commas', () => {
+    assert.deepEqual(stream.sender, {
+      enabled: true, destination: ['10.0.0.1:19999', 'tcp:parent2', '[::1]:19998'], apiKey: KEY,
+      timeoutSecs: 60, defaultPort: 19999, bufferSizeBytes: 10485760, reconnectDelaySecs: 5,
+      initialClockResyncIterations: 60, sendChartsMatching: '!apps.* *',
+    });
+  });
+  it('disables sending without a destination, with netdata\'s message', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'stream-conf-'));
+    const lines: string[] = [];
+    const previous = setLogSink((l) => lines.push(l));
+    try {
+      writeFileSync(join(dir, 'stream.conf'), `[stream]\n\tenabled = yes\n\tapi key = ${KEY}\n`);
+      const { config, errors } = readStreamConfig(join(dir, 'stream.conf'), netdata);
+      assert.equal(config.sender.enabled, false);
+      assert.deepEqual(errors, []);
+      assert.deepEqual(lines.map((l) => l.replace(/^.*?: tributary /, '')),
+        ['ERROR: STREAM [send]: cannot enable sending thread - information is missing.\n']);
+    } finally {
+      setLogSink(previous);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+  it('defaults when the file does not exist', () => {
+    const c = loadStreamConfig(at('no-stream.conf'), netdata);
+    assert.equal(c.sender.enabled, false);
+    assert.equal(c.apiKey(KEY), undefined);
+    assert.equal(c.sender.timeoutSecs, 60);
+  });
+});
+
+describe('StreamConfig.apiKey and machine', () => {
+  it('finds an API key section by its name and type', () => {
+    assert.deepEqual(stream.apiKey(KEY), { key: KEY, enabled: true, allowFrom: '10.* !10.1.2.3' });
+    assert.equal(stream.apiKey(MACHINE), undefined, 'a type = machine section is not a key');
+    assert.equal(stream.apiKey(UNLISTED), undefined);
+  });
+  it('finds a machine section by its name and type, enabled by default', () => {
+    assert.deepEqual(stream.machine(MACHINE), { enabled: true, allowFrom: '*' });
+    assert.deepEqual(stream.machine(DISABLED), { enabled: false, allowFrom: '192.168.*' });
+    assert.equal(stream.machine(KEY), undefined, 'a type = api section is not a machine');
+  });
+  it('uses an untyped (1.10) section in either role, with each role\'s enabled default', () => {
+    assert.deepEqual(stream.apiKey(UNTYPED), { key: UNTYPED, enabled: true, allowFrom: '*' });
+    assert.deepEqual(stream.machine(UNTYPED), { enabled: true, allowFrom: '*' });
+  });
+});
+
+describe('StreamConfig.resolveHost', () => {
+  it('takes the GUID section over the key defaults over netdata.conf', () => {
+    assert.deepEqual(stream.resolveHost(KEY, MACHINE), {
+      enabled: true, allowFrom: '*', historyEntries: 120, memoryMode: 'none', healthEnabled: 'yes',
+      postponeAlarmsOnConnectSecs: 5, updateEverySecs: 2, proxyEnabled: false,
+      proxyDestination: ['10.9.9.9'], proxyApiKey: KEY, proxySendChartsMatching: '!apps.* *',
+      multipleConnections: 'deny',
+    });
+  });
+  it('uses the key defaults for an unlisted machine', () => {
+    const s = stream.resolveHost(KEY, UNLISTED);
+    assert.deepEqual([s.historyEntries, s.memoryMode, s.healthEnabled, s.updateEverySecs, s.multipleConnections],
+      [600, 'none', 'no', null, 'allow']);
+  });
+  it("falls back to netdata.conf and [stream] for an unlisted key and machine", () => {
+    assert.deepEqual(stream.resolveHost(UNLISTED, UNLISTED), {
+      enabled: true, allowFrom: '*', historyEntries: 3600, memoryMode: 'ram', healthEnabled: 'auto',
+      postponeAlarmsOnConnectSecs: 60, updateEverySecs: null, proxyEnabled: true,
+      proxyDestination: ['10.0.0.1:19999', 'tcp:parent2', '[::1]:19998'], proxyApiKey: KEY,
+      proxySendChartsMatching: '!apps.* *', multipleConnections: 'allow',
+    });
+  });
+  it('reads an untyped section\'s `default` keys as a key and its own keys as a machine', () => {
+    assert.equal(stream.resolveHost(UNTYPED, UNLISTED).historyEntries, 900);
+    const own = stream.resolveHost(UNLISTED, UNTYPED);
+    assert.deepEqual([own.historyEntries, own.memoryMode], [300, 'map']);
+  });
+  it('reports a disabled machine as not enabled', () => {
+    assert.deepEqual([stream.resolveHost(KEY, DISABLED).enabled, stream.resolveHost(KEY, DISABLED).allowFrom], [false, '192.168.*']);
+  });
+  it('turns health off by default when netdata.conf turns it off', () => {
+    const off = loadNetdataConfig(null, [['health', 'enabled', 'no']]);
+    assert.equal(loadStreamConfig(null, off).resolveHost(UNLISTED, UNLISTED).healthEnabled, 'no');
+  });
+});
+
+const BAD_STREAM_FILES: Array<[file: string, errors: Array<[number, string, string, string]>]> = [
+  ['stream-sender.bad.conf', [
+    [2, 'stream', 'enabled', "expected yes or no, got 'sometimes'"],
+    [3, 'stream', 'destinaton', 'unknown key in stream.conf'],
+  ]],
+  ['stream-type.bad.conf', [[2, KEY, 'type', "unknown section type 'apikey' (expected one of: api, machine)"]]],
+  ['stream-api-key.bad.conf', [
+    [4, KEY, 'history', 'unknown key in stream.conf'],
+    [5, KEY, 'default history', 'must be at least 5, got 3'],
+  ]],
+  ['stream-machine.bad.conf', [
+    [3, MACHINE, 'default memory mode', 'unknown key in stream.conf'],
+    [4, MACHINE, 'multiple connections',
+      "unknown multiple connections 'maybe' (expected one of: allow, permit, accept, deny, reject, block)"],
+  ]],
+];
+
+describe('readStreamConfig on testdata/stream-*.bad.conf', () => {
+  for (const [name, expected] of BAD_STREAM_FILES) {
+    it(`${name} yields exactly its errors`, () => {
+      const file = at(name);
+      const { errors } = readStreamConfig(file, netdata);
+      assert.deepEqual(errors.map((e) => [e.line, e.section, e.key, e.message]), expected.map(([line, section, key, text]) =>
+        [line, section, key, `${file}:${line}: [${section}]${key ? ` '${key}'` : ''}: ${text}`]));
+    });
+  }
+  it('loadStreamConfig throws them as one AggregateError', () => {
+    assert.throws(() => loadStreamConfig(at('stream-machine.bad.conf'), netdata), AggregateError);
+  });
+});
+
+describe('stream.conf files that must load', () => {
+  it('the bundled stream.conf loads with zero errors, sending off', () => {
+    const { config, errors } = readStreamConfig(join(REPO, 'stream.conf'), netdata);
+    assert.deepEqual(errors, []);
+    assert.equal(config.sender.enabled, false);
+  });
+  it("netdata 1.37's shipped stream.conf loads with zero errors", (t) => {
+    const shipped = '/usr/lib/netdata/conf.d/stream.conf';
+    if (!existsSync(shipped)) return t.skip(`${shipped} is not installed here`);
+    const { config, errors } = readStreamConfig(shipped, netdata);
+    assert.deepEqual(errors, []);
+    assert.deepEqual(config.apiKey('API_KEY'), { key: 'API_KEY', enabled: false, allowFrom: '*' });
+    assert.deepEqual(config.machine('MACHINE_GUID'), { enabled: false, allowFrom: '*' });
+  });
+});
