@@ -1,0 +1,240 @@
+/**
+ * Health: health.d alarms and templates evaluated on every host with a database, notifications
+ * through `exec`, and the alarm log (reference §5). The only public surface of `src/health/`.
+ */
+import { join } from 'node:path';
+import type { NetdataConfig } from '../config/types.js';
+import { ConfigError } from '../config/types.js';
+import type { Host, HostRegistry } from '../database/types.js';
+import { error as logError, info } from '../log.js';
+import { AlarmLog, DEFAULT_MAX_LOG_ENTRIES } from './alarm-log.js';
+import { loadHealthConfig } from './config-parser.js';
+import type { AlarmDefinition } from './definition.js';
+import { parseDurationSecs } from './duration.js';
+import { HostHealth } from './host-health.js';
+import { alarmLogJson, alarmsJson, alarmVariablesJson } from './json.js';
+import { formatValueAndUnits } from './format-value.js';
+import { STATUS, statusName } from './definition.js';
+import type { AlarmCounts, HealthApi } from './types.js';
+
+export type { AlarmCounts, HealthApi } from './types.js';
+export { parseExpression, Expression, ExpressionError } from './expression.js';
+export { parseHealthConfig, loadHealthConfig } from './config-parser.js';
+export { STATUS, statusName } from './definition.js';
+export type { AlarmDefinition } from './definition.js';
+export { buildNotifyCommand, editCommand } from './notify.js';
+import { editCommand } from './notify.js';
+
+/** How often the health timer checks which hosts are due. */
+export const HEALTH_TICK_MS = 1000;
+/** netdata's `[health] run at least every seconds` default. */
+export const DEFAULT_RUN_AT_LEAST_EVERY_SECS = 10;
+/** The file of a host's log under its lib directory. */
+export const HEALTH_LOG_FILE = join('health', 'health-log.db');
+
+/** How a host gets health: `auto` runs it only while the host's child is connected. */
+export interface AttachOptions {
+  enabled: 'yes' | 'no' | 'auto';
+  /** No evaluation for this many seconds after attaching (`postpone alarms on connect seconds`). */
+  postponeSecs: number;
+}
+
+export interface HealthDeps {
+  registry: HostRegistry;
+  /** Wall clock in milliseconds (tests pass a fixed clock). Default `Date.now`. */
+  now?: () => number;
+}
+
+/** The running health part. */
+export interface Health extends HealthApi {
+  /** The definitions loaded from the stock and user health.d directories. */
+  readonly definitions: readonly AlarmDefinition[];
+  /** Every problem found in those files (file and line in each). */
+  readonly errors: readonly ConfigError[];
+  /** Attaches the local host and starts the timer. */
+  start(): void;
+  /** Stops the timer and waits for running notifications. */
+  stop(): Promise<void>;
+  /** Starts health on `host`; false when health is off for it or it keeps no database. */
+  attachHost(host: Host, options?: AttachOptions): boolean;
+  /** Stops health on `host` (its log stays in memory and on disk). */
+  detachHost(host: Host): void;
+  /** Runs one loop iteration on every attached host that is due; for tests and shutdown. */
+  runOnce(): Promise<void>;
+}
+
+interface Attached {
+  health: HostHealth;
+  enabled: 'yes' | 'auto';
+}
+
+function configDuration(config: NetdataConfig, key: string): number {
+  const value = config.document.get('health')?.get(key)?.value;
+  return (value !== undefined ? parseDurationSecs(value) : undefined) ?? 0;
+}
+
+function notifyEnvironment(config: NetdataConfig): Record<string, string> {
+  const d = config.global.directories;
+  return {
+    NETDATA_CONFIG_DIR: d.config,
+    NETDATA_USER_CONFIG_DIR: d.config,
+    NETDATA_STOCK_CONFIG_DIR: d.stockConfig,
+    NETDATA_PLUGINS_DIR: d.plugins[0] ?? '',
+    NETDATA_CACHE_DIR: d.cache,
+    NETDATA_LIB_DIR: d.lib,
+    NETDATA_LOG_DIR: d.log,
+    NETDATA_WEB_DIR: d.web,
+  };
+}
+
+class HealthService implements Health {
+  readonly definitions: readonly AlarmDefinition[];
+  readonly errors: readonly ConfigError[];
+  readonly #attached = new Map<Host, Attached>();
+  readonly #logs = new Map<string, AlarmLog>();
+  readonly #now: () => number;
+  #timer: NodeJS.Timeout | undefined;
+  #tick: Promise<void> | undefined;
+
+  constructor(readonly config: NetdataConfig, readonly registry: HostRegistry, now?: () => number) {
+    this.#now = now ?? Date.now;
+    const dirs = config.global.directories;
+    const loaded = config.health.enabled ? loadHealthConfig(dirs.stockHealth, dirs.userHealth)
+      : { definitions: [], errors: [] };
+    this.definitions = loaded.definitions;
+    this.errors = loaded.errors;
+    for (const err of loaded.errors) logError(`HEALTH: ${err.message}`);
+  }
+
+  #nowS(): number {
+    return Math.floor(this.#now() / 1000);
+  }
+
+  get #defaultExec(): string {
+    return this.config.health.scriptToExecuteOnAlarm;
+  }
+
+  start(): void {
+    if (!this.config.health.enabled) {
+      info('HEALTH: health is disabled');
+      return;
+    }
+    this.attachHost(this.registry.localhost, { enabled: 'yes', postponeSecs: 0 });
+    this.#timer = setInterval(() => { void this.runOnce(); }, HEALTH_TICK_MS);
+    this.#timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.#timer) clearInterval(this.#timer);
+    this.#timer = undefined;
+    await this.#tick;
+    for (const host of [...this.#attached.keys()]) this.detachHost(host);
+  }
+
+  #logFor(host: Host): AlarmLog {
+    let log = this.#logs.get(host.machineGuid);
+    if (!log) {
+      const lib = this.config.global.directories.lib;
+      const file = lib ? join(lib, host.isLocal ? '' : host.machineGuid, HEALTH_LOG_FILE) : null;
+      const max = this.config.health.inMemoryMaxHealthLogEntries || DEFAULT_MAX_LOG_ENTRIES;
+      log = new AlarmLog(max, file, this.#nowS());
+      this.#logs.set(host.machineGuid, log);
+    }
+    return log;
+  }
+
+  attachHost(host: Host, options: AttachOptions = { enabled: 'yes', postponeSecs: 0 }): boolean {
+    if (!this.config.health.enabled || options.enabled === 'no') return false;
+    if (host.settings.memoryMode === 'none') return false;
+    this.#attached.get(host)?.health.detach();
+    const dirs = this.config.global.directories;
+    const health = new HostHealth(host, {
+      definitions: this.definitions,
+      log: this.#logFor(host),
+      defaults: {
+        warnRepeatSecs: configDuration(this.config, 'default repeat warning'),
+        critRepeatSecs: configDuration(this.config, 'default repeat critical'),
+      },
+      defaultExec: this.#defaultExec,
+      notifyEnv: notifyEnvironment(this.config),
+      userConfigDir: dirs.config,
+      localRegistryHostname: this.registry.localhost.identity.registryHostname || this.registry.localhost.hostname,
+      runAtLeastEverySecs: Math.max(1, this.config.health.runAtLeastEverySecs || DEFAULT_RUN_AT_LEAST_EVERY_SECS),
+    });
+    health.delayUpToS = options.postponeSecs > 0 ? this.#nowS() + options.postponeSecs : 0;
+    this.#attached.set(host, { health, enabled: options.enabled });
+    info(`[${host.hostname}]: Health is running${options.postponeSecs > 0 ? `, alarms postponed for ${options.postponeSecs} seconds` : ''}.`);
+    return true;
+  }
+
+  detachHost(host: Host): void {
+    const attached = this.#attached.get(host);
+    if (!attached) return;
+    attached.health.detach();
+    this.#attached.delete(host);
+  }
+
+  runOnce(): Promise<void> {
+    if (this.#tick) return this.#tick;
+    const nowS = this.#nowS();
+    const runs: Promise<void>[] = [];
+    for (const [host, { health, enabled }] of this.#attached) {
+      if (enabled === 'auto' && !host.isLocal && !host.stream.connected) continue;
+      if (nowS >= health.nextRunS) runs.push(health.run(nowS));
+    }
+    this.#tick = Promise.all(runs).then(() => undefined).finally(() => { this.#tick = undefined; });
+    return this.#tick;
+  }
+
+  #health(host: Host): HostHealth | undefined {
+    return this.#attached.get(host)?.health;
+  }
+
+  alarmsJson(host: Host, all: boolean): unknown {
+    return alarmsJson(host, this.#health(host), all, this.#nowS(), this.#defaultExec);
+  }
+
+  alarmLogJson(host: Host, after: number): unknown {
+    const health = this.#health(host);
+    const log = health?.log ?? this.#logs.get(host.machineGuid);
+    const edit = (source: string): string => editCommand(source, this.config.global.directories.config,
+      this.registry.localhost.identity.registryHostname || this.registry.localhost.hostname);
+    if (!health && log) return alarmLogJson(host, { log } as HostHealth, after, this.#defaultExec, edit);
+    return alarmLogJson(host, health, after, this.#defaultExec, edit);
+  }
+
+  alarmVariablesJson(host: Host, chartId: string): unknown | undefined {
+    return alarmVariablesJson(host, this.#health(host), chartId);
+  }
+
+  alarmCounts(host: Host): AlarmCounts {
+    const counts: AlarmCounts = { normal: 0, warning: 0, critical: 0 };
+    for (const alarm of this.#health(host)?.alarms ?? []) {
+      if (!alarm.chart.lastCollectedTimeUs) continue;
+      if (alarm.status === STATUS.WARNING) counts.warning++;
+      else if (alarm.status === STATUS.CRITICAL) counts.critical++;
+      else counts.normal++;
+    }
+    return counts;
+  }
+
+  alarm(host: Host, chartId: string, alarmName: string): { value: number; status: string; units: string } | undefined {
+    const chart = host.chart(chartId);
+    const health = this.#health(host);
+    if (!chart || !health) return undefined;
+    const alarm = health.alarmsOf(chart).find((a) => a.name === alarmName);
+    if (!alarm) return undefined;
+    return { value: alarm.value, status: statusName(alarm.status), units: alarm.definition.units };
+  }
+}
+
+/**
+ * Creates health from the configuration: reads the stock and user health.d directories now
+ * (errors are logged and kept in `errors`). Nothing runs until `start()`.
+ */
+export function createHealth(config: NetdataConfig, deps: HealthDeps): Health {
+  return new HealthService(config, deps.registry, deps.now);
+}
+
+/** An alarm value as netdata formats it with its units (badges use it). */
+export { formatValueAndUnits };
