@@ -5,7 +5,7 @@
  * and percentage; these functions only print.
  */
 import type { QueryResult } from '../database/query.js';
-import { formatNumber, jsonEscape } from './number-format.js';
+import { formatNumber, formatValue, jsonEscape } from './number-format.js';
 
 export const CONTENT_TYPE = {
   json: 'application/json; charset=utf-8',
@@ -54,7 +54,7 @@ function rowOrder(r: QueryResult, opts: FormatOptions): number[] {
 function cell(r: QueryResult, row: number, col: number, opts: FormatOptions): string {
   const v = r.values[row * r.dimensionIndexes.length + col];
   if (Number.isNaN(v)) return opts.null2zero ? '0' : 'null';
-  return formatNumber(v);
+  return formatValue(v);
 }
 
 function pad2(n: number): string {
@@ -175,7 +175,7 @@ function toSsv(r: QueryResult, opts: FormatOptions, prefix: string, sep: string,
     const v = rowValue(r, row, opts);
     const n = Number.isNaN(v) ? 0 : v;
     if (i === 0) { min = n; max = n; } else { if (n < min) min = n; if (n > max) max = n; }
-    parts.push(Number.isNaN(v) ? (opts.null2zero ? '0' : 'null') : formatNumber(v));
+    parts.push(Number.isNaN(v) ? (opts.null2zero ? '0' : 'null') : formatValue(v));
   });
   return { body: prefix + parts.join(sep) + suffix, min, max };
 }
@@ -188,7 +188,7 @@ function wrapperBegin(r: QueryResult, format: string, opts: FormatOptions, strin
     items.length ? items.map((x) => `${sq}${jsonEscape(x)}${sq}`).join(', ') : empty;
   const noData = `${sq}no data${sq}`;
   const latest = r.dimensionIndexes.length
-    ? r.latestValues.map((v) => formatNumber(v)).join(', ') : 'null';
+    ? r.latestValues.map((v) => formatValue(v)).join(', ') : 'null';
   const view = r.rows && r.dimensionIndexes.length
     ? r.dimensionIndexes.map((_, col) => cell(r, 0, col, opts)).join(', ') : 'null';
   const dimensions = r.rows ? r.dimensionIndexes.length : 0;
@@ -215,7 +215,7 @@ function wrapperBegin(r: QueryResult, format: string, opts: FormatOptions, strin
 
 function wrapperEnd(opts: FormatOptions, stringValue: boolean, min: number, max: number): string {
   const { kq, sq } = quotes(opts);
-  return `${stringValue ? sq : ''},\n ${kq}min${kq}: ${formatNumber(min)},\n ${kq}max${kq}: ${formatNumber(max)}\n}\n`;
+  return `${stringValue ? sq : ''},\n ${kq}min${kq}: ${formatValue(min)},\n ${kq}max${kq}: ${formatValue(max)}\n}\n`;
 }
 
 /** Escapes a text result for a JSON string inside the wrapper (`\n` stays as typed). */

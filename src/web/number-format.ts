@@ -15,6 +15,19 @@ export function formatNumber(value: number): string {
   return text === '-0' ? '0' : text;
 }
 
+/**
+ * Significant digits a stored value carries: samples are 4-byte floats (DESIGN), whose 24-bit
+ * mantissa holds about 7 decimal digits (as netdata's storage numbers); printing more shows
+ * float noise (`25.8999996` for 25.9).
+ */
+export const STORED_SIGNIFICANT_DIGITS = 7;
+
+/** A value read from (or computed from) the ring, printed without float32 noise. */
+export function formatValue(value: number): string {
+  if (!Number.isFinite(value)) return 'null';
+  return formatNumber(Number(value.toPrecision(STORED_SIGNIFICANT_DIGITS)));
+}
+
 /** Rounded to an integer as `%0.0Lf` prints it (allmetrics shell). */
 export function formatRounded(value: number): string {
   const text = Math.round(value).toFixed(0);
