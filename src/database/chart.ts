@@ -2,7 +2,7 @@
  * A chart: its definition, its dimensions, the per-iteration numbers (`CollectionState`) and its
  * store. BEGIN/SET/END go straight to typed arrays; readers get `DimensionView`s.
  */
-import { info } from '../log.js';
+import { info, warn } from '../log.js';
 import { nextDuration, USEC_PER_SEC } from './clock.js';
 import { CollectionState } from './collection-state.js';
 import { DimensionView } from './dimension.js';
@@ -48,6 +48,8 @@ export class ChartImpl implements Chart {
   readonly #store: ChartStore;
   readonly #events: ChartEvents;
   #iterations = 0;
+  /** Dimensions defined with the obsolete option (checked at END only while > 0). */
+  #obsoleteDimensions = 0;
   readonly #window: InterpolationWindow = {
     lastCollectUs: 0,
     nowCollectUs: 0,
@@ -104,6 +106,7 @@ export class ChartImpl implements Chart {
   defineDimension(definition: DimensionDefinition): Dimension {
     let dimension = this.#byId.get(definition.id);
     if (dimension !== undefined) {
+      if (dimension.definition.options.obsolete) this.#obsoleteDimensions--;
       dimension.redefine(definition);
     } else {
       const index = this.#state.addDimension(this.#store.dimensionRing(definition.id));
@@ -111,6 +114,7 @@ export class ChartImpl implements Chart {
       this.#dimensions.push(dimension);
       this.#byId.set(definition.id, dimension);
     }
+    if (definition.options.obsolete) this.#obsoleteDimensions++;
     this.#events.dimensionDefined(this, dimension);
     return dimension;
   }
@@ -144,6 +148,7 @@ export class ChartImpl implements Chart {
 
   end(nowUs: number): void {
     const s = this.#state;
+    if (this.#definition.options.obsolete || this.#obsoleteDimensions > 0) this.#collectedWhileObsolete();
     const result = completeIteration(s, nowUs, this.#window, this.#result);
     this.#iterations++;
     if (result.restart !== null) this.#logRestart(result.restart);
@@ -206,6 +211,24 @@ export class ChartImpl implements Chart {
       info(`chart '${this.id}' on host '${this.host.hostname}': update every changed from ${s.updateEverySecs} to ${definition.updateEverySecs}; restarting its timeline`);
       s.updateEverySecs = definition.updateEverySecs;
       s.reset();
+    }
+  }
+
+  /** netdata logs and clears the obsolete flag of a chart or dimension that is still collected. */
+  #collectedWhileObsolete(): void {
+    if (this.#definition.options.obsolete) {
+      warn(`chart '${this.id}' on host '${this.host.hostname}' has the obsolete option but it is collected; clearing it`);
+      this.#definition = Object.freeze({
+        ...this.#definition,
+        options: Object.freeze({ ...this.#definition.options, obsolete: false }),
+      });
+    }
+    const updated = this.#state.updated;
+    for (const dimension of this.#dimensions) {
+      if (!dimension.definition.options.obsolete || updated[dimension.index] === 0) continue;
+      warn(`dimension '${dimension.definition.id}' of chart '${this.id}' has the obsolete option but it is collected; clearing it`);
+      dimension.redefine({ ...dimension.definition, options: { ...dimension.definition.options, obsolete: false } });
+      this.#obsoleteDimensions--;
     }
   }
 

@@ -96,3 +96,30 @@ describe('HostRegistry', () => {
     assert.equal(registry.find('child'), undefined);
   });
 });
+
+describe('Chart options', () => {
+  it('clears the obsolete option of a chart and a dimension that are collected', () => {
+    const host = testHost();
+    const chart = host.defineChart(
+      chartDefinition('test.old', { options: { obsolete: true, detail: false, hidden: false, storeFirst: false } }),
+    );
+    chart.defineDimension(dimensionDefinition('a', 'absolute', 1, 1, { obsolete: true }));
+    chart.defineDimension(dimensionDefinition('b', 'absolute', 1, 1, { obsolete: true }));
+    collect(chart, 1000_200_000, [1, undefined]);
+    assert.equal(chart.definition.options.obsolete, false);
+    assert.equal(chart.dimensions[0].definition.options.obsolete, false);
+    assert.equal(chart.dimensions[1].definition.options.obsolete, true, 'b was not collected');
+  });
+
+  it('keeps hidden, detail and noreset options as defined', () => {
+    const host = testHost();
+    const chart = host.defineChart(
+      chartDefinition('test.opts', { options: { obsolete: false, detail: true, hidden: true, storeFirst: false } }),
+    );
+    const dim = chart.defineDimension(dimensionDefinition('a', 'incremental', 1, 1, { hidden: true, noReset: true }));
+    assert.deepEqual(chart.definition.options, { obsolete: false, detail: true, hidden: true, storeFirst: false });
+    assert.deepEqual(dim.definition.options, { hidden: true, noReset: true, obsolete: false });
+    chart.defineDimension(dimensionDefinition('a', 'incremental'));
+    assert.equal(dim.definition.options.hidden, false, 'hidden is re-evaluated on each DIMENSION');
+  });
+});

@@ -51,40 +51,42 @@ function storeSlot(
   const n = s.size;
   const calculated = s.calculated;
   const lastCalculated = s.lastCalculated;
+  const algorithm = s.algorithm;
+  const updated = s.updated;
+  const collections = s.collections;
+  const lastStored = s.lastStored;
   const rings = s.rings;
   const slot = s.currentEntry;
   const updateEvery = s.updateEverySecs;
   const updateEveryUs = updateEvery * USEC_PER_SEC;
-  const storable = iterations < s.gapIterations;
+  const sinceCollectUs = slotUs - lastCollectUs;
+  const collectUs = nowCollectUs - lastCollectUs;
+  const sinceStoredUs = slotUs - lastStoredUs;
+  const storable = storeThisEntry && iterations < s.gapIterations;
 
   for (let i = 0; i < n; i++) {
     let value: number;
-    if (s.algorithm[i] === ALG_INCREMENTAL) {
-      value = (calculated[i] * (slotUs - lastCollectUs)) / (nowCollectUs - lastCollectUs);
+    if (algorithm[i] === ALG_INCREMENTAL) {
+      value = (calculated[i] * sinceCollectUs) / collectUs;
       calculated[i] -= value;
       value += lastCalculated[i];
       lastCalculated[i] = 0;
       value /= updateEvery;
-      if (slotUs - lastStoredUs < updateEveryUs) value = (value * updateEveryUs) / (slotUs - lastStoredUs);
+      if (sinceStoredUs < updateEveryUs) value = (value * updateEveryUs) / sinceStoredUs;
     } else if (iterations === 1) {
       value = calculated[i];
     } else {
-      value =
-        ((calculated[i] - lastCalculated[i]) * (slotUs - lastCollectUs)) / (nowCollectUs - lastCollectUs) +
-        lastCalculated[i];
+      value = ((calculated[i] - lastCalculated[i]) * sinceCollectUs) / collectUs + lastCalculated[i];
     }
 
     const ring = rings[i];
-    if (!storeThisEntry) {
-      if (ring !== null) ring[slot] = NaN;
-      continue;
-    }
-    if (storable && s.updated[i] === 1 && s.collections[i] > 1) {
+    if (storable && updated[i] === 1 && collections[i] > 1) {
       if (ring !== null) ring[slot] = value;
-      s.lastStored[i] = value;
+      lastStored[i] = value;
     } else {
       if (ring !== null) ring[slot] = NaN;
-      s.lastStored[i] = NaN;
+      // A chart's first END (store_this_entry off) leaves the last stored value alone.
+      if (storeThisEntry) lastStored[i] = NaN;
     }
   }
 }

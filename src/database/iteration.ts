@@ -89,23 +89,30 @@ function setStoreTimes(s: CollectionState, window: InterpolationWindow): void {
 /** Step 2's aftermath: collected becomes last collected; remainders carry to the next slot. */
 function carryOver(s: CollectionState, firstEntry: boolean): void {
   const big = s.bigCollected;
+  const updated = s.updated;
+  const wasUpdated = s.wasUpdated;
+  const collected = s.collected;
+  const calculated = s.calculated;
+  const lastCalculated = s.lastCalculated;
+  const algorithm = s.algorithm;
+  const collectedUs = s.lastCollectedUs;
   for (let i = 0; i < s.size; i++) {
-    s.wasUpdated[i] = s.updated[i];
-    if (s.updated[i] === 0) continue;
-    s.lastCollected[i] = s.collected[i];
-    s.lastCollectedTimeUs[i] = s.lastCollectedUs;
+    wasUpdated[i] = updated[i];
+    if (updated[i] === 0) continue;
+    s.lastCollected[i] = collected[i];
+    s.lastCollectedTimeUs[i] = collectedUs;
     if (big !== null) {
       s.bigLastCollected![i] = big[i];
       big[i] = null;
     }
-    if (s.algorithm[i] === ALG_INCREMENTAL) {
-      if (!firstEntry) s.lastCalculated[i] += s.calculated[i];
+    if (algorithm[i] === ALG_INCREMENTAL) {
+      if (!firstEntry) lastCalculated[i] += calculated[i];
     } else {
-      s.lastCalculated[i] = s.calculated[i];
+      lastCalculated[i] = calculated[i];
     }
-    s.calculated[i] = 0;
-    s.collected[i] = 0;
-    s.updated[i] = 0;
+    calculated[i] = 0;
+    collected[i] = 0;
+    updated[i] = 0;
   }
 }
 

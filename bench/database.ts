@@ -1,0 +1,96 @@
+/**
+ * Database hot path: 100 charts x 10 dimensions through begin/set/end for N iterations, one
+ * update-every slot per iteration (memory mode ram, history 3600). Prints values per second on
+ * one core and resident memory per 1000 dimensions.
+ *
+ *   node dist/bench/database.js [iterations]
+ */
+import { createHostRegistry } from '../src/database/index.js';
+import type { Algorithm, Chart } from '../src/database/index.js';
+
+const CHARTS = 100;
+const DIMENSIONS = 10;
+const HISTORY_ENTRIES = 3600;
+const ITERATIONS = Number(process.argv[2] ?? 20000);
+const START_US = 1_700_000_000_000_000;
+const SEC = 1_000_000;
+
+function buildCharts(count = CHARTS): Chart[] {
+  const registry = createHostRegistry(
+    { hostname: 'bench', machineGuid: 'bench-guid' },
+    { memoryMode: 'ram', historyEntries: HISTORY_ENTRIES, updateEverySecs: 1, gapWhenLostIterationsAbove: 1 },
+  );
+  const charts: Chart[] = [];
+  for (let c = 0; c < count; c++) {
+    const algorithm: Algorithm = c % 2 === 0 ? 'incremental' : 'absolute';
+    const chart = registry.localhost.defineChart({
+      id: `bench.chart${c}`,
+      type: 'bench',
+      name: null,
+      title: 'bench',
+      units: 'n',
+      family: 'bench',
+      context: 'bench.chart',
+      chartType: 'line',
+      priority: 1000,
+      updateEverySecs: 1,
+      options: { obsolete: false, detail: false, hidden: false, storeFirst: false },
+      plugin: 'bench',
+      module: '',
+    });
+    for (let d = 0; d < DIMENSIONS; d++) {
+      chart.defineDimension({
+        id: `d${d}`,
+        name: `d${d}`,
+        algorithm,
+        multiplier: 1,
+        divisor: 1,
+        options: { hidden: false, noReset: false, obsolete: false },
+      });
+    }
+    charts.push(chart);
+  }
+  return charts;
+}
+
+function run(charts: Chart[], iterations: number, fromIteration: number): void {
+  for (let i = fromIteration; i < fromIteration + iterations; i++) {
+    const nowUs = START_US + i * SEC + 500_000;
+    for (let c = 0; c < charts.length; c++) {
+      const chart = charts[c];
+      chart.begin(SEC, true, nowUs);
+      for (let d = 0; d < DIMENSIONS; d++) chart.set(d, i * (d + 1) * 1000 + c);
+      chart.end(nowUs);
+    }
+  }
+}
+
+const gc = (globalThis as { gc?: () => void }).gc;
+
+/** RSS growth per 1000 dimensions for a fresh host of `charts` x 10 dims that collected once. */
+function memoryPer1000Dimensions(charts: number): number {
+  gc?.();
+  const before = process.memoryUsage().rss;
+  const held = buildCharts(charts);
+  run(held, 3, 0);
+  gc?.();
+  const grown = process.memoryUsage().rss - before;
+  return (grown / (held.length * DIMENSIONS)) * 1000;
+}
+
+const MEMORY_CHARTS = 1000;
+const perThousand = memoryPer1000Dimensions(MEMORY_CHARTS);
+const charts = buildCharts();
+run(charts, 200, 0); // warm up
+const started = process.hrtime.bigint();
+run(charts, ITERATIONS, 200);
+const elapsedS = Number(process.hrtime.bigint() - started) / 1e9;
+const values = ITERATIONS * CHARTS * DIMENSIONS;
+const host = charts[0].host;
+const MIB = 1024 * 1024;
+
+console.log(`database: ${CHARTS} charts x ${DIMENSIONS} dims, ${ITERATIONS} iterations, history ${HISTORY_ENTRIES}, one core`);
+console.log(`  ${(values / elapsedS / 1e6).toFixed(2)} M values/s (${elapsedS.toFixed(2)} s for ${values} values)`);
+console.log(`  RSS ${(perThousand / MIB).toFixed(1)} MiB per 1000 dimensions (${MEMORY_CHARTS * DIMENSIONS} dims measured${gc ? ', after gc' : ''});` +
+  ` rings alone ${((HISTORY_ENTRIES * 4 * 1000) / MIB).toFixed(1)} MiB`);
+console.log(`  memoryBytes() ${((host.memoryBytes() / (CHARTS * DIMENSIONS)) * 1000 / MIB).toFixed(1)} MiB per 1000 dimensions`);
