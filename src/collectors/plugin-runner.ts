@@ -175,7 +175,9 @@ export class PluginRunner {
 
   #onParserStop(stop: ParserStop): void {
     this.#state = 'disabled';
-    error(`${stop.message} - disabling plugin '${this.plugin.path}', it will not be restarted.`);
+    // DISABLE is the plugin's own choice; anything else is bad input from it.
+    log(stop.kind === 'disabled' ? 'INFO' : 'ERROR',
+      `${stop.message} - disabling plugin '${this.plugin.path}', it will not be restarted.`);
     void this.#process?.terminate();
   }
 }
