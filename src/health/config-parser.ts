@@ -102,7 +102,8 @@ class FileParser {
       return;
     }
     const key = s.slice(0, colon).trim().replace(/\s+/g, ' ').toLowerCase();
-    const value = s.slice(colon + 1).trim();
+    // netdata's trim_all: runs of spaces inside the value become one space
+    const value = s.slice(colon + 1).trim().replace(/\s+/g, ' ');
     if (!key) return this.error(line, '', 'keyword is empty, ignoring the line');
     if (!value) return this.error(line, key, 'value is empty, ignoring the line');
     if (key === 'alarm' || key === 'template') {

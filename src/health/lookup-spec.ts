@@ -19,6 +19,9 @@ const OPTION_WORDS: Readonly<Record<string, keyof LookupOptions>> = Object.freez
   'match-ids': 'matchIds', match_ids: 'matchIds', 'match-names': 'matchNames', match_names: 'matchNames',
 });
 
+const FOREACH_WARNING = "'foreach' (one alarm per dimension) is not supported: the lookup covers the " +
+  'selected dimensions together';
+
 export interface LookupParse {
   spec?: LookupSpec;
   /** Why the line cannot be used. */
@@ -59,8 +62,13 @@ export function parseLookup(value: string): LookupParse {
       else spec.everySecs = secs;
       i++;
     } else if (word === 'of') {
-      const rest = words.slice(i + 1).join(' ');
+      const end = words.findIndex((w, j) => j > i && w.toLowerCase() === 'foreach');
+      const rest = words.slice(i + 1, end < 0 ? undefined : end).join(' ');
       if (rest && rest.toLowerCase() !== 'all') spec.dimensions = rest;
+      if (end >= 0) warnings.push(FOREACH_WARNING);
+      break;
+    } else if (word === 'foreach') {
+      warnings.push(FOREACH_WARNING);
       break;
     } else if (OPTION_WORDS[word]) {
       spec.options[OPTION_WORDS[word]] = true;
