@@ -25,9 +25,10 @@ type Handler = (host: Host, params: Params, ctx: Context) => ApiResponse;
 
 function send(ctx: Context, r: ApiResponse): void {
   ctx.status = r.status;
-  ctx.type = r.contentType;
-  for (const [k, v] of Object.entries(r.headers ?? {})) ctx.set(k, v);
   ctx.body = r.body;
+  // set the header itself: `ctx.type` would append a charset netdata does not send (prometheus)
+  ctx.set('Content-Type', r.contentType);
+  for (const [k, v] of Object.entries(r.headers ?? {})) ctx.set(k, v);
 }
 
 const json = (body: string): ApiResponse => ({ status: 200, contentType: CONTENT_TYPE.json, body });

@@ -39,6 +39,7 @@ function escapeXml(text: string): string {
 export function badgeNumber(value: number, precision: number): string {
   if (!Number.isFinite(value)) return '-';
   if (precision >= 0) return value.toFixed(precision);
+  if (Number.isInteger(value)) return value.toFixed(0);
   const abs = Math.abs(value);
   const decimals = abs >= 1000 ? 0 : abs >= 10 ? 1 : abs >= 0.1 ? 2 : abs === 0 ? 0 : 4;
   return value.toFixed(decimals);
