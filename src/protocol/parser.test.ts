@@ -206,6 +206,16 @@ describe('BEGIN, SET, END', () => {
     assert.deepEqual(chart.dimensions.map((d) => [d.lastCollectedValue, d.updated]), [[1, false], [5, true], [6, true]]);
   });
 
+  it('reads the expected dimension\'s SET the same whatever its quoting, escapes or spacing', () => {
+    const h = harness();
+    h.feed('CHART a.b\nDIMENSION x\nDIMENSION "a\\"b"\nDIMENSION \'q\'\nDIMENSION w\n');
+    collect(h, 'BEGIN a.b\nSET "x"=0x10\nSET "a\\"b" = 2\nSET \'q\' = "7"\nSET\tw\t=\t-3junk\nEND\n');
+    const chart = h.host.charts.get('a.b')!;
+    assert.deepEqual(chart.dimensions.map((d) => [d.definition.id, d.lastCollectedValue]),
+      [['x', 16], ['a\\"b', 2], ['q', 7], ['w', -3]]);
+    assert.equal(h.stops.length, 0);
+  });
+
   it('passes values past 2^53 exactly, through the bigint path', () => {
     const h = harness();
     h.feed('CHART a.b\nDIMENSION c c incremental\n');

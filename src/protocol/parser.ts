@@ -31,6 +31,9 @@ import {
 } from './types.js';
 
 const NEWLINE = 0x0a;
+const DOUBLE_QUOTE = 0x22;
+const SINGLE_QUOTE = 0x27;
+const BACKSLASH = 0x5c;
 const CHAR_B = 0x42;
 const CHAR_D = 0x44;
 const CHAR_E = 0x45;
@@ -221,6 +224,8 @@ class PluginsdParser implements Parser, CommandState {
     this.#lineBytes = bytes;
     this.#lineStart = start;
     this.#lineEnd = end;
+    if (bytes[start] === CHAR_S && end - start > 4 && bytes[start + 1] === CHAR_E && bytes[start + 2] === CHAR_T &&
+      isSeparator(bytes[start + 3]) && this.#expectedSet(bytes, start + 4, end)) return;
     let k = start;
     while (k < end && isSeparator(bytes[k])) k++;
     if (k === end) return;
@@ -278,6 +283,53 @@ class PluginsdParser implements Parser, CommandState {
     }
     if (this.#lastBegun) this.#lastBegun.next = cursor;
     return cursor;
+  }
+
+  /**
+   * The hot path: `SET <id> = <value>` for the dimension the chart's cursor expects next, read
+   * in one pass. Returns false, having changed nothing, for anything else (another dimension,
+   * escapes, a quoted value, no current chart); {@link #set} then takes the line the long way.
+   */
+  #expectedSet(bytes: Buffer, from: number, end: number): boolean {
+    const chart = this.chart;
+    const cursor = this.#cursor;
+    if (chart === null || cursor === null || cursor.chart !== chart) return false;
+    let p = from;
+    while (p < end && isSeparator(bytes[p])) p++;
+    let idStart = p;
+    let idEnd: number;
+    if (bytes[p] === DOUBLE_QUOTE) {
+      idStart = ++p;
+      while (p < end && bytes[p] !== DOUBLE_QUOTE) {
+        if (bytes[p] === BACKSLASH) return false;
+        p++;
+      }
+      if (p >= end) return false;
+      idEnd = p++;
+    } else {
+      if (bytes[p] === SINGLE_QUOTE) return false;
+      while (p < end && !isSeparator(bytes[p])) {
+        if (bytes[p] === BACKSLASH) return false;
+        p++;
+      }
+      idEnd = p;
+    }
+    const position = cursor.position;
+    const dimensions = cursor.dimensions;
+    if (idStart === idEnd || position >= dimensions.length ||
+      !bytesEqual(bytes, idStart, idEnd, dimensions[position].idBytes)) return false;
+    while (p < end && isSeparator(bytes[p])) p++;
+    if (p < end) {
+      const c = bytes[p];
+      if (c === DOUBLE_QUOTE || c === SINGLE_QUOTE) return false;
+      // strtoll stops at the first non-digit, so reading to the line's end reads the word
+      const value = parseInt64(bytes, p, end);
+      if (int64Status.exact) chart.set(position, value);
+      else chart.setBig(position, parseInt64Big(bytes, p, end));
+      this.#stats.values++;
+    }
+    cursor.position = position + 1;
+    return true;
   }
 
   #set(bytes: Buffer, start: number, end: number): void {
