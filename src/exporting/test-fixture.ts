@@ -81,15 +81,18 @@ export class Feeder {
 
 /**
  * The standard data set: local charts and (optionally) mirrored hosts, collected every second
- * from T0 to T0 + `lastK`.
+ * from `startS` on (collection k at `startS + k`).
  */
 export class TestData {
-  readonly clock = new TestClock(T0 * 1000);
-  readonly registry = testRegistry(this.clock);
+  readonly clock: TestClock;
+  readonly registry: HostRegistry;
   readonly #feeders: Array<{ feeder: Feeder; block: (k: number) => string }> = [];
   #k = 0;
 
-  constructor(children: Array<{ hostname: string; memoryMode: MemoryMode; tags?: string }> = []) {
+  /** `startS`: the time of collection 0 (receivers that drop old samples need a recent one). */
+  constructor(children: Array<{ hostname: string; memoryMode: MemoryMode; tags?: string }> = [], readonly startS = T0) {
+    this.clock = new TestClock(startS * 1000);
+    this.registry = testRegistry(this.clock);
     this.#add(this.registry.localhost, LOCAL_CHARTS, localBlock);
     for (const c of children) this.#add(addChild(this.registry, c.hostname, c.memoryMode, c.tags), CHILD_CHARTS, childBlock);
   }
@@ -100,10 +103,10 @@ export class TestData {
     this.#feeders.push({ feeder, block });
   }
 
-  /** Collects every second up to and including T0 + `lastK`. */
+  /** Collects every second up to and including `startS + lastK`. */
   collectUntil(lastK: number): void {
     for (; this.#k <= lastK; this.#k++) {
-      this.clock.ms = (T0 + this.#k) * 1000;
+      this.clock.ms = (this.startS + this.#k) * 1000;
       for (const { feeder, block } of this.#feeders) feeder.feed(block(this.#k));
     }
   }
