@@ -1,0 +1,123 @@
+/**
+ * Composes the agent from its configuration: config → database → collectors → health →
+ * streaming → web. It wires; the parts implement. Parts are started in that order and stopped
+ * in reverse, each logged ("Stopping X..." / "X stopped"). Web and streaming code is loaded only
+ * when configured, so a headless collector never loads the web server.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import * as os from 'node:os';
+import {
+  loadNetdataConfig, loadStreamConfig, loadOrCreateMachineGuid, effectiveConfigText,
+  type NetdataConfig, type StreamConfig,
+} from './config/index.js';
+import { createHostRegistry, type HostRegistry } from './database/index.js';
+import { createParser } from './protocol/index.js';
+import { createPluginsd } from './collectors/index.js';
+import { createSelfMonitoring } from './self-monitoring.js';
+import * as logger from './log.js';
+
+/** The version this agent reports (User-Agent, /api/v1/info, NETDATA_VERSION). */
+export const AGENT_VERSION = 'v1.37.1-tributary-0.1.0';
+
+export interface AgentOptions {
+  configFile: string | null;
+  overrides: Array<[string, string, string]>;
+}
+
+/** A running part, in the agent's start order. */
+interface Part {
+  name: string;
+  start(): Promise<void> | void;
+  stop(): Promise<void> | void;
+}
+
+export interface Agent {
+  readonly config: NetdataConfig;
+  readonly stream: StreamConfig;
+  readonly registry: HostRegistry;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+function loadStream(config: NetdataConfig): StreamConfig {
+  const file = join(config.global.directories.config, 'stream.conf');
+  return loadStreamConfig(existsSync(file) ? file : null, config);
+}
+
+/** Loads the configuration and builds every part; nothing runs until `start()`. */
+export async function createAgent(options: AgentOptions): Promise<Agent> {
+  const config = loadNetdataConfig(options.configFile, options.overrides);
+  const stream = loadStream(config);
+  const g = config.global;
+  const machineGuid = loadOrCreateMachineGuid(g.directories.lib);
+  const registry = createHostRegistry(
+    { hostname: g.hostname, machineGuid, registryHostname: g.hostname, os: os.platform(),
+      timezone: Intl.DateTimeFormat().resolvedOptions().timeZone, tags: '',
+      programName: 'netdata', programVersion: AGENT_VERSION, hops: 0 },
+    { memoryMode: g.memoryMode, historyEntries: g.historyEntries, updateEverySecs: g.updateEverySecs,
+      gapWhenLostIterationsAbove: g.gapWhenLostIterationsAbove },
+  );
+  for (const [name, value] of config.hostLabels) registry.localhost.labels.set(name, { value, source: 2 });
+
+  const parts: Part[] = [];
+  const pluginsd = createPluginsd(config, { host: registry.localhost, createParser, version: AGENT_VERSION });
+  parts.push({ name: 'plugins.d', start: () => pluginsd.start(), stop: () => pluginsd.stop() });
+
+  const health = g.memoryMode !== 'none' && config.health.enabled
+    ? (await import('./health/index.js')).createHealth(config, { registry })
+    : null;
+  if (health) parts.push({ name: 'health', start: () => health.start(), stop: () => health.stop() });
+
+  const needsStreaming = stream.sender.enabled || config.web.mode !== 'none';
+  const streaming = needsStreaming
+    ? (await import('./streaming/index.js')).createStreaming(config, stream, {
+      registry, version: AGENT_VERSION, createParser,
+    })
+    : null;
+  if (streaming) parts.push({ name: 'streaming', start: () => streaming.start(), stop: () => streaming.stop() });
+
+  if (config.web.mode !== 'none') {
+    const { createWebServer } = await import('./web/index.js');
+    const web = createWebServer(config, {
+      registry,
+      health: health ?? undefined,
+      streamHandler: streaming ? (socket, head) => streaming.handleStreamRequest(socket, head) : undefined,
+      version: AGENT_VERSION,
+      effectiveConfig: () => effectiveConfigText(config),
+    });
+    parts.push({ name: 'web server', start: () => web.start(), stop: () => web.stop() });
+  }
+
+  const self = createSelfMonitoring(registry.localhost, {
+    pluginsRunning: () => pluginsd.plugins().filter((p) => p.state === 'running').length,
+    pluginsDisabled: () => pluginsd.plugins().filter((p) => p.state === 'disabled').length,
+    linesParsed: () => pluginsd.stats().lines,
+    valuesParsed: () => pluginsd.stats().values + (streaming?.stats().receivers.valuesReceived ?? 0),
+  }, g.updateEverySecs);
+  parts.push({ name: 'self-monitoring', start: () => self.start(), stop: () => self.stop() });
+
+  return {
+    config, stream, registry,
+    async start() {
+      logger.info(`Tributary ${AGENT_VERSION} starting: host '${g.hostname}' guid '${machineGuid}', ` +
+        `memory mode ${g.memoryMode}, history ${g.historyEntries}, update every ${g.updateEverySecs}, ` +
+        `web ${config.web.mode}, streaming ${stream.sender.enabled ? 'enabled' : 'disabled'}`);
+      for (const part of parts) {
+        await part.start();
+        logger.info(`${part.name} started`);
+      }
+    },
+    async stop() {
+      for (const part of [...parts].reverse()) {
+        logger.info(`Stopping ${part.name}...`);
+        try {
+          await part.stop();
+        } catch (err) {
+          logger.error(`${part.name}: error while stopping: ${String(err)}`);
+        }
+        logger.info(`${part.name} stopped`);
+      }
+    },
+  };
+}

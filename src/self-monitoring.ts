@@ -1,0 +1,92 @@
+/**
+ * The agent's own charts on the local host, in netdata's `netdata.*` style: its CPU, its memory,
+ * plugins running and disabled, and the lines and values the parsers take per second.
+ */
+import type { Chart, ChartDefinition, DimensionDefinition, Host } from './database/index.js';
+
+/** Counters the agent's parts expose; read once per iteration. */
+export interface SelfStats {
+  pluginsRunning(): number;
+  pluginsDisabled(): number;
+  /** Lines parsed since start, by every parser (plugins and stream receivers). */
+  linesParsed(): number;
+  /** SET values parsed since start. */
+  valuesParsed(): number;
+}
+
+export interface SelfMonitoring {
+  start(): void;
+  stop(): void;
+  /** Runs one iteration now (tests). */
+  collect(nowUs: number): void;
+}
+
+const PRIORITY_BASE = 130000;
+
+type Dim = [id: string, algorithm: DimensionDefinition['algorithm'], divisor: number];
+
+function chartDef(id: string, title: string, units: string, priority: number,
+  chartType: ChartDefinition['chartType'], updateEverySecs: number): ChartDefinition {
+  return {
+    id: `netdata.${id}`, type: 'netdata', name: null, title, units, family: 'tributary',
+    context: `netdata.${id}`, chartType, priority: PRIORITY_BASE + priority, updateEverySecs,
+    options: { obsolete: false, detail: false, hidden: false, storeFirst: false },
+    plugin: 'tributary', module: 'stats',
+  };
+}
+
+function define(host: Host, def: ChartDefinition, dims: Dim[]): Chart {
+  const chart = host.defineChart(def);
+  for (const [id, algorithm, divisor] of dims) {
+    chart.defineDimension({
+      id, name: id, algorithm, multiplier: 1, divisor,
+      options: { hidden: false, noReset: false, obsolete: false },
+    });
+  }
+  return chart;
+}
+
+/** Creates the agent's charts on `host`; `start()` collects every `updateEverySecs`. */
+export function createSelfMonitoring(host: Host, stats: SelfStats, updateEverySecs: number): SelfMonitoring {
+  const ue = updateEverySecs;
+  const cpu = define(host, chartDef('server_cpu', 'Tributary CPU usage', 'milliseconds/s', 1, 'stacked', ue),
+    [['user', 'incremental', 1000], ['system', 'incremental', 1000]]);
+  const memory = define(host, chartDef('memory', 'Tributary memory', 'KiB', 2, 'line', ue),
+    [['rss', 'absolute', 1024], ['heap_used', 'absolute', 1024], ['external', 'absolute', 1024]]);
+  const plugins = define(host, chartDef('plugins', 'Tributary plugins', 'plugins', 3, 'line', ue),
+    [['running', 'absolute', 1], ['disabled', 'absolute', 1]]);
+  const parser = define(host, chartDef('parser', 'Tributary parsers', 'lines/s', 4, 'line', ue),
+    [['lines', 'incremental', 1], ['values', 'incremental', 1]]);
+  let timer: NodeJS.Timeout | null = null;
+
+  const write = (chart: Chart, values: number[], nowUs: number): void => {
+    chart.begin(0, false, nowUs);
+    for (let i = 0; i < values.length; i++) chart.set(i, Math.round(values[i]!));
+    chart.end(nowUs);
+  };
+
+  const collect = (nowUs: number): void => {
+    const usage = process.cpuUsage();
+    const mem = process.memoryUsage();
+    write(cpu, [usage.user, usage.system], nowUs);
+    write(memory, [mem.rss, mem.heapUsed, mem.external], nowUs);
+    write(plugins, [stats.pluginsRunning(), stats.pluginsDisabled()], nowUs);
+    write(parser, [stats.linesParsed(), stats.valuesParsed()], nowUs);
+  };
+
+  const schedule = (): void => {
+    const periodMs = ue * 1000;
+    const delayMs = periodMs - (Date.now() % periodMs);
+    timer = setTimeout(() => {
+      collect(Date.now() * 1000);
+      schedule();
+    }, delayMs);
+    timer.unref();
+  };
+
+  return {
+    start: schedule,
+    stop: () => { if (timer) clearTimeout(timer); timer = null; },
+    collect,
+  };
+}
