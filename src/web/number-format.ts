@@ -24,8 +24,14 @@ export const STORED_SIGNIFICANT_DIGITS = 7;
 
 /** A value read from (or computed from) the ring, printed without float32 noise. */
 export function formatValue(value: number): string {
+  if (Number.isInteger(value) && Math.abs(value) < 1e21) return value === 0 ? '0' : String(value);
   if (!Number.isFinite(value)) return 'null';
-  return formatNumber(Number(value.toPrecision(STORED_SIGNIFICANT_DIGITS)));
+  const rounded = Number(value.toPrecision(STORED_SIGNIFICANT_DIGITS));
+  // the shortest round-trip text is already right unless it has an exponent or > 7 decimals
+  const text = String(rounded);
+  const dot = text.indexOf('.');
+  if (!text.includes('e') && (dot < 0 || text.length - dot - 1 <= NUMBER_DECIMALS)) return text;
+  return formatNumber(rounded);
 }
 
 /** Rounded to an integer as `%0.0Lf` prints it (allmetrics shell). */
