@@ -63,6 +63,9 @@ async function main(): Promise<void> {
   const server = createWebServer(config, { registry, version: 'bench', effectiveConfig: () => '', accessLog: () => {} });
   await server.start();
   const port = server.ports()[0];
+  global.gc?.();
+  await new Promise((r) => setTimeout(r, 1000));
+  const rssIdleMb = process.memoryUsage().rss / 1048576;
   const path = '/api/v1/data?chart=bench.ten&after=0&before=0&points=600&format=json&options=jsonwrap';
   const bytes = await request(port, path);
   console.log(`chart: ${DIMENSIONS} dimensions, ${chart.lastEntryS() - chart.firstEntryS() + 1} stored points; response ${bytes} bytes`);
@@ -87,7 +90,8 @@ async function main(): Promise<void> {
   agent.destroy();
   global.gc?.();
   await new Promise((r) => setTimeout(r, 2000));
-  console.log(`RSS with the web server idle: ${(process.memoryUsage().rss / 1048576).toFixed(1)} MB`);
+  console.log(`RSS with the web server idle: ${rssIdleMb.toFixed(1)} MB before the load, ` +
+    `${(process.memoryUsage().rss / 1048576).toFixed(1)} MB after it (run with --expose-gc for a settled figure)`);
   await server.stop();
 }
 
