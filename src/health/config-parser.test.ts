@@ -120,6 +120,13 @@ describe('loadHealthConfig', () => {
     assert.deepEqual(definitions.map((d) => d.name), ['user_cpu', 'stock_ram']);
   });
 
+  it('reads the bundled stock health.d without errors', () => {
+    const { definitions, errors } = loadHealthConfig(join(process.cwd(), 'health.d'), '');
+    assert.deepEqual(errors.map((e) => e.message), []);
+    assert.ok(definitions.some((d) => d.name === 'streaming_stopped_sending'));
+    assert.ok(definitions.some((d) => d.on === 'system.ram'));
+  });
+
   it("reads Debian netdata's stock health.d without expression errors", (t) => {
     if (!existsSync(DEBIAN_STOCK_HEALTH)) return t.skip(`${DEBIAN_STOCK_HEALTH} is absent (netdata not installed)`);
     const { definitions, errors } = loadHealthConfig(DEBIAN_STOCK_HEALTH, '');
