@@ -243,3 +243,45 @@ describe('backend buffering', () => {
     assert.equal(backend.lastCounters.bufferedBytes, 0);
   });
 });
+
+describe('backend timer and self-monitoring charts', () => {
+  it('iterates every update every second on the wall clock and archives its own netdata.backend_* charts', async (t) => {
+    const capture = new Capture();
+    const port = await capture.listen();
+    const data = new TestData([], Math.floor(Date.now() / 1000));
+    const backend = createBackend(backendConfig({
+      hostname: 'my-node', 'update every': '1', destination: `127.0.0.1:${port}`, 'data source': 'as collected',
+    }), { registry: data.registry });
+    t.after(async () => { await backend.stop(); await capture.close(); });
+    backend.start();
+    // the first iteration has nothing (the self charts are not collected yet); then 12 lines each
+    await waitUntil(() => capture.text.split('\n').length > 3 * 12, 8000, 'three iterations of self charts');
+    await backend.stop();
+    const lines = capture.text.trimEnd().split('\n');
+    const blocks = new Map<number, string[]>();
+    for (const line of lines) {
+      const m = /^netdata\.my-node\.netdata\.backend_(metrics|bytes|ops)\.(\w+) (\d+) (\d+)$/.exec(line);
+      assert.ok(m, `unexpected line ${line}`);
+      const ts = Number(m[4]);
+      blocks.set(ts, [...(blocks.get(ts) ?? []), line]);
+    }
+    const times = [...blocks.keys()];
+    for (let i = 1; i < times.length; i++) assert.equal(times[i]! - times[i - 1]!, 1, 'one iteration a second');
+    const names = (block: string[]) => block.map((l) => l.split(' ')[0]!.split('.').slice(2).join('.'));
+    assert.deepEqual(names(blocks.get(times[1]!)!), [
+      'netdata.backend_metrics.buffered', 'netdata.backend_metrics.lost', 'netdata.backend_metrics.sent',
+      'netdata.backend_bytes.buffered', 'netdata.backend_bytes.lost', 'netdata.backend_bytes.sent', 'netdata.backend_bytes.received',
+      'netdata.backend_ops.write', 'netdata.backend_ops.discard', 'netdata.backend_ops.reconnect', 'netdata.backend_ops.failure',
+      'netdata.backend_ops.read',
+    ]);
+    // each block reports what the block before it did: 12 metrics and exactly its bytes sent
+    const value = (block: string[], name: string) => Number(block.find((l) => l.includes(`.${name} `))!.split(' ')[1]);
+    const previous = blocks.get(times[1]!)!;
+    const current = blocks.get(times[2]!)!;
+    assert.equal(value(current, 'backend_metrics.sent'), 12);
+    assert.equal(value(current, 'backend_bytes.sent'), previous.join('\n').length + 1);
+    assert.equal(value(current, 'backend_ops.write'), 1);
+    assert.equal(value(current, 'backend_ops.failure'), 0);
+    assert.equal(value(current, 'backend_bytes.buffered'), 0);
+  });
+});

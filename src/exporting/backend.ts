@@ -213,19 +213,26 @@ class RunningBackend implements Backend {
     this.#counters.bufferedMetrics = buffered;
   }
 
+  /** Fires at the next multiple of `update every` on the wall clock (never early: timers may be). */
   #scheduleNext(): void {
     const stepMs = this.config.updateEverySecs * 1000;
-    const nowMs = Date.now();
-    this.#timer = setTimeout(() => {
+    const targetMs = (Math.floor(Date.now() / stepMs) + 1) * stepMs;
+    const wait = (): void => {
       this.#timer = null;
       if (!this.#started) return;
+      const earlyMs = targetMs - Date.now();
+      if (earlyMs > 0) {
+        this.#timer = setTimeout(wait, earlyMs);
+        return;
+      }
       try {
         this.tick();
       } catch (err) {
         error(`BACKEND: iteration failed: ${err instanceof Error ? err.message : String(err)}`);
       }
       this.#scheduleNext();
-    }, stepMs - (nowMs % stepMs));
+    };
+    this.#timer = setTimeout(wait, targetMs - Date.now());
   }
 
   #destinations(defaultPort: number): Destination[] {

@@ -185,7 +185,7 @@ export class Carbon extends Receiver {
   }
 }
 
-/** Prometheus scraping one target's `/api/v1/allmetrics?format=...` every second. */
+/** Prometheus scraping one target's `/api/v1/allmetrics` every second. */
 export class Prometheus extends Receiver {
   constructor(dir: string, config: string, readonly port: number) {
     super('prometheus', PROMETHEUS, [
@@ -194,22 +194,17 @@ export class Prometheus extends Receiver {
     ], dir);
   }
 
-  static async start(dir: string, targetPort: number, format = 'prometheus'): Promise<Prometheus> {
+  /** Starts with one scrape job per entry of `jobs` (name → allmetrics query parameters). */
+  static async start(dir: string, targetPort: number, jobs: Record<string, Record<string, string>>): Promise<Prometheus> {
     await mkdir(dir, { recursive: true });
     const config = path.join(dir, 'prometheus.yml');
-    await writeFile(config, [
-      'global:',
-      '  scrape_interval: 1s',
-      '  evaluation_interval: 1s',
-      'scrape_configs:',
-      '  - job_name: tributary',
-      '    metrics_path: /api/v1/allmetrics',
-      '    params:',
-      `      format: [${format}]`,
-      '    static_configs:',
-      `      - targets: ['127.0.0.1:${targetPort}']`,
-      '',
-    ].join('\n'));
+    const lines = ['global:', '  scrape_interval: 1s', '  evaluation_interval: 1s', 'scrape_configs:'];
+    for (const [job, params] of Object.entries(jobs)) {
+      lines.push(`  - job_name: ${job}`, '    metrics_path: /api/v1/allmetrics', '    params:');
+      for (const [key, value] of Object.entries(params)) lines.push(`      ${JSON.stringify(key)}: [${JSON.stringify(value)}]`);
+      lines.push('    static_configs:', `      - targets: ['127.0.0.1:${targetPort}']`);
+    }
+    await writeFile(config, lines.join('\n') + '\n');
     const prometheus = new Prometheus(dir, config, await freePort());
     await prometheus.waitForPort(prometheus.port, 30000);
     return prometheus;
