@@ -15,3 +15,5 @@ export {
   type HostOptions,
 } from './host.js';
 export { ramStoreFactory, noneStoreFactory } from './ram-store.js';
+export { queryChart, DEFAULT_QUERY_OPTIONS, RELATIVE_TIME_MAX_SECS } from './query.js';
+export type { QueryRequest, QueryResult, QueryOptions, GroupMethod } from './query.js';

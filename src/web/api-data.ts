@@ -5,7 +5,7 @@
 import type { Host } from '../database/types.js';
 import {
   queryChart, type GroupMethod, type QueryOptions, type QueryRequest, type QueryResult,
-} from '../database/query.js';
+} from '../database/index.js';
 import { CONTENT_TYPE, DATA_FORMATS, formatData, type DataFormat, type FormatOptions } from './data-format.js';
 import { HttpError, type ApiResponse } from './http-error.js';
 import { htmlEscape } from './number-format.js';

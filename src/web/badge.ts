@@ -5,7 +5,7 @@
  */
 import type { Host } from '../database/types.js';
 import type { HealthApi } from '../health/types.js';
-import { queryChart } from '../database/query.js';
+import { queryChart } from '../database/index.js';
 import { buildQuery, parseDataOptions } from './api-data.js';
 import { HttpError, type ApiResponse } from './http-error.js';
 import { param, toInteger, type Params } from './params.js';

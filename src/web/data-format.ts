@@ -4,7 +4,7 @@
  * `web/api/formatters/csv/csv.c`). The query engine has already grouped, selected, applied abs
  * and percentage; these functions only print.
  */
-import type { QueryResult } from '../database/query.js';
+import type { QueryResult } from '../database/index.js';
 import { formatNumber, formatValue, jsonEscape } from './number-format.js';
 
 export const CONTENT_TYPE = {
