@@ -4,7 +4,7 @@
  * in reverse, each logged ("Stopping X..." / "X stopped"). Web and streaming code is loaded only
  * when configured, so a headless collector never loads the web server.
  */
-import { existsSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import * as os from 'node:os';
 import {
@@ -79,14 +79,21 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
 
   if (config.web.mode !== 'none') {
     const { createWebServer } = await import('./web/index.js');
+    mkdirSync(g.directories.log, { recursive: true });
+    const accessLog = createWriteStream(join(g.directories.log, 'access.log'), { flags: 'a' });
     const web = createWebServer(config, {
+      accessLog: (line) => { accessLog.write(`${line}\n`); },
       registry,
       health: health ?? undefined,
       streamHandler: streaming ? (socket, head) => streaming.handleStreamRequest(socket, head) : undefined,
       version: AGENT_VERSION,
       effectiveConfig: () => effectiveConfigText(config),
     });
-    parts.push({ name: 'web server', start: () => web.start(), stop: () => web.stop() });
+    parts.push({
+      name: 'web server',
+      start: () => web.start(),
+      stop: async () => { await web.stop(); accessLog.end(); },
+    });
   }
 
   const self = createSelfMonitoring(registry.localhost, {

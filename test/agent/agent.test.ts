@@ -76,6 +76,8 @@ describe('tributary agent', () => {
     assert.match(first.output(), /Stopping plugins\.d\.\.\.[\s\S]*plugins\.d stopped[\s\S]*agent stopped, exiting/);
     assert.equal(isAlive(pluginPid), false, 'no plugin is left behind');
     assert.equal(existsSync(pidFile), false, 'the pid file is removed');
+    const access = readFileSync(join(dirs.root, 'log', 'access.log'), 'utf8');
+    assert.match(access, /'\[127\.0\.0\.1\]:\d+' 'DATA' .* 200 '\/api\/v1\/info'/);
 
     const second = run(args);
     await second.waitFor('self-monitoring started');
