@@ -58,7 +58,7 @@ export class ChartImpl implements Chart {
     storeThisEntry: false,
   };
   readonly #result: IterationResult = { slotsWritten: 0, restart: null };
-  readonly #position: RingPosition = { currentEntry: 0, counter: 0, lastSlotTimeS: 0 };
+  readonly #position: RingPosition = { currentEntry: 0, counter: 0, lastSlotTimeS: 0, slotsWritten: 0 };
 
   constructor(parts: ChartParts) {
     this.host = parts.host;
@@ -69,6 +69,7 @@ export class ChartImpl implements Chart {
     this.#state = new CollectionState(parts.definition.updateEverySecs, entries, parts.gapWhenLostIterationsAbove);
     this.#restore();
     this.#apply(parts.definition);
+    this.#store.describe?.(this);
   }
 
   get definition(): Readonly<ChartDefinition> {
@@ -100,6 +101,7 @@ export class ChartImpl implements Chart {
     const oldFullName = this.#fullName;
     this.#apply(definition);
     if (oldFullName !== this.#fullName) this.#events.renamed(this, oldFullName);
+    this.#store.describe?.(this);
     this.#events.chartDefined(this);
   }
 
@@ -115,6 +117,7 @@ export class ChartImpl implements Chart {
       this.#byId.set(definition.id, dimension);
     }
     if (definition.options.obsolete) this.#obsoleteDimensions++;
+    this.#store.describe?.(this);
     this.#events.dimensionDefined(this, dimension);
     return dimension;
   }
@@ -156,6 +159,7 @@ export class ChartImpl implements Chart {
       this.#position.currentEntry = s.currentEntry;
       this.#position.counter = s.counter;
       this.#position.lastSlotTimeS = s.lastUpdatedUs / USEC_PER_SEC;
+      this.#position.slotsWritten = result.slotsWritten;
       this.#store.slotWritten(this.#position);
     }
     this.#events.chartDone(this);

@@ -4,7 +4,13 @@
  */
 export type * from './types.js';
 export type { ChartStore, ChartStoreRequest, RingPosition, StoreFactory, StoreFactories } from './store.js';
-export { createHostRegistry } from './registry.js';
+export { createHostRegistry, type ManagedHostRegistry, type RegistryOptions } from './registry.js';
+export {
+  DEFAULT_SAVE_EVERY_SECS,
+  DEFAULT_CHECKPOINT_EVERY_SECS,
+  type PersistenceOptions,
+  type SavedHost,
+} from './file-stores.js';
 export {
   createHost,
   normalizeSettings,

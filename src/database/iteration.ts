@@ -133,8 +133,11 @@ function fillTheGap(s: CollectionState, nowCollectUs: number): void {
   }
   if (count > 0) {
     // netdata advances one slot less than it filled; the next interpolation rewrites that one.
+    // The gaps count as stored slots (netdata adds them to `counter`), so the ring's first
+    // entry stays where the restored data begins.
     const advance = count - 1;
     s.lastUpdatedUs += advance * updateEveryUs;
     s.currentEntry = (s.currentEntry + advance) % s.entries;
+    s.counter += advance;
   }
 }

@@ -3,7 +3,7 @@
  * ring of samples per dimension and tells it after every END that slots were written; the store
  * decides where the samples live (nowhere, RAM, a file). The chart never asks which mode it is.
  */
-import type { MemoryMode } from './types.js';
+import type { Chart, MemoryMode } from './types.js';
 
 /** Where a chart's ring stands: enough to map a slot to its time (reference §7 `current_entry`). */
 export interface RingPosition {
@@ -13,6 +13,11 @@ export interface RingPosition {
   counter: number;
   /** Time of the newest slot (s); 0 before the first. */
   lastSlotTimeS: number;
+  /**
+   * Slots the last END wrote, ending just before `currentEntry` (given to `slotWritten`; a
+   * restored chart's first END may also have turned older slots into gaps).
+   */
+  slotsWritten?: number;
 }
 
 /** One chart's samples. Created by a `StoreFactory`, closed when the chart goes away. */
@@ -29,6 +34,11 @@ export interface ChartStore {
   restoredPosition(): RingPosition | undefined;
   /** Called after an END that wrote at least one slot (file-backed stores persist here). */
   slotWritten(position: Readonly<RingPosition>): void;
+  /**
+   * Optional: the chart exists, or its definition or a dimension's changed. File-backed stores
+   * keep the definitions in their headers (read from `chart` when they write).
+   */
+  describe?(chart: Chart): void;
   /** Approximate bytes held by the rings. */
   memoryBytes(): number;
   /** Releases the rings (and files); the chart is being removed or the agent stops. */

@@ -1,0 +1,122 @@
+/**
+ * Memory mode `map` (reference §7): netdata maps its files with mmap(MAP_SHARED); Node has no
+ * mmap, so the ring stays in RAM and every END appends the slots it wrote to the host's journal
+ * (one `write` per event-loop turn for all charts of the host). A checkpoint (periodic, and at a
+ * clean stop) writes each dimension's changed slots into its file with one positioned write and
+ * empties the journal. After `kill -9`, the files plus the replayed journal hold every completed
+ * iteration.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { HostJournal } from './journal.js';
+import { FileChartStore, type ChartFilesContext } from './store-chart-files.js';
+import { DIMENSION_HEADER_BYTES, ringBytes, writeDimensionFile } from './store-files.js';
+import type { ChartStoreRequest, RingPosition } from './store.js';
+import type { Chart } from './types.js';
+
+export class MapStore extends FileChartStore {
+  readonly #journal: HostJournal;
+  #chartNo = -1;
+  #generation = -1;
+  #definitionsChanged = true;
+  /** Position as the journal has it (after the last appended record). */
+  readonly #journaled: RingPosition;
+  /** Position as the dimension files and the header have it (after the last checkpoint). */
+  #checkpointed: RingPosition;
+  /** Slots changed since the last checkpoint, ending before `#journaled.currentEntry`. */
+  #dirtySlots = 0;
+  #rings: Float32Array[] = [];
+  #closed = false;
+
+  constructor(request: Readonly<ChartStoreRequest>, context: ChartFilesContext, journal: HostJournal) {
+    super(request, context);
+    this.#journal = journal;
+    this.#journaled = { ...this.position };
+    this.#checkpointed = { ...this.position };
+  }
+
+  override describe(chart: Chart): void {
+    super.describe(chart);
+    this.#definitionsChanged = true;
+  }
+
+  slotWritten(position: Readonly<RingPosition>): void {
+    if (this.#closed) return;
+    const slots = this.#changedSlots(position);
+    if (this.#definitionsChanged) this.#writeDefinitions();
+    if (this.#generation !== this.#journal.generation) {
+      this.#generation = this.#journal.generation;
+      this.#chartNo = this.#journal.announce(path.basename(this.dir));
+    }
+    this.#journal.appendSlots(this.#chartNo, slots, this.#rings, position);
+    const journaled = this.#journaled;
+    const entries = this.historyEntries;
+    const contiguous = (position.currentEntry - slots + entries) % entries === journaled.currentEntry;
+    this.#dirtySlots = contiguous ? Math.min(entries, this.#dirtySlots + slots) : entries;
+    journaled.currentEntry = position.currentEntry;
+    journaled.counter = position.counter;
+    journaled.lastSlotTimeS = position.lastSlotTimeS;
+  }
+
+  /** Checkpoint: the changed slots of every dimension into its file, then the header. */
+  persist(): void {
+    if (this.#closed) return;
+    if (this.#dirtySlots > 0) {
+      const entries = this.historyEntries;
+      const first = (this.#journaled.currentEntry - this.#dirtySlots + entries) % entries;
+      for (const entry of this.dimensions) this.#writeSlots(path.join(this.dir, entry.file), entry.ring, first);
+      this.#dirtySlots = 0;
+    }
+    this.#checkpointed = { ...this.#journaled };
+    this.position = this.#checkpointed;
+    this.writeHeader();
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.context.forget(this);
+  }
+
+  protected dimensionAdded(entry: { id: string; file: string; ring: Float32Array }): void {
+    this.#rings.push(entry.ring);
+    const file = this.filePath(entry);
+    if (!fs.existsSync(file)) {
+      fs.mkdirSync(this.dir, { recursive: true });
+      writeDimensionFile(file, this.key(entry.id), entry.ring);
+    }
+    this.#definitionsChanged = true;
+  }
+
+  /**
+   * Slots this END changed, ending before `currentEntry`: those it wrote, and on a restored
+   * chart's first END also the gaps filled between the restored slot and now.
+   */
+  #changedSlots(position: Readonly<RingPosition>): number {
+    const written = position.slotsWritten ?? this.historyEntries;
+    // Without a reset, the counter grew by the slots written plus any gaps filled before them.
+    const grown = position.counter - this.#journaled.counter;
+    const slots = grown >= written ? grown : written;
+    return Math.min(this.historyEntries, Math.max(1, slots));
+  }
+
+  /** The header with the checkpointed position (the journal carries the newer one). */
+  #writeDefinitions(): void {
+    this.#definitionsChanged = false;
+    this.position = this.#checkpointed;
+    this.writeHeader();
+  }
+
+  #writeSlots(file: string, ring: Float32Array, first: number): void {
+    const bytes = ringBytes(ring);
+    const slots = this.#dirtySlots;
+    const head = Math.min(slots, this.historyEntries - first);
+    const fd = fs.openSync(file, 'r+');
+    try {
+      fs.writeSync(fd, bytes, first * 4, head * 4, DIMENSION_HEADER_BYTES + first * 4);
+      if (head < slots) fs.writeSync(fd, bytes, 0, (slots - head) * 4, DIMENSION_HEADER_BYTES);
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+}

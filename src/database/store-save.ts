@@ -1,0 +1,40 @@
+/**
+ * Memory mode `save` (reference §7): the ring lives in RAM as in `ram`; it is loaded when the
+ * chart is created and written whole when the owner persists it (every `save every seconds` and
+ * at a clean stop). A crash loses what came after the last save; the gap shows on restart.
+ */
+import path from 'node:path';
+import { FileChartStore } from './store-chart-files.js';
+import { writeDimensionFile } from './store-files.js';
+import type { RingPosition } from './store.js';
+import fs from 'node:fs';
+
+export class SaveStore extends FileChartStore {
+  #closed = false;
+
+  slotWritten(position: Readonly<RingPosition>): void {
+    this.position.currentEntry = position.currentEntry;
+    this.position.counter = position.counter;
+    this.position.lastSlotTimeS = position.lastSlotTimeS;
+  }
+
+  /** Writes every dimension file, then the header (each atomically). */
+  persist(): void {
+    if (this.#closed || this.dimensions.length === 0) return;
+    fs.mkdirSync(this.dir, { recursive: true });
+    for (const entry of this.dimensions) {
+      writeDimensionFile(path.join(this.dir, entry.file), this.key(entry.id), entry.ring);
+    }
+    this.writeHeader(true);
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.context.forget(this);
+  }
+
+  protected dimensionAdded(): void {
+    // Nothing reaches the disk before the next save.
+  }
+}
