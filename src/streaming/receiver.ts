@@ -14,7 +14,7 @@ import {
   ERROR_ALREADY_STREAMING, ERROR_NOT_PERMITTED, ERROR_SAME_LOCALHOST, ERROR_TOO_BUSY, promptFor,
   versionToCapabilities, CAP,
 } from './prompts.js';
-import { findHeadEnd, KNOWN_PARAMS, parseStreamRequest, type StreamRequest } from './request.js';
+import { findHeadEnd, isKnownParam, parseStreamRequest, type StreamRequest } from './request.js';
 import { ReceiverSession } from './receiver-session.js';
 import type { StreamSender } from './sender.js';
 
@@ -178,7 +178,7 @@ export class Receivers {
       this.#refuse(socket, tag, ERROR_NOT_PERMITTED, `${err instanceof Error ? err.message : String(err)}.`);
       return;
     }
-    for (const [name, value] of request.params) if (!KNOWN_PARAMS.has(name)) receiverLog.unusedParameter(tag, name, value);
+    for (const [name, value] of request.params) if (!isKnownParam(name)) receiverLog.unusedParameter(tag, name, value);
     const verdict = checkAccess(request, ip, this.#o.stream, this.#o.config.web.allowStreamingFrom, this.#o.matches);
     if (!verdict.ok) { this.#refuse(socket, tag, verdict.reply, verdict.message); return; }
     const now = Date.now();

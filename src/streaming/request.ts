@@ -80,6 +80,11 @@ export const KNOWN_PARAMS: ReadonlySet<string> = new Set([
   'ml_capable', 'ml_enabled', 'mc_version',
 ]);
 
+/** Whether a receiver reads `name`: the fields above and 1.37's `NETDATA_*` system-info fields. */
+export function isKnownParam(name: string): boolean {
+  return KNOWN_PARAMS.has(name) || name.startsWith('NETDATA_');
+}
+
 const METHOD = 'STREAM ';
 const HTTP_MARK = ' HTTP/';
 
