@@ -111,7 +111,9 @@ class RunningBackend implements Backend {
         connectFailed: (d, message) => debug(`BACKEND: cannot connect to '${d.label}': ${message}`),
         unusable: (d, message) => error(`BACKEND: destination '${d.text}' cannot be used: ${message}`),
         ready: (d) => info(`BACKEND: connected to '${d.label}'`),
-        closed: (d, reason) => warn(`BACKEND: '${d.label}' closed the socket (${reason.message})`),
+        closed: (d, reason) => {
+          if (reason.kind !== 'stopped') warn(`BACKEND: '${d.label}' closed the socket (${reason.message})`);
+        },
         data: (chunk) => {
           this.#counters.reads++;
           this.#counters.receivedBytes += chunk.length;
