@@ -12,6 +12,7 @@ export function formatGraphite(p: Readonly<MetricPoint>): string {
   return `${p.prefix}.${p.hostname}.${p.chartName}.${p.dimensionName} ${p.value} ${p.timestampS}\n`;
 }
 
+/** The `graphite` backend type. */
 export const GRAPHITE: BackendFormat = Object.freeze({
   type: 'graphite',
   defaultPort: GRAPHITE_DEFAULT_PORT,

@@ -34,6 +34,7 @@ export function formatJson(p: Readonly<MetricPoint>): string {
     + `"id":"${str(d.id)}","name":"${str(d.name)}","value":${p.value},"timestamp": ${p.timestampS}}\n`;
 }
 
+/** The `json` backend type. */
 export const JSON_LINES: BackendFormat = Object.freeze({
   type: 'json',
   defaultPort: JSON_DEFAULT_PORT,

@@ -13,6 +13,7 @@ export function formatOpentsdb(p: Readonly<MetricPoint>): string {
   return `put ${p.prefix}.${p.chartName}.${p.dimensionName} ${p.timestampS} ${p.value} host=${p.hostname}${tags}\n`;
 }
 
+/** The `opentsdb` (telnet) backend type. */
 export const OPENTSDB: BackendFormat = Object.freeze({
   type: 'opentsdb',
   defaultPort: OPENTSDB_DEFAULT_PORT,
