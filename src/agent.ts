@@ -1,8 +1,8 @@
 /**
  * Composes the agent from its configuration: config → database → collectors → health →
- * streaming → web. It wires; the parts implement. Parts are started in that order and stopped
- * in reverse, each logged ("Stopping X..." / "X stopped"). Web and streaming code is loaded only
- * when configured, so a headless collector never loads the web server.
+ * backend → streaming → web. It wires; the parts implement. Parts are started in that order and
+ * stopped in reverse, each logged ("Stopping X..." / "X stopped"). Web, streaming, health and
+ * backend code is loaded only when configured: a headless collector never loads the web server.
  */
 import { createWriteStream, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -68,6 +68,12 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
     ? (await import('./health/index.js')).createHealth(config, { registry })
     : null;
   if (health) parts.push({ name: 'health', start: () => health.start(), stop: () => health.stop() });
+
+  if (config.backend.enabled) {
+    const { createBackend } = await import('./exporting/index.js');
+    const backend = createBackend(config, { registry });
+    parts.push({ name: 'backend', start: () => backend.start(), stop: () => backend.stop() });
+  }
 
   const needsStreaming = stream.sender.enabled || config.web.mode !== 'none';
   const streaming = needsStreaming
