@@ -137,6 +137,22 @@ describe('memory mode save without a clean stop', () => {
   });
 });
 
+describe('save every seconds', () => {
+  it('writes save charts on its timer, without a stop', async () => {
+    const first = createHostRegistry(LOCAL, settings('save'), {
+      nowS: () => nowS,
+      persistence: { cacheDir: dir, nowS: () => nowS, saveEverySecs: 1 },
+    });
+    feed(define(first.localhost), 0, 10);
+    const header = path.join(dir, LOCAL.machineGuid, 'test.chart', 'chart.hdr');
+    assert.equal(fs.existsSync(header), false);
+    await new Promise((resolve) => setTimeout(resolve, 1300));
+    assert.equal(fs.existsSync(header), true);
+    assert.deepEqual(values(define(registry('save').localhost), 0), expectedA(1, 9));
+    first.close();
+  });
+});
+
 describe('memory mode map without a clean stop', () => {
   it('replays the journal: every completed iteration comes back', async () => {
     const first = registry('map');
