@@ -11,7 +11,7 @@ import {
   loadNetdataConfig, loadStreamConfig, loadOrCreateMachineGuid, effectiveConfigText,
   type NetdataConfig, type StreamConfig,
 } from './config/index.js';
-import { createHostRegistry, type HostRegistry } from './database/index.js';
+import { createHostRegistry, type ManagedHostRegistry } from './database/index.js';
 import { createParser } from './protocol/index.js';
 import { createPluginsd } from './collectors/index.js';
 import { createSelfMonitoring } from './self-monitoring.js';
@@ -35,7 +35,7 @@ interface Part {
 export interface Agent {
   readonly config: NetdataConfig;
   readonly stream: StreamConfig;
-  readonly registry: HostRegistry;
+  readonly registry: ManagedHostRegistry;
   start(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -57,10 +57,15 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
       programName: 'netdata', programVersion: AGENT_VERSION, hops: 0 },
     { memoryMode: g.memoryMode, historyEntries: g.historyEntries, updateEverySecs: g.updateEverySecs,
       gapWhenLostIterationsAbove: g.gapWhenLostIterationsAbove },
+    { persistence: { cacheDir: g.directories.cache, saveEverySecs: g.saveEverySecs } },
   );
   for (const [name, value] of config.hostLabels) registry.localhost.labels.set(name, { value, source: 2 });
 
-  const parts: Part[] = [];
+  // The database starts first (mirrored hosts kept in save/map come back, not connected, before
+  // any child can reconnect) and stops last (save writes its files, map checkpoints).
+  const parts: Part[] = [{
+    name: 'database', start: () => { registry.restoreHosts(); }, stop: () => registry.close(),
+  }];
   const pluginsd = createPluginsd(config, { host: registry.localhost, createParser, version: AGENT_VERSION });
   parts.push({ name: 'plugins.d', start: () => pluginsd.start(), stop: () => pluginsd.stop() });
 

@@ -83,7 +83,7 @@ describe('loadNetdataConfig', () => {
     const c = loadNetdataConfig(null);
     assert.deepEqual(c.global, {
       hostname: hostname(), historyEntries: 3600, updateEverySecs: 1, memoryMode: 'save',
-      gapWhenLostIterationsAbove: 1, cleanupOrphanHostsAfterSecs: 3600, saveEverySecs: 0,
+      gapWhenLostIterationsAbove: 1, cleanupOrphanHostsAfterSecs: 3600, saveEverySecs: 3600,
       directories: {
         config: '/etc/netdata', stockConfig: '/usr/lib/netdata/conf.d',
         plugins: ['/usr/libexec/netdata/plugins.d', '/etc/netdata/custom-plugins.d'],
@@ -191,7 +191,7 @@ describe('effectiveConfigText', () => {
       '\thostname = child-1', '\thistory = 7200', '\tupdate every = 2', '\tmemory mode = map',
       '\tgap when lost iterations above = 3', '\tcleanup orphan hosts after seconds = 600',
     ]);
-    assert.ok(section('global').includes('\t# save every seconds = 0'));
+    assert.ok(section('global').includes('\t# save every seconds = 3600'));
     assert.ok(section('global').includes('\trun as user = netdata'));
     assert.deepEqual(section('plugin:python.d'), ['\tupdate every = 5', '\tcommand options = -ppython3 ; debug']);
     assert.deepEqual(section('host labels'), ['\troom = b12 # second floor']);

@@ -32,8 +32,8 @@ export const DEFAULT_MEMORY_MODE: MemoryMode = 'save';
 export const DEFAULT_GAP_WHEN_LOST_ITERATIONS_ABOVE = 1;
 /** `[global] cleanup orphan hosts after seconds` / `[db] cleanup orphan hosts after secs`. */
 export const DEFAULT_CLEANUP_ORPHAN_HOSTS_AFTER_SECS = 3600;
-/** `[global] save every seconds` (this agent's own key): 0 = save only at stop. */
-export const DEFAULT_SAVE_EVERY_SECS = 0;
+/** `[global] save every seconds` (this agent's own key): memory mode save also writes its files this often; 0 = only at stop. */
+export const DEFAULT_SAVE_EVERY_SECS = 3600;
 
 // ---- directories: netdata's installed layout ------------------------------------------------
 /** `[global] config directory`; with a config file, the file's own directory. */

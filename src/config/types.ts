@@ -41,7 +41,7 @@ export interface GlobalConfig {
   memoryMode: MemoryMode;
   gapWhenLostIterationsAbove: number;
   cleanupOrphanHostsAfterSecs: number;
-  /** `[global] save every seconds` for memory mode save (0 = only at stop). */
+  /** `[global] save every seconds` for memory mode save (default 3600; 0 = only at stop). */
   saveEverySecs: number;
   directories: Directories;
 }
