@@ -1,0 +1,232 @@
+/**
+ * Real agents for the streaming tests: each `node dist/src/main.js -c <tmp>/netdata.conf -D`
+ * with its own directories, port on 127.0.0.1, machine GUID, stream.conf and a deterministic
+ * plugin. Every process started is killed by its PID (`killAll`).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+/** The repository root (this file runs from dist/test/streaming/). */
+export const REPO = resolve(HERE, '..', '..', '..');
+export const MAIN = join(REPO, 'dist', 'src', 'main.js');
+
+/** An API key every parent in these tests accepts. */
+export const API_KEY = '11111111-2222-3333-4444-555555555555';
+
+/**
+ * The plugin every collecting node runs: `streamtest.values` with `const` = 42, `counter` =
+ * 1, 2, 3... (absolute) and `inc` growing by 100 per iteration (incremental: 100/s at 1 s),
+ * and the host variable `streamtest_var` = 7. BEGIN says exactly `update every` in µs, so the
+ * database's clock steps by exactly one interval whatever the machine's load, and the stored
+ * values are exact: inc 100, counter +1 per slot.
+ */
+export const TEST_PLUGIN = `#!/usr/bin/env bash
+ue=\${1:-1}
+trap 'exit 0' TERM PIPE
+echo "CHART streamtest.values '' 'Stream test' 'n' 'st' 'streamtest.values' line 1000 $ue '' 'streamtest.plugin' ''"
+echo "DIMENSION const '' absolute 1 1"
+echo "DIMENSION counter '' absolute 1 1"
+echo "DIMENSION inc '' incremental 1 1"
+echo "CHART streamtest.other '' 'Other' 'n' 'st' 'streamtest.other' line 1001 $ue"
+echo "DIMENSION seven '' absolute 1 1"
+echo "VARIABLE HOST streamtest_var = 7"
+n=0
+us=$((ue * 1000000))
+while :; do
+  n=$((n + 1))
+  printf 'BEGIN streamtest.values %d\\nSET const = 42\\nSET counter = %d\\nSET inc = %d\\nEND\\nBEGIN streamtest.other\\nSET seven = 7\\nEND\\n' "$us" "$n" "$((n * 100))" || exit 0
+  sleep "$ue"
+done
+`;
+
+/** A port that was free a moment ago on 127.0.0.1. */
+export function freePort(): Promise<number> {
+  return new Promise((ok, fail) => {
+    const server = createServer();
+    server.once('error', fail);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => ok(port));
+    });
+  });
+}
+
+/** A random machine GUID. */
+export function newGuid(): string {
+  return randomUUID();
+}
+
+export interface NodeOptions {
+  hostname: string;
+  /** Default `ram`. */
+  memoryMode?: 'none' | 'ram';
+  history?: number;
+  /** Default true: listen on a free port of 127.0.0.1. */
+  web?: boolean;
+  /** Default true: run the test plugin. */
+  plugin?: boolean;
+  /** `[stream]` of this node: destinations (space separated) and key. */
+  sendTo?: { destination: string; apiKey?: string; extra?: string };
+  /** Receiving sections for stream.conf; default: accept API_KEY. */
+  receive?: string;
+  /** Appended to netdata.conf. */
+  extraConf?: string;
+  guid?: string;
+  /** Use this port (e.g. to restart a node on the same port). */
+  port?: number;
+}
+
+export interface TestNode {
+  readonly hostname: string;
+  readonly guid: string;
+  /** 0 for `web = false`. */
+  readonly port: number;
+  readonly dir: string;
+  readonly child: ChildProcess;
+  output(): string;
+  waitFor(text: string | RegExp, timeoutMs?: number): Promise<void>;
+  /** GET a JSON API path (`/api/v1/...` or `/host/NAME/api/v1/...`). */
+  api(path: string): Promise<any>;
+  /** SIGTERM and wait for the exit. */
+  stop(): Promise<void>;
+  /** SIGKILL by PID if running. */
+  kill(): void;
+  readonly exited: Promise<number | string>;
+}
+
+const running = new Set<TestNode>();
+
+/** Kills every node still running (use in `after`). */
+export function killAll(): void {
+  for (const node of running) node.kill();
+  running.clear();
+}
+
+/** Writes the node's directories and config, starts it, and waits until it is up. */
+export async function startNode(o: NodeOptions): Promise<TestNode> {
+  const dir = mkdtempSync(join(tmpdir(), `tributary-stream-${o.hostname}-`));
+  const guid = o.guid ?? newGuid();
+  const web = o.web ?? true;
+  const port = web ? o.port ?? await freePort() : 0;
+  writeDirs(dir, guid, o);
+  writeFileSync(join(dir, 'netdata.conf'), netdataConf(dir, o, port));
+  writeFileSync(join(dir, 'stream.conf'), streamConf(o));
+  return launch(dir, o.hostname, guid, port);
+}
+
+/** Starts the node of an earlier `startNode` again, same directory, GUID and port. */
+export function restartNode(node: TestNode): Promise<TestNode> {
+  return launch(node.dir, node.hostname, node.guid, node.port);
+}
+
+function writeDirs(dir: string, guid: string, o: NodeOptions): void {
+  const plugins = join(dir, 'plugins.d');
+  mkdirSync(plugins);
+  mkdirSync(join(dir, 'lib', 'registry'), { recursive: true });
+  writeFileSync(join(dir, 'lib', 'registry', 'netdata.public.unique.id'), guid);
+  if (o.plugin ?? true) {
+    writeFileSync(join(plugins, 'streamtest.plugin'), TEST_PLUGIN);
+    chmodSync(join(plugins, 'streamtest.plugin'), 0o755);
+  }
+}
+
+function netdataConf(dir: string, o: NodeOptions, port: number): string {
+  const web = port > 0
+    ? `[web]\n\tbind to = 127.0.0.1\n\tdefault port = ${port}\n`
+    : '[web]\n\tmode = none\n';
+  return `[global]\n\thostname = ${o.hostname}\n\tmemory mode = ${o.memoryMode ?? 'ram'}\n` +
+    `\thistory = ${o.history ?? 3600}\n\tupdate every = 1\n` +
+    `\tplugins directory = ${join(dir, 'plugins.d')}\n\tcache directory = ${join(dir, 'cache')}\n` +
+    `\tlib directory = ${join(dir, 'lib')}\n\tlog directory = ${join(dir, 'log')}\n` +
+    `\tweb files directory = ${join(REPO, 'web')}\n` +
+    `[directories]\n\tstock health config = ${join(dir, 'health.d')}\n` +
+    `${web}[health]\n\tenabled = no\n${o.extraConf ?? ''}`;
+}
+
+function streamConf(o: NodeOptions): string {
+  let text = '';
+  if (o.sendTo) {
+    text += `[stream]\n\tenabled = yes\n\tdestination = ${o.sendTo.destination}\n\tapi key = ${o.sendTo.apiKey ?? API_KEY}\n` +
+      `\treconnect delay seconds = 1\n\ttimeout seconds = 10\n\tinitial clock resync iterations = 2\n${o.sendTo.extra ?? ''}`;
+  }
+  text += o.receive ?? `[${API_KEY}]\n\tenabled = yes\n`;
+  return text;
+}
+
+function launch(dir: string, hostname: string, guid: string, port: number): Promise<TestNode> {
+  const child = spawn(process.execPath, [MAIN, '-c', join(dir, 'netdata.conf'), '-D'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  const waiters = new Set<() => void>();
+  const onData = (chunk: Buffer): void => {
+    out += chunk.toString();
+    for (const w of waiters) w();
+  };
+  child.stdout!.on('data', onData);
+  child.stderr!.on('data', onData);
+  const exited = new Promise<number | string>((ok) => child.on('exit', (code, signal) => ok(code ?? signal ?? -1)));
+  const node: TestNode = {
+    hostname, guid, port, dir, child, exited,
+    output: () => out,
+    waitFor(text, timeoutMs = 20_000) {
+      const found = (): boolean => (typeof text === 'string' ? out.includes(text) : text.test(out));
+      return new Promise((ok, fail) => {
+        if (found()) { ok(); return; }
+        const timer = setTimeout(() => {
+          waiters.delete(check);
+          fail(new Error(`${hostname}: timed out waiting for ${String(text)}; output:\n${out.slice(-4000)}`));
+        }, timeoutMs);
+        const check = (): void => {
+          if (!found()) return;
+          clearTimeout(timer);
+          waiters.delete(check);
+          ok();
+        };
+        waiters.add(check);
+      });
+    },
+    async api(path) {
+      const res = await fetch(`http://127.0.0.1:${port}${path}`);
+      if (res.status !== 200) throw new Error(`${hostname} ${path}: HTTP ${res.status} ${await res.text()}`);
+      return res.json();
+    },
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      await exited;
+      running.delete(node);
+    },
+    kill() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    },
+  };
+  running.add(node);
+  return node.waitFor('self-monitoring started').then(() => node, (err) => { node.kill(); throw err; });
+}
+
+/** Polls `probe` every 250 ms until it returns a value other than undefined (or throws after `timeoutMs`). */
+export async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/** `/api/v1/data` rows (newest first) of a chart, as `[time, ...values]`. */
+export async function dataRows(node: TestNode, hostPrefix: string, chart: string, afterSecs = -30): Promise<{ labels: string[]; rows: number[][] }> {
+  const d = await node.api(`${hostPrefix}/api/v1/data?chart=${chart}&after=${afterSecs}&format=json`);
+  return { labels: d.labels, rows: d.data };
+}
