@@ -38,8 +38,8 @@ interface ChartState {
   writer: DataBlockWriter | null;
   /** The definition went up on this connection and has not changed since. */
   exposed: boolean;
-  /** BEGIN carries 0 µs until the chart's collection time reaches this (s). */
-  resyncUntilS: number;
+  /** Blocks left that carry 0 µs, so the parent uses its own clock (resync). */
+  resyncBlocksLeft: number;
 }
 
 /** Stats for self-monitoring. */
@@ -133,8 +133,12 @@ export class StreamSender implements HostObserver {
     if (!state.send) return;
     if (!state.exposed) this.#expose(chart, state);
     state.writer ??= new DataBlockWriter(chart);
-    const inResync = chart.lastCollectedTimeUs / 1e6 < state.resyncUntilS;
-    const block = state.writer.format(inResync ? 0 : chart.lastDurationUs);
+    let microseconds = chart.lastDurationUs;
+    if (state.resyncBlocksLeft > 0) {
+      state.resyncBlocksLeft--;
+      microseconds = 0;
+    }
+    const block = state.writer.format(microseconds);
     this.#connection.write(block);
     this.#blocksSent++;
   }
@@ -187,15 +191,16 @@ export class StreamSender implements HostObserver {
   #expose(chart: Chart, state: ChartState): void {
     this.#connection.write(Buffer.from(chartDefinitionLines(chart)));
     state.exposed = true;
-    const fromS = Math.max(chart.lastCollectedTimeUs / 1e6, Date.now() / 1000);
-    state.resyncUntilS = fromS + this.#options.initialClockResyncIterations * chart.definition.updateEverySecs;
+    // reference §2.4, §9: the first `initial clock resync iterations` blocks after a definition
+    // carry 0 µs (netdata counts them in update-every intervals; at a steady pace that is the same)
+    state.resyncBlocksLeft = this.#options.initialClockResyncIterations;
   }
 
   #state(chart: Chart): ChartState {
     let state = this.#charts.get(chart);
     if (!state) {
       const send = this.#options.sendChart(chart.id) || (chart.fullName !== chart.id && this.#options.sendChart(chart.fullName));
-      state = { send, writer: null, exposed: false, resyncUntilS: 0 };
+      state = { send, writer: null, exposed: false, resyncBlocksLeft: 0 };
       this.#charts.set(chart, state);
     }
     return state;
