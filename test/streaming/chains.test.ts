@@ -7,15 +7,12 @@
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  dataRows, eventually, freePort, killAll, restartNode, startNode, type TestNode,
+  compareRows, dataRows, eventually, freePort, killAll, restartNode, RESYNC_ROWS, startNode, type TestNode,
 } from './nodes.js';
 
 after(killAll);
 
 const CHART = 'streamtest.values';
-
-/** Rows from the child's first iterations, when the parent used its own clock (resync), are left out. */
-const RESYNC_ROWS = 4;
 
 /** Waits until `node` serves at least `n` complete rows of the test chart for `prefix`, past the resync rows. */
 function rowsOf(node: TestNode, prefix: string, n: number, timeoutMs?: number): Promise<{ labels: string[]; rows: number[][] }> {
@@ -40,35 +37,6 @@ function assertPluginValues(rows: number[][], labels: string[], where: string): 
     const step = rows[k - 1]![n]! - rows[k]![n]!; // newest first
     assert.ok(Math.abs(step - 1) < 1e-3, `${where}: counter grows by 1 per second (${rows[k]![n]} → ${rows[k - 1]![n]})`);
   }
-}
-
-/**
- * Compares two nodes' rows of the test chart. Each node puts the child's collections on its own
- * clock during the resync iterations, so one timeline may sit one slot off the other and the
- * interpolation phase may differ by the network delay: the best of offsets -1, 0, +1 slot is
- * taken, then const must be equal and counter and inc within 0.1. Returns the points compared.
- */
-function compareRows(a: number[][], b: number[][], aName: string, bName: string): number {
-  const complete = (rows: number[][]) => rows.filter((r) => r.slice(1).every((v) => v !== null)).slice(0, -RESYNC_ROWS);
-  const bByTime = new Map(complete(b).map((r) => [r[0], r]));
-  let best: { offset: number; worst: number; pairs: Array<[number[], number[]]> } | null = null;
-  for (const offset of [0, -1, 1]) {
-    const pairs: Array<[number[], number[]]> = [];
-    for (const row of complete(a)) {
-      const other = bByTime.get(row[0]! + offset);
-      if (other) pairs.push([row, other]);
-    }
-    const worst = Math.max(...pairs.map(([x, y]) => Math.abs(x[2]! - y[2]!)));
-    if (pairs.length >= 2 && (!best || worst < best.worst)) best = { offset, worst, pairs };
-  }
-  assert.ok(best, `${aName} and ${bName} have common points`);
-  for (const [x, y] of best.pairs) {
-    const at = `${x[0]} (${bName} at ${y[0]})`;
-    assert.equal(x[1], y[1], `const at ${at}`);
-    assert.ok(Math.abs(x[2]! - y[2]!) < 0.1, `counter at ${at}: ${aName} ${x[2]} ${bName} ${y[2]}`);
-    assert.ok(Math.abs(x[3]! - y[3]!) < 0.1, `inc at ${at}: ${aName} ${x[3]} ${bName} ${y[3]}`);
-  }
-  return best.pairs.length;
 }
 
 function mirrored(info: any, hostname: string): { guid: string; hops: number; reachable: boolean } | undefined {

@@ -230,3 +230,37 @@ export async function dataRows(node: TestNode, hostPrefix: string, chart: string
   const d = await node.api(`${hostPrefix}/api/v1/data?chart=${chart}&after=${afterSecs}&format=json`);
   return { labels: d.labels, rows: d.data };
 }
+
+/** Rows from a child's first iterations, when the parent used its own clock (resync), are left out. */
+export const RESYNC_ROWS = 4;
+
+/**
+ * Compares two nodes' rows of one chart (same labels), newest first, leaving out the oldest
+ * RESYNC_ROWS of each. Each node puts the child's first collections on its own clock, so one
+ * timeline may sit one slot off the other and the interpolation phase may differ by the network
+ * delay: the best of offsets -1, 0, +1 slot is taken, then every value must be within
+ * `tolerance`. Returns how many points were compared.
+ */
+export function compareRows(a: number[][], b: number[][], aName: string, bName: string, tolerance = 0.1): number {
+  const complete = (rows: number[][]) => rows.filter((r) => r.slice(1).every((v) => v !== null)).slice(0, -RESYNC_ROWS);
+  const bByTime = new Map(complete(b).map((r) => [r[0], r]));
+  let best: { worst: number; pairs: Array<[number[], number[]]> } | null = null;
+  for (const offset of [0, -1, 1]) {
+    const pairs: Array<[number[], number[]]> = [];
+    for (const row of complete(a)) {
+      const other = bByTime.get(row[0]! + offset);
+      if (other) pairs.push([row, other]);
+    }
+    const worst = Math.max(...pairs.flatMap(([x, y]) => x.slice(1).map((v, i) => Math.abs(v - y[i + 1]!))));
+    if (pairs.length >= 2 && (!best || worst < best.worst)) best = { worst, pairs };
+  }
+  if (!best) throw new Error(`${aName} and ${bName} have no common points`);
+  for (const [x, y] of best.pairs) {
+    for (let i = 1; i < x.length; i++) {
+      if (!(Math.abs(x[i]! - y[i]!) <= tolerance)) {
+        throw new Error(`column ${i} at ${x[0]} (${bName} at ${y[0]}): ${aName} ${x[i]} ${bName} ${y[i]}`);
+      }
+    }
+  }
+  return best.pairs.length;
+}

@@ -1,0 +1,97 @@
+/**
+ * Debian's netdata 1.37 as a test peer: a foreground process (`-D`) on 127.0.0.1 with its own
+ * config, cache, lib, log and lock directories, most collectors off, killed by PID at the end.
+ * Its own plugins directory is kept (a 1.37 child needs its `system-info.sh`, reference §9).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export const NETDATA_BINARY = '/usr/sbin/netdata';
+const PLUGIN_DIRS = ['/usr/libexec/netdata/plugins.d', '/usr/lib/netdata/plugins.d'];
+const STOCK_CONFIG_DIRS = ['/usr/lib/netdata/conf.d', '/usr/lib/netdata/conf.d/'];
+
+/** Why netdata cannot run here, or null when it can. */
+export function netdataMissing(): string | null {
+  if (!existsSync(NETDATA_BINARY)) return `${NETDATA_BINARY} is not installed (Debian package netdata; .ci/run installs it)`;
+  if (!PLUGIN_DIRS.some((d) => existsSync(join(d, 'system-info.sh')))) return 'netdata\'s plugins directory with system-info.sh is missing';
+  return null;
+}
+
+export interface NetdataOptions {
+  hostname: string;
+  /** Listen here; 0 = web mode none. */
+  port: number;
+  /** The whole stream.conf. */
+  streamConf: string;
+}
+
+export interface NetdataNode {
+  readonly hostname: string;
+  readonly port: number;
+  readonly dir: string;
+  readonly child: ChildProcess;
+  /** netdata's error.log so far. */
+  log(): string;
+  api(path: string): Promise<any>;
+  stop(): Promise<void>;
+}
+
+const running = new Set<NetdataNode>();
+
+/** Stops every netdata still running: SIGTERM, then SIGKILL after 10 s (use in `after`). */
+export async function stopAllNetdata(): Promise<void> {
+  await Promise.all([...running].map((n) => n.stop()));
+}
+
+/** Collectors and features turned off so the test peer is light and quiet. */
+const OFF = ['apps', 'charts.d', 'fping', 'ioping', 'perf', 'slabinfo', 'nfacct', 'cups', 'tc', 'idlejitter',
+  'cgroups', 'statsd', 'diskspace', 'timex', 'checks', 'python.d', 'go.d', 'ebpf', 'freeipmi', 'debugfs'];
+
+export function startNetdata(o: NetdataOptions): NetdataNode {
+  const dir = mkdtempSync(join(tmpdir(), `tributary-netdata-${o.hostname}-`));
+  for (const d of ['etc', 'cache', 'lib', 'log', 'run']) mkdirSync(join(dir, d));
+  const plugins = PLUGIN_DIRS.find((d) => existsSync(join(d, 'system-info.sh')))!;
+  const stock = STOCK_CONFIG_DIRS.find((d) => existsSync(d)) ?? '/usr/lib/netdata/conf.d';
+  const web = o.port > 0 ? `[web]\n\tmode = static-threaded\n\tbind to = 127.0.0.1:${o.port}\n` : '[web]\n\tmode = none\n';
+  writeFileSync(join(dir, 'netdata.conf'),
+    `[global]\n\thostname = ${o.hostname}\n\trun as user = ${process.getuid?.() === 0 ? 'root' : process.env.USER ?? 'root'}\n` +
+    `[db]\n\tmode = ram\n\tretention = 600\n\tupdate every = 1\n` +
+    `[directories]\n\tconfig = ${join(dir, 'etc')}\n\tstock config = ${stock}\n\tcache = ${join(dir, 'cache')}\n` +
+    `\tlib = ${join(dir, 'lib')}\n\tlog = ${join(dir, 'log')}\n\tlock = ${join(dir, 'run')}\n\tplugins = ${plugins}\n` +
+    `[logs]\n\terror = ${join(dir, 'log', 'error.log')}\n\taccess = none\n\tdebug = none\n${web}` +
+    `[plugins]\n${OFF.map((p) => `\t${p} = no\n`).join('')}` +
+    '[health]\n\tenabled = no\n[ml]\n\tenabled = no\n[registry]\n\tenabled = no\n[cloud]\n\tenabled = no\n');
+  writeFileSync(join(dir, 'etc', 'stream.conf'), o.streamConf);
+  const child = spawn(NETDATA_BINARY, ['-c', join(dir, 'netdata.conf'), '-D'], { stdio: 'ignore' });
+  const exited = new Promise<void>((ok) => child.on('exit', () => ok()));
+  const node: NetdataNode = {
+    hostname: o.hostname,
+    port: o.port,
+    dir,
+    child,
+    log: () => {
+      try {
+        return readFileSync(join(dir, 'log', 'error.log'), 'utf8');
+      } catch {
+        return '';
+      }
+    },
+    async api(path) {
+      const res = await fetch(`http://127.0.0.1:${o.port}${path}`);
+      if (res.status !== 200) throw new Error(`netdata ${o.hostname} ${path}: HTTP ${res.status}`);
+      return res.json();
+    },
+    async stop() {
+      running.delete(node);
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+  running.add(node);
+  return node;
+}
