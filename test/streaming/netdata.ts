@@ -40,6 +40,11 @@ export interface NetdataNode {
 
 const running = new Set<NetdataNode>();
 
+// a test file cancelled by the runner still kills the netdata it started
+process.once('exit', () => {
+  for (const node of running) node.child.kill('SIGKILL');
+});
+
 /** Stops every netdata still running: SIGTERM, then SIGKILL after 10 s (use in `after`). */
 export async function stopAllNetdata(): Promise<void> {
   await Promise.all([...running].map((n) => n.stop()));

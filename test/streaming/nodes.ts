@@ -109,6 +109,15 @@ export function killAll(): void {
   running.clear();
 }
 
+// a test file cancelled by the runner (timeout, Ctrl-C) still kills what it started
+process.once('exit', killAll);
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.once(signal, () => {
+    killAll();
+    process.exit(130);
+  });
+}
+
 /** Writes the node's directories and config, starts it, and waits until it is up. */
 export async function startNode(o: NodeOptions): Promise<TestNode> {
   const dir = mkdtempSync(join(tmpdir(), `tributary-stream-${o.hostname}-`));
