@@ -140,6 +140,14 @@ describe('npm run demo: A, B → C → D ← E, F, G; D → H', () => {
     }
   });
 
+  it('C keeps A, B and itself, with A and B one hop away', async () => {
+    const info = await api(agent('c'), '/api/v1/info');
+    assert.deepEqual(
+      info.mirrored_hosts_status.map((s: any) => [s.hostname, s.hops]).sort(),
+      [['demo-a', 1], ['demo-b', 1], ['demo-c', 0]],
+    );
+  });
+
   it('D, a proxy without a database, forwards every host but keeps no samples', async () => {
     const d = agent('d');
     const info = await api(d, '/api/v1/info');
