@@ -25,6 +25,10 @@ export interface NetdataOptions {
   port: number;
   /** The whole stream.conf. */
   streamConf: string;
+  /** More `[plugins]` names to turn off (e.g. `proc` for a quiet benchmark parent). */
+  alsoOff?: string[];
+  /** `[db] retention` (default 600). */
+  retention?: number;
 }
 
 export interface NetdataNode {
@@ -62,11 +66,11 @@ export function startNetdata(o: NetdataOptions): NetdataNode {
   const web = o.port > 0 ? `[web]\n\tmode = static-threaded\n\tbind to = 127.0.0.1:${o.port}\n` : '[web]\n\tmode = none\n';
   writeFileSync(join(dir, 'netdata.conf'),
     `[global]\n\thostname = ${o.hostname}\n\trun as user = ${process.getuid?.() === 0 ? 'root' : process.env.USER ?? 'root'}\n` +
-    `[db]\n\tmode = ram\n\tretention = 600\n\tupdate every = 1\n` +
+    `[db]\n\tmode = ram\n\tretention = ${o.retention ?? 600}\n\tupdate every = 1\n` +
     `[directories]\n\tconfig = ${join(dir, 'etc')}\n\tstock config = ${stock}\n\tcache = ${join(dir, 'cache')}\n` +
     `\tlib = ${join(dir, 'lib')}\n\tlog = ${join(dir, 'log')}\n\tlock = ${join(dir, 'run')}\n\tplugins = ${plugins}\n` +
     `[logs]\n\terror = ${join(dir, 'log', 'error.log')}\n\taccess = none\n\tdebug = none\n${web}` +
-    `[plugins]\n${OFF.map((p) => `\t${p} = no\n`).join('')}` +
+    `[plugins]\n${[...OFF, ...(o.alsoOff ?? [])].map((p) => `\t${p} = no\n`).join('')}` +
     '[health]\n\tenabled = no\n[ml]\n\tenabled = no\n[registry]\n\tenabled = no\n[cloud]\n\tenabled = no\n');
   writeFileSync(join(dir, 'etc', 'stream.conf'), o.streamConf);
   const child = spawn(NETDATA_BINARY, ['-c', join(dir, 'netdata.conf'), '-D'], { stdio: 'ignore' });

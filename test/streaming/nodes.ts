@@ -78,6 +78,8 @@ export interface NodeOptions {
   receive?: string;
   /** Appended to netdata.conf. */
   extraConf?: string;
+  /** Run the plugins of this directory instead (e.g. the repository's bundled plugins.d). */
+  pluginsDir?: string;
   guid?: string;
   /** Use this port (e.g. to restart a node on the same port). */
   port?: number;
@@ -152,7 +154,7 @@ function netdataConf(dir: string, o: NodeOptions, port: number): string {
     : '[web]\n\tmode = none\n';
   return `[global]\n\thostname = ${o.hostname}\n\tmemory mode = ${o.memoryMode ?? 'ram'}\n` +
     `\thistory = ${o.history ?? 3600}\n\tupdate every = 1\n` +
-    `\tplugins directory = ${join(dir, 'plugins.d')}\n\tcache directory = ${join(dir, 'cache')}\n` +
+    `\tplugins directory = ${o.pluginsDir ?? join(dir, 'plugins.d')}\n\tcache directory = ${join(dir, 'cache')}\n` +
     `\tlib directory = ${join(dir, 'lib')}\n\tlog directory = ${join(dir, 'log')}\n` +
     `\tweb files directory = ${join(REPO, 'web')}\n` +
     `[directories]\n\tstock health config = ${join(dir, 'health.d')}\n` +
