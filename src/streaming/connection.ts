@@ -92,6 +92,7 @@ export class Connection {
   #loop: Promise<void> | null = null;
   #wake: (() => void) | null = null;
   #closeCurrent: ((reason: CloseReason) => void) | null = null;
+  #abortConnect: AbortController | null = null;
   readonly #stats: ConnectionStats = {
     connects: 0, bytesSent: 0, bytesQueued: 0, bytesDropped: 0, bytesDiscarded: 0, overflows: 0,
   };
@@ -132,6 +133,7 @@ export class Connection {
     if (this.#stopped) return;
     this.#stopped = true;
     this.#wake?.();
+    this.#abortConnect?.abort();
     this.#closeCurrent?.({ kind: 'stopped', message: 'stopped' });
     await this.#loop;
   }
@@ -236,11 +238,15 @@ export class Connection {
       if ((this.#postponedUntilMs.get(destination) ?? 0) > Date.now()) continue;
       this.#listener.connecting?.(destination);
       let socket: net.Socket;
+      this.#abortConnect = new AbortController();
       try {
-        socket = await connectSocket(destination, this.#options.connectTimeoutMs);
+        socket = await connectSocket(destination, this.#options.connectTimeoutMs, this.#abortConnect.signal);
       } catch (err) {
+        if (this.#stopped) return -1;
         this.#listener.connectFailed?.(destination, err instanceof Error ? err.message : String(err));
         continue;
+      } finally {
+        this.#abortConnect = null;
       }
       if (this.#stopped) { socket.destroy(); return -1; }
       this.#destination = destination;
@@ -337,18 +343,23 @@ export class Connection {
   }
 }
 
-/** Opens a socket to one destination; rejects on error or after `timeoutMs`. */
-export function connectSocket(destination: Destination, timeoutMs: number): Promise<net.Socket> {
+/** Opens a socket to one destination; rejects on error, after `timeoutMs`, or when `signal` aborts. */
+export function connectSocket(destination: Destination, timeoutMs: number, signal?: AbortSignal): Promise<net.Socket> {
   return new Promise((resolve, reject) => {
     const socket = destination.protocol === 'unix'
       ? net.connect({ path: destination.host })
       : net.connect({ host: scopedHost(destination), port: destination.port });
-    const timer = setTimeout(() => {
+    const fail = (message: string): void => {
+      clearTimeout(timer);
       socket.destroy();
-      reject(new Error(`connection timed out after ${timeoutMs} ms`));
-    }, timeoutMs);
+      reject(new Error(message));
+    };
+    const timer = setTimeout(() => fail(`connection timed out after ${timeoutMs} ms`), timeoutMs);
+    const onAbort = (): void => fail('stopped');
+    signal?.addEventListener('abort', onAbort, { once: true });
     socket.once('connect', () => {
       clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
       socket.removeAllListeners('error');
       // later errors surface as 'close'; whoever owns the socket adds its own listener
       socket.on('error', () => undefined);
@@ -357,9 +368,8 @@ export function connectSocket(destination: Destination, timeoutMs: number): Prom
       resolve(socket);
     });
     socket.once('error', (err) => {
-      clearTimeout(timer);
-      socket.destroy();
-      reject(err);
+      signal?.removeEventListener('abort', onAbort);
+      fail(err.message);
     });
   });
 }

@@ -112,7 +112,12 @@ export class ReceiverSession {
   #onData(chunk: Buffer): void {
     this.#lastDataMs = Date.now();
     this.#bytes += chunk.length;
-    this.#parser?.feed(chunk);
+    try {
+      this.#parser?.feed(chunk);
+    } catch (err) {
+      // the parser never throws for bad input; this is a bug of ours: drop this child, keep the agent
+      this.close(`internal error: ${err instanceof Error ? err.message : String(err)}`, true);
+    }
   }
 
   #finish(): void {

@@ -38,6 +38,10 @@ interface ChartState {
   writer: DataBlockWriter | null;
   /** The definition went up on this connection and has not changed since. */
   exposed: boolean;
+  /** CHART or DIMENSION came again: compare with what went up before the next block. */
+  recheck: boolean;
+  /** The definition text as last sent. */
+  sent: string;
   /** Blocks left that carry 0 µs, so the parent uses its own clock (resync). */
   resyncBlocksLeft: number;
 }
@@ -118,8 +122,9 @@ export class StreamSender implements HostObserver {
   // ---- HostObserver ------------------------------------------------------------------------------
 
   chartDefined(chart: Chart): void {
+    // plugins (and reconnecting children) may repeat an unchanged CHART: resend only real changes
     const state = this.#charts.get(chart);
-    if (state) state.exposed = false;
+    if (state) state.recheck = true;
   }
 
   dimensionDefined(chart: Chart, _dimension: Dimension): void {
@@ -129,9 +134,17 @@ export class StreamSender implements HostObserver {
   chartDone(chart: Chart): void {
     if (this.#options.mode !== 'local') return;
     if (!this.#connection.ready) { this.#log.notReady(); return; }
+    try {
+      this.#sendBlock(chart);
+    } catch (err) {
+      this.#failed(err);
+    }
+  }
+
+  #sendBlock(chart: Chart): void {
     const state = this.#state(chart);
     if (!state.send) return;
-    if (!state.exposed) this.#expose(chart, state);
+    this.#exposeIfNeeded(chart, state);
     state.writer ??= new DataBlockWriter(chart);
     let microseconds = chart.lastDurationUs;
     if (state.resyncBlocksLeft > 0) {
@@ -148,19 +161,29 @@ export class StreamSender implements HostObserver {
     this.#connection.write(Buffer.from(`VARIABLE HOST ${name} = ${formatVariableValue(value)}\n`));
   }
 
+  /** A bug of ours must not break the parser that called us: log it and start the link afresh. */
+  #failed(err: unknown): void {
+    this.#log.badDestination(`internal error while sending metrics (${err instanceof Error ? err.message : String(err)}) - restarting the connection.`);
+    this.#connection.restart('internal error');
+  }
+
   /**
    * A proxy's data path: one BEGIN..END block as the child sent it. Its chart's definition goes
    * first when it is new or changed on this connection. The bytes are copied before returning.
    */
   forwardBlock(block: Buffer): void {
     if (!this.#connection.ready) { this.#log.notReady(); return; }
-    const chart = this.#chartOfBlock(block);
-    if (!chart) return;
-    const state = this.#state(chart);
-    if (!state.send) return;
-    if (!state.exposed) this.#expose(chart, state);
-    this.#connection.write(block);
-    this.#blocksSent++;
+    try {
+      const chart = this.#chartOfBlock(block);
+      if (!chart) return;
+      const state = this.#state(chart);
+      if (!state.send) return;
+      this.#exposeIfNeeded(chart, state);
+      this.#connection.write(block);
+      this.#blocksSent++;
+    } catch (err) {
+      this.#failed(err);
+    }
   }
 
   // ---- connection --------------------------------------------------------------------------------
@@ -188,9 +211,19 @@ export class StreamSender implements HostObserver {
     this.#log.ready();
   }
 
+  #exposeIfNeeded(chart: Chart, state: ChartState): void {
+    if (state.recheck) {
+      state.recheck = false;
+      if (state.exposed && chartDefinitionLines(chart) !== state.sent) state.exposed = false;
+    }
+    if (!state.exposed) this.#expose(chart, state);
+  }
+
   #expose(chart: Chart, state: ChartState): void {
-    this.#connection.write(Buffer.from(chartDefinitionLines(chart)));
+    state.sent = chartDefinitionLines(chart);
+    this.#connection.write(Buffer.from(state.sent));
     state.exposed = true;
+    state.recheck = false;
     // reference §2.4, §9: the first `initial clock resync iterations` blocks after a definition
     // carry 0 µs (netdata counts them in update-every intervals; at a steady pace that is the same)
     state.resyncBlocksLeft = this.#options.initialClockResyncIterations;
@@ -200,7 +233,7 @@ export class StreamSender implements HostObserver {
     let state = this.#charts.get(chart);
     if (!state) {
       const send = this.#options.sendChart(chart.id) || (chart.fullName !== chart.id && this.#options.sendChart(chart.fullName));
-      state = { send, writer: null, exposed: false, resyncBlocksLeft: 0 };
+      state = { send, writer: null, exposed: false, recheck: false, sent: '', resyncBlocksLeft: 0 };
       this.#charts.set(chart, state);
     }
     return state;

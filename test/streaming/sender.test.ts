@@ -110,6 +110,30 @@ describe('stream sender', () => {
     assert.ok(logLines().some((l) => l.includes('STREAM kid [send]: ready - sending metrics...')));
   });
 
+  it('resends a definition only when it changed, and then before the next block', async () => {
+    const parent = await fakeParent(PROMPT_V1);
+    stops.push(() => { parent.server.close(); });
+    const kid = await child(parent.port);
+    kid.feed(DEFINITIONS);
+    await kid.streaming.start();
+    await until('connected', () => kid.streaming.stats().sender?.connected === true);
+    for (let i = 1; i <= 4; i++) kid.feed(iteration(i));
+    kid.feed(DEFINITIONS.split('\n').slice(0, 3).join('\n') + '\n'); // the same CHART and DIMENSIONs again
+    kid.feed(iteration(5));
+    kid.feed("CHART test.one '' 'One' 'u' 'fam' 'test.one' line 1 1\nDIMENSION z '' absolute 1 1\n");
+    kid.feed(iteration(6));
+    await until('six blocks of test.two', () => (parent.connections[0]?.text.match(/^BEGIN "test\.two"/gm) ?? []).length >= 6);
+    const lines = parent.connections[0]!.text.split('\n');
+    assert.equal(lines.filter((l) => l.startsWith('CHART "test.one"')).length, 2, 'sent at connect and after the new dimension only');
+    const again = lines.lastIndexOf('CHART "test.one" "" "One" "u" "fam" "test.one" "line" 1 1 "   " "test.plugin" ""');
+    assert.deepEqual(lines.slice(again + 1, again + 5), [
+      'DIMENSION "a" "a" "absolute" 1 1 "  "', 'DIMENSION "b" "b" "incremental" 1 1 " hidden "',
+      'DIMENSION "z" "z" "absolute" 1 1 "  "', 'BEGIN "test.one" 0',
+    ], 'the whole definition, then the block, which starts a new resync');
+    const fifth = lines.filter((l) => l.startsWith('BEGIN "test.one"'))[4];
+    assert.equal(fifth, 'BEGIN "test.one" 1000000', 'an unchanged CHART does not restart the resync');
+  });
+
   it('sends only the charts `send charts matching` names, by id or by name (reference §2.4)', async () => {
     const parent = await fakeParent(PROMPT_V1);
     stops.push(() => { parent.server.close(); });
