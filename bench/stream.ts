@@ -100,6 +100,16 @@ interface Result {
   rssPerHostMb: number;
   flatValuesPerCpuSec: number;
   flatValuesPerSec: number;
+  /** Slots the parent holds for the flat-out child's last chart: proof every iteration landed. */
+  flatSlotsStored: number;
+}
+
+/** `last_entry - first_entry + 1` of a chart on a mirrored host, from the parent's API. */
+async function slotsStored(port: number, host: string, chart: string): Promise<number> {
+  const res = await fetch(`http://127.0.0.1:${port}/host/${host}/api/v1/chart?chart=${chart}`);
+  if (res.status !== 200) return 0;
+  const c = await res.json() as { first_entry: number; last_entry: number };
+  return c.last_entry - c.first_entry + 1;
 }
 
 async function measure(pid: number, port: number, label: string): Promise<Result> {
@@ -142,6 +152,7 @@ async function measure(pid: number, port: number, label: string): Promise<Result
   const cpuB = await untilIdle(pid);
   const flatWall = (Date.now() - start) / 1000 - 0.3;
   flat.destroy();
+  const flatSlotsStored = await slotsStored(port, `${label}-flat`, `bench.c${CHARTS - 1}`);
   const flatValues = FLAT_OUT_ITERATIONS * VALUES_PER_ITERATION;
   return {
     steadyValuesPerCpuSec: steadyValues / (cpu1 - cpu0),
@@ -150,6 +161,7 @@ async function measure(pid: number, port: number, label: string): Promise<Result
     rssPerHostMb: (rssLoaded - rssIdle) / CHILDREN,
     flatValuesPerCpuSec: flatValues / (cpuB - cpuA),
     flatValuesPerSec: flatValues / flatWall,
+    flatSlotsStored,
   };
 }
 
@@ -212,6 +224,7 @@ async function main(): Promise<void> {
     ['RSS per child host (MB)', (r) => fmt(r.rssPerHostMb, 2)],
     ['flat out: values / CPU-second', (r) => fmt(r.flatValuesPerCpuSec)],
     ['flat out: values / second', (r) => fmt(r.flatValuesPerSec)],
+    [`flat out: slots stored (of ${FLAT_OUT_ITERATIONS - 1})`, (r) => fmt(r.flatSlotsStored)],
   ];
   const ratio = (a: number, b: number) => `${fmt(a / b, 2)}x`;
   console.log(`\n${'metric'.padEnd(36)}${'tributary'.padStart(14)}${'netdata 1.37'.padStart(14)}${'ratio'.padStart(9)}`);

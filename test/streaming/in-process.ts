@@ -23,7 +23,7 @@ export interface Parent {
   close(): Promise<void>;
 }
 
-/** Log lines written since the last `takeLog()`. */
+/** Every log line written since this module loaded (the sink is set once, for the whole file). */
 const captured: string[] = [];
 setLogSink((line) => { captured.push(line); });
 
