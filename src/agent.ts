@@ -84,9 +84,11 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
   const streaming = needsStreaming
     ? (await import('./streaming/index.js')).createStreaming(config, stream, {
       registry, version: AGENT_VERSION, createParser,
+      onHostConnected: (host, settings) => health?.attachHost(host,
+        { enabled: settings.healthEnabled, postponeSecs: settings.postponeAlarmsOnConnectSecs }),
+      onHostRemoved: (host) => health?.detachHost(host),
     })
     : null;
-  if (streaming) parts.push({ name: 'streaming', start: () => streaming.start(), stop: () => streaming.stop() });
 
   if (config.web.mode !== 'none') {
     const { createWebServer } = await import('./web/index.js');
@@ -106,6 +108,9 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
       stop: async () => { await web.stop(); accessLog.end(); },
     });
   }
+
+  // after web: it stops first, closing the sockets web handed over, so web's close completes
+  if (streaming) parts.push({ name: 'streaming', start: () => streaming.start(), stop: () => streaming.stop() });
 
   const self = createSelfMonitoring(registry.localhost, {
     pluginsRunning: () => pluginsd.plugins().filter((p) => p.state === 'running').length,

@@ -6,7 +6,7 @@
  */
 import type net from 'node:net';
 import { createSimplePattern, type NetdataConfig, type ReceiverHostSettings, type StreamConfig, type SimplePattern } from '../config/index.js';
-import type { HostRegistry } from '../database/index.js';
+import type { Host, HostRegistry } from '../database/index.js';
 import type { Parser, ParserOptions } from '../protocol/index.js';
 import type { PatternMatcher } from './access.js';
 import { parseDestinations } from './destination.js';
@@ -34,6 +34,10 @@ export interface StreamingDeps {
   createParser: (options: ParserOptions) => Parser;
   /** Overrides of the receiver's limits (tests, big parents). */
   limits?: Partial<ReceiverLimits>;
+  /** A child's stream was accepted for `host` with these settings (health attaches here). */
+  onHostConnected?: (host: Host, settings: Readonly<ReceiverHostSettings>) => void;
+  /** An orphan host was removed from the registry (health detaches here). */
+  onHostRemoved?: (host: Host) => void;
 }
 
 /** Figures for the agent's self-monitoring charts. */
@@ -80,8 +84,10 @@ export function createStreaming(config: NetdataConfig, stream: StreamConfig, dep
     matches,
     limits: { ...DEFAULT_RECEIVER_LIMITS, ...deps.limits },
     proxyFor: (host, settings) => createProxySender(host, settings, proxyContext),
+    onHostConnected: deps.onHostConnected,
   });
-  const orphans = new OrphanCleaner(registry, config.global.cleanupOrphanHostsAfterSecs, (guid) => receivers.isConnected(guid));
+  const orphans = new OrphanCleaner(registry, config.global.cleanupOrphanHostsAfterSecs,
+    (guid) => receivers.isConnected(guid), deps.onHostRemoved);
   const sender = localSender(stream, registry, matches, deps.version);
 
   return {

@@ -2,7 +2,7 @@
  * Orphan hosts (reference §2.6): a mirrored host whose child disconnected keeps its data and is
  * shown as not connected; after `cleanup orphan hosts after seconds` it is removed.
  */
-import type { HostRegistry } from '../database/types.js';
+import type { Host, HostRegistry } from '../database/types.js';
 import { receiverLog } from './events.js';
 
 /** The sweep runs at most this often, and at least every `cleanup` seconds when that is shorter. */
@@ -13,8 +13,13 @@ export class OrphanCleaner {
   readonly #afterSecs: number;
   #timer: NodeJS.Timeout | null = null;
 
-  /** `isConnected(guid)` tells whether a child streams the host now. */
-  constructor(registry: HostRegistry, afterSecs: number, private readonly isConnected: (guid: string) => boolean) {
+  /** `isConnected(guid)` tells whether a child streams the host now; `onRemoved` hears of each removal. */
+  constructor(
+    registry: HostRegistry,
+    afterSecs: number,
+    private readonly isConnected: (guid: string) => boolean,
+    private readonly onRemoved?: (host: Host) => void,
+  ) {
     this.#registry = registry;
     this.#afterSecs = afterSecs;
   }
@@ -40,6 +45,7 @@ export class OrphanCleaner {
       if (nowS - since < this.#afterSecs) continue;
       if (this.#registry.remove(host.machineGuid)) {
         removed++;
+        this.onRemoved?.(host);
         receiverLog.orphanRemoved(host.hostname, host.machineGuid, nowS - since);
       }
     }

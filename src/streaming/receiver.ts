@@ -56,6 +56,8 @@ export interface ReceiversOptions {
   limits: ReceiverLimits;
   /** Builds the sender that re-streams a mirrored host (proxy), or null when it is not proxied. */
   proxyFor: (host: Host, settings: Readonly<ReceiverHostSettings>) => StreamSender | null;
+  /** Told after a stream is accepted for a host (before its first line is parsed). */
+  onHostConnected?: (host: Host, settings: Readonly<ReceiverHostSettings>) => void;
 }
 
 export interface ReceiversStats {
@@ -246,6 +248,7 @@ export class Receivers {
       },
     });
     this.#sessions.set(host.machineGuid, session);
+    this.#o.onHostConnected?.(host, settings);
     const capabilities = request.version === null ? CAP.V1 : versionToCapabilities(request.version);
     session.start(promptFor(capabilities), leftover);
   }

@@ -158,4 +158,38 @@ describe('streaming between real agents', { concurrency: true }, () => {
     const established = child.output().split('established communication - sending metrics...').length - 1;
     assert.equal(established, 2, 'the child connected twice');
   });
+
+  it('a parent in save mode stopped with SIGTERM between two child sessions serves the whole series', async () => {
+    const parent = await startNode({ hostname: 'p-save', plugin: false, memoryMode: 'save' });
+    const child = await startNode({ hostname: 'c-save', memoryMode: 'none', web: false, sendTo: { destination: `127.0.0.1:${parent.port}` } });
+    const first = await rowsOf(parent, '/host/c-save', 3);
+    await child.stop();
+    await parent.waitFor('STREAM c-save [receive from');
+    await parent.stop();
+    assert.equal(await parent.exited, 0, 'a clean stop with a child having been connected');
+    assert.match(parent.output(), /Stopping database\.\.\.[\s\S]*database stopped/);
+
+    const again = await restartNode(parent);
+    const restored = mirrored(await again.api('/api/v1/info'), 'c-save');
+    assert.equal(restored?.reachable, false, 'the mirrored host is back, not connected');
+    const before = await dataRows(again, '/host/c-save', CHART, -120);
+    for (const row of first.rows) {
+      const same = before.rows.find((r) => r[0] === row[0]);
+      assert.deepEqual(same, row, `the first session's row at ${row[0]} is back`);
+    }
+
+    const childAgain = await restartNode(child);
+    const restartedAtS = Math.floor(Date.now() / 1000);
+    const second = await eventually('rows of the second session', async () => {
+      const d = await dataRows(again, '/host/c-save', CHART, -120);
+      const fresh = d.rows.filter((r) => r[0]! > restartedAtS && r.slice(1).every((v) => v !== null));
+      return fresh.length >= 3 + RESYNC_ROWS ? fresh.slice(0, -RESYNC_ROWS) : undefined;
+    });
+    const whole = await dataRows(again, '/host/c-save', CHART, -120);
+    for (const row of [...first.rows, ...second]) {
+      assert.ok(whole.rows.some((r) => r[0] === row[0] && r.slice(1).every((v, k) => v === row[k + 1])),
+        `row ${row[0]} of either session is served`);
+    }
+    await childAgain.stop();
+  });
 });

@@ -66,7 +66,7 @@ export function newGuid(): string {
 export interface NodeOptions {
   hostname: string;
   /** Default `ram`. */
-  memoryMode?: 'none' | 'ram';
+  memoryMode?: 'none' | 'ram' | 'save' | 'map';
   history?: number;
   /** Default true: listen on a free port of 127.0.0.1. */
   web?: boolean;
