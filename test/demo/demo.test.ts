@@ -171,13 +171,13 @@ describe('npm run demo: A, B → C → D ← E, F, G; D → H', () => {
     assert.equal(alarm.value, 42);
   });
 
-  // Health is attached only to the local host: nothing attaches it to the hosts a receiver
-  // creates (src/agent.ts gives health no hook into streaming's host creation).
-  it('H raises the alarm for a headless collector (demo-a)', {
-    todo: 'health is not attached to mirrored hosts yet (src/agent.ts / streaming receiver)',
-  }, async () => {
-    const alarm = await warningAlarm('/host/demo-a', 10_000);
+  it('H raises the alarm for a headless collector (demo-a), and for every other host it receives', async () => {
+    const alarm = await warningAlarm('/host/demo-a', 15_000);
     assert.equal(alarm.value, 42);
+    for (const name of DEMO_NODE_NAMES.filter((n) => n !== 'h' && n !== 'a')) {
+      const other = await warningAlarm(`/host/${demoHostname(name)}`, 15_000);
+      assert.equal(other.value, 42, demoHostname(name));
+    }
   });
 
   it('C archives A, B and C to the backend; nothing of the hosts it does not keep', async () => {
