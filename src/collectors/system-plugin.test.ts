@@ -6,7 +6,7 @@ import { tmpdir, uptime } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadNetdataConfig } from '../config/index.js';
-import { createHostRegistry } from '../database/index.js';
+import { createHostRegistry, type Chart, type Host } from '../database/index.js';
 import { createParser } from '../protocol/index.js';
 import { setLogSink } from '../log.js';
 import { createPluginsd } from './index.js';
@@ -24,6 +24,71 @@ async function waitFor(what: string, cond: () => boolean, timeoutMs: number): Pr
 function meminfoKiB(key: string): number {
   const line = readFileSync('/proc/meminfo', 'utf8').split('\n').find((l) => l.startsWith(`${key}:`));
   return Number(line?.split(/\s+/)[1]);
+}
+
+type Definition = [title: string, units: string, family: string, context: string, chartType: string,
+  priority: number, detail: boolean];
+
+function chartDefinition(chart: Chart): Definition {
+  const d = chart.definition;
+  return [d.title, d.units, d.family, d.context, d.chartType, d.priority, d.options.detail];
+}
+
+function dimensions(chart: Chart): Array<[string, string, number, number]> {
+  return chart.dimensions.map((d) => [d.definition.id, d.definition.algorithm, d.definition.multiplier, d.definition.divisor]);
+}
+
+/** /proc/net/dev counters of one interface: [rx errs, rx drop, tx errs, tx drop]. */
+function procNetDev(iface: string): number[] {
+  const line = readFileSync('/proc/net/dev', 'utf8').split('\n').find((l) => l.trim().startsWith(`${iface}:`))!;
+  const f = line.slice(line.indexOf(':') + 1).trim().split(/\s+/).map(Number);
+  return [f[2], f[3], f[10], f[11]];
+}
+
+/** /proc/diskstats "time spent doing I/Os (ms)" of one disk. */
+function busyMs(disk: string): number {
+  const line = readFileSync('/proc/diskstats', 'utf8').split('\n').find((l) => l.trim().split(/\s+/)[2] === disk)!;
+  return Number(line.trim().split(/\s+/)[12]);
+}
+
+/** Every net.IFACE chart has its net_errors.IFACE and net_drops.IFACE, with proc.plugin's definitions; returns the interfaces. */
+function checkInterfaceCharts(host: Host): string[] {
+  const ifaces = [...host.charts.values()].filter((c) => c.definition.context === 'net.net').map((c) => c.definition.family);
+  assert.ok(!ifaces.includes('lo'), 'lo is not charted');
+  for (const iface of ifaces) {
+    const errors = host.chart(`net_errors.${iface}`);
+    const drops = host.chart(`net_drops.${iface}`);
+    assert.ok(errors && drops, `net_errors.${iface} and net_drops.${iface}`);
+    assert.deepEqual(chartDefinition(errors), ['Interface Errors', 'errors/s', iface, 'net.errors', 'line', 7002, true]);
+    assert.deepEqual(chartDefinition(drops), ['Interface Drops', 'drops/s', iface, 'net.drops', 'line', 7003, true]);
+    for (const chart of [errors, drops]) {
+      assert.deepEqual(dimensions(chart), [['inbound', 'incremental', 1, 1], ['outbound', 'incremental', -1, 1]]);
+    }
+    // the counters only grow: what was collected is at most what /proc shows now
+    const [rxErrs, rxDrop, txErrs, txDrop] = procNetDev(iface);
+    const collected = [errors.dimension('inbound')!, drops.dimension('inbound')!, errors.dimension('outbound')!,
+      drops.dimension('outbound')!].map((d) => d.lastCollectedValue);
+    collected.forEach((v, i) => assert.ok(Number.isInteger(v) && v >= 0 && v <= [rxErrs, rxDrop, txErrs, txDrop][i]!,
+      `${iface} counter ${i}: ${v}`));
+  }
+  return ifaces;
+}
+
+/** Every disk.DISK chart has its disk_util.DISK: busy milliseconds, incremental / 10 = percent; returns the disks. */
+function checkDiskCharts(host: Host): string[] {
+  const disks = [...host.charts.values()].filter((c) => c.definition.context === 'disk.io').map((c) => c.definition.family);
+  for (const disk of disks) {
+    const util = host.chart(`disk_util.${disk}`);
+    assert.ok(util, `disk_util.${disk}`);
+    assert.deepEqual(chartDefinition(util), ['Disk Utilization Time', '% of time working', disk, 'disk.util', 'area', 2040, true]);
+    assert.deepEqual(dimensions(util), [['utilization', 'incremental', 1, 10]]);
+    const collected = util.dimension('utilization')!.lastCollectedValue;
+    assert.ok(Number.isInteger(collected) && collected >= 0 && collected <= busyMs(disk), `${disk} busy ${collected} ms`);
+    // a percentage of the time: 0..100, plus a little for the jitter of the collection times
+    const percent = util.dimension('utilization')!.lastStoredValue;
+    assert.ok(percent >= 0 && percent <= 105, `${disk} utilization ${percent}%`);
+  }
+  return disks;
 }
 
 describe('the bundled system.plugin', () => {
@@ -76,6 +141,7 @@ describe('the bundled system.plugin', () => {
       const freeKiB = host.chart('system.ram')!.dimension('free')!.lastCollectedValue;
       assert.ok(Math.abs(freeKiB - meminfoKiB('MemFree')) < meminfoKiB('MemTotal') / 10, `free ${freeKiB} KiB`);
       for (const d of cpu.dimensions) assert.ok(Number.isInteger(d.lastCollectedValue) && d.lastCollectedValue >= 0);
+      t.diagnostic(`interfaces: ${checkInterfaceCharts(host).join(' ')}; disks: ${checkDiskCharts(host).join(' ')}`);
       assert.equal(pluginsd.plugins()[0]!.state, 'running');
     } catch (err) {
       t.diagnostic(lines.join(''));
