@@ -278,13 +278,14 @@ export class Receivers {
     return { host, created: !existed };
   }
 
+  /** netdata's line for a new mirrored host; a host without a database has no health (reference §7). */
   #logCreated(host: Host, settings: Readonly<ReceiverHostSettings>): void {
     const s = host.settings;
     const cache = `${this.#o.config.global.directories.cache}/${host.machineGuid}`;
     receiverLog.hostCreated(
       `Host '${host.hostname}' with guid '${host.machineGuid}' initialized, os: ${host.identity.os ?? 'unknown'}, ` +
       `update every: ${s.updateEverySecs}, memory mode: ${s.memoryMode}, history entries: ${s.historyEntries}, ` +
-      `streaming: ${settings.proxyEnabled ? 'enabled' : 'disabled'}, health: ${settings.healthEnabled === 'no' ? 'disabled' : 'enabled'}, ` +
+      `streaming: ${settings.proxyEnabled ? 'enabled' : 'disabled'}, health: ${settings.healthEnabled === 'no' || s.memoryMode === 'none' ? 'disabled' : 'enabled'}, ` +
       `cache_dir: '${cache}', hops: ${host.identity.hops ?? 1}`,
     );
   }
