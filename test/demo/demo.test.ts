@@ -199,6 +199,10 @@ describe('npm run demo: A, B → C → D ← E, F, G; D → H', () => {
     assert.match(agent('a').output(), /STREAM demo-a \[send to 127\.0\.0\.1:\d+\]: established communication - sending metrics\.\.\./);
     assert.match(agent('c').output(), /STREAM demo-a \[receive from \[127\.0\.0\.1\]:\d+\]: receiving metrics\.\.\./);
     assert.match(agent('c').output(), /STREAM demo-a \[send to 127\.0\.0\.1:\d+\]: established communication - sending metrics\.\.\./);
-    assert.match(agent('h').output(), new RegExp(`Host 'demo-a' with guid '${agent('a').guid}' initialized`));
+    assert.match(agent('h').output(), new RegExp(`Host 'demo-a' with guid '${agent('a').guid}' initialized, ` +
+      'os: linux, update every: 1, memory mode: ram, history entries: 600, streaming: disabled, health: enabled, '));
+    // D keeps no database, so no alarms for the hosts it passes on
+    assert.match(agent('d').output(), new RegExp(`Host 'demo-c' with guid '${agent('c').guid}' initialized, ` +
+      'os: linux, update every: 1, memory mode: none, history entries: 600, streaming: enabled, health: disabled, '));
   });
 });
