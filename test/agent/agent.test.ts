@@ -2,7 +2,7 @@ import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { agentDirs, freePort, isAlive, startAgent, type RunningAgent } from './agent-process.js';
+import { agentDirs, freePort, isAlive, startAgent, type RunningAgent } from '../support/agent-process.js';
 
 const started: RunningAgent[] = [];
 after(() => { for (const a of started) a.kill(); });

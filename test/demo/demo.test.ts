@@ -12,6 +12,11 @@ import { join } from 'node:path';
 import { startLineCapture, type DemoBackend } from '../../demo/backend.js';
 import { REPO, startDemo, type DemoAgent, type DemoCluster } from '../../demo/nodes.js';
 import { DEMO_NODE_NAMES, demoHostname, expectedHopsAtH, type DemoNodeName } from '../../demo/topology.js';
+import { eventually as poll } from '../support/agent-process.js';
+
+/** Eight agents start on a busy machine: give each wait 30 s. */
+const eventually = <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> =>
+  poll(what, probe, timeoutMs);
 
 const CHART = 'demotest.values';
 
@@ -52,22 +57,6 @@ async function api(agent: DemoAgent, path: string): Promise<any> {
   const res = await fetch(`${agent.url}${path.replace(/^\//, '')}`);
   if (res.status !== 200) throw new Error(`${agent.spec.hostname} ${path}: HTTP ${res.status} ${await res.text()}`);
   return res.json();
-}
-
-/** Polls `probe` every 250 ms until it returns something other than undefined. */
-async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
 }
 
 before(async () => {

@@ -3,18 +3,14 @@
  * with its own directories, port on 127.0.0.1, machine GUID, stream.conf and a deterministic
  * plugin. Every process started is killed by its PID (`killAll`).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { eventually, freePort, REPO, MAIN, startAgent } from '../support/agent-process.js';
 
-const HERE = dirname(fileURLToPath(import.meta.url));
-/** The repository root (this file runs from dist/test/streaming/). */
-export const REPO = resolve(HERE, '..', '..', '..');
-export const MAIN = join(REPO, 'dist', 'src', 'main.js');
+export { eventually, freePort, REPO, MAIN };
 
 /** An API key every parent in these tests accepts. */
 export const API_KEY = '11111111-2222-3333-4444-555555555555';
@@ -44,19 +40,6 @@ while :; do
   sleep "$ue"
 done
 `;
-
-/** A port that was free a moment ago on 127.0.0.1. */
-export function freePort(): Promise<number> {
-  return new Promise((ok, fail) => {
-    const server = createServer();
-    server.once('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => ok(port));
-    });
-  });
-}
 
 /** A random machine GUID. */
 export function newGuid(): string {
@@ -172,36 +155,12 @@ function streamConf(o: NodeOptions): string {
 }
 
 function launch(dir: string, hostname: string, guid: string, port: number): Promise<TestNode> {
-  const child = spawn(process.execPath, [MAIN, '-c', join(dir, 'netdata.conf'), '-D'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  const waiters = new Set<() => void>();
-  const onData = (chunk: Buffer): void => {
-    out += chunk.toString();
-    for (const w of waiters) w();
-  };
-  child.stdout!.on('data', onData);
-  child.stderr!.on('data', onData);
-  const exited = new Promise<number | string>((ok) => child.on('exit', (code, signal) => ok(code ?? signal ?? -1)));
+  const agent = startAgent(['-c', join(dir, 'netdata.conf'), '-D'], hostname);
+  const { child, exited } = agent;
   const node: TestNode = {
     hostname, guid, port, dir, child, exited,
-    output: () => out,
-    waitFor(text, timeoutMs = 20_000) {
-      const found = (): boolean => (typeof text === 'string' ? out.includes(text) : text.test(out));
-      return new Promise((ok, fail) => {
-        if (found()) { ok(); return; }
-        const timer = setTimeout(() => {
-          waiters.delete(check);
-          fail(new Error(`${hostname}: timed out waiting for ${String(text)}; output:\n${out.slice(-4000)}`));
-        }, timeoutMs);
-        const check = (): void => {
-          if (!found()) return;
-          clearTimeout(timer);
-          waiters.delete(check);
-          ok();
-        };
-        waiters.add(check);
-      });
-    },
+    output: agent.output,
+    waitFor: agent.waitFor,
     async api(path) {
       const res = await fetch(`http://127.0.0.1:${port}${path}`);
       if (res.status !== 200) throw new Error(`${hostname} ${path}: HTTP ${res.status} ${await res.text()}`);
@@ -212,28 +171,10 @@ function launch(dir: string, hostname: string, guid: string, port: number): Prom
       await exited;
       running.delete(node);
     },
-    kill() {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    },
+    kill: agent.kill,
   };
   running.add(node);
   return node.waitFor('self-monitoring started').then(() => node, (err) => { node.kill(); throw err; });
-}
-
-/** Polls `probe` every 250 ms until it returns a value other than undefined (or throws after `timeoutMs`). */
-export async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
 }
 
 /** `/api/v1/data` rows (newest first) of a chart, as `[time, ...values]`. */

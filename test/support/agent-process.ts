@@ -11,7 +11,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-/** The repository root (this file runs from dist/test/agent/). */
+/** The repository root (this file runs from dist/test/support/). */
 export const REPO = resolve(HERE, '..', '..', '..');
 export const MAIN = join(REPO, 'dist', 'src', 'main.js');
 export const FIXTURE_PLUGINS = join(REPO, 'test', 'fixtures', 'plugins');
@@ -65,7 +65,7 @@ export interface RunningAgent {
 }
 
 /** Starts `node dist/src/main.js ...args`. */
-export function startAgent(args: string[]): RunningAgent {
+export function startAgent(args: string[], label = 'agent'): RunningAgent {
   const child = spawn(process.execPath, [MAIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   const waiters = new Set<() => void>();
@@ -82,13 +82,13 @@ export function startAgent(args: string[]): RunningAgent {
     child,
     output: () => out,
     exited,
-    waitFor(text, timeoutMs = 15000) {
+    waitFor(text, timeoutMs = 20_000) {
       const found = (): boolean => (typeof text === 'string' ? out.includes(text) : text.test(out));
       return new Promise((ok, fail) => {
         if (found()) { ok(); return; }
         const timer = setTimeout(() => {
           waiters.delete(check);
-          fail(new Error(`timed out waiting for ${String(text)}; output:\n${out}`));
+          fail(new Error(`${label}: timed out waiting for ${String(text)}; output:\n${out.slice(-4000)}`));
         }, timeoutMs);
         const check = (): void => {
           if (!found()) return;
@@ -116,5 +116,21 @@ export function isAlive(pid: number): boolean {
     return !/\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
   } catch {
     return false;
+  }
+}
+
+/** Polls `probe` every 250 ms until it returns a value other than undefined (or throws after `timeoutMs`). */
+export async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    await new Promise((r) => setTimeout(r, 250));
   }
 }
