@@ -101,6 +101,7 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
       streamHandler: streaming ? (socket, head) => streaming.handleStreamRequest(socket, head) : undefined,
       version: AGENT_VERSION,
       effectiveConfig: () => effectiveConfigText(config),
+      functions: () => pluginsd.plugins().flatMap((p) => p.functions.map((f) => ({ ...f, plugin: p.name }))),
     });
     parts.push({
       name: 'web server',

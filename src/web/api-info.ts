@@ -9,6 +9,7 @@ import * as os from 'node:os';
 import type { Host, HostRegistry } from '../database/types.js';
 import type { HealthApi } from '../health/types.js';
 import type { NetdataConfig } from '../config/types.js';
+import { functionsInfo, type RegisteredFunction } from './api-function.js';
 
 /** Facts of the machine the agent runs on, read once. */
 export interface SystemFacts {
@@ -68,6 +69,7 @@ export interface InfoContext {
   registry: HostRegistry;
   health?: HealthApi;
   config: NetdataConfig;
+  functions(): readonly RegisteredFunction[];
   version: string;
   facts: SystemFacts;
 }
@@ -92,7 +94,7 @@ export function infoJson(host: Host, ctx: InfoContext): string {
     kernel_name: s(os.type()), kernel_version: s(os.release()), architecture: s(os.arch()),
     virtualization: '', virt_detection: '', container: '', container_detection: '',
     host_labels: Object.fromEntries([...host.labels].map(([k, v]) => [k, v.value])),
-    functions: {},
+    functions: host.isLocal ? functionsInfo(ctx.functions()) : {},
     collectors: collectors(host),
     'cloud-enabled': false, 'cloud-available': false, 'agent-claimed': false, 'aclk-available': false,
     'memory-mode': host.settings.memoryMode,

@@ -14,6 +14,7 @@ import {
   allmetricsPrometheus, parseDataSource, PROMETHEUS_CONTENT_TYPE, ScrapeMemory, type PrometheusRequest,
 } from './allmetrics-prometheus.js';
 import { badgeRequest } from './badge.js';
+import { functionCall } from './api-function.js';
 import { CONTENT_TYPE } from './data-format.js';
 import { HttpError, type ApiResponse } from './http-error.js';
 import { htmlEscape } from './number-format.js';
@@ -83,6 +84,7 @@ function handlers(w: WebContext): Record<string, Handler> {
     alarm_log: (host, params) => json(alarmLogBody(host, w.health, toInteger(param(params, 'after'), 0))),
     alarm_variables: (host, params) => json(alarmVariablesBody(requireChart(host, params), w.health)),
     'badge.svg': (host, params) => badgeRequest(host, params, w.health),
+    function: (host, params) => functionCall(param(params, 'function'), host.isLocal ? w.functions() : []),
   };
 }
 

@@ -6,3 +6,4 @@
 export { createWebServer, parseBindTo, STREAM_NOT_SUPPORTED } from './server.js';
 export type { WebDeps, WebServer } from './server.js';
 export type { AccessLogSink } from './access-log.js';
+export type { RegisteredFunction } from './api-function.js';

@@ -10,6 +10,7 @@ import type { HealthApi } from '../health/types.js';
 import type { NetdataConfig } from '../config/types.js';
 import { debug, info, warn } from '../log.js';
 import type { AccessLogSink } from './access-log.js';
+import type { RegisteredFunction } from './api-function.js';
 import { readSystemFacts } from './api-info.js';
 import { createApp } from './app.js';
 import { accessMatcher, clientIp } from './patterns.js';
@@ -34,6 +35,8 @@ export interface WebDeps {
   accessLog?: AccessLogSink;
   /** Wall clock in ms (tests pin it); default `Date.now`. */
   nowMs?: () => number;
+  /** Functions the local host's plugins registered (FUNCTION); default none. */
+  functions?: () => readonly RegisteredFunction[];
 }
 
 export interface WebServer {
@@ -63,6 +66,7 @@ function webContext(config: NetdataConfig, deps: WebDeps): WebContext {
     facts: readSystemFacts(),
     effectiveConfig: deps.effectiveConfig,
     nowMs: deps.nowMs ?? Date.now,
+    functions: deps.functions ?? (() => []),
     allowDashboard: accessMatcher(config.web.allowDashboardFrom),
     allowBadges: accessMatcher(config.web.allowBadgesFrom),
     allowNetdataConf: accessMatcher(config.web.allowNetdataConfFrom),

@@ -3,6 +3,7 @@ import type { HostRegistry } from '../database/types.js';
 import type { HealthApi } from '../health/types.js';
 import type { NetdataConfig } from '../config/types.js';
 import type { SystemFacts } from './api-info.js';
+import type { RegisteredFunction } from './api-function.js';
 
 export interface WebContext {
   readonly config: NetdataConfig;
@@ -13,6 +14,8 @@ export interface WebContext {
   effectiveConfig(): string;
   /** Wall clock (ms); tests pin it. */
   nowMs(): number;
+  /** Functions registered by the local host's plugins. */
+  functions(): readonly RegisteredFunction[];
   /** `[web] allow dashboard from`, `allow badges from`, `allow netdata.conf from`. */
   allowDashboard(address: string | undefined): boolean;
   allowBadges(address: string | undefined): boolean;

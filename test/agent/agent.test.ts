@@ -71,6 +71,19 @@ describe('tributary agent', () => {
     const guid = readFileSync(guidFile, 'utf8').trim();
     assert.equal(info.uid, guid);
 
+    // FUNCTION registrations are listed and answered "not supported" for now
+    assert.deepEqual(info.functions['good-fn'], { help: 'a function of the good plugin', timeout: 15 });
+    const call = await fetch(`http://127.0.0.1:${port}/api/v1/function?function=good-fn`);
+    assert.equal(call.status, 501);
+    assert.deepEqual(await call.json(), {
+      status: 501,
+      error_message: "Function 'good-fn' of plugin 'good' is registered, but calling plugin functions is not supported yet.",
+    });
+    const unknown = await fetch(`http://127.0.0.1:${port}/api/v1/function?function=nope`);
+    assert.equal(unknown.status, 404);
+    assert.deepEqual(await unknown.json(),
+      { status: 404, error_message: 'No collector is supplying this function on this host at this time.' });
+
     first.child.kill('SIGTERM');
     assert.equal(await first.exited, 0);
     assert.match(first.output(), /Stopping plugins\.d\.\.\.[\s\S]*plugins\.d stopped[\s\S]*agent stopped, exiting/);
