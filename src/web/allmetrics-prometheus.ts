@@ -5,6 +5,7 @@
  */
 import type { Chart, Dimension, Host } from '../database/types.js';
 import type { BackendDataSource } from '../config/types.js';
+import { formatStoredValue, storedValue, storedWindow, type StoredWindow } from '../exporting/index.js';
 
 export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4';
 
@@ -63,33 +64,6 @@ function homogeneous(chart: Chart): boolean {
     Math.abs(d.definition.divisor) === Math.abs(first.definition.divisor));
 }
 
-/** Average or sum of the stored points in (after, before] (1.10 backends.c). */
-export function storedValue(chart: Chart, dim: Dimension, afterS: number, beforeS: number,
-  source: BackendDataSource): { value: number; lastS: number } {
-  const ue = chart.definition.updateEverySecs;
-  let after = afterS - ue * 2;
-  let before = beforeS - ue * 2;
-  after -= after % ue;
-  before -= before % ue;
-  before -= ue;
-  if (after > before) after = before;
-  const first = chart.firstEntryS();
-  const last = chart.lastEntryS();
-  after = Math.max(after, first);
-  before = Math.min(before, last);
-  if (!last || before < first || after > last) return { value: NaN, lastS: before };
-  let sum = 0;
-  let count = 0;
-  for (let t = before; t >= after; t -= ue) {
-    const v = chart.valueAt(dim.index, t);
-    if (Number.isNaN(v)) continue;
-    sum += v;
-    count++;
-  }
-  if (!count) return { value: NaN, lastS: before };
-  return { value: source === 'sum' ? sum : sum / count, lastS: before };
-}
-
 function asCollected(chart: Chart, dim: Dimension, req: PrometheusRequest, labels: string, same: boolean): string {
   const d = dim.definition;
   const counter = d.algorithm === 'incremental' || d.algorithm === 'percentage-of-incremental-row';
@@ -111,8 +85,10 @@ function asCollected(chart: Chart, dim: Dimension, req: PrometheusRequest, label
     `${dim.lastCollectedValue}${stamp}\n`;
 }
 
-function stored(chart: Chart, dim: Dimension, req: PrometheusRequest, labels: string, afterS: number): string {
-  const { value, lastS } = storedValue(chart, dim, afterS, req.nowS, req.source);
+/** One average/sum metric over `window` (the backends' window, reference §4.2); '' when it has no value. */
+function stored(chart: Chart, dim: Dimension, req: PrometheusRequest, labels: string, afterS: number,
+  window: Readonly<StoredWindow>): string {
+  const value = storedValue(chart, dim.index, window, req.source === 'sum');
   if (!Number.isFinite(value)) return '';
   const d = dim.definition;
   const suffix = req.source === 'sum' ? '_sum' : '_average';
@@ -122,12 +98,12 @@ function stored(chart: Chart, dim: Dimension, req: PrometheusRequest, labels: st
   let out = '';
   if (req.help) {
     out += `# COMMENT ${metric}: dimension "${dimName}", value is ${chart.definition.units}, gauge, ` +
-      `dt ${afterS} to ${lastS} inclusive\n`;
+      `dt ${afterS} to ${window.lastS} inclusive\n`;
   }
   if (req.types) out += `# COMMENT TYPE ${metric} gauge\n`;
-  const stamp = req.timestamps ? ` ${lastS * 1000}` : '';
+  const stamp = req.timestamps ? ` ${window.lastS * 1000}` : '';
   return out + `${metric}{chart="${label(req.names ? chart.fullName : chart.id)}",family="${label(chart.definition.family)}",` +
-    `dimension="${label(dimName)}"${labels}} ${value.toFixed(7)}${stamp}\n`;
+    `dimension="${label(dimName)}"${labels}} ${formatStoredValue(value)}${stamp}\n`;
 }
 
 function hostMetrics(host: Host, req: PrometheusRequest, afterS: number, allHosts: boolean): string {
@@ -149,11 +125,11 @@ function hostMetrics(host: Host, req: PrometheusRequest, afterS: number, allHost
       out += `\n# COMMENT ${same ? 'homogeneus' : 'heterogeneous'} chart "${req.names ? chart.fullName : chart.id}", ` +
         `context "${chart.definition.context}", family "${chart.definition.family}", units "${chart.definition.units}"\n`;
     }
+    const window = req.source === 'as collected' ? undefined : storedWindow(chart, afterS, req.nowS);
     for (const dim of chart.dimensions) {
       if (!dim.collections) continue;
-      out += req.source === 'as collected'
-        ? asCollected(chart, dim, req, labels, same)
-        : stored(chart, dim, req, labels, afterS);
+      if (req.source === 'as collected') out += asCollected(chart, dim, req, labels, same);
+      else if (window) out += stored(chart, dim, req, labels, afterS, window);
     }
   }
   return out;
