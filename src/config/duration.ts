@@ -1,5 +1,6 @@
 /**
- * Durations in health.d files (reference §5.1): a number followed by one unit of
+ * netdata's durations (its config library's `config_parse_duration`), read in health.d files
+ * (reference §5.1) and in netdata.conf's `[health] default repeat ...`: a number followed by one unit of
  * `s m h d w M y` (seconds, minutes, hours, days, weeks, months of 30 days, years of 365 days;
  * 1.37 spells the year `Y`, both are read); a plain number is seconds and `never` is 0.
  * Negative values keep their sign (`lookup: average -1m`).

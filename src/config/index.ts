@@ -12,5 +12,6 @@ export { loadStreamConfig, readStreamConfig, type StreamConfigResult } from './s
 export { effectiveConfigText } from './effective.js';
 export { parseConfigText, readConfigFile, type ParsedConfig } from './document.js';
 export { parseList as parseConfigList } from './values.js';
+export { parseDurationSecs } from './duration.js';
 export { createSimplePattern, type SimplePattern } from './pattern.js';
 export { loadOrCreateMachineGuid, isUuid, MACHINE_GUID_FILE } from './guid.js';

@@ -42,8 +42,7 @@ export const UNUSED_NETDATA_KEYS: Readonly<Record<string, readonly string[]>> = 
     'custom dashboard_info.js',
   ],
   health: [
-    'postpone alarms during hibernation for seconds', 'default repeat warning',
-    'default repeat critical', 'silencers file', 'rotate log every lines',
+    'postpone alarms during hibernation for seconds', 'silencers file', 'rotate log every lines',
     'enable stock health configuration', 'is ephemeral', 'has unstable connection',
     'health db directory', 'health db file',
   ],

@@ -4,7 +4,7 @@
  */
 import type { ConfigReader } from './reader.js';
 import {
-  integer, list, oneOf, parseBoolean, text, BadValue,
+  duration, integer, list, oneOf, parseBoolean, renderDuration, text, BadValue,
 } from './values.js';
 import type {
   BackendConfig, BackendDataSource, BackendType, GlobalConfig, HealthConfig, PluginConfig,
@@ -125,6 +125,8 @@ export const MIN_IN_MEMORY_MAX_HEALTH_LOG_ENTRIES = 10;
 export const ALARM_NOTIFY_SCRIPT = 'alarm-notify.sh';
 /** `[health] run at least every seconds`. */
 export const DEFAULT_RUN_AT_LEAST_EVERY_SECS = 10;
+/** `[health] default repeat warning` and `default repeat critical`: `never` (0). */
+export const DEFAULT_REPEAT_SECS = 0;
 
 export function readHealth(r: ConfigReader, global: GlobalConfig, path: (text: string) => string): HealthConfig {
   return {
@@ -134,6 +136,8 @@ export function readHealth(r: ConfigReader, global: GlobalConfig, path: (text: s
     scriptToExecuteOnAlarm: r.value('health', 'script to execute on alarm', path,
       `${global.directories.plugins[0]}/${ALARM_NOTIFY_SCRIPT}`),
     runAtLeastEverySecs: r.value('health', 'run at least every seconds', integer(1), DEFAULT_RUN_AT_LEAST_EVERY_SECS),
+    defaultRepeatWarningSecs: r.value('health', 'default repeat warning', duration, DEFAULT_REPEAT_SECS, renderDuration),
+    defaultRepeatCriticalSecs: r.value('health', 'default repeat critical', duration, DEFAULT_REPEAT_SECS, renderDuration),
   };
 }
 

@@ -99,6 +99,7 @@ describe('loadNetdataConfig', () => {
     assert.deepEqual(c.health, {
       enabled: true, inMemoryMaxHealthLogEntries: 1000,
       scriptToExecuteOnAlarm: '/usr/libexec/netdata/plugins.d/alarm-notify.sh', runAtLeastEverySecs: 10,
+      defaultRepeatWarningSecs: 0, defaultRepeatCriticalSecs: 0,
     });
     assert.deepEqual(c.backend, {
       enabled: false, type: 'graphite', destination: ['localhost'], dataSource: 'average', prefix: 'netdata',
@@ -144,6 +145,14 @@ describe('loadNetdataConfig', () => {
     assert.deepEqual(c.plugins.plugin('apps'), { updateEverySecs: 3, commandOptions: '' });
     const { errors } = readNetdataConfig(null, [['web', 'mode', 'x'], ['nope', 'a', 'b']]);
     assert.deepEqual(errors.map((e) => [e.file, e.line, e.section, e.key]), [['-W set', 1, 'web', 'mode'], ['-W set', 2, 'nope', '']]);
+  });
+
+  it('reads [health] default repeat durations, netdata 1.37 "never" being 0', () => {
+    const c = loadNetdataConfig(null, [['health', 'default repeat warning', '2h'], ['health', 'default repeat critical', 'never']]);
+    assert.deepEqual([c.health.defaultRepeatWarningSecs, c.health.defaultRepeatCriticalSecs], [7200, 0]);
+    const { errors } = readNetdataConfig(null, [['health', 'default repeat warning', 'often']]);
+    assert.deepEqual(errors.map((e) => [e.section, e.key, e.message.split(': ').pop()]), [['health', 'default repeat warning',
+      "expected a duration (a number with one of s m h d w M y, or never), got 'often'"]]);
   });
 
   it('resolves relative directories against the file and keeps quoted lists', () => {

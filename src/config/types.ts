@@ -78,6 +78,11 @@ export interface HealthConfig {
   inMemoryMaxHealthLogEntries: number;
   scriptToExecuteOnAlarm: string;
   runAtLeastEverySecs: number;
+  /** `[health] default repeat warning`: seconds between repeats of a WARNING for alarms
+   * without `repeat:`; 0 = never. */
+  defaultRepeatWarningSecs: number;
+  /** `[health] default repeat critical`, the same for CRITICAL. */
+  defaultRepeatCriticalSecs: number;
 }
 
 export type BackendType = 'graphite' | 'opentsdb' | 'json';

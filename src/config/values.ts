@@ -4,6 +4,7 @@
  * `ConfigError` naming file, line, section and key.
  */
 import type { MemoryMode } from '../database/types.js';
+import { parseDurationSecs } from './duration.js';
 
 /** Thrown by a value parser; caught by the reader. */
 export class BadValue extends Error {}
@@ -54,6 +55,20 @@ export const MEMORY_MODES: Readonly<Record<string, MemoryMode>> = {
 };
 
 export const parseMemoryMode = oneOf(MEMORY_MODES, 'memory mode');
+
+/** A duration (`never`, `30`, `10m`, `1h` ...) in whole seconds. */
+export function duration(value: string): number {
+  const secs = parseDurationSecs(value);
+  if (secs === undefined) {
+    throw new BadValue(`expected a duration (a number with one of s m h d w M y, or never), got '${value}'`);
+  }
+  return secs;
+}
+
+/** Writes a duration default the way netdata.conf shows it (`never` for 0). */
+export function renderDuration(secs: number): string {
+  return secs === 0 ? 'never' : String(secs);
+}
 
 /** Any text, as written. */
 export function text(value: string): string {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadHealthConfig, parseHealthConfig } from './config-parser.js';
-import { parseDurationSecs } from './duration.js';
+import { parseDurationSecs } from '../config/index.js';
 import { tempDir, writeHealthFile } from './test-fixture.js';
 
 const FIXTURES = join(process.cwd(), 'test', 'fixtures', 'health');

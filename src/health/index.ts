@@ -10,7 +10,6 @@ import { error as logError, info } from '../log.js';
 import { AlarmLog, DEFAULT_MAX_LOG_ENTRIES } from './alarm-log.js';
 import { loadHealthConfig } from './config-parser.js';
 import type { AlarmDefinition } from './definition.js';
-import { parseDurationSecs } from './duration.js';
 import { HostHealth } from './host-health.js';
 import { alarmLogJson, alarmsJson, alarmVariablesJson } from './json.js';
 import { formatValueAndUnits } from './format-value.js';
@@ -66,11 +65,6 @@ export interface Health extends HealthApi {
 interface Attached {
   health: HostHealth;
   enabled: 'yes' | 'auto';
-}
-
-function configDuration(config: NetdataConfig, key: string): number {
-  const value = config.document.get('health')?.get(key)?.value;
-  return (value !== undefined ? parseDurationSecs(value) : undefined) ?? 0;
 }
 
 function notifyEnvironment(config: NetdataConfig): Record<string, string> {
@@ -152,8 +146,8 @@ class HealthService implements Health {
       definitions: this.definitions,
       log: this.#logFor(host),
       defaults: {
-        warnRepeatSecs: configDuration(this.config, 'default repeat warning'),
-        critRepeatSecs: configDuration(this.config, 'default repeat critical'),
+        warnRepeatSecs: this.config.health.defaultRepeatWarningSecs,
+        critRepeatSecs: this.config.health.defaultRepeatCriticalSecs,
       },
       defaultExec: this.#defaultExec,
       notifyEnv: notifyEnvironment(this.config),

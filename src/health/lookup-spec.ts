@@ -3,7 +3,7 @@
  * `METHOD AFTER [at BEFORE] [every DURATION] [OPTIONS] [of DIMENSIONS]`. `of` takes the rest of
  * the line; `of all` means every dimension.
  */
-import { parseDurationSecs } from './duration.js';
+import { parseDurationSecs } from '../config/index.js';
 import type { LookupMethod, LookupOptions, LookupSpec } from './definition.js';
 
 const METHODS: ReadonlySet<string> = new Set(['average', 'min', 'max', 'sum', 'incremental_sum', 'median']);
