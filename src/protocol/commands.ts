@@ -6,6 +6,7 @@
 import type { Chart, Host } from '../database/types.js';
 import { chartDefinitionFromWords, dimensionDefinitionFromWords, existingChart } from './definitions.js';
 import { ProtocolError } from './errors.js';
+import { wordAt } from './tokenizer.js';
 import { parseDecimalWord, parseDouble } from './numbers.js';
 import type { ParserLimits, ParserOptions } from './types.js';
 
@@ -27,10 +28,6 @@ export interface CommandState {
   chartLabelsSeen: { chart: Chart; names: Set<string> } | null;
   /** A non-fatal problem (logged by the parser with the line). */
   warn(problem: string): void;
-}
-
-function word(words: readonly string[], i: number): string | undefined {
-  return i < words.length ? words[i] : undefined;
 }
 
 /** CHART: creates or updates the chart and makes it current. */
@@ -73,12 +70,12 @@ const CHART_SCOPES = new Set(['LOCAL', 'CHART']);
  */
 export function variableCommand(words: readonly string[], state: CommandState): void {
   let global = state.chart === null;
-  let name = word(words, 1);
-  let value = word(words, 2);
+  let name = wordAt(words, 1);
+  let value = wordAt(words, 2);
   if (name !== undefined && (HOST_SCOPES.has(name) || CHART_SCOPES.has(name))) {
     global = HOST_SCOPES.has(name);
-    name = word(words, 2);
-    value = word(words, 3);
+    name = wordAt(words, 2);
+    value = wordAt(words, 3);
   }
   const scope = global ? 'HOST' : 'CHART';
   if (!name) throw new ProtocolError('VARIABLE without a variable name');
@@ -114,9 +111,9 @@ export function overwriteCommand(state: CommandState): void {
 
 /** CLABEL name value source: sets a label of the current chart at once. */
 export function chartLabelCommand(words: readonly string[], state: CommandState): void {
-  const name = word(words, 1);
-  const value = word(words, 2);
-  const source = word(words, 3);
+  const name = wordAt(words, 1);
+  const value = wordAt(words, 2);
+  const source = wordAt(words, 3);
   if (name === undefined || value === undefined || !source) {
     throw new ProtocolError('CLABEL needs a name, a value and a source');
   }
@@ -143,13 +140,13 @@ export function chartLabelCommitCommand(state: CommandState): void {
 export function functionCommand(words: readonly string[], state: CommandState): void {
   let i = 1;
   let global = false;
-  if (word(words, 1) === 'GLOBAL') {
+  if (wordAt(words, 1) === 'GLOBAL') {
     global = true;
     i++;
   }
-  const name = word(words, i);
-  const timeout = word(words, i + 1);
-  const help = word(words, i + 2);
+  const name = wordAt(words, i);
+  const timeout = wordAt(words, i + 1);
+  const help = wordAt(words, i + 2);
   if (name === undefined || timeout === undefined || help === undefined) {
     throw new ProtocolError('FUNCTION needs a name, a timeout and a help text');
   }

@@ -12,6 +12,7 @@ import type {
 } from '../database/types.js';
 import { ProtocolError } from './errors.js';
 import { parseDecimalWord, parseLong } from './numbers.js';
+import { wordAt } from './tokenizer.js';
 
 /** CHART priority when the plugin gives none (netdata's 1000). */
 export const DEFAULT_CHART_PRIORITY = 1000;
@@ -31,10 +32,6 @@ const ALGORITHMS: ReadonlySet<string> = new Set<Algorithm>([
 export interface DefinitionDefaults {
   defaultUpdateEverySecs: number;
   defaultPluginName: string;
-}
-
-function word(words: readonly string[], i: number): string | undefined {
-  return i < words.length ? words[i] : undefined;
 }
 
 function given(value: string | undefined): value is string {
@@ -64,37 +61,37 @@ export function chartDefinitionFromWords(
   defaults: DefinitionDefaults,
   existing: Chart | undefined,
 ): ChartDefinition {
-  const fullId = word(words, 1) ?? '';
+  const fullId = wordAt(words, 1) ?? '';
   const dot = fullId.indexOf('.');
   const type = dot < 0 ? fullId : fullId.slice(0, dot);
   const id = dot < 0 ? '' : fullId.slice(dot + 1);
   if (type === '' || id === '') {
     throw new ProtocolError(`CHART needs a "type.id" as its first word, got ${JSON.stringify(fullId)}`);
   }
-  const family = word(words, 5);
-  const context = word(words, 6);
-  const priority = word(words, 8);
-  const updateEvery = word(words, 9);
+  const family = wordAt(words, 5);
+  const context = wordAt(words, 6);
+  const priority = wordAt(words, 8);
+  const updateEvery = wordAt(words, 9);
   let updateEverySecs = given(updateEvery) ? parseDecimalWord(updateEvery, true) : 0;
   if (updateEverySecs === 0) updateEverySecs = defaults.defaultUpdateEverySecs;
   if (updateEverySecs < 0) {
     throw new ProtocolError(`CHART "${fullId}" has a negative update every (${updateEvery})`);
   }
-  const plugin = word(words, 11);
+  const plugin = wordAt(words, 11);
   return {
     id: fullId,
     type,
-    name: chartName(word(words, 2), type, id),
-    title: word(words, 3) ?? '',
-    units: word(words, 4) ?? DEFAULT_CHART_UNITS,
+    name: chartName(wordAt(words, 2), type, id),
+    title: wordAt(words, 3) ?? '',
+    units: wordAt(words, 4) ?? DEFAULT_CHART_UNITS,
     family: given(family) ? family : id,
     context: given(context) ? context : fullId,
-    chartType: chartType(word(words, 7)),
+    chartType: chartType(wordAt(words, 7)),
     priority: given(priority) ? parseDecimalWord(priority, true) : DEFAULT_CHART_PRIORITY,
     updateEverySecs,
-    options: chartOptions(word(words, 10), existing?.definition.options.hidden ?? false),
+    options: chartOptions(wordAt(words, 10), existing?.definition.options.hidden ?? false),
     plugin: given(plugin) ? plugin : defaults.defaultPluginName,
-    module: word(words, 12) ?? '',
+    module: wordAt(words, 12) ?? '',
   };
 }
 
@@ -120,19 +117,19 @@ function factor(value: string | undefined): number {
  * for `chart`. A re-sent DIMENSION with an empty name keeps the name it had.
  */
 export function dimensionDefinitionFromWords(words: readonly string[], chart: Chart): DimensionDefinition {
-  const id = word(words, 1);
+  const id = wordAt(words, 1);
   if (!given(id)) {
     throw new ProtocolError(`DIMENSION needs an id, in chart "${chart.id}"`);
   }
-  const name = word(words, 2);
-  const algorithm = word(words, 3) ?? '';
-  const options = word(words, 6) ?? '';
+  const name = wordAt(words, 2);
+  const algorithm = wordAt(words, 3) ?? '';
+  const options = wordAt(words, 6) ?? '';
   return {
     id,
     name: given(name) ? name : (chart.dimension(id)?.definition.name ?? id),
     algorithm: ALGORITHMS.has(algorithm) ? (algorithm as Algorithm) : DEFAULT_ALGORITHM,
-    multiplier: factor(word(words, 4)),
-    divisor: factor(word(words, 5)),
+    multiplier: factor(wordAt(words, 4)),
+    divisor: factor(wordAt(words, 5)),
     options: {
       obsolete: options.includes('obsolete'),
       hidden: options.includes('hidden'),
@@ -143,6 +140,6 @@ export function dimensionDefinitionFromWords(words: readonly string[], chart: Ch
 
 /** The chart a definition is for, when its host has one already. */
 export function existingChart(host: Host, words: readonly string[]): Chart | undefined {
-  const fullId = word(words, 1);
+  const fullId = wordAt(words, 1);
   return fullId === undefined ? undefined : host.charts.get(fullId);
 }

@@ -19,7 +19,7 @@ import {
 } from './commands.js';
 import { formatLineError, ProtocolError, QUOTED_LINE_MAX_CHARS } from './errors.js';
 import { int64Status, parseDecimal, parseInt64, parseInt64Big } from './numbers.js';
-import { isSeparator, MAX_WORDS, splitWords } from './tokenizer.js';
+import { isSeparator, MAX_WORDS, splitWords, wordsOf } from './tokenizer.js';
 import {
   DEFAULT_PARSER_LIMITS,
   type Parser,
@@ -221,9 +221,7 @@ class PluginsdParser implements Parser, CommandState {
   /** One complete line, `bytes[start, end)`, its newline excluded. */
   #line(bytes: Buffer, start: number, end: number): void {
     this.#stats.lines++;
-    this.#lineBytes = bytes;
-    this.#lineStart = start;
-    this.#lineEnd = end;
+    this.#setLine(bytes, start, end);
     if (bytes[start] === CHAR_S && end - start > 4 && bytes[start + 1] === CHAR_E && bytes[start + 2] === CHAR_T &&
       isSeparator(bytes[start + 3]) && this.#expectedSet(bytes, start + 4, end)) return;
     let k = start;
@@ -254,7 +252,8 @@ class PluginsdParser implements Parser, CommandState {
     const guess = this.#lastBegun?.next;
     const cursor = guess && bytesEqual(bytes, idStart, idEnd, guess.idBytes)
       ? guess
-      : this.#findChart(bytes.toString('utf8', idStart, idEnd));
+      : this.#cursorOf(this.#findChart(bytes.toString('utf8', idStart, idEnd)));
+    if (this.#lastBegun !== null) this.#lastBegun.next = cursor;
     this.#lastBegun = cursor;
     this.#cursor = cursor;
     cursor.position = 0;
@@ -273,16 +272,10 @@ class PluginsdParser implements Parser, CommandState {
     }
   }
 
-  #findChart(id: string): ChartCursor {
+  #findChart(id: string): Chart {
     const chart = this.host.charts.get(id);
     if (!chart) throw new ProtocolError(`BEGIN of chart "${id}", which does not exist (CHART must define it first)`);
-    let cursor = this.#cursors.get(id);
-    if (!cursor || cursor.chart !== chart) {
-      cursor = new ChartCursor(chart);
-      this.#cursors.set(id, cursor);
-    }
-    if (this.#lastBegun) this.#lastBegun.next = cursor;
-    return cursor;
+    return chart;
   }
 
   /**
@@ -341,7 +334,7 @@ class PluginsdParser implements Parser, CommandState {
     const idEnd = spans[3];
     if (count < 2 || idStart === idEnd) throw new ProtocolError(`SET without a dimension, in chart "${chart.id}"`);
     let cursor = this.#cursor;
-    if (cursor === null || cursor.chart !== chart) cursor = this.#cursorOf(chart);
+    if (cursor === null || cursor.chart !== chart) cursor = this.#cursor = this.#cursorOf(chart);
     const position = cursor.position;
     const dimensions = cursor.dimensions;
     const index = position < dimensions.length && bytesEqual(bytes, idStart, idEnd, dimensions[position].idBytes)
@@ -355,13 +348,13 @@ class PluginsdParser implements Parser, CommandState {
     this.#stats.values++;
   }
 
+  /** The cursor of `chart`, made (or remade, for a chart re-created under the same id) on demand. */
   #cursorOf(chart: Chart): ChartCursor {
     let cursor = this.#cursors.get(chart.id);
     if (!cursor || cursor.chart !== chart) {
       cursor = new ChartCursor(chart);
       this.#cursors.set(chart.id, cursor);
     }
-    this.#cursor = cursor;
     return cursor;
   }
 
@@ -389,11 +382,7 @@ class PluginsdParser implements Parser, CommandState {
   }
 
   #words(bytes: Buffer, start: number, end: number): string[] {
-    const spans = this.#spans;
-    const count = splitWords(bytes, start, end, spans);
-    const words = new Array<string>(count);
-    for (let i = 0; i < count; i++) words[i] = bytes.toString('utf8', spans[2 * i], spans[2 * i + 1]);
-    return words;
+    return wordsOf(bytes, start, end, this.#spans);
   }
 
   /** Every keyword but BEGIN, SET and END (reference §1.4). */

@@ -71,6 +71,22 @@ export function splitWords(bytes: Uint8Array, start: number, end: number, spans:
   return count;
 }
 
+/**
+ * The words of `bytes[start, end)` as strings (utf8), split by {@link splitWords} into `spans`.
+ * Cold path only: it allocates a string per word.
+ */
+export function wordsOf(bytes: Buffer, start: number, end: number, spans: Int32Array): string[] {
+  const count = splitWords(bytes, start, end, spans);
+  const words = new Array<string>(count);
+  for (let i = 0; i < count; i++) words[i] = bytes.toString('utf8', spans[2 * i], spans[2 * i + 1]);
+  return words;
+}
+
+/** `words[i]`, or undefined past the last word (a missing optional argument). */
+export function wordAt(words: readonly string[], i: number): string | undefined {
+  return i < words.length ? words[i] : undefined;
+}
+
 const stringSpans = new Int32Array(2 * MAX_WORDS);
 
 /**
@@ -79,10 +95,5 @@ const stringSpans = new Int32Array(2 * MAX_WORDS);
  */
 export function tokenize(line: string): string[] {
   const bytes = Buffer.from(line, 'utf8');
-  const count = splitWords(bytes, 0, bytes.length, stringSpans);
-  const words = new Array<string>(count);
-  for (let i = 0; i < count; i++) {
-    words[i] = bytes.toString('utf8', stringSpans[2 * i], stringSpans[2 * i + 1]);
-  }
-  return words;
+  return wordsOf(bytes, 0, bytes.length, stringSpans);
 }
