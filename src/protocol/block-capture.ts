@@ -5,10 +5,14 @@
  */
 
 /** A block that grows past this is not captured (a source that never ENDs). */
-export const MAX_CAPTURED_BLOCK_BYTES = 64 * 1024 * 1024;
+const MAX_CAPTURED_BLOCK_BYTES = 64 * 1024 * 1024;
 
 const NEWLINE = Buffer.from('\n');
 
+/**
+ * One parser's capture: the parser reports chunk boundaries, BEGIN, END and carried lines;
+ * `emit` gets each complete block once, at its END. Owned by the parser, never shared.
+ */
 export class BlockCapture {
   #active = false;
   /** Where the block's bytes start in the current chunk. */

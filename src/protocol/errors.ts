@@ -13,14 +13,13 @@ export class ProtocolError extends Error {
   constructor(
     message: string,
     readonly kind: ParserStopKind = 'error',
-    readonly lineNumber = 0,
   ) {
     super(message);
   }
 }
 
 /** Quotes a line for a message: JSON-escaped, cut to {@link QUOTED_LINE_MAX_CHARS}. */
-export function quoteLine(line: string): string {
+function quoteLine(line: string): string {
   if (line.length <= QUOTED_LINE_MAX_CHARS) return JSON.stringify(line);
   return `${JSON.stringify(line.slice(0, QUOTED_LINE_MAX_CHARS))}...`;
 }

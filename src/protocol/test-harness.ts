@@ -9,8 +9,10 @@ import type { Parser, ParserLimits, ParserStop } from './types.js';
 
 /** 2023-01-01 00:00:00 UTC in microseconds: slot times are whole seconds from here. */
 export const START_US = 1_672_531_200_000_000;
+/** One second in microseconds. */
 export const SEC_US = 1_000_000;
 
+/** A parser, its host and what it reported, for one test. */
 export interface Harness {
   host: Host;
   parser: Parser;
@@ -22,6 +24,7 @@ export interface Harness {
   feed(text: string): void;
 }
 
+/** How a test's parser is set up; every field has a default. */
 export interface HarnessOptions {
   trustedDurations?: boolean;
   limits?: Partial<ParserLimits>;
@@ -29,6 +32,7 @@ export interface HarnessOptions {
   historyEntries?: number;
 }
 
+/** A parser on a fresh ram host (history 120 unless given), clock at {@link START_US}. */
 export function harness(options: HarnessOptions = {}): Harness {
   const registry = createHostRegistry(
     { hostname: 'parser-test', machineGuid: '11111111-2222-3333-4444-555555555555' },

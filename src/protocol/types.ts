@@ -14,12 +14,14 @@ export interface ParserLimits {
   maxDimensionsPerChart: number;
 }
 
+/** The limits a parser applies when its options give none. */
 export const DEFAULT_PARSER_LIMITS: Readonly<ParserLimits> = Object.freeze({
   maxLineBytes: 65536,
   maxChartsPerHost: 20000,
   maxDimensionsPerChart: 5000,
 });
 
+/** What one source's parser is created with (`createParser`); fixed for its lifetime. */
 export interface ParserOptions {
   /** Names the source in every error: `plugin apps`, `[receive from [127.0.0.1]:40312]`. */
   source: string;
@@ -45,8 +47,10 @@ export interface ParserOptions {
   onStop?: (reason: ParserStop) => void;
 }
 
+/** Why a parser stopped: the plugin sent DISABLE, the input broke the protocol, or a limit. */
 export type ParserStopKind = 'disabled' | 'error' | 'limit';
 
+/** The one stop of a parser, given to `onStop` and kept in `Parser.stopped`. */
 export interface ParserStop {
   kind: ParserStopKind;
   /** The full log message: source, line number, the line (cut), what was expected. */
@@ -54,6 +58,7 @@ export interface ParserStop {
   lineNumber: number;
 }
 
+/** Counters of one parser since it was created (the agent's own charts read them). */
 export interface ParserStats {
   bytes: number;
   lines: number;
@@ -63,6 +68,10 @@ export interface ParserStats {
   iterations: number;
 }
 
+/**
+ * One source's parser: feed it chunks in arrival order from one event-loop callback at a time;
+ * after it stops, `feed()` does nothing.
+ */
 export interface Parser {
   /** Feeds bytes; ignored once stopped. Never throws for bad input: it stops instead. */
   feed(chunk: Buffer): void;
