@@ -24,8 +24,6 @@ export const ENTRY_FLAG = Object.freeze({
   NO_CLEAR_NOTIFICATION: 0x80000000,
 });
 
-/** netdata's default `in memory max health log entries`. */
-export const DEFAULT_MAX_LOG_ENTRIES = 1000;
 /** The file is rewritten from memory when it holds this many lines more than entries. */
 export const COMPACT_AFTER_EXTRA_LINES = 2000;
 

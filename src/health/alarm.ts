@@ -11,7 +11,7 @@
  * - `repeat`: while WARNING (CRITICAL), after the delay window, a notification is re-sent every
  *   `warning` (`critical`) seconds, and once more on the CLEAR that follows.
  */
-import type { Chart } from '../database/types.js';
+import type { Chart } from '../database/index.js';
 import type { AlarmDefinition } from './definition.js';
 import { STATUS } from './definition.js';
 import type { Evaluation, VariableResolver } from './expression.js';

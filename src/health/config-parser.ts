@@ -11,8 +11,7 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { ConfigError } from '../config/types.js';
-import { parseDurationSecs } from '../config/index.js';
+import { ConfigError, parseDurationSecs } from '../config/index.js';
 import { ExpressionError, parseExpression, type Expression } from './expression.js';
 import { parseLookup } from './lookup-spec.js';
 import type { AlarmDefinition, DelaySpec } from './definition.js';

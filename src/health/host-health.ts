@@ -4,7 +4,7 @@
  * status changes, then repeats, then the notifications of the log), and keeps the host's log.
  */
 import { createSimplePattern } from '../config/index.js';
-import type { Chart, Host, HostObserver } from '../database/types.js';
+import type { Chart, Host, HostObserver } from '../database/index.js';
 import { info } from '../log.js';
 import { Alarm, type AlarmDefaults, type AlarmTransition } from './alarm.js';
 import { ENTRY_FLAG, type AlarmLog, type AlarmLogEntry } from './alarm-log.js';

@@ -3,17 +3,16 @@
  * through `exec`, and the alarm log (reference §5). The only public surface of `src/health/`.
  */
 import { join } from 'node:path';
-import type { NetdataConfig } from '../config/types.js';
-import { ConfigError } from '../config/types.js';
-import type { Host, HostRegistry } from '../database/types.js';
+import type { ConfigError, NetdataConfig } from '../config/index.js';
+import type { Host, HostRegistry } from '../database/index.js';
 import { error as logError, info } from '../log.js';
-import { AlarmLog, DEFAULT_MAX_LOG_ENTRIES } from './alarm-log.js';
+import { AlarmLog } from './alarm-log.js';
 import { loadHealthConfig } from './config-parser.js';
 import type { AlarmDefinition } from './definition.js';
+import { STATUS, statusName } from './definition.js';
 import { HostHealth } from './host-health.js';
 import { alarmLogJson, alarmsJson, alarmVariablesJson } from './json.js';
-import { formatValueAndUnits } from './format-value.js';
-import { STATUS, statusName } from './definition.js';
+import { editCommand } from './notify.js';
 import type { AlarmCounts, HealthApi } from './types.js';
 
 export type { AlarmCounts, HealthApi } from './types.js';
@@ -22,12 +21,10 @@ export { parseHealthConfig, loadHealthConfig } from './config-parser.js';
 export { STATUS, statusName } from './definition.js';
 export type { AlarmDefinition } from './definition.js';
 export { buildNotifyCommand, editCommand } from './notify.js';
-import { editCommand } from './notify.js';
+export { formatValueAndUnits } from './format-value.js';
 
 /** How often the health timer checks which hosts are due. */
 export const HEALTH_TICK_MS = 1000;
-/** netdata's `[health] run at least every seconds` default. */
-export const DEFAULT_RUN_AT_LEAST_EVERY_SECS = 10;
 /** The file of a host's log under its lib directory. */
 export const HEALTH_LOG_FILE = join('health', 'health-log.db');
 
@@ -130,8 +127,7 @@ class HealthService implements Health {
     if (!log) {
       const lib = this.config.global.directories.lib;
       const file = lib ? join(lib, host.isLocal ? '' : host.machineGuid, HEALTH_LOG_FILE) : null;
-      const max = this.config.health.inMemoryMaxHealthLogEntries || DEFAULT_MAX_LOG_ENTRIES;
-      log = new AlarmLog(max, file, this.#nowS());
+      log = new AlarmLog(this.config.health.inMemoryMaxHealthLogEntries, file, this.#nowS());
       this.#logs.set(host.machineGuid, log);
     }
     return log;
@@ -153,7 +149,7 @@ class HealthService implements Health {
       notifyEnv: notifyEnvironment(this.config),
       userConfigDir: dirs.config,
       localRegistryHostname: this.registry.localhost.identity.registryHostname || this.registry.localhost.hostname,
-      runAtLeastEverySecs: Math.max(1, this.config.health.runAtLeastEverySecs || DEFAULT_RUN_AT_LEAST_EVERY_SECS),
+      runAtLeastEverySecs: this.config.health.runAtLeastEverySecs,
     });
     health.delayUpToS = options.postponeSecs > 0 ? this.#nowS() + options.postponeSecs : 0;
     this.#attached.set(host, { health, enabled: options.enabled });
@@ -189,12 +185,11 @@ class HealthService implements Health {
   }
 
   alarmLogJson(host: Host, after: number): unknown {
-    const health = this.#health(host);
-    const log = health?.log ?? this.#logs.get(host.machineGuid);
+    // a detached host's log stays and is still served
+    const log = this.#logs.get(host.machineGuid);
     const edit = (source: string): string => editCommand(source, this.config.global.directories.config,
       this.registry.localhost.identity.registryHostname || this.registry.localhost.hostname);
-    if (!health && log) return alarmLogJson(host, { log } as HostHealth, after, this.#defaultExec, edit);
-    return alarmLogJson(host, health, after, this.#defaultExec, edit);
+    return alarmLogJson(host, log, after, this.#defaultExec, edit);
   }
 
   alarmVariablesJson(host: Host, chartId: string): unknown | undefined {
@@ -229,6 +224,3 @@ class HealthService implements Health {
 export function createHealth(config: NetdataConfig, deps: HealthDeps): Health {
   return new HealthService(config, deps.registry, deps.now);
 }
-
-/** An alarm value as netdata formats it with its units (badges use it). */
-export { formatValueAndUnits };

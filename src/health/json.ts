@@ -4,9 +4,9 @@
  * serializes. Numbers that are NaN or infinite are null; texts netdata HTML-escapes are escaped.
  */
 import { createHash } from 'node:crypto';
-import type { Chart, Host } from '../database/types.js';
+import type { Chart, Host } from '../database/index.js';
 import type { Alarm } from './alarm.js';
-import { ENTRY_FLAG, type AlarmLogEntry } from './alarm-log.js';
+import { ENTRY_FLAG, type AlarmLog, type AlarmLogEntry } from './alarm-log.js';
 import { STATUS, statusName } from './definition.js';
 import { formatValueAndUnits } from './format-value.js';
 import type { HostHealth } from './host-health.js';
@@ -164,10 +164,10 @@ function entryJson(host: Host, e: AlarmLogEntry, defaultExec: string, editComman
 }
 
 /** `/api/v1/alarm_log?after=ID`: entries with a larger unique id, newest first. */
-export function alarmLogJson(host: Host, health: HostHealth | undefined, after: number,
+export function alarmLogJson(host: Host, log: AlarmLog | undefined, after: number,
   defaultExec: string, editCommand: (source: string) => string): unknown[] {
-  if (!health) return [];
-  return health.log.entries.filter((e) => e.uniqueId > after)
+  if (!log) return [];
+  return log.entries.filter((e) => e.uniqueId > after)
     .map((e) => entryJson(host, e, defaultExec, editCommand(e.source)));
 }
 

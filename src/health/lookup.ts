@@ -6,10 +6,9 @@
  * `null2zero` counts a dimension without data as 0; when no dimension has data the value is null
  * (NaN) and the alarm's value becomes NaN.
  */
-import { queryChart, type QueryRequest } from '../database/index.js';
-import type { Chart } from '../database/types.js';
-import type { LookupSpec } from './definition.js';
 import { createSimplePattern } from '../config/index.js';
+import { queryChart, type Chart, type QueryRequest } from '../database/index.js';
+import type { LookupSpec } from './definition.js';
 
 export interface LookupResult {
   /** NaN when the window had no data. */

@@ -2,7 +2,7 @@
  * What other parts may ask of health. The web part serves these shapes unchanged
  * (reference §6 `/api/v1/alarms`, `/api/v1/alarm_log`, `/api/v1/alarm_variables`).
  */
-import type { Host } from '../database/types.js';
+import type { Host } from '../database/index.js';
 
 export interface AlarmCounts {
   normal: number;

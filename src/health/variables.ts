@@ -13,7 +13,7 @@
  * - host: `chart.dim` forms by chart id and name, `chart.alarm`, and host variables
  *   (VARIABLE HOST / GLOBAL).
  */
-import type { Chart, Host } from '../database/types.js';
+import type { Chart, Host } from '../database/index.js';
 import type { Alarm } from './alarm.js';
 import { STATUS } from './definition.js';
 import type { VariableResolver } from './expression.js';
