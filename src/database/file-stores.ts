@@ -63,6 +63,10 @@ interface HostFiles {
   context: ChartFilesContext;
 }
 
+/**
+ * The `save` and `map` stores of every host under one cache directory. Created and owned by the
+ * registry; `close()` once, at the agent's stop.
+ */
 export class FileStores {
   readonly cacheDir: string;
   readonly factories: StoreFactories;
@@ -145,15 +149,16 @@ export class FileStores {
 
   /** Writes every `save` chart (also at stop). */
   save(): void {
-    this.#each((store) => store instanceof SaveStore && store.persist());
+    for (const host of this.#hosts.values()) {
+      for (const store of host.stores) if (store instanceof SaveStore) store.persist();
+    }
   }
 
   /** Writes the journaled slots of every `map` chart into their files and empties the journals. */
   checkpoint(): void {
     for (const host of this.#hosts.values()) {
       if (host.journal === null) continue;
-      host.journal.flush();
-      for (const store of host.stores) if (store instanceof MapStore) this.#persist(store);
+      this.#checkpointHost(host);
       host.journal.truncate();
     }
   }
@@ -171,11 +176,16 @@ export class FileStores {
     for (const timer of this.#timers.splice(0)) clearInterval(timer);
     this.save();
     for (const host of this.#hosts.values()) {
-      host.journal?.flush();
-      for (const store of host.stores) if (store instanceof MapStore) this.#persist(store);
+      this.#checkpointHost(host);
       host.journal?.close(true);
       host.journal = null;
     }
+  }
+
+  /** The journal to its file, then every `map` chart's changed slots into its files. */
+  #checkpointHost(host: HostFiles): void {
+    host.journal?.flush();
+    for (const store of host.stores) if (store instanceof MapStore) this.#persist(store);
   }
 
   #persist(store: FileChartStore): void {
@@ -184,10 +194,6 @@ export class FileStores {
     } catch (cause) {
       error(`database: cannot write chart '${store.request.chartId}' to '${store.dir}': ${(cause as Error).message}`);
     }
-  }
-
-  #each(action: (store: FileChartStore) => unknown): void {
-    for (const host of this.#hosts.values()) for (const store of host.stores) action(store);
   }
 
   #every(secs: number, action: () => void): void {

@@ -64,6 +64,7 @@ export abstract class FileChartStore implements ChartStore {
   #saved: ChartHeader | null = null;
   #lastHeaderJson = '';
   #restored = false;
+  #closed = false;
 
   constructor(request: Readonly<ChartStoreRequest>, context: ChartFilesContext) {
     this.request = request;
@@ -101,7 +102,17 @@ export abstract class FileChartStore implements ChartStore {
     return this.dimensions.length * this.historyEntries * Float32Array.BYTES_PER_ELEMENT;
   }
 
-  abstract close(): void;
+  /** Stops writing (the owner persisted what it had to) and tells the owner to forget the store. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.context.forget(this);
+  }
+
+  /** True once {@link close} was called: nothing more reaches the disk. */
+  protected get closed(): boolean {
+    return this.#closed;
+  }
 
   /** Writes whatever the mode keeps only in memory (save: everything; map: the checkpoint). */
   abstract persist(): void;

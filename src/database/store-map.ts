@@ -14,6 +14,10 @@ import { DIMENSION_HEADER_BYTES, ringBytes, writeDimensionFile } from './store-f
 import type { ChartStoreRequest, RingPosition } from './store.js';
 import type { Chart } from './types.js';
 
+/**
+ * A `map` chart's store: created by `FileStores` with its host's journal; every END is journaled,
+ * `persist()` is the checkpoint.
+ */
 export class MapStore extends FileChartStore {
   readonly #journal: HostJournal;
   #chartNo = -1;
@@ -26,7 +30,6 @@ export class MapStore extends FileChartStore {
   /** Slots changed since the last checkpoint, ending before `#journaled.currentEntry`. */
   #dirtySlots = 0;
   #rings: Float32Array[] = [];
-  #closed = false;
 
   constructor(request: Readonly<ChartStoreRequest>, context: ChartFilesContext, journal: HostJournal) {
     super(request, context);
@@ -41,7 +44,7 @@ export class MapStore extends FileChartStore {
   }
 
   slotWritten(position: Readonly<RingPosition>): void {
-    if (this.#closed) return;
+    if (this.closed) return;
     const slots = this.#changedSlots(position);
     if (this.#definitionsChanged) this.#writeDefinitions();
     if (this.#generation !== this.#journal.generation) {
@@ -60,7 +63,7 @@ export class MapStore extends FileChartStore {
 
   /** Checkpoint: the changed slots of every dimension into its file, then the header. */
   persist(): void {
-    if (this.#closed) return;
+    if (this.closed) return;
     if (this.#dirtySlots > 0) {
       const entries = this.historyEntries;
       const first = (this.#journaled.currentEntry - this.#dirtySlots + entries) % entries;
@@ -70,12 +73,6 @@ export class MapStore extends FileChartStore {
     this.#checkpointed = { ...this.#journaled };
     this.position = this.#checkpointed;
     this.writeHeader();
-  }
-
-  close(): void {
-    if (this.#closed) return;
-    this.#closed = true;
-    this.context.forget(this);
   }
 
   protected dimensionAdded(entry: { id: string; file: string; ring: Float32Array }): void {

@@ -3,15 +3,14 @@
  * chart is created and written whole when the owner persists it (every `save every seconds` and
  * at a clean stop). A crash loses what came after the last save; the gap shows on restart.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import { FileChartStore } from './store-chart-files.js';
 import { writeDimensionFile } from './store-files.js';
 import type { RingPosition } from './store.js';
-import fs from 'node:fs';
 
+/** A `save` chart's store: created by `FileStores`, written whole by its `persist()`. */
 export class SaveStore extends FileChartStore {
-  #closed = false;
-
   slotWritten(position: Readonly<RingPosition>): void {
     this.position.currentEntry = position.currentEntry;
     this.position.counter = position.counter;
@@ -20,18 +19,12 @@ export class SaveStore extends FileChartStore {
 
   /** Writes every dimension file, then the header (each atomically). */
   persist(): void {
-    if (this.#closed || this.dimensions.length === 0) return;
+    if (this.closed || this.dimensions.length === 0) return;
     fs.mkdirSync(this.dir, { recursive: true });
     for (const entry of this.dimensions) {
       writeDimensionFile(path.join(this.dir, entry.file), this.key(entry.id), entry.ring);
     }
     this.writeHeader(true);
-  }
-
-  close(): void {
-    if (this.#closed) return;
-    this.#closed = true;
-    this.context.forget(this);
   }
 
   protected dimensionAdded(): void {
