@@ -216,6 +216,24 @@ describe('createWebServer wiring', () => {
     }
   });
 
+  it('writes one STREAM access line with the decoded request target when it hands a connection over', async () => {
+    const f = await startFixture({ streamHandler: (socket) => socket.end('ok') });
+    try {
+      await f.get('/api/v1/info');
+      await new Promise((r) => setTimeout(r, 20));
+      const reply = await rawExchange(f, 'STREAM key=secret-key&hostname=a%2Bb+c&machine_guid=g HTTP/1.1\r\n' +
+        'User-Agent: netdata/v1.37.1\r\nAccept: */*\r\n\r\n');
+      assert.equal(reply, 'ok');
+      assert.equal(f.accessLines.length, 2);
+      const [, httpId] = /^\S+ \S+ (\d+): /.exec(f.accessLines[0])!;
+      assert.match(f.accessLines[1], new RegExp(`^\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d: ${Number(httpId) + 1}: ${process.pid} ` +
+        `'\\[127\\.0\\.0\\.1\\]:\\d+' 'STREAM' \\(sent/all = 0/0 bytes -0%, prep/sent/total = (\\d+\\.\\d\\d)/0\\.00/\\1 ms\\) ` +
+        `200 'key=secret-key&hostname=a\\+b c&machine_guid=g'$`));
+    } finally {
+      await f.stop();
+    }
+  });
+
   it('closes connections that [web] allow connections from refuses, and 403s the dashboard', async () => {
     const closed = await fixture([['web', 'allow connections from', '10.*']]);
     try {

@@ -4,7 +4,7 @@
  */
 import Koa, { type Context, type Next } from 'koa';
 import type { Host } from '../database/types.js';
-import { accessLine, type AccessLogSink } from './access-log.js';
+import type { AccessLog } from './access-log.js';
 import { createApiRouter } from './api-routes.js';
 import { HttpError } from './http-error.js';
 import { htmlEscape } from './number-format.js';
@@ -15,23 +15,22 @@ import { CONTENT_TYPE } from './data-format.js';
 
 const HOST_PREFIX = /^\/host\/([^/]+)(\/.*)?$/;
 
-function accessLog(sink: AccessLogSink) {
-  let nextId = 1;
+function accessLog(log: AccessLog) {
   return async (ctx: Context, next: Next) => {
     const started = process.hrtime.bigint();
-    const id = nextId++;
+    const id = log.nextId();
     await next();
     const prepared = process.hrtime.bigint();
     const ms = (a: bigint, b: bigint) => Number(b - a) / 1e6;
     ctx.res.once('finish', () => {
       const done = process.hrtime.bigint();
       const size = Number(ctx.response.length ?? 0);
-      sink(accessLine({
+      log.write({
         id, ip: clientIp(ctx.socket.remoteAddress), port: ctx.socket.remotePort ?? 0,
         mode: ctx.method === 'OPTIONS' ? 'OPTIONS' : Buffer.isBuffer(ctx.body) ? 'FILECOPY' : 'DATA',
         sentBytes: size, sizeBytes: size, prepMs: ms(started, prepared), sentMs: ms(prepared, done),
         totalMs: ms(started, done), status: ctx.status, url: ctx.originalUrl,
-      }));
+      });
     });
   };
 }
@@ -83,13 +82,13 @@ async function commonHeaders(ctx: Context, next: Next): Promise<void> {
   await next();
 }
 
-/** Builds the Koa app; `accessLog` receives one line per finished request. */
-export function createApp(w: WebContext, sink: AccessLogSink): Koa {
+/** Builds the Koa app; `log` receives one line per finished request. */
+export function createApp(w: WebContext, log: AccessLog): Koa {
   const app = new Koa();
   app.silent = true;
   const router = createApiRouter(w);
   const serveFile = createStaticHandler(w.config.global.directories.web);
-  app.use(accessLog(sink));
+  app.use(accessLog(log));
   app.use(errors);
   app.use(commonHeaders);
   app.use(hostPrefix(w));

@@ -3,7 +3,8 @@
  * dashboard. Importing this module has no side effects; the agent imports it dynamically only
  * when `[web] mode` is not `none`.
  */
-export { createWebServer, parseBindTo, STREAM_NOT_SUPPORTED } from './server.js';
+export { createWebServer, parseBindTo } from './server.js';
+export { STREAM_NOT_SUPPORTED, type StreamHandler } from './dispatch.js';
 export type { WebDeps, WebServer } from './server.js';
 export type { AccessLogSink } from './access-log.js';
 export type { RegisteredFunction } from './api-function.js';

@@ -6,7 +6,8 @@
 /** One name → value pair per occurrence, in order. */
 export type Params = Array<[name: string, value: string]>;
 
-function decode(text: string): string {
+/** One URL-encoded component: `%XX` sequences decoded, `+` as a space; the text as given when malformed. */
+export function urlDecode(text: string): string {
   try {
     return decodeURIComponent(text.replace(/\+/g, ' '));
   } catch {
@@ -21,8 +22,8 @@ export function parseParams(queryString: string): Params {
     if (!part) continue;
     const eq = part.indexOf('=');
     if (eq <= 0) continue;
-    const name = decode(part.slice(0, eq));
-    const value = decode(part.slice(eq + 1));
+    const name = urlDecode(part.slice(0, eq));
+    const value = urlDecode(part.slice(eq + 1));
     if (name && value) out.push([name, value]);
   }
   return out;
