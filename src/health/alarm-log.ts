@@ -9,7 +9,7 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { error as logError } from '../log.js';
-import { STATUS } from './definition.js';
+import { isRaised } from './definition.js';
 
 /** netdata's entry flags (`health.h`). */
 export const ENTRY_FLAG = Object.freeze({
@@ -62,8 +62,6 @@ export interface AlarmLogEntry {
   execCode: number;
   lastRepeatS: number;
 }
-
-const isRaised = (status: number): boolean => status === STATUS.WARNING || status === STATUS.CRITICAL;
 
 /** The in-memory log of one host, optionally persisted to `file`. */
 export class AlarmLog {

@@ -13,7 +13,7 @@
  */
 import type { Chart } from '../database/index.js';
 import type { AlarmDefinition } from './definition.js';
-import { STATUS } from './definition.js';
+import { isRaised, STATUS } from './definition.js';
 import type { Evaluation, VariableResolver } from './expression.js';
 import { runLookup } from './lookup.js';
 
@@ -197,8 +197,7 @@ export class Alarm {
     } else if (this.status === STATUS.CRITICAL) {
       this.#ranOnce = false;
       every = this.critRepeatSecs;
-    } else if (this.status === STATUS.CLEAR && !this.#ranOnce &&
-      (this.oldStatus === STATUS.WARNING || this.oldStatus === STATUS.CRITICAL)) {
+    } else if (this.status === STATUS.CLEAR && !this.#ranOnce && isRaised(this.oldStatus)) {
       every = 1;
     }
     if (every <= 0 || this.lastRepeatS + every > nowS) return undefined;

@@ -17,6 +17,11 @@ export const STATUS = Object.freeze({
 
 export type StatusName = keyof typeof STATUS;
 
+/** WARNING or CRITICAL: the statuses netdata calls raised (they count as non-clear time). */
+export function isRaised(status: number): boolean {
+  return status === STATUS.WARNING || status === STATUS.CRITICAL;
+}
+
 /** A status number as netdata prints it (`rrdcalc_status2string`). */
 export function statusName(status: number): StatusName {
   switch (status) {

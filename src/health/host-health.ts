@@ -8,7 +8,7 @@ import type { Chart, Host, HostObserver } from '../database/index.js';
 import { info } from '../log.js';
 import { Alarm, type AlarmDefaults, type AlarmTransition } from './alarm.js';
 import { ENTRY_FLAG, type AlarmLog, type AlarmLogEntry } from './alarm-log.js';
-import { STATUS, statusName, type AlarmDefinition } from './definition.js';
+import { isRaised, STATUS, statusName, type AlarmDefinition } from './definition.js';
 import { formatValueAndUnits } from './format-value.js';
 import { buildNotifyCommand, editCommand, runNotifyCommand, type NotificationArgs } from './notify.js';
 import { alarmResolver, type AlarmDirectory } from './variables.js';
@@ -35,8 +35,6 @@ export interface HostHealthOptions {
   /** Minimum seconds between loop iterations (`[health] run at least every seconds`). */
   runAtLeastEverySecs: number;
 }
-
-const isRaised = (status: number): boolean => status === STATUS.WARNING || status === STATUS.CRITICAL;
 
 const matches = (pattern: string, subject: string): boolean => createSimplePattern(pattern).matches(subject);
 

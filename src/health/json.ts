@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import type { Chart, Host } from '../database/index.js';
 import type { Alarm } from './alarm.js';
 import { ENTRY_FLAG, type AlarmLog, type AlarmLogEntry } from './alarm-log.js';
-import { STATUS, statusName } from './definition.js';
+import { isRaised, statusName } from './definition.js';
 import { formatValueAndUnits } from './format-value.js';
 import type { HostHealth } from './host-health.js';
 import { DEFAULT_RECIPIENT } from './host-health.js';
@@ -97,7 +97,7 @@ function alarmJson(alarm: Alarm, defaultExec: string): Record<string, unknown> {
 /** Alarms netdata lists: linked to a chart that has been collected. */
 function listed(health: HostHealth, all: boolean): Alarm[] {
   return health.alarms.filter((a) => a.chart.lastCollectedTimeUs > 0 &&
-    (all || a.status === STATUS.WARNING || a.status === STATUS.CRITICAL));
+    (all || isRaised(a.status)));
 }
 
 /** `/api/v1/alarms` (`all` or only WARNING/CRITICAL). */
