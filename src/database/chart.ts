@@ -35,6 +35,10 @@ export interface ChartParts {
 const BYTES_PER_CHART = 2048;
 const BYTES_PER_DIMENSION = 512;
 
+/**
+ * The `Chart` of the contract, created by its host (`Host.defineChart`). Writers call begin, set
+ * and end from one source at a time; readers may read between calls.
+ */
 export class ChartImpl implements Chart {
   readonly host: Host;
   readonly id: string;

@@ -4,9 +4,10 @@
  */
 import type { CollectionState } from './collection-state.js';
 
+/** Microseconds in a second: chart times are kept in µs, slot times in whole seconds. */
 export const USEC_PER_SEC = 1_000_000;
 /** A collector more than this many update-everys behind the wall clock gets the real elapsed time. */
-export const FAR_BEHIND_ITERATIONS = 5;
+const FAR_BEHIND_ITERATIONS = 5;
 /** A chart's first collection lands mid-second unless it stores its first point (store_first). */
 const FIRST_COLLECTION_USEC = 500_000;
 
@@ -49,7 +50,7 @@ export function alignedCollectedUs(s: CollectionState, timeUs: number): number {
 }
 
 /** A last-stored time: aligned second, no microseconds. */
-export function alignedUpdatedUs(s: CollectionState, timeUs: number): number {
+function alignedUpdatedUs(s: CollectionState, timeUs: number): number {
   return alignedSecs(s, timeUs) * USEC_PER_SEC;
 }
 

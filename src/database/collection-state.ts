@@ -5,10 +5,13 @@
  */
 import type { Algorithm } from './types.js';
 
-/** Algorithm codes used in the hot loop. */
+/** Algorithm codes used in the hot loop (`CollectionState.algorithm`): `absolute`. */
 export const ALG_ABSOLUTE = 0;
+/** `incremental`. */
 export const ALG_INCREMENTAL = 1;
+/** `percentage-of-absolute-row`. */
 export const ALG_PCENT_ROW = 2;
+/** `percentage-of-incremental-row`. */
 export const ALG_PCENT_DIFF = 3;
 
 const ALGORITHM_CODES: Record<Algorithm, number> = {

@@ -4,9 +4,9 @@
  */
 
 /** The largest 32-bit counter value. */
-export const CAP_32 = 0xffffffff;
+const CAP_32 = 0xffffffff;
 /** netdata's MAX_INCREMENTAL_PERCENT_RATE: a wrap adding less than 10 % of the cap is an overflow. */
-export const MAX_INCREMENTAL_PERCENT_RATE = 10;
+const MAX_INCREMENTAL_PERCENT_RATE = 10;
 
 const CAP_32_BIG = 0xffffffffn;
 const CAP_64_BIG = 0xffffffffffffffffn;

@@ -5,6 +5,7 @@
 import { algorithmCode, type CollectionState } from './collection-state.js';
 import type { Dimension, DimensionDefinition } from './types.js';
 
+/** The `Dimension` of the contract; created by its chart, lives as long as the chart. */
 export class DimensionView implements Dimension {
   readonly index: number;
   readonly idBytes: Buffer;

@@ -50,6 +50,7 @@ export function normalizeSettings(settings: HostSettings): HostSettings {
   });
 }
 
+/** The `Host` of the contract; made by {@link createHost}, held by the registry. */
 export class HostImpl implements Host {
   readonly settings: Readonly<HostSettings>;
   readonly isLocal: boolean;

@@ -15,14 +15,22 @@ import path from 'node:path';
 import { crc32 } from 'node:zlib';
 import type { RingPosition } from './store.js';
 
+/** Body type of a CHART record. */
 export const RECORD_CHART = 1;
+/** Body type of a SLOTS record. */
 export const RECORD_SLOTS = 2;
+/** Length and checksum before every record body. */
 export const RECORD_PREFIX_BYTES = 8;
+/** A SLOTS body before its samples. */
 export const SLOTS_FIXED_BYTES = 1 + 4 * 5 + 8 * 2;
 const INITIAL_BUFFER_BYTES = 64 * 1024;
 /** A buffer this full is written at once rather than at the end of the event-loop turn. */
 const WRITE_NOW_BYTES = 1024 * 1024;
 
+/**
+ * The journal of one `map` host, owned by `FileStores`: its `MapStore`s append, the owner
+ * flushes, truncates at a checkpoint and closes at the stop.
+ */
 export class HostJournal {
   readonly file: string;
   /** Bumped when the journal is emptied: charts must announce themselves again. */

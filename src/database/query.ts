@@ -20,6 +20,7 @@ import type { Chart } from './types.js';
 /** Relative times are those whose magnitude is at most this (netdata's `API_RELATIVE_TIME_MAX`). */
 export const RELATIVE_TIME_MAX_SECS = 3 * 365 * 86400;
 
+/** How a row's slots become one value (`/api/v1/data?group=`). */
 export type GroupMethod = 'average' | 'min' | 'max' | 'sum' | 'incremental_sum' | 'median';
 
 /** The options that change what the engine returns (formatting options live with formatters). */
@@ -36,10 +37,12 @@ export interface QueryOptions {
   matchNames: boolean;
 }
 
+/** Every query option off. */
 export const DEFAULT_QUERY_OPTIONS: Readonly<QueryOptions> = Object.freeze({
   nonzero: false, abs: false, percentage: false, unaligned: false, matchIds: false, matchNames: false,
 });
 
+/** What `/api/v1/data` (or a badge, or a health lookup) asks of one chart. */
 export interface QueryRequest {
   /** Seconds; relative (≤ 3 years, negative = before `before`) or absolute. */
   afterS: number;

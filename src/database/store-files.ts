@@ -18,10 +18,13 @@ import type { RingPosition } from './store.js';
 
 /** The layout version written in every header; other versions are reset. */
 export const FILE_FORMAT_VERSION = 1;
+/** The chart header's file name inside a chart directory. */
 export const CHART_HEADER_FILE = 'chart.hdr';
+/** The host file's name inside a host directory. */
 export const HOST_FILE = 'host.json';
+/** The `map` journal's file name inside a host directory. */
 export const JOURNAL_FILE = 'journal';
-export const DIMENSION_FILE_SUFFIX = '.db';
+const DIMENSION_FILE_SUFFIX = '.db';
 /** Bytes before the samples in a dimension file. */
 export const DIMENSION_HEADER_BYTES = 32;
 
@@ -108,7 +111,7 @@ function dimensionKeyHash(key: DimensionFileKey): number {
 }
 
 /** The 32-byte dimension header: magic, history, update every, id hash, checksum. */
-export function encodeDimensionHeader(key: DimensionFileKey): Buffer {
+function encodeDimensionHeader(key: DimensionFileKey): Buffer {
   const header = Buffer.alloc(DIMENSION_HEADER_BYTES);
   DIMENSION_MAGIC.copy(header, 0);
   header.writeUInt32LE(key.historyEntries, 8);
