@@ -21,8 +21,7 @@ export function effectiveConfigText(config: NetdataConfig): string {
   return renderDocument(config.document);
 }
 
-/** Renders any document with the same layout. */
-export function renderDocument(document: ConfigDocument): string {
+function renderDocument(document: ConfigDocument): string {
   const out = [...HEADER];
   for (const [section, keys] of document) {
     out.push(`[${section}]`);

@@ -23,7 +23,7 @@ export interface KeySpec<T> {
 }
 
 /** Writes a value the way netdata writes it in `netdata.conf`. */
-export function renderValue(value: unknown): string {
+function renderValue(value: unknown): string {
   if (typeof value === 'boolean') return value ? 'yes' : 'no';
   if (Array.isArray(value)) return value.join(' ');
   return String(value);

@@ -21,7 +21,7 @@ export function parseBoolean(text: string): boolean {
 }
 
 /** A whole number within [min, max]. */
-export function parseInteger(text: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
+function parseInteger(text: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
   if (!/^[+-]?\d+$/.test(text)) throw new BadValue(`expected a whole number, got '${text}'`);
   const n = Number(text);
   if (n < min) throw new BadValue(`must be at least ${min}, got ${n}`);
@@ -50,7 +50,7 @@ export function oneOf<T extends string>(table: Readonly<Record<string, T>>, what
  * Memory modes (reference §7). `alloc` is a RAM ring like `ram`; `dbengine` (netdata 1.15+)
  * has no equivalent here and becomes `save`, netdata's own fallback for a mode it lacks.
  */
-export const MEMORY_MODES: Readonly<Record<string, MemoryMode>> = {
+const MEMORY_MODES: Readonly<Record<string, MemoryMode>> = {
   none: 'none', ram: 'ram', alloc: 'ram', save: 'save', map: 'map', dbengine: 'save',
 };
 

@@ -27,7 +27,6 @@ export interface AlarmTransition {
   /** Seconds the alarm spent in the old status. */
   durationSecs: number;
   delaySecs: number;
-  isRepeat: boolean;
   /** The first notification of a CLEAR that follows a repeating WARNING/CRITICAL. */
   runOnce: boolean;
 }
@@ -45,7 +44,7 @@ function valueToStatus(evaluation: Evaluation | undefined): number {
 }
 
 /** The final status from the warning and critical results. */
-export function decideStatus(warn: Evaluation | undefined, crit: Evaluation | undefined): number {
+function decideStatus(warn: Evaluation | undefined, crit: Evaluation | undefined): number {
   const warning = valueToStatus(warn);
   const critical = valueToStatus(crit);
   let status: number = STATUS.UNDEFINED;
@@ -179,7 +178,7 @@ export class Alarm {
     this.delayUpToS = nowS + delaySecs;
     const transition: AlarmTransition = {
       whenS: nowS, oldStatus: this.status, newStatus: status, oldValue: this.oldValue, newValue: this.value,
-      durationSecs: nowS - this.lastStatusChangeS, delaySecs, isRepeat: false, runOnce: false,
+      durationSecs: nowS - this.lastStatusChangeS, delaySecs, runOnce: false,
     };
     this.lastStatusChangeS = nowS;
     this.oldStatus = this.status;
@@ -208,7 +207,7 @@ export class Alarm {
     return {
       whenS: nowS, oldStatus: this.oldStatus, newStatus: this.status, oldValue: this.oldValue,
       newValue: this.value, durationSecs: nowS - this.lastStatusChangeS, delaySecs: this.delayLastSecs,
-      isRepeat: true, runOnce,
+      runOnce,
     };
   }
 
@@ -216,7 +215,7 @@ export class Alarm {
   remove(nowS: number): AlarmTransition {
     const transition: AlarmTransition = {
       whenS: nowS, oldStatus: this.status, newStatus: STATUS.REMOVED, oldValue: this.value, newValue: NaN,
-      durationSecs: nowS - this.lastStatusChangeS, delaySecs: 0, isRepeat: false, runOnce: false,
+      durationSecs: nowS - this.lastStatusChangeS, delaySecs: 0, runOnce: false,
     };
     this.oldStatus = this.status;
     this.status = STATUS.REMOVED;

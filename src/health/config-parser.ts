@@ -10,7 +10,7 @@
  * netdata does.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import { ConfigError, parseDurationSecs } from '../config/index.js';
 import { ExpressionError, parseExpression, type Expression } from './expression.js';
 import { parseLookup } from './lookup-spec.js';
@@ -31,7 +31,7 @@ const TEMPLATE_ONLY_KEYS = new Set(['families', 'charts']);
 const IGNORED_KEYS = new Set(['host labels', 'foreach']);
 
 /** Replaces characters netdata does not allow in alarm names with `_` (`rrdvar_fix_name`). */
-export function sanitizeName(name: string): string {
+function sanitizeName(name: string): string {
   return name.replace(/[^A-Za-z0-9._]/g, '_');
 }
 
@@ -310,9 +310,4 @@ export function loadHealthConfig(stockDir: string, userDir: string): HealthConfi
     result.errors.push(...parsed.errors);
   }
   return result;
-}
-
-/** The file name of a definition's source, for the edit command (`health.d/NAME`). */
-export function sourceFileName(definition: AlarmDefinition): string {
-  return basename(definition.file);
 }

@@ -45,7 +45,7 @@ const ERROR_TEXT: Readonly<Record<number, string>> = Object.freeze({
 });
 
 /** netdata's text for an error code. */
-export function expressionStrerror(code: number): string {
+function expressionStrerror(code: number): string {
   return ERROR_TEXT[code] ?? 'unknown error';
 }
 
@@ -300,7 +300,7 @@ function setLeft(node: ExpressionNode, left: ExpressionNode): void {
 // printing (netdata's parsed_as)
 
 /** A number as netdata prints constants: `%0.7f` with trailing zeros and dot removed. */
-export function formatConstant(n: number): string {
+function formatConstant(n: number): string {
   if (Number.isNaN(n)) return 'nan';
   if (!Number.isFinite(n)) return 'inf';
   let text = n.toFixed(7);

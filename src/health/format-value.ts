@@ -73,7 +73,7 @@ function autoDigits(abs: number): number {
 }
 
 /** A number with netdata's precision rules and its units (format_value_with_precision_and_unit). */
-export function formatNumberWithUnits(value: number, units: string, precision = -1): string {
+function formatNumberWithUnits(value: number, units: string, precision = -1): string {
   const v = Number.isFinite(value) ? value : 0;
   const separator = /^[A-Za-z0-9]/.test(units) ? ' ' : '';
   if (precision >= 0) return `${v.toFixed(Math.min(precision, 50))}${separator}${units}`;

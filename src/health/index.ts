@@ -16,12 +16,7 @@ import { editCommand } from './notify.js';
 import type { AlarmCounts, HealthApi } from './types.js';
 
 export type { AlarmCounts, HealthApi } from './types.js';
-export { parseExpression, Expression, ExpressionError } from './expression.js';
-export { parseHealthConfig, loadHealthConfig } from './config-parser.js';
-export { STATUS, statusName } from './definition.js';
 export type { AlarmDefinition } from './definition.js';
-export { buildNotifyCommand, editCommand } from './notify.js';
-export { formatValueAndUnits } from './format-value.js';
 
 /** How often the health timer checks which hosts are due. */
 export const HEALTH_TICK_MS = 1000;

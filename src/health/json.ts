@@ -19,7 +19,7 @@ const HTML_ESCAPES: Readonly<Record<string, string>> = Object.freeze({
 });
 
 /** netdata's buffer_strcat_htmlescape. */
-export function htmlEscape(text: string): string {
+function htmlEscape(text: string): string {
   return text.replace(/[&<>"/']/g, (c) => HTML_ESCAPES[c]);
 }
 

@@ -30,7 +30,8 @@ export interface LookupParse {
   warnings: string[];
 }
 
-export function noLookupOptions(): LookupOptions {
+/** Every option off. */
+function noLookupOptions(): LookupOptions {
   return {
     absolute: false, min2max: false, null2zero: false, percentage: false, unaligned: false,
     matchIds: false, matchNames: false,
