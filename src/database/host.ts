@@ -88,11 +88,7 @@ export class HostImpl implements Host {
   }
 
   setStreamState(state: Partial<HostStreamState>): void {
-    const next = { ...this.#stream };
-    for (const [key, value] of Object.entries(state) as [keyof HostStreamState, unknown][]) {
-      if (value !== undefined) (next as Record<string, unknown>)[key] = value;
-    }
-    this.#stream = Object.freeze(next);
+    this.#stream = withDefined(this.#stream, state);
   }
 
   get hostname(): string {
@@ -156,11 +152,7 @@ export class HostImpl implements Host {
   }
 
   updateIdentity(identity: Partial<HostIdentity>): void {
-    const next: HostIdentity = { ...this.#identity };
-    for (const [key, value] of Object.entries(identity) as [keyof HostIdentity, unknown][]) {
-      if (value !== undefined && key !== 'machineGuid') (next as unknown as Record<string, unknown>)[key] = value;
-    }
-    this.#identity = Object.freeze(next);
+    this.#identity = withDefined(this.#identity, identity, 'machineGuid');
   }
 
   memoryBytes(): number {
@@ -201,6 +193,16 @@ export class HostImpl implements Host {
       },
     };
   }
+}
+
+/** A frozen copy of `base` with the fields of `changes` that are defined, except `kept`. */
+function withDefined<T extends object>(base: Readonly<T>, changes: Partial<T>, kept?: keyof T): Readonly<T> {
+  const next = { ...base } as T;
+  for (const key of Object.keys(changes) as (keyof T)[]) {
+    const value = changes[key];
+    if (value !== undefined && key !== kept) next[key] = value;
+  }
+  return Object.freeze(next);
 }
 
 function pickStore(settings: HostSettings, hostname: string, stores: StoreFactories | undefined): StoreFactory {
