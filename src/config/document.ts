@@ -15,6 +15,7 @@
 import { readFileSync } from 'node:fs';
 import { ConfigError, type ConfigDocument, type ConfigEntry } from './types.js';
 
+/** Where a section header was read. */
 export interface SectionOrigin {
   file: string;
   line: number;

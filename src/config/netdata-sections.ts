@@ -39,6 +39,7 @@ const WEB_MODES: Readonly<Record<string, WebMode>> = {
   'static-threaded': 'static-threaded', static: 'static-threaded',
 };
 
+/** Reads `[web]` (and the `[global]` keys 1.10 moved there). */
 export function readWeb(r: ConfigReader): WebConfig {
   // 1.10 moved `[global] multi threaded web server` (a boolean) to `[web] mode`.
   const legacyThreaded = r.entry('global', 'multi threaded web server');
@@ -84,6 +85,7 @@ export const DEFAULT_COMMAND_OPTIONS = '';
 const ENABLE_NEW = 'enable running new plugins';
 const CHECK_EVERY = 'check for new plugins every';
 
+/** Reads `[plugins]` and every `[plugin:NAME]`. */
 export function readPlugins(r: ConfigReader, global: GlobalConfig): PluginsConfig {
   const enableRunningNewPlugins = r.value('plugins', ENABLE_NEW, parseBoolean, DEFAULT_ENABLE_RUNNING_NEW_PLUGINS);
   const checkForNewPluginsEverySecs = r.value('plugins', CHECK_EVERY, integer(1), DEFAULT_CHECK_FOR_NEW_PLUGINS_EVERY_SECS);
@@ -120,6 +122,7 @@ export function readPlugins(r: ConfigReader, global: GlobalConfig): PluginsConfi
 export const DEFAULT_HEALTH_ENABLED = true;
 /** `[health] in memory max health log entries` (netdata raises anything below 10 to 10). */
 export const DEFAULT_IN_MEMORY_MAX_HEALTH_LOG_ENTRIES = 1000;
+/** The smallest `in memory max health log entries` accepted. */
 export const MIN_IN_MEMORY_MAX_HEALTH_LOG_ENTRIES = 10;
 /** `[health] script to execute on alarm`: this file in the first plugins directory. */
 export const ALARM_NOTIFY_SCRIPT = 'alarm-notify.sh';
@@ -128,6 +131,7 @@ export const DEFAULT_RUN_AT_LEAST_EVERY_SECS = 10;
 /** `[health] default repeat warning` and `default repeat critical`: `never` (0). */
 export const DEFAULT_REPEAT_SECS = 0;
 
+/** Reads `[health]`; the alarm script defaults into the first plugins directory. */
 export function readHealth(r: ConfigReader, global: GlobalConfig, path: (text: string) => string): HealthConfig {
   return {
     enabled: r.value('health', 'enabled', parseBoolean, DEFAULT_HEALTH_ENABLED),
@@ -177,6 +181,7 @@ const DATA_SOURCES: Readonly<Record<string, BackendDataSource>> = {
   average: 'average', sum: 'sum', volume: 'sum',
 };
 
+/** Reads `[backend]`; `hostname` defaults to `[global] hostname`. */
 export function readBackend(r: ConfigReader, global: GlobalConfig): BackendConfig {
   const b = <T>(key: string, parse: (t: string) => T, fallback: T): T => r.value('backend', key, parse, fallback);
   const enabled = b('enabled', parseBoolean, DEFAULT_BACKEND_ENABLED);

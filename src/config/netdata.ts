@@ -22,7 +22,9 @@ import type { ConfigError, Directories, GlobalConfig, NetdataConfig } from './ty
 // ---- [global] (1.10) / [db] (1.37) -----------------------------------------------------------
 /** `[global] history` / `[db] retention`: entries per dimension (reference §7). */
 export const DEFAULT_HISTORY_ENTRIES = 3600;
+/** The smallest `history` accepted. */
 export const MIN_HISTORY_ENTRIES = 5;
+/** The largest `history` accepted: a year of seconds. */
 export const MAX_HISTORY_ENTRIES = 86400 * 365;
 /** `[global] update every` / `[db] update every` (seconds). */
 export const DEFAULT_UPDATE_EVERY_SECS = 1;

@@ -8,6 +8,7 @@ import { ConfigError, type ConfigDocument, type ConfigEntry } from './types.js';
 import type { ParsedConfig, SectionOrigin } from './document.js';
 import { BadValue } from './values.js';
 
+/** A key's place: `[section]` and key name. */
 export type KeyName = readonly [section: string, key: string];
 
 /** One setting: where it may be written, how to parse it, and its netdata default. */
@@ -51,6 +52,7 @@ export function configErrors(file: string, errors: ConfigError[]): AggregateErro
   return new AggregateError(errors, `${errors.length} error${errors.length === 1 ? '' : 's'} in ${file}:\n${lines}`);
 }
 
+/** Reads one parsed file; create it, read every key, then call `reportUnknown()` once. */
 export class ConfigReader {
   readonly errors: ConfigError[];
   /** The effective document: every key read, in read order, set or default. */

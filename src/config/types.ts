@@ -4,6 +4,7 @@
  */
 import type { MemoryMode } from '../database/types.js';
 
+/** `[web] mode`. */
 export type WebMode = 'none' | 'single-threaded' | 'multi-threaded' | 'static-threaded';
 
 /** One `key = value` as read, with where it came from (for errors and `GET /netdata.conf`). */
@@ -20,6 +21,7 @@ export interface ConfigEntry {
 /** A parsed ini-like file: sections in order, keys in order, later keys override earlier. */
 export type ConfigDocument = Map<string, Map<string, ConfigEntry>>;
 
+/** Where the agent finds and keeps its files (`[global] ... directory` / `[directories]`), absolute. */
 export interface Directories {
   config: string;
   stockConfig: string;
@@ -34,6 +36,7 @@ export interface Directories {
   userHealth: string;
 }
 
+/** `[global]` (1.10) / `[db]` (1.37). */
 export interface GlobalConfig {
   hostname: string;
   historyEntries: number;
@@ -46,6 +49,7 @@ export interface GlobalConfig {
   directories: Directories;
 }
 
+/** `[web]`. */
 export interface WebConfig {
   mode: WebMode;
   /** `bind to` entries, e.g. `*`, `127.0.0.1`, `[::1]:19998`. */
@@ -59,11 +63,13 @@ export interface WebConfig {
   disconnectIdleClientsAfterSecs: number;
 }
 
+/** `[plugin:NAME]`. */
 export interface PluginConfig {
   updateEverySecs: number;
   commandOptions: string;
 }
 
+/** `[plugins]` and every `[plugin:NAME]`. */
 export interface PluginsConfig {
   enableRunningNewPlugins: boolean;
   checkForNewPluginsEverySecs: number;
@@ -73,6 +79,7 @@ export interface PluginsConfig {
   plugin(name: string): PluginConfig;
 }
 
+/** `[health]`. */
 export interface HealthConfig {
   enabled: boolean;
   inMemoryMaxHealthLogEntries: number;
@@ -85,9 +92,12 @@ export interface HealthConfig {
   defaultRepeatCriticalSecs: number;
 }
 
+/** `[backend] type`, aliases resolved. */
 export type BackendType = 'graphite' | 'opentsdb' | 'json';
+/** `[backend] data source`, aliases resolved. */
 export type BackendDataSource = 'as collected' | 'average' | 'sum';
 
+/** `[backend]` (reference §4.1). */
 export interface BackendConfig {
   enabled: boolean;
   type: BackendType;
@@ -117,6 +127,7 @@ export interface NetdataConfig {
   readonly document: ConfigDocument;
 }
 
+/** stream.conf `health enabled`: `auto` runs health only while the child is connected. */
 export type HealthEnabled = 'yes' | 'no' | 'auto';
 
 /** `[stream]`: this node as a sender. */
@@ -148,12 +159,14 @@ export interface ReceiverHostSettings {
   multipleConnections: 'allow' | 'deny';
 }
 
+/** One `[API_KEY]` section of stream.conf. */
 export interface ApiKeyConfig {
   key: string;
   enabled: boolean;
   allowFrom: string;
 }
 
+/** Everything `stream.conf` says (reference §2.9). */
 export interface StreamConfig {
   readonly file: string | null;
   readonly sender: Readonly<StreamSenderConfig>;

@@ -54,6 +54,7 @@ const MEMORY_MODES: Readonly<Record<string, MemoryMode>> = {
   none: 'none', ram: 'ram', alloc: 'ram', save: 'save', map: 'map', dbengine: 'save',
 };
 
+/** A memory mode word (aliases included). */
 export const parseMemoryMode = oneOf(MEMORY_MODES, 'memory mode');
 
 /** A duration (`never`, `30`, `10m`, `1h` ...) in whole seconds. */

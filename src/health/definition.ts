@@ -15,6 +15,7 @@ export const STATUS = Object.freeze({
   CRITICAL: 4,
 });
 
+/** A status as netdata names it (`CLEAR`, `WARNING` ...). */
 export type StatusName = keyof typeof STATUS;
 
 /** WARNING or CRITICAL: the statuses netdata calls raised (they count as non-clear time). */
@@ -35,8 +36,10 @@ export function statusName(status: number): StatusName {
   }
 }
 
+/** How a lookup groups the window into one value (netdata's group methods). */
 export type LookupMethod = 'average' | 'min' | 'max' | 'sum' | 'incremental_sum' | 'median';
 
+/** The option words of a `lookup:` line. */
 export interface LookupOptions {
   absolute: boolean;
   min2max: boolean;
@@ -61,6 +64,7 @@ export interface LookupSpec {
   dimensions: string | null;
 }
 
+/** `delay: up D down D multiplier F max D`, in seconds. */
 export interface DelaySpec {
   upSecs: number;
   downSecs: number;

@@ -20,6 +20,7 @@ export const MAX_LISTED_ACTIVE_ALARMS = 15;
 /** netdata's default recipient when an alarm has no `to:`. */
 export const DEFAULT_RECIPIENT = 'root';
 
+/** What a host's health needs from the agent; fixed for the host's lifetime. */
 export interface HostHealthOptions {
   definitions: readonly AlarmDefinition[];
   log: AlarmLog;

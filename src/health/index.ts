@@ -30,6 +30,7 @@ export interface AttachOptions {
   postponeSecs: number;
 }
 
+/** What `createHealth` needs besides the configuration. */
 export interface HealthDeps {
   registry: HostRegistry;
   /** Wall clock in milliseconds (tests pass a fixed clock). Default `Date.now`. */

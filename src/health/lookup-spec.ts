@@ -22,6 +22,7 @@ const OPTION_WORDS: Readonly<Record<string, keyof LookupOptions>> = Object.freez
 const FOREACH_WARNING = "'foreach' (one alarm per dimension) is not supported: the lookup covers the " +
   'selected dimensions together';
 
+/** What `parseLookup` read: a spec, or why there is none. */
 export interface LookupParse {
   spec?: LookupSpec;
   /** Why the line cannot be used. */

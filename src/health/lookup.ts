@@ -10,6 +10,7 @@ import { createSimplePattern } from '../config/index.js';
 import { queryChart, type Chart, type QueryRequest } from '../database/index.js';
 import type { LookupSpec } from './definition.js';
 
+/** One lookup's value and the window it covered. */
 export interface LookupResult {
   /** NaN when the window had no data. */
   value: number;

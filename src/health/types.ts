@@ -4,12 +4,14 @@
  */
 import type { Host } from '../database/index.js';
 
+/** How many alarms of a host are in each state (`/api/v1/info` `alarms`). */
 export interface AlarmCounts {
   normal: number;
   warning: number;
   critical: number;
 }
 
+/** The read-only questions the web part asks health; answers are plain JSON-ready objects. */
 export interface HealthApi {
   /** `/api/v1/alarms` body for a host: all alarms, or only raised ones. */
   alarmsJson(host: Host, all: boolean): unknown;
