@@ -1,14 +1,18 @@
 /**
  * `/api/v1/allmetrics?format=prometheus|prometheus_all_hosts` (1.10 `src/backend_prometheus.c`;
  * reference §4.3): as collected (counters get `_total`, homogeneous charts one metric with a
- * `dimension` label) or average/sum of the stored points since this server's last scrape.
+ * `dimension` label) or average/sum of the stored points since this server's last scrape, over
+ * the same window the backends use (`stored-value.ts`). The web part serves it.
  */
 import type { Chart, Dimension, Host } from '../database/types.js';
 import type { BackendDataSource } from '../config/types.js';
-import { formatStoredValue, storedValue, storedWindow, type StoredWindow } from '../exporting/index.js';
+import { formatStoredValue } from './format.js';
+import { storedValue, storedWindow, type StoredWindow } from './stored-value.js';
 
+/** The content type of the prometheus formats (text exposition format 0.0.4). */
 export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4';
 
+/** One scrape's settings, from the request's parameters and `[backend]`'s defaults. */
 export interface PrometheusRequest {
   prefix: string;
   source: BackendDataSource;

@@ -12,7 +12,7 @@ import { alarmLogBody, alarmVariablesBody, alarmsBody } from './api-health.js';
 import { allmetricsJson, allmetricsShell } from './allmetrics.js';
 import {
   allmetricsPrometheus, parseDataSource, PROMETHEUS_CONTENT_TYPE, ScrapeMemory, type PrometheusRequest,
-} from './allmetrics-prometheus.js';
+} from '../exporting/index.js';
 import { badgeRequest } from './badge.js';
 import { functionCall } from './api-function.js';
 import { CONTENT_TYPE } from './data-format.js';
