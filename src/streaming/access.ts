@@ -2,9 +2,9 @@
  * Who may stream to this node: netdata's checks, in netdata's order, each refusal with the same
  * reply a real parent gives (reference §2.2). Pure: the caller logs and replies.
  */
-import type { StreamConfig } from '../config/types.js';
+import { isUuid, type StreamConfig } from '../config/index.js';
 import { ERROR_NOT_PERMITTED } from './prompts.js';
-import { isUuid, type StreamRequest } from './request.js';
+import type { StreamRequest } from './request.js';
 
 /** Tests a simple pattern (reference §3) against a subject. */
 export type PatternMatcher = (pattern: string, subject: string) => boolean;

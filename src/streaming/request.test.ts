@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildStreamRequest, findHeadEnd, isUuid, parseStreamRequest, type SenderIdentity } from './request.js';
+import { isUuid } from '../config/index.js';
+import { buildStreamRequest, findHeadEnd, parseStreamRequest, type SenderIdentity } from './request.js';
 import {
   CAP, ERROR_NOT_PERMITTED, mayBeIncomplete, PROMPT_V1, PROMPT_V2, validateResponse, versionToCapabilities,
 } from './prompts.js';

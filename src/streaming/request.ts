@@ -169,10 +169,3 @@ function nonNegativeInt(s: string | undefined): number | null {
   const n = Number(s);
   return Number.isSafeInteger(n) ? n : null;
 }
-
-const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
-
-/** Whether `s` is a UUID as `uuid_parse` reads one (36 characters, hyphens at 8/13/18/23). */
-export function isUuid(s: string): boolean {
-  return UUID.test(s);
-}
