@@ -41,7 +41,7 @@ export const DEFAULT_MACHINE_ENABLED = true;
 /** `allow from` of both. */
 export const DEFAULT_ALLOW_FROM = '*';
 /** `health enabled by default` / `health enabled` when `[health] enabled` is yes. */
-export const DEFAULT_HEALTH_ENABLED: HealthEnabled = 'auto';
+export const DEFAULT_HOST_HEALTH_ENABLED: HealthEnabled = 'auto';
 /** `default postpone alarms on connect seconds` / `postpone alarms on connect seconds`. */
 export const DEFAULT_POSTPONE_ALARMS_ON_CONNECT_SECS = 60;
 /** `[MACHINE_GUID] multiple connections` (1.10). */
@@ -194,7 +194,7 @@ function buildStreamConfig(
     allowFrom: DEFAULT_ALLOW_FROM,
     historyEntries: netdata.global.historyEntries,
     memoryMode: netdata.global.memoryMode as MemoryMode,
-    healthEnabled: netdata.health.enabled ? DEFAULT_HEALTH_ENABLED : 'no',
+    healthEnabled: netdata.health.enabled ? DEFAULT_HOST_HEALTH_ENABLED : 'no',
     postponeAlarmsOnConnectSecs: DEFAULT_POSTPONE_ALARMS_ON_CONNECT_SECS,
     updateEverySecs: null,
     // reference §2.7 and netdata's shipped stream.conf: proxy defaults are [stream]'s own.
