@@ -110,6 +110,9 @@ export class Expression {
     } else if (!Number.isFinite(value)) {
       if (error === EVAL_ERROR.OK) error = EVAL_ERROR.VALUE_IS_INFINITE;
     } else if (error === EVAL_ERROR.UNKNOWN_VARIABLE) {
+      // netdata 1.37 expression_evaluate() (libnetdata/eval/eval.c): an unknown variable whose
+      // NaN did not reach a finite result counts as evaluated, although reference §5.3 says
+      // "evaluation error"; eval_value() there flags no NaN operand either.
       error = EVAL_ERROR.OK;
     }
     let trace = state.trace;
