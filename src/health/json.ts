@@ -190,41 +190,51 @@ function chartVariableNames(chart: Chart, health: HostHealth | undefined): strin
   return names;
 }
 
+/** Dimensions of the charts in `chart`'s family, by id and name, also as `context.dim`. */
+function familyVariables(host: Host, chart: Chart): Record<string, number | null> {
+  const out: Record<string, number | null> = {};
+  for (const other of host.charts.values()) {
+    if (other.definition.family !== chart.definition.family) continue;
+    for (const d of other.dimensions) {
+      for (const name of new Set([d.definition.id, d.definition.name])) {
+        out[name] = numberOrNull(d.lastStoredValue);
+        out[`${other.definition.context}.${name}`] = numberOrNull(d.lastStoredValue);
+      }
+    }
+  }
+  return out;
+}
+
+/** Every `chart.dim` of the host (chart by id and name, dim by id and name), then host variables. */
+function hostVariables(host: Host): Record<string, number | null> {
+  const out: Record<string, number | null> = {};
+  for (const other of host.charts.values()) {
+    const prefixes = new Set([other.id, other.fullName]);
+    for (const d of other.dimensions) {
+      const names = new Set([d.definition.id, d.definition.name]);
+      for (const prefix of prefixes) {
+        for (const name of names) out[`${prefix}.${name}`] = numberOrNull(d.lastStoredValue);
+      }
+    }
+  }
+  for (const [name, value] of host.variables) out[name] = numberOrNull(value);
+  return out;
+}
+
 /** `/api/v1/alarm_variables?chart=ID`; undefined when the chart is unknown. */
 export function alarmVariablesJson(host: Host, health: HostHealth | undefined, chartId: string):
   Record<string, unknown> | undefined {
   const chart = host.chart(chartId);
   if (!chart) return undefined;
   const directory = health ?? { alarmsOf: () => [] };
-  const familyCharts = [...host.charts.values()].filter((c) => c.definition.family === chart.definition.family);
-  const familyVariables: Record<string, number | null> = {};
-  for (const other of familyCharts) {
-    for (const d of other.dimensions) {
-      for (const name of new Set([d.definition.id, d.definition.name])) {
-        familyVariables[name] = numberOrNull(d.lastStoredValue);
-        familyVariables[`${other.definition.context}.${name}`] = numberOrNull(d.lastStoredValue);
-      }
-    }
-  }
-  const hostVariables: Record<string, number | null> = {};
-  for (const other of host.charts.values()) {
-    for (const d of other.dimensions) {
-      for (const prefix of new Set([other.id, other.fullName])) {
-        for (const name of new Set([d.definition.id, d.definition.name])) {
-          hostVariables[`${prefix}.${name}`] = numberOrNull(d.lastStoredValue);
-        }
-      }
-    }
-  }
-  for (const [name, value] of host.variables) hostVariables[name] = numberOrNull(value);
   return {
     chart: chart.id,
     chart_name: chart.fullName,
     chart_context: chart.definition.context,
     chart_variables: variablesOf(chartVariableNames(chart, health), (n) => chartVariable(chart, n, directory)),
     family: chart.definition.family,
-    family_variables: familyVariables,
+    family_variables: familyVariables(host, chart),
     host: host.hostname,
-    host_variables: hostVariables,
+    host_variables: hostVariables(host),
   };
 }
