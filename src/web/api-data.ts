@@ -57,10 +57,18 @@ export function parseFormat(text: string | undefined): DataFormat {
   return (DATA_FORMATS as readonly string[]).includes(text ?? '') ? (text as DataFormat) : 'json';
 }
 
+/** The names netdata reads a dimension selection from. */
+const DIMENSION_PARAMS = ['dimension', 'dim', 'dimensions', 'dims'];
+
+/** Every `dimension(s)`/`dim(s)` value, in order. */
+export function dimensionValues(params: Params): string[] {
+  return params.filter(([n]) => DIMENSION_PARAMS.includes(n)).map(([, v]) => v);
+}
+
 /** All `dimension(s)`/`dim(s)` values joined with `|`, as netdata does. */
 function dimensionsParam(params: Params): string | undefined {
-  const parts = params.filter(([n]) => ['dimension', 'dim', 'dimensions', 'dims'].includes(n));
-  return parts.length ? parts.map(([, v]) => `|${v}`).join('') : undefined;
+  const values = dimensionValues(params);
+  return values.length ? values.map((v) => `|${v}`).join('') : undefined;
 }
 
 /** Finds the chart a request names or throws netdata's 400/404. */

@@ -6,7 +6,7 @@
 import type { Host } from '../database/types.js';
 import type { HealthApi } from '../health/types.js';
 import { queryChart } from '../database/index.js';
-import { buildQuery, parseDataOptions } from './api-data.js';
+import { buildQuery, dimensionValues, parseDataOptions } from './api-data.js';
 import { HttpError, type ApiResponse } from './http-error.js';
 import { param, toInteger, type Params } from './params.js';
 import { CONTENT_TYPE } from './data-format.js';
@@ -98,7 +98,7 @@ export function badgeRequest(host: Host, params: Params, health: HealthApi | und
     const v = r.values[row * r.dimensionIndexes.length + col];
     if (!Number.isNaN(v)) sum = (Number.isNaN(sum) ? 0 : sum) + v;
   }
-  const dims = params.filter(([n]) => ['dimension', 'dim', 'dimensions', 'dims'].includes(n)).map(([, v]) => v).join('|');
+  const dims = dimensionValues(params).join('|');
   const label = param(params, 'label') ?? (dims || chart.fullName);
   const units = param(params, 'units') ?? (options.percentage ? '%' : chart.definition.units);
   const text = `${badgeNumber((sum * multiply) / divide, precision)}${units ? ` ${units}` : ''}`;

@@ -5,8 +5,10 @@
  * and percentage; these functions only print.
  */
 import type { QueryResult } from '../database/index.js';
+import { logDate } from './access-log.js';
 import { formatNumber, formatValue, jsonEscape } from './number-format.js';
 
+/** The content types the API answers with (netdata's, charset included). */
 export const CONTENT_TYPE = {
   json: 'application/json; charset=utf-8',
   text: 'text/plain; charset=utf-8',
@@ -20,6 +22,7 @@ export const DATA_FORMATS = [
   'json', 'jsonp', 'datatable', 'datasource', 'csv', 'tsv', 'tsv-excel', 'ssv', 'ssvcomma',
   'array', 'html', 'markdown', 'csvjsonarray',
 ] as const;
+/** One of `DATA_FORMATS`. */
 export type DataFormat = (typeof DATA_FORMATS)[number];
 
 /** Options that only change printing. */
@@ -34,6 +37,7 @@ export interface FormatOptions {
   googleJson: boolean;
 }
 
+/** A formatted body and the content type it goes out with. */
 export interface FormattedData {
   body: string;
   contentType: string;
@@ -57,15 +61,9 @@ function cell(r: QueryResult, row: number, col: number, opts: FormatOptions): st
   return formatValue(v);
 }
 
-function pad2(n: number): string {
-  return n < 10 ? `0${n}` : String(n);
-}
-
-/** `2014-04-01 03:28:20` in the server's local time (netdata's `buffer_date`). */
+/** `2014-04-01 03:28:20` in the server's local time (netdata's `buffer_date`, the log's layout). */
 function localDate(timeS: number): string {
-  const d = new Date(timeS * 1000);
-  return `${d.getFullYear()}-${pad2(d.getMonth() + 1)}-${pad2(d.getDate())} ` +
-    `${pad2(d.getHours())}:${pad2(d.getMinutes())}:${pad2(d.getSeconds())}`;
+  return logDate(new Date(timeS * 1000));
 }
 
 /** `Date(2014,3,1,3,28,20)`, month from 0, no leading zeros (netdata's `buffer_jsdate`). */
