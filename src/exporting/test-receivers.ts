@@ -12,6 +12,7 @@ import { promisify } from 'node:util';
 
 const run = promisify(execFile);
 
+/** Where Debian's packages install each receiver (a test skips when its file is missing). */
 export const VICTORIA_METRICS = '/usr/bin/victoria-metrics';
 export const CARBON_CACHE = '/usr/bin/carbon-cache';
 export const WHISPER_FETCH = '/usr/bin/whisper-fetch';

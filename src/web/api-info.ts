@@ -65,6 +65,7 @@ function mirroredStatus(host: Host) {
   };
 }
 
+/** What `/api/v1/info` reads besides the host (a `WebContext` satisfies it). */
 export interface InfoContext {
   registry: HostRegistry;
   health?: HealthApi;

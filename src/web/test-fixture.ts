@@ -14,11 +14,13 @@ import { createWebServer, type WebServer } from './server.js';
 
 /** 2023-01-01 00:00:00 UTC: every slot time is a whole second from here. */
 export const START_S = 1_672_531_200;
+/** The local host's machine GUID. */
 export const LOCAL_GUID = '11111111-2222-3333-4444-555555555555';
 
 /** The repository root (dist/src/web → ../../..). */
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
+/** A running registry and web server; `stop()` ends the server. */
 export interface Fixture {
   registry: HostRegistry;
   host: Host;
@@ -33,6 +35,7 @@ export interface Fixture {
   stop(): Promise<void>;
 }
 
+/** Extra config lines, a health API and a stream handler for the fixture. */
 export interface FixtureOptions {
   overrides?: ConfigOverride[];
   health?: HealthApi;

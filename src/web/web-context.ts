@@ -5,6 +5,7 @@ import type { NetdataConfig } from '../config/types.js';
 import type { SystemFacts } from './api-info.js';
 import type { RegisteredFunction } from './api-function.js';
 
+/** Built once per web server; handlers only read it. */
 export interface WebContext {
   readonly config: NetdataConfig;
   readonly registry: HostRegistry;
