@@ -76,7 +76,7 @@ export class BoundedLineSplitter {
 }
 
 /** Sends `signal` to every process of group `pgid`; false when the group no longer exists. */
-export function killGroup(pgid: number, signal: NodeJS.Signals | 0): boolean {
+function killGroup(pgid: number, signal: NodeJS.Signals | 0): boolean {
   try {
     process.kill(-pgid, signal);
     return true;

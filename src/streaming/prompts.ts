@@ -29,9 +29,6 @@ export const CAP = Object.freeze({
   BINARY: 1 << 13,
 });
 
-/** What Tributary speaks: plain version 1 (DESIGN "Decisions"). */
-export const OUR_CAPABILITIES = CAP.V1;
-
 /** netdata's `convert_stream_version_to_capabilities`: small numbers are versions, larger a bitmask. */
 export function versionToCapabilities(version: number): number {
   if (!Number.isFinite(version) || version <= 1) return CAP.V1;
@@ -88,7 +85,7 @@ export function validateResponse(reply: string): ResponseVerdict {
 }
 
 /** Every reply a receiver may give; the sender waits for more bytes while the reply is a proper prefix of one. */
-export const KNOWN_REPLIES: readonly string[] = [
+const KNOWN_REPLIES: readonly string[] = [
   PROMPT_V1, PROMPT_V2, ERROR_SAME_LOCALHOST, ERROR_ALREADY_STREAMING, ERROR_NOT_PERMITTED, ERROR_TOO_BUSY,
 ];
 
