@@ -9,23 +9,19 @@ import { createSimplePattern, type NetdataConfig, type ReceiverHostSettings, typ
 import type { Host, HostRegistry } from '../database/index.js';
 import type { Parser, ParserOptions } from '../protocol/index.js';
 import type { PatternMatcher } from './access.js';
-import { parseDestinations } from './destination.js';
 import { SenderLog } from './events.js';
-import { senderIdentity } from './identity.js';
+import { createHostSender, senderDestinations, type SenderContext } from './host-sender.js';
 import { OrphanCleaner } from './orphans.js';
 import { createProxySender } from './proxy.js';
 import { DEFAULT_RECEIVER_LIMITS, Receivers, type ReceiverLimits, type ReceiversStats } from './receiver.js';
-import { StreamSender, type SenderStats } from './sender.js';
+import type { StreamSender, SenderStats } from './sender.js';
 
-export { Connection, connectSocket } from './connection.js';
-export type { ConnectionOptions, ConnectionListener, ConnectionStats, HandshakeOutcome, CloseReason, CloseKind } from './connection.js';
-export { parseDestination, parseDestinations, splitDestinations, DestinationError, type Destination } from './destination.js';
+export { Connection } from './connection.js';
+export { parseDestinations, type Destination } from './destination.js';
 export {
-  PROMPT_V1, PROMPT_V2, PROMPT_VN, ERROR_SAME_LOCALHOST, ERROR_ALREADY_STREAMING, ERROR_NOT_PERMITTED,
-  ERROR_TOO_BUSY, CAP, versionToCapabilities, validateResponse,
+  PROMPT_V1, ERROR_SAME_LOCALHOST, ERROR_ALREADY_STREAMING, ERROR_NOT_PERMITTED, ERROR_TOO_BUSY,
 } from './prompts.js';
-export { buildStreamRequest, parseStreamRequest, type SenderIdentity, type StreamRequest } from './request.js';
-export { DEFAULT_RECEIVER_LIMITS, type ReceiverLimits } from './receiver.js';
+export type { ReceiverLimits } from './receiver.js';
 
 export interface StreamingDeps {
   registry: HostRegistry;
@@ -75,7 +71,7 @@ function patternCache(): PatternMatcher {
 export function createStreaming(config: NetdataConfig, stream: StreamConfig, deps: StreamingDeps): Streaming {
   const matches = patternCache();
   const registry = deps.registry;
-  const proxyContext = { sender: stream.sender, matches, programVersion: deps.version };
+  const senderContext: SenderContext = { sender: stream.sender, matches, programVersion: deps.version };
   const receivers = new Receivers({
     config,
     stream,
@@ -83,12 +79,12 @@ export function createStreaming(config: NetdataConfig, stream: StreamConfig, dep
     createParser: deps.createParser,
     matches,
     limits: { ...DEFAULT_RECEIVER_LIMITS, ...deps.limits },
-    proxyFor: (host, settings) => createProxySender(host, settings, proxyContext),
+    proxyFor: (host, settings) => createProxySender(host, settings, senderContext),
     onHostConnected: deps.onHostConnected,
   });
   const orphans = new OrphanCleaner(registry, config.global.cleanupOrphanHostsAfterSecs,
     (guid) => receivers.isConnected(guid), deps.onHostRemoved);
-  const sender = localSender(stream, registry, matches, deps.version);
+  const sender = localSender(registry.localhost, senderContext);
 
   return {
     handleStreamRequest: (socket, head) => receivers.handle(socket, head),
@@ -106,22 +102,11 @@ export function createStreaming(config: NetdataConfig, stream: StreamConfig, dep
 }
 
 /** The sender of this node's own charts (`[stream] enabled`), or null. */
-function localSender(stream: StreamConfig, registry: HostRegistry, matches: PatternMatcher, version: string): StreamSender | null {
-  const s = stream.sender;
+function localSender(host: Host, context: SenderContext): StreamSender | null {
+  const s = context.sender;
   if (!s.enabled) return null;
-  const host = registry.localhost;
-  const { destinations, errors } = parseDestinations(s.destination, s.defaultPort);
-  const log = new SenderLog(host.hostname);
-  for (const message of errors) log.badDestination(message);
-  return new StreamSender({
-    host,
-    identity: senderIdentity(host, s.apiKey, version),
-    destinations,
-    timeoutSecs: s.timeoutSecs,
-    bufferSizeBytes: s.bufferSizeBytes,
-    reconnectDelaySecs: s.reconnectDelaySecs,
-    initialClockResyncIterations: s.initialClockResyncIterations,
-    sendChart: (name) => matches(s.sendChartsMatching, name),
-    mode: 'local',
-  });
+  const destinations = senderDestinations(s.destination, context, new SenderLog(host.hostname));
+  return createHostSender(host, {
+    destinations, apiKey: s.apiKey, sendChartsMatching: s.sendChartsMatching, mode: 'local',
+  }, context);
 }

@@ -4,20 +4,11 @@
  * for byte; its definitions are regenerated from the host's charts whenever the upstream link
  * (re)connects, so it works whether or not this node keeps samples (memory mode none).
  */
-import type { ReceiverHostSettings, StreamSenderConfig } from '../config/types.js';
+import type { ReceiverHostSettings } from '../config/types.js';
 import type { Host } from '../database/types.js';
-import type { PatternMatcher } from './access.js';
-import { parseDestinations } from './destination.js';
 import { SenderLog } from './events.js';
-import { senderIdentity } from './identity.js';
-import { StreamSender } from './sender.js';
-
-export interface ProxyContext {
-  /** `[stream]`: timeouts, buffer size, reconnect delay, resync iterations. */
-  sender: Readonly<StreamSenderConfig>;
-  matches: PatternMatcher;
-  programVersion: string;
-}
+import { createHostSender, senderDestinations, type SenderContext } from './host-sender.js';
+import type { StreamSender } from './sender.js';
 
 /**
  * The sender for a mirrored host, or null when its settings do not proxy it (or say too
@@ -26,26 +17,16 @@ export interface ProxyContext {
 export function createProxySender(
   host: Host,
   settings: Readonly<ReceiverHostSettings>,
-  context: ProxyContext,
+  context: SenderContext,
 ): StreamSender | null {
   if (!settings.proxyEnabled) return null;
-  const { destinations, errors } = parseDestinations(settings.proxyDestination, context.sender.defaultPort);
   const log = new SenderLog(host.hostname);
-  for (const message of errors) log.badDestination(message);
+  const destinations = senderDestinations(settings.proxyDestination, context, log);
   if (destinations.length === 0 || !settings.proxyApiKey) {
     log.badDestination('cannot enable proxy sending - proxy destination or proxy api key is missing.');
     return null;
   }
-  const pattern = settings.proxySendChartsMatching;
-  return new StreamSender({
-    host,
-    identity: senderIdentity(host, settings.proxyApiKey, context.programVersion),
-    destinations,
-    timeoutSecs: context.sender.timeoutSecs,
-    bufferSizeBytes: context.sender.bufferSizeBytes,
-    reconnectDelaySecs: context.sender.reconnectDelaySecs,
-    initialClockResyncIterations: context.sender.initialClockResyncIterations,
-    sendChart: (name) => context.matches(pattern, name),
-    mode: 'proxy',
-  });
+  return createHostSender(host, {
+    destinations, apiKey: settings.proxyApiKey, sendChartsMatching: settings.proxySendChartsMatching, mode: 'proxy',
+  }, context);
 }

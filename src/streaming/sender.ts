@@ -260,7 +260,7 @@ export class StreamSender implements HostObserver {
  * Reads the receiver's reply as netdata does (one read), but keeps reading while what came is a
  * proper prefix of a known reply, so a split packet is not misread. Ends at close or timeout.
  */
-export function readReply(socket: net.Socket, timeoutMs: number): Promise<string> {
+function readReply(socket: net.Socket, timeoutMs: number): Promise<string> {
   return new Promise((resolve) => {
     let text = '';
     const finish = (): void => {

@@ -1,0 +1,52 @@
+/**
+ * Building a host's sender from `[stream]`-style settings, shared by the local host's sender
+ * (`[stream]`) and a proxy's (the receiving sections of stream.conf): where to send, with which
+ * key, which charts; the timeouts, buffer, reconnect delay and resync iterations are `[stream]`'s.
+ */
+import type { StreamSenderConfig } from '../config/types.js';
+import type { Host } from '../database/types.js';
+import type { PatternMatcher } from './access.js';
+import { parseDestinations, type Destination } from './destination.js';
+import type { SenderLog } from './events.js';
+import { senderIdentity } from './identity.js';
+import { StreamSender } from './sender.js';
+
+/** What every sender of this node shares. */
+export interface SenderContext {
+  /** `[stream]`: timeouts, buffer size, reconnect delay, resync iterations, default port. */
+  sender: Readonly<StreamSenderConfig>;
+  matches: PatternMatcher;
+  programVersion: string;
+}
+
+/** What differs between senders. */
+export interface SenderTarget {
+  destinations: readonly Destination[];
+  apiKey: string;
+  /** A simple pattern tested against each chart's id and name. */
+  sendChartsMatching: string;
+  mode: 'local' | 'proxy';
+}
+
+/** Parses `destination = ...` entries; each one that does not parse is logged, never thrown. */
+export function senderDestinations(entries: readonly string[], context: SenderContext, log: SenderLog): Destination[] {
+  const { destinations, errors } = parseDestinations(entries, context.sender.defaultPort);
+  for (const message of errors) log.badDestination(message);
+  return destinations;
+}
+
+/** The sender of `host` to `target`; it does nothing until `start()`. */
+export function createHostSender(host: Host, target: SenderTarget, context: SenderContext): StreamSender {
+  const s = context.sender;
+  return new StreamSender({
+    host,
+    identity: senderIdentity(host, target.apiKey, context.programVersion),
+    destinations: target.destinations,
+    timeoutSecs: s.timeoutSecs,
+    bufferSizeBytes: s.bufferSizeBytes,
+    reconnectDelaySecs: s.reconnectDelaySecs,
+    initialClockResyncIterations: s.initialClockResyncIterations,
+    sendChart: (name) => context.matches(target.sendChartsMatching, name),
+    mode: target.mode,
+  });
+}
