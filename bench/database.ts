@@ -67,12 +67,15 @@ function run(charts: Chart[], iterations: number, fromIteration: number): void {
 
 const gc = (globalThis as { gc?: () => void }).gc;
 
-/** RSS growth per 1000 dimensions for a fresh host of `charts` x 10 dims that collected once. */
+/** Iterations a fresh host collects before its RSS is measured (a minute at update every 1). */
+const MEMORY_ITERATIONS = 60;
+
+/** RSS growth per 1000 dimensions for a fresh host of `charts` x 10 dims after a minute of data. */
 function memoryPer1000Dimensions(charts: number): number {
   gc?.();
   const before = process.memoryUsage().rss;
   const held = buildCharts(charts);
-  run(held, 3, 0);
+  run(held, MEMORY_ITERATIONS, 0);
   gc?.();
   const grown = process.memoryUsage().rss - before;
   return (grown / (held.length * DIMENSIONS)) * 1000;
@@ -91,6 +94,6 @@ const MIB = 1024 * 1024;
 
 console.log(`database: ${CHARTS} charts x ${DIMENSIONS} dims, ${ITERATIONS} iterations, history ${HISTORY_ENTRIES}, one core`);
 console.log(`  ${(values / elapsedS / 1e6).toFixed(2)} M values/s (${elapsedS.toFixed(2)} s for ${values} values)`);
-console.log(`  RSS ${(perThousand / MIB).toFixed(1)} MiB per 1000 dimensions (${MEMORY_CHARTS * DIMENSIONS} dims measured${gc ? ', after gc' : ''});` +
+console.log(`  RSS ${(perThousand / MIB).toFixed(1)} MiB per 1000 dimensions (${MEMORY_CHARTS * DIMENSIONS} dims after ${MEMORY_ITERATIONS} iterations${gc ? ', after gc' : ''});` +
   ` rings alone ${((HISTORY_ENTRIES * 4 * 1000) / MIB).toFixed(1)} MiB`);
 console.log(`  memoryBytes() ${((host.memoryBytes() / (CHARTS * DIMENSIONS)) * 1000 / MIB).toFixed(1)} MiB per 1000 dimensions`);
