@@ -113,11 +113,14 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
   // after web: it stops first, closing the sockets web handed over, so web's close completes
   if (streaming) parts.push({ name: 'streaming', start: () => streaming.start(), stop: () => streaming.stop() });
 
-  const self = createSelfMonitoring(registry.localhost, {
-    pluginsRunning: () => pluginsd.plugins().filter((p) => p.state === 'running').length,
-    pluginsDisabled: () => pluginsd.plugins().filter((p) => p.state === 'disabled').length,
-    linesParsed: () => pluginsd.stats().lines,
-    valuesParsed: () => pluginsd.stats().values + (streaming?.stats().receivers.valuesReceived ?? 0),
+  const self = createSelfMonitoring(registry.localhost, () => {
+    const plugins = pluginsd.stats();
+    return {
+      pluginsRunning: plugins.running,
+      pluginsDisabled: plugins.disabled,
+      linesParsed: plugins.lines,
+      valuesParsed: plugins.values + (streaming?.stats().receivers.valuesReceived ?? 0),
+    };
   }, g.updateEverySecs);
   parts.push({ name: 'self-monitoring', start: () => self.start(), stop: () => self.stop() });
 

@@ -4,17 +4,19 @@
  */
 import type { Chart, ChartDefinition, DimensionDefinition, Host } from './database/index.js';
 
-/** Counters the agent's parts expose; read once per iteration. */
+/** Counters the agent's parts expose, read once per iteration. */
 export interface SelfStats {
-  pluginsRunning(): number;
-  pluginsDisabled(): number;
+  pluginsRunning: number;
+  pluginsDisabled: number;
   /** Lines parsed since start, by every parser (plugins and stream receivers). */
-  linesParsed(): number;
+  linesParsed: number;
   /** SET values parsed since start. */
-  valuesParsed(): number;
+  valuesParsed: number;
 }
 
+/** The agent's own charts: `start()` collects every interval until `stop()`. */
 export interface SelfMonitoring {
+  /** Collects at every multiple of `update every` from now on. */
   start(): void;
   stop(): void;
   /** Runs one iteration now (tests). */
@@ -46,8 +48,8 @@ function define(host: Host, def: ChartDefinition, dims: Dim[]): Chart {
   return chart;
 }
 
-/** Creates the agent's charts on `host`; `start()` collects every `updateEverySecs`. */
-export function createSelfMonitoring(host: Host, stats: SelfStats, updateEverySecs: number): SelfMonitoring {
+/** Creates the agent's charts on `host`; `start()` collects every `updateEverySecs`, reading `readStats()` once each time. */
+export function createSelfMonitoring(host: Host, readStats: () => SelfStats, updateEverySecs: number): SelfMonitoring {
   const ue = updateEverySecs;
   const cpu = define(host, chartDef('server_cpu', 'Tributary CPU usage', 'milliseconds/s', 1, 'stacked', ue),
     [['user', 'incremental', 1000], ['system', 'incremental', 1000]]);
@@ -70,8 +72,9 @@ export function createSelfMonitoring(host: Host, stats: SelfStats, updateEverySe
     const mem = process.memoryUsage();
     write(cpu, [usage.user, usage.system], nowUs);
     write(memory, [mem.rss, mem.heapUsed, mem.external], nowUs);
-    write(plugins, [stats.pluginsRunning(), stats.pluginsDisabled()], nowUs);
-    write(parser, [stats.linesParsed(), stats.valuesParsed()], nowUs);
+    const stats = readStats();
+    write(plugins, [stats.pluginsRunning, stats.pluginsDisabled], nowUs);
+    write(parser, [stats.linesParsed, stats.valuesParsed], nowUs);
   };
 
   const schedule = (): void => {

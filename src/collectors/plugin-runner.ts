@@ -94,6 +94,11 @@ export class PluginRunner {
     await this.#running;
   }
 
+  /** Running, waiting to restart, or disabled for good. */
+  get state(): PluginState {
+    return this.#state;
+  }
+
   /** Totals over every run, the current one included. */
   stats(): ParserStats {
     const total = { ...this.#finished };
@@ -102,11 +107,12 @@ export class PluginRunner {
   }
 
   status(): PluginStatus {
+    const stats = this.stats();
     return {
       name: this.plugin.name, path: this.plugin.path,
       pid: this.#process?.running ? this.#process.pid : null,
       state: this.#state, updateEverySecs: this.deps.updateEverySecs,
-      iterations: this.stats().iterations, linesParsed: this.stats().lines,
+      iterations: stats.iterations, linesParsed: stats.lines,
       serialFailures: this.#serialFailures, lastExit: this.#lastExit,
       functions: [...this.#functions.values()],
     };

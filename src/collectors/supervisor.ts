@@ -83,7 +83,7 @@ class PluginsdImpl implements Pluginsd {
       total.lines += s.lines;
       total.values += s.values;
       total.iterations += s.iterations;
-      const state = runner.status().state;
+      const state = runner.state;
       if (state === 'running') total.running++;
       else if (state === 'disabled') total.disabled++;
     }
