@@ -20,6 +20,7 @@ import * as logger from './log.js';
 /** The version this agent reports (User-Agent, /api/v1/info, NETDATA_VERSION). */
 export const AGENT_VERSION = 'v1.37.1-tributary-0.1.0';
 
+/** The command line's part of the configuration: `-c FILE` and `-W set` overrides. */
 export interface AgentOptions {
   configFile: string | null;
   overrides: Array<[string, string, string]>;
@@ -32,6 +33,7 @@ interface Part {
   stop(): Promise<void> | void;
 }
 
+/** The composed agent: `start()` once, then `stop()` once (stops the parts in reverse order). */
 export interface Agent {
   readonly config: NetdataConfig;
   readonly stream: StreamConfig;

@@ -16,6 +16,7 @@ export interface CliOptions {
   version: boolean;
 }
 
+/** The help text `-h` prints. */
 export const USAGE = `Usage: tributary [options]
 
 Options:

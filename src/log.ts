@@ -25,6 +25,7 @@ export function setLogProgram(name: string): void {
   program = name;
 }
 
+/** Whether DEBUG lines are written (default off). */
 export function setDebug(enabled: boolean): void {
   debugEnabled = enabled;
 }
@@ -45,6 +46,7 @@ export function log(level: LogLevel, message: string): void {
   sink(`${stamp(new Date())}: ${program} ${tag}: ${message}\n`);
 }
 
+/** `log('INFO', message)`; likewise warn, error and debug below. */
 export const info = (message: string): void => log('INFO', message);
 export const warn = (message: string): void => log('WARN', message);
 export const error = (message: string): void => log('ERROR', message);

@@ -27,6 +27,7 @@ export interface DirectoryProblem {
   code: string;
 }
 
+/** One scan: the enabled plugins found and the directories that could not be read. */
 export interface DiscoveryResult {
   plugins: DiscoveredPlugin[];
   problems: DirectoryProblem[];

@@ -16,6 +16,7 @@ export interface ProcessExit {
   signal: string | null;
 }
 
+/** How to run one plugin and where its output goes. */
 export interface PluginProcessOptions {
   path: string;
   updateEverySecs: number;

@@ -10,6 +10,7 @@ import type { DiscoveredPlugin } from './discovery.js';
 import { PluginProcess, type ProcessExit } from './plugin-process.js';
 import { decideRestart } from './restart-policy.js';
 
+/** Running now, waiting to restart, or disabled for good. */
 export type PluginState = 'running' | 'restarting' | 'disabled';
 
 /** A function a plugin registered with `FUNCTION` (1.37); kept per plugin. */
@@ -37,6 +38,7 @@ export interface PluginStatus {
   functions: PluginFunction[];
 }
 
+/** What a PluginRunner needs from plugins.d; the same for every run. */
 export interface PluginRunnerDeps {
   host: Host;
   createParser: (options: ParserOptions) => Parser;

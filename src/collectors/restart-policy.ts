@@ -31,8 +31,10 @@ export interface RunOutcome {
   disabledByParser?: boolean;
 }
 
+/** What follows a run. */
 export type RestartAction = 'restart' | 'disable';
 
+/** decideRestart's answer: what to do, when, and the line to log. */
 export interface RestartDecision {
   action: RestartAction;
   /** Seconds to wait before the restart (0 when disabled). */

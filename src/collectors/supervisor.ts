@@ -14,6 +14,7 @@ import { PluginRunner, type PluginStatus } from './plugin-runner.js';
 /** netdata's floor for `[plugins] check for new plugins every` (seconds). */
 export const MIN_SCAN_EVERY_SECS = 1;
 
+/** What plugins.d needs from the agent. */
 export interface PluginsdDeps {
   /** Where the plugins' charts go (the local host). */
   host: Host;

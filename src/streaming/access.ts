@@ -9,6 +9,7 @@ import type { StreamRequest } from './request.js';
 /** Tests a simple pattern (reference §3) against a subject. */
 export type PatternMatcher = (pattern: string, subject: string) => boolean;
 
+/** checkAccess's answer: allowed, or the reply to write and the line to log. */
 export type AccessVerdict =
   | { ok: true }
   | { ok: false; reply: string; message: string };

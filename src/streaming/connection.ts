@@ -15,6 +15,7 @@ export type HandshakeOutcome =
 /** Why a ready connection closed. */
 export type CloseKind = 'remote-closed' | 'error' | 'send-timeout' | 'overflow' | 'restart' | 'stopped';
 
+/** Why a ready connection closed, for the owner's log line. */
 export interface CloseReason {
   kind: CloseKind;
   message: string;
@@ -39,6 +40,7 @@ export interface ConnectionListener {
   data?(chunk: Buffer): void;
 }
 
+/** Where and how a Connection connects; fixed for its life. */
 export interface ConnectionOptions {
   destinations: readonly Destination[];
   connectTimeoutMs: number;
@@ -53,6 +55,7 @@ export interface ConnectionOptions {
   listener?: ConnectionListener;
 }
 
+/** Counters since the Connection was created (self-monitoring). */
 export interface ConnectionStats {
   connects: number;
   /** Bytes handed to the socket. */

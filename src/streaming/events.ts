@@ -86,6 +86,7 @@ export function receiveTag(ip: string, port: number, hostname?: string): string 
   return hostname ? `STREAM ${hostname} [receive from [${ip}]:${port}]` : `STREAM [receive from [${ip}]:${port}]`;
 }
 
+/** The receiver's lines; `tag` comes from receiveTag(). */
 export const receiverLog = {
   newConnection: (tag: string): void => info(`${tag}: new client connection.`),
   refused: (tag: string, message: string): void => error(`${tag}: ${message}`),

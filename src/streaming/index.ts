@@ -23,6 +23,7 @@ export {
 } from './prompts.js';
 export type { ReceiverLimits } from './receiver.js';
 
+/** What createStreaming needs from the agent. */
 export interface StreamingDeps {
   registry: HostRegistry;
   /** This agent's version, sent in `User-Agent`. */
@@ -45,6 +46,7 @@ export interface StreamingStats {
   proxies: number;
 }
 
+/** The running streaming part: `start()` once, `stop()` once; requests may come in between. */
 export interface Streaming {
   /** The receiver's entry: a connection whose first bytes were `STREAM `; `head` = bytes read so far. */
   handleStreamRequest(socket: net.Socket, head: Buffer): void;

@@ -8,6 +8,7 @@ import { receiverLog } from './events.js';
 /** The sweep runs at most this often, and at least every `cleanup` seconds when that is shorter. */
 const MAX_SWEEP_INTERVAL_SECS = 60;
 
+/** Sweeps orphan hosts out of the registry between `start()` and `stop()`. */
 export class OrphanCleaner {
   readonly #registry: HostRegistry;
   readonly #afterSecs: number;

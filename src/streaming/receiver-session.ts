@@ -9,6 +9,7 @@ import type { Parser, ParserOptions } from '../protocol/types.js';
 import { receiverLog } from './events.js';
 import type { StreamSender } from './sender.js';
 
+/** One accepted child's socket, host and callbacks. */
 export interface SessionOptions {
   socket: net.Socket;
   host: Host;

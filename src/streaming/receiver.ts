@@ -34,6 +34,7 @@ export interface ReceiverLimits {
   alreadyStreamingSecs: number;
 }
 
+/** The receiver's limits unless StreamingDeps.limits overrides them. */
 export const DEFAULT_RECEIVER_LIMITS: Readonly<ReceiverLimits> = Object.freeze({
   maxHosts: 1000,
   maxConnections: 1000,
@@ -47,6 +48,7 @@ export const DEFAULT_RECEIVER_LIMITS: Readonly<ReceiverLimits> = Object.freeze({
 const MIN_STREAMED_HISTORY = 5;
 const RATE_LIMIT_KEY = 'accept a streaming request every seconds';
 
+/** What the receivers need: the configuration, the registry, the parser and the proxy factory. */
 export interface ReceiversOptions {
   config: NetdataConfig;
   stream: StreamConfig;
@@ -60,6 +62,7 @@ export interface ReceiversOptions {
   onHostConnected?: (host: Host, settings: Readonly<ReceiverHostSettings>) => void;
 }
 
+/** Counters over every connection since start (self-monitoring). */
 export interface ReceiversStats {
   connected: number;
   accepted: number;

@@ -14,6 +14,7 @@ import { SenderLog } from './events.js';
 import { mayBeIncomplete, validateResponse } from './prompts.js';
 import { buildStreamRequest, type SenderIdentity } from './request.js';
 
+/** One host's sender: what it streams, where to, with which timing. */
 export interface SenderOptions {
   /** The host whose charts go upstream (the local one, or a mirrored one for a proxy). */
   host: Host;
