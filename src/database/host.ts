@@ -5,6 +5,7 @@
 import { warn } from '../log.js';
 import { ChartImpl, type ChartEvents } from './chart.js';
 import { noneStoreFactory, ramStoreFactory } from './ram-store.js';
+import { RingSlabs } from './ring-slabs.js';
 import type { StoreFactories, StoreFactory } from './store.js';
 import type {
   Chart,
@@ -63,6 +64,7 @@ export class HostImpl implements Host {
   readonly #byName = new Map<string, ChartImpl>();
   #observers: readonly HostObserver[] = [];
   readonly #storeFactory: StoreFactory;
+  readonly #ringSlabs = new RingSlabs();
   readonly #events: ChartEvents;
 
   constructor(identity: HostIdentity, settings: HostSettings, isLocal: boolean, options: HostOptions = {}) {
@@ -119,6 +121,7 @@ export class HostImpl implements Host {
         chartId: definition.id,
         historyEntries: this.settings.historyEntries,
         updateEverySecs: withDefaults.updateEverySecs,
+        ringSlabs: this.#ringSlabs,
       }),
       historyEntries: this.settings.historyEntries,
       gapWhenLostIterationsAbove: this.settings.gapWhenLostIterationsAbove,

@@ -3,20 +3,31 @@
  * `historyEntries` samples per dimension (4 bytes a sample, NaN = gap) and loses it on restart;
  * `none` keeps no samples at all.
  */
+import { RingSlabs } from './ring-slabs.js';
 import type { ChartStore, ChartStoreRequest, RingPosition, StoreFactory } from './store.js';
 
+/**
+ * `ram`: rings cut from the host's slabs, left untouched (zero bits) while the chart has written
+ * no slot, since the chart reads only slots it wrote since its ring position started at 0. A
+ * dimension added after that (its chart already has slots) gets a NaN-filled ring, as the slots
+ * it missed are read as gaps.
+ */
 class RamStore implements ChartStore {
   readonly historyEntries: number;
+  readonly #slabs: RingSlabs;
   #rings = new Map<string, Float32Array>();
+  #slotsWritten = false;
 
-  constructor(historyEntries: number) {
+  constructor(historyEntries: number, slabs: RingSlabs) {
     this.historyEntries = historyEntries;
+    this.#slabs = slabs;
   }
 
   dimensionRing(dimensionId: string): Float32Array {
     let ring = this.#rings.get(dimensionId);
     if (ring === undefined) {
-      ring = new Float32Array(this.historyEntries).fill(NaN);
+      ring = this.#slabs.allocate(this.historyEntries);
+      if (this.#slotsWritten) ring.fill(NaN);
       this.#rings.set(dimensionId, ring);
     }
     return ring;
@@ -27,7 +38,8 @@ class RamStore implements ChartStore {
   }
 
   slotWritten(): void {
-    // RAM needs no persistence.
+    // RAM needs no persistence; from now on a new ring must start as gaps.
+    this.#slotsWritten = true;
   }
 
   memoryBytes(): number {
@@ -48,9 +60,9 @@ const NONE_STORE: ChartStore = Object.freeze({
   close: () => undefined,
 });
 
-/** `ram`: a NaN-filled ring per dimension, sized by the host's history. */
+/** `ram`: a ring per dimension, sized by the host's history, from the request's slabs. */
 export const ramStoreFactory: StoreFactory = (request: Readonly<ChartStoreRequest>) =>
-  new RamStore(request.historyEntries);
+  new RamStore(request.historyEntries, request.ringSlabs ?? new RingSlabs());
 
 /** `none`: metadata and last values only; queries find nothing. */
 export const noneStoreFactory: StoreFactory = () => NONE_STORE;

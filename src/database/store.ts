@@ -3,6 +3,7 @@
  * ring of samples per dimension and tells it after every END that slots were written; the store
  * decides where the samples live (nowhere, RAM, a file). The chart never asks which mode it is.
  */
+import type { RingSlabs } from './ring-slabs.js';
 import type { Chart, MemoryMode } from './types.js';
 
 /** Where a chart's ring stands: enough to map a slot to its time (reference §7 `current_entry`). */
@@ -27,7 +28,10 @@ export interface ChartStore {
   /**
    * The ring of dimension `dimensionId`, `historyEntries` long, NaN = gap; null when the store
    * keeps no samples. Called once per dimension when it is defined; the chart writes the returned
-   * array in place, one store per slot.
+   * array in place, one store per slot. The chart reads only the `min(counter, entries)` slots
+   * before `currentEntry`, each written (a value or a NaN gap) before it is read, so slots of a
+   * ring handed out before the chart's first written slot may hold anything (`ram` leaves them
+   * zero so their pages stay untouched); once slots exist, a new ring must be NaN (or restored).
    */
   dimensionRing(dimensionId: string): Float32Array | null;
   /** Ring position recovered from an earlier run (file-backed stores), else undefined. */
@@ -52,6 +56,8 @@ export interface ChartStoreRequest {
   chartId: string;
   historyEntries: number;
   updateEverySecs: number;
+  /** The host's ring memory, for stores that keep rings in RAM only (`ram`); optional. */
+  ringSlabs?: RingSlabs;
 }
 
 /** Opens the store of one chart; one factory per memory mode. */
