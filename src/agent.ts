@@ -55,7 +55,7 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
   const machineGuid = loadOrCreateMachineGuid(g.directories.lib);
   const registry = createHostRegistry(
     { hostname: g.hostname, machineGuid, registryHostname: g.hostname, os: os.platform(),
-      timezone: Intl.DateTimeFormat().resolvedOptions().timeZone, tags: '',
+      timezone: g.timezone, tags: '',
       programName: 'netdata', programVersion: AGENT_VERSION, hops: 0 },
     { memoryMode: g.memoryMode, historyEntries: g.historyEntries, updateEverySecs: g.updateEverySecs,
       gapWhenLostIterationsAbove: g.gapWhenLostIterationsAbove },

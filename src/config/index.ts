@@ -15,3 +15,4 @@ export { parseList as parseConfigList } from './values.js';
 export { parseDurationSecs } from './duration.js';
 export { createSimplePattern, type SimplePattern } from './pattern.js';
 export { loadOrCreateMachineGuid, isUuid, MACHINE_GUID_FILE } from './guid.js';
+export { systemTimezone, timezoneAbbreviation } from './timezone.js';

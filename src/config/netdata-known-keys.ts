@@ -9,7 +9,7 @@ export const UNUSED_NETDATA_KEYS: Readonly<Record<string, readonly string[]>> = 
   global: [
     'run as user', 'host access prefix', 'home directory', 'debug log', 'error log', 'access log',
     'errors flood protection period', 'errors to trigger flood protection', 'TZ environment variable',
-    'timezone', 'cleanup obsolete charts after seconds', 'delete obsolete charts files',
+    'cleanup obsolete charts after seconds', 'delete obsolete charts files',
     'delete orphan hosts files', 'memory deduplication (ksm)', 'debug flags',
     'glibc malloc arena max for plugins', 'glibc malloc arena max for netdata', 'pthread stack size',
     'libuv worker threads', 'enable metric correlations', 'metric correlations method',

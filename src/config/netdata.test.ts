@@ -5,7 +5,7 @@ import { hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import {
-  ConfigError, effectiveConfigText, loadNetdataConfig, readNetdataConfig, type NetdataConfig,
+  ConfigError, effectiveConfigText, loadNetdataConfig, readNetdataConfig, systemTimezone, type NetdataConfig,
 } from './index.js';
 
 const TESTDATA = fileURLToPath(new URL('../../../src/config/testdata/', import.meta.url));
@@ -84,6 +84,7 @@ describe('loadNetdataConfig', () => {
     assert.deepEqual(c.global, {
       hostname: hostname(), historyEntries: 3600, updateEverySecs: 1, memoryMode: 'save',
       gapWhenLostIterationsAbove: 1, cleanupOrphanHostsAfterSecs: 3600, saveEverySecs: 3600,
+      timezone: systemTimezone(),
       directories: {
         config: '/etc/netdata', stockConfig: '/usr/lib/netdata/conf.d',
         plugins: ['/usr/libexec/netdata/plugins.d', '/etc/netdata/custom-plugins.d'],

@@ -11,6 +11,7 @@ import type { MemoryMode } from '../database/types.js';
 import { readConfigFile, type ParsedConfig } from './document.js';
 import { applyOverrides, ConfigReader, configErrors } from './reader.js';
 import { isOpenNetdataSection, UNUSED_NETDATA_KEYS } from './netdata-known-keys.js';
+import { systemTimezone } from './timezone.js';
 import {
   readBackend, readHealth, readHostLabels, readPlugins, readWeb,
 } from './netdata-sections.js';
@@ -125,6 +126,7 @@ function readGlobal(r: ConfigReader, defaultConfigDir: string, path: (t: string)
     cleanupOrphanHostsAfterSecs: db('cleanup orphan hosts after secs', 'cleanup orphan hosts after seconds',
       integer(0), DEFAULT_CLEANUP_ORPHAN_HOSTS_AFTER_SECS),
     saveEverySecs: r.value('global', 'save every seconds', integer(0), DEFAULT_SAVE_EVERY_SECS),
+    timezone: r.value('global', 'timezone', text, systemTimezone()),
     directories: readDirectories(r, defaultConfigDir, path),
   };
   return Object.freeze(global);

@@ -39,6 +39,8 @@ export interface Directories {
 /** `[global]` (1.10) / `[db]` (1.37). */
 export interface GlobalConfig {
   hostname: string;
+  /** `[global] timezone`: the zone name this host reports (default: the system's, as netdata finds it). */
+  timezone: string;
   historyEntries: number;
   updateEverySecs: number;
   memoryMode: MemoryMode;

@@ -4,18 +4,17 @@
  */
 import type { Host } from '../database/types.js';
 import type { SenderIdentity } from './request.js';
+import { timezoneAbbreviation } from '../config/index.js';
 
 /** The program name in `User-Agent` (netdata sends `netdata/<version>`). */
 export const PROGRAM_NAME = 'tributary';
 /** `ver=1`: plain version 1, which every netdata parent from 1.10 on answers with the V1 prompt. */
 export const STREAM_VERSION = 1;
 
-function localTimezone(): { timezone: string; abbrev: string; utcOffsetSecs: number } {
+/** This machine's abbreviation and offset now, for the zone the host reports (reference §2.1). */
+function localTimezone(timezone: string): { abbrev: string; utcOffsetSecs: number } {
   const now = new Date();
-  const timezone = Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
-  const parts = new Intl.DateTimeFormat('en-US', { timeZoneName: 'short' }).formatToParts(now);
-  const abbrev = parts.find((p) => p.type === 'timeZoneName')?.value ?? 'UTC';
-  return { timezone, abbrev, utcOffsetSecs: -now.getTimezoneOffset() * 60 };
+  return { abbrev: timezoneAbbreviation(timezone, now) || 'UTC', utcOffsetSecs: -now.getTimezoneOffset() * 60 };
 }
 
 /**
@@ -23,8 +22,9 @@ function localTimezone(): { timezone: string; abbrev: string; utcOffsetSecs: num
  * direct child says `hops=1`), its own hostname and GUID whatever node forwards it.
  */
 export function senderIdentity(host: Host, apiKey: string, programVersion: string): SenderIdentity {
-  const tz = localTimezone();
   const id = host.identity;
+  const timezone = id.timezone || 'unknown';
+  const tz = localTimezone(timezone);
   return {
     apiKey,
     hostname: host.hostname,
@@ -32,7 +32,7 @@ export function senderIdentity(host: Host, apiKey: string, programVersion: strin
     machineGuid: host.machineGuid,
     updateEverySecs: host.settings.updateEverySecs,
     os: id.os || (host.isLocal ? process.platform : 'unknown'),
-    timezone: host.isLocal ? tz.timezone : id.timezone || tz.timezone,
+    timezone,
     abbrevTimezone: tz.abbrev,
     utcOffsetSecs: tz.utcOffsetSecs,
     hops: (id.hops ?? (host.isLocal ? 0 : 1)) + 1,

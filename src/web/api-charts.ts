@@ -90,7 +90,7 @@ export function chartsJson(host: Host, registry: HostRegistry, health: HealthApi
     hostname: host.hostname,
     version: host.isLocal ? version : host.identity.programVersion ?? '',
     os: host.identity.os ?? 'linux',
-    timezone: host.identity.timezone ?? Intl.DateTimeFormat().resolvedOptions().timeZone,
+    timezone: host.identity.timezone ?? 'unknown',
     update_every: host.settings.updateEverySecs,
     history: host.settings.historyEntries,
     custom_info: '',
