@@ -128,7 +128,8 @@
     const url = `api/v1/data?chart=${encodeURIComponent(c.def.id)}&after=-${rangeSecs}&points=${Math.min(rangeSecs, 600)}` +
       '&format=json&options=flip';
     const body = await getJson(url);
-    if (!body.data.length) return;
+    // uPlot stretches a time axis with one point over years: wait for the second point
+    if (body.data.length < 2) return;
     const columns = body.labels.map((_, col) => body.data.map((row) => row[col]));
     const last = body.data[body.data.length - 1];
     c.box.setAttribute('data-last-time', String(last[0]));
