@@ -5,7 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, mkdirSync, writeFileSync, copyFileSync, chmodSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { freePort } from '../../demo/nodes.js';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,18 +16,8 @@ export const REPO = resolve(HERE, '..', '..', '..');
 export const MAIN = join(REPO, 'dist', 'src', 'main.js');
 export const FIXTURE_PLUGINS = join(REPO, 'test', 'fixtures', 'plugins');
 
-/** A port that was free a moment ago on 127.0.0.1. */
-export async function freePort(): Promise<number> {
-  return new Promise((ok, fail) => {
-    const server = createServer();
-    server.once('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => ok(port));
-    });
-  });
-}
+/** A port that was free a moment ago on 127.0.0.1 (the demo's own helper). */
+export { freePort };
 
 export interface AgentDirs {
   root: string;
