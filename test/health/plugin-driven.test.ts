@@ -29,7 +29,8 @@ describe('health driven by a plugin', () => {
   it('raises and clears an alarm as the values step, logging and notifying each change', async () => {
     const port = await freePort();
     const dirs = agentDirs(['steps'], `[web]\n\tbind to = 127.0.0.1\n\tdefault port = ${port}\n` +
-      '[health]\n\tenabled = yes\n');
+      // an alarm whose lookup has no data yet is looked at again after this many seconds
+      '[health]\n\tenabled = yes\n\trun at least every seconds = 1\n');
     mkdirSync(join(dirs.root, 'health.d'), { recursive: true });
     writeFileSync(join(dirs.root, 'health.d', 'steps.conf'),
       'alarm: steps_high\n    on: fixture.steps\n lookup: max -1s of value\n  every: 1s\n' +
