@@ -7,7 +7,7 @@ export {
   loadNetdataConfig, readNetdataConfig, type ConfigOverride, type NetdataConfigResult,
   DEFAULT_HISTORY_ENTRIES, DEFAULT_UPDATE_EVERY_SECS, DEFAULT_MEMORY_MODE,
 } from './netdata.js';
-export { DEFAULT_PORT } from './netdata-sections.js';
+export { DEFAULT_PORT, backendDataSource } from './netdata-sections.js';
 export { loadStreamConfig, readStreamConfig, type StreamConfigResult } from './stream.js';
 export { effectiveConfigText } from './effective.js';
 export { parseConfigText, readConfigFile, type ParsedConfig } from './document.js';

@@ -31,6 +31,8 @@ export const DEFAULT_ALLOW_NETDATA_CONF_FROM = 'localhost fd* 10.* 192.168.* ' +
   Array.from({ length: 16 }, (_, i) => `172.${16 + i}.*`).join(' ') + ' UNKNOWN';
 /** `[web] disconnect idle clients after seconds`. */
 export const DEFAULT_DISCONNECT_IDLE_CLIENTS_AFTER_SECS = 60;
+/** `[web] accept a streaming request every seconds`: 0 = no rate limit on STREAM requests. */
+export const DEFAULT_ACCEPT_STREAMING_REQUEST_EVERY_SECS = 0;
 
 const WEB_MODES: Readonly<Record<string, WebMode>> = {
   none: 'none',
@@ -69,6 +71,8 @@ export function readWeb(r: ConfigReader): WebConfig {
     allowNetdataConfFrom: allow('allow netdata.conf from', DEFAULT_ALLOW_NETDATA_CONF_FROM),
     disconnectIdleClientsAfterSecs: r.value('web', 'disconnect idle clients after seconds',
       integer(0), DEFAULT_DISCONNECT_IDLE_CLIENTS_AFTER_SECS),
+    acceptStreamingRequestEverySecs: r.value('web', 'accept a streaming request every seconds',
+      integer(0), DEFAULT_ACCEPT_STREAMING_REQUEST_EVERY_SECS),
   };
 }
 
@@ -180,6 +184,11 @@ const DATA_SOURCES: Readonly<Record<string, BackendDataSource>> = {
   as_collected: 'as collected', ascollected: 'as collected',
   average: 'average', sum: 'sum', volume: 'sum',
 };
+
+/** A `data source` name with netdata's aliases (`raw`, `volume`...); undefined when unknown. */
+export function backendDataSource(text: string): BackendDataSource | undefined {
+  return Object.hasOwn(DATA_SOURCES, text) ? DATA_SOURCES[text] : undefined;
+}
 
 /** Reads `[backend]`; `hostname` defaults to `[global] hostname`. */
 export function readBackend(r: ConfigReader, global: GlobalConfig): BackendConfig {

@@ -63,6 +63,8 @@ export interface WebConfig {
   allowStreamingFrom: string;
   allowNetdataConfFrom: string;
   disconnectIdleClientsAfterSecs: number;
+  /** `accept a streaming request every seconds` (reference §2.2); 0 = no limit. */
+  acceptStreamingRequestEverySecs: number;
 }
 
 /** `[plugin:NAME]`. */

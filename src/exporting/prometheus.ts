@@ -5,7 +5,7 @@
  * the same window the backends use (`stored-value.ts`). The web part serves it.
  */
 import type { Chart, Dimension, Host } from '../database/types.js';
-import type { BackendDataSource } from '../config/types.js';
+import { backendDataSource, type BackendDataSource } from '../config/index.js';
 import { formatStoredValue } from './format.js';
 import { storedValue, storedWindow, type StoredWindow } from './stored-value.js';
 
@@ -32,10 +32,7 @@ export interface PrometheusRequest {
 
 /** Parses `data=`/`source=`; unknown keeps the previous (netdata logs and ignores it). */
 export function parseDataSource(text: string, previous: BackendDataSource): BackendDataSource {
-  if (['raw', 'as collected', 'as-collected', 'as_collected', 'ascollected'].includes(text)) return 'as collected';
-  if (text === 'average') return 'average';
-  if (text === 'sum' || text === 'volume') return 'sum';
-  return previous;
+  return backendDataSource(text) ?? previous;
 }
 
 const name = (text: string) => text.replace(/[^A-Za-z0-9]/g, '_');

@@ -46,7 +46,6 @@ export const DEFAULT_RECEIVER_LIMITS: Readonly<ReceiverLimits> = Object.freeze({
 
 /** netdata keeps at least this many entries for a streamed host (reference §7). */
 const MIN_STREAMED_HISTORY = 5;
-const RATE_LIMIT_KEY = 'accept a streaming request every seconds';
 
 /** What the receivers need: the configuration, the registry, the parser and the proxy factory. */
 export interface ReceiversOptions {
@@ -87,8 +86,7 @@ export class Receivers {
 
   constructor(options: ReceiversOptions) {
     this.#o = options;
-    const rate = options.config.document.get('web')?.get(RATE_LIMIT_KEY)?.value;
-    this.#rateLimitSecs = rate && /^\d+$/.test(rate.trim()) ? Number(rate.trim()) : 0;
+    this.#rateLimitSecs = options.config.web.acceptStreamingRequestEverySecs;
   }
 
   get stats(): ReceiversStats {
