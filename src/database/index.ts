@@ -1,6 +1,7 @@
 /**
  * The database part: hosts, charts, dimensions, the four algorithms, interpolation onto
- * `update every` boundaries, and memory modes as one store interface. Its only public surface.
+ * `update every` boundaries, memory modes as one store interface, and the checked record log
+ * that map's journal and the streaming spool share. Its only public surface.
  */
 export type * from './types.js';
 export type { ChartStore, ChartStoreRequest, RingPosition, StoreFactory, StoreFactories } from './store.js';
@@ -23,3 +24,5 @@ export {
 export { ramStoreFactory, noneStoreFactory } from './ram-store.js';
 export { queryChart, DEFAULT_QUERY_OPTIONS, RELATIVE_TIME_MAX_SECS } from './query.js';
 export type { QueryRequest, QueryResult, QueryOptions, GroupMethod } from './query.js';
+export { RecordLogWriter, RECORD_PREFIX_BYTES, type RecordLogWriterOptions } from './record-log.js';
+export { scanRecordFile, scanRecords, type RecordScan, type RecordScanOptions, type RecordVisitor } from './record-log-scan.js';

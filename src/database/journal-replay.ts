@@ -5,7 +5,6 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { crc32 } from 'node:zlib';
 import { info, warn } from '../log.js';
 import {
   CHART_HEADER_FILE,
@@ -15,7 +14,8 @@ import {
   writeAtomic,
   type ChartHeader,
 } from './store-files.js';
-import { RECORD_CHART, RECORD_PREFIX_BYTES, RECORD_SLOTS, SLOTS_FIXED_BYTES } from './journal.js';
+import { RECORD_CHART, RECORD_SLOTS, SLOTS_FIXED_BYTES } from './journal.js';
+import { scanRecords, type RecordScan } from './record-log-scan.js';
 
 interface ReplayChart {
   dir: string;
@@ -35,20 +35,16 @@ export function replayJournal(hostDir: string, fileName: string): number {
   }
   const charts = new Map<number, ReplayChart>();
   let applied = 0;
-  let at = 0;
+  let scan: RecordScan;
   try {
-    while (at + RECORD_PREFIX_BYTES <= bytes.length) {
-      const length = bytes.readUInt32LE(at);
-      const body = bytes.subarray(at + RECORD_PREFIX_BYTES, at + RECORD_PREFIX_BYTES + length);
-      if (body.length !== length || crc32(body) !== bytes.readUInt32LE(at + 4)) break;
+    scan = scanRecords(bytes, (body) => {
       if (body[0] === RECORD_CHART) charts.set(body.readUInt32LE(1), openChart(hostDir, body.toString('utf8', 5)));
       else if (body[0] === RECORD_SLOTS && applySlots(charts.get(body.readUInt32LE(1)), body)) applied++;
-      at += RECORD_PREFIX_BYTES + length;
-    }
+    });
   } finally {
     for (const chart of charts.values()) finishChart(chart);
   }
-  if (at < bytes.length) warn(`database: journal '${file}': ${bytes.length - at} bytes at its end are torn; ignoring them`);
+  if (scan.tornBytes > 0) warn(`database: journal '${file}': ${scan.tornBytes} bytes at its end are torn; ignoring them`);
   if (applied > 0) info(`database: journal '${file}': replayed ${applied} iterations into ${charts.size} charts`);
   fs.rmSync(file, { force: true });
   return applied;
