@@ -169,6 +169,27 @@ export interface HostIdentity {
   programVersion?: string;
   /** 0 for the local host, the child's hops for a mirrored one. */
   hops?: number;
+  /** The zone's abbreviation and UTC offset (s) as the child said them (`abbrev_timezone`, `utc_offset`). */
+  abbrevTimezone?: string;
+  utcOffsetSecs?: number;
+  /**
+   * The host's system facts (netdata's `rrdhost_system_info`): this machine's, or the child's
+   * from its STREAM request (reference §2.1). Values as netdata keeps them, strings such as
+   * `"unknown"` or `"2.596e+09"`; a field absent when the source did not give it.
+   */
+  system?: Readonly<{
+    osName?: string; osId?: string; osIdLike?: string; osVersion?: string; osVersionId?: string; osDetection?: string;
+    /** Logical CPUs; CPU frequency (Hz); RAM and disk size (bytes). */
+    coresTotal?: string; cpuFreq?: string; ramTotal?: string; totalDiskSpace?: string;
+    containerOsName?: string; containerOsId?: string; containerOsIdLike?: string; containerOsVersion?: string;
+    containerOsVersionId?: string; containerOsDetection?: string;
+    isK8sNode?: string;
+    kernelName?: string; kernelVersion?: string; architecture?: string;
+    virtualization?: string; virtDetection?: string; container?: string; containerDetection?: string;
+    cloudProviderType?: string; cloudInstanceType?: string; cloudInstanceRegion?: string;
+    /** `ml_capable`, `ml_enabled`, `mc_version` of the request. */
+    mlCapable?: number; mlEnabled?: number; mcVersion?: number;
+  }>;
 }
 
 export interface HostSettings {
