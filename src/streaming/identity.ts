@@ -1,6 +1,7 @@
 /**
  * What a sender tells its parent about the host it streams (reference §2.1): the local host's
- * own identity with this machine's timezone, or a mirrored host's identity as its child gave it.
+ * own identity with this machine's timezone, or a mirrored host's identity as its child gave it,
+ * system facts included, so a parent two hops up sees the original child's facts.
  */
 import type { Host } from '../database/types.js';
 import type { SenderIdentity } from './request.js';
@@ -19,12 +20,15 @@ function localTimezone(timezone: string): { abbrev: string; utcOffsetSecs: numbe
 
 /**
  * The identity of `host` as sent upstream: its hops plus one (the local host has 0, so a
- * direct child says `hops=1`), its own hostname and GUID whatever node forwards it.
+ * direct child says `hops=1`), its own hostname, GUID, zone and system facts whatever node
+ * forwards it (a mirrored host's zone abbreviation and offset as its child said them).
  */
 export function senderIdentity(host: Host, apiKey: string, programVersion: string): SenderIdentity {
   const id = host.identity;
   const timezone = id.timezone || 'unknown';
-  const tz = localTimezone(timezone);
+  const tz = !host.isLocal && id.abbrevTimezone !== undefined
+    ? { abbrev: id.abbrevTimezone, utcOffsetSecs: id.utcOffsetSecs ?? 0 }
+    : localTimezone(timezone);
   return {
     apiKey,
     hostname: host.hostname,
@@ -40,5 +44,6 @@ export function senderIdentity(host: Host, apiKey: string, programVersion: strin
     version: STREAM_VERSION,
     programName: PROGRAM_NAME,
     programVersion,
+    system: id.system,
   };
 }

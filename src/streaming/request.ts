@@ -2,7 +2,12 @@
  * The `STREAM ...` request: what a sender writes (reference §2.1) and how a receiver reads it
  * (reference §2.2, §9: the target runs up to the LAST ` HTTP/`, values may hold raw spaces).
  */
+import type { HostIdentity } from '../database/types.js';
 import { STREAMING_PROTOCOL_VERSION } from './prompts.js';
+
+/** A host's system facts as the request carries them (netdata's `rrdhost_system_info`). */
+export type SystemInfo = NonNullable<HostIdentity['system']>;
+type SystemText = Exclude<keyof SystemInfo, 'mlCapable' | 'mlEnabled' | 'mcVersion'>;
 
 /** What a sender says about the host it streams. */
 export interface SenderIdentity {
@@ -22,18 +27,83 @@ export interface SenderIdentity {
   version: number;
   programName: string;
   programVersion: string;
-}
-
-/** Escapes only what would break the request's syntax; netdata sends values raw (§2.1). */
-function encodeValue(value: string): string {
-  return value.replace(/[%&\s]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
+  /** The `ml_*`, `mc_version` and `NETDATA_*` facts; absent ones are sent empty, as 1.37 does. */
+  system?: SystemInfo;
 }
 
 /**
- * The request a version-1 child sends: 1.10's fields, plus `hops` (proxies), `ver` and
- * `NETDATA_PROTOCOL_VERSION` as 1.37 sends them. Parents that do not know a field log it and go on.
+ * 1.37's `NETDATA_*` request fields in the order its sender writes them
+ * (`sender.c rrdpush_sender_thread_connect_to_parent`), each with the fact it carries.
+ */
+export const SYSTEM_FIELDS: ReadonlyArray<readonly [string, SystemText]> = [
+  ['NETDATA_INSTANCE_CLOUD_TYPE', 'cloudProviderType'],
+  ['NETDATA_INSTANCE_CLOUD_INSTANCE_TYPE', 'cloudInstanceType'],
+  ['NETDATA_INSTANCE_CLOUD_INSTANCE_REGION', 'cloudInstanceRegion'],
+  ['NETDATA_SYSTEM_OS_NAME', 'osName'],
+  ['NETDATA_SYSTEM_OS_ID', 'osId'],
+  ['NETDATA_SYSTEM_OS_ID_LIKE', 'osIdLike'],
+  ['NETDATA_SYSTEM_OS_VERSION', 'osVersion'],
+  ['NETDATA_SYSTEM_OS_VERSION_ID', 'osVersionId'],
+  ['NETDATA_SYSTEM_OS_DETECTION', 'osDetection'],
+  ['NETDATA_HOST_IS_K8S_NODE', 'isK8sNode'],
+  ['NETDATA_SYSTEM_KERNEL_NAME', 'kernelName'],
+  ['NETDATA_SYSTEM_KERNEL_VERSION', 'kernelVersion'],
+  ['NETDATA_SYSTEM_ARCHITECTURE', 'architecture'],
+  ['NETDATA_SYSTEM_VIRTUALIZATION', 'virtualization'],
+  ['NETDATA_SYSTEM_VIRT_DETECTION', 'virtDetection'],
+  ['NETDATA_SYSTEM_CONTAINER', 'container'],
+  ['NETDATA_SYSTEM_CONTAINER_DETECTION', 'containerDetection'],
+  ['NETDATA_CONTAINER_OS_NAME', 'containerOsName'],
+  ['NETDATA_CONTAINER_OS_ID', 'containerOsId'],
+  ['NETDATA_CONTAINER_OS_ID_LIKE', 'containerOsIdLike'],
+  ['NETDATA_CONTAINER_OS_VERSION', 'containerOsVersion'],
+  ['NETDATA_CONTAINER_OS_VERSION_ID', 'containerOsVersionId'],
+  ['NETDATA_CONTAINER_OS_DETECTION', 'containerOsDetection'],
+  ['NETDATA_SYSTEM_CPU_LOGICAL_CPU_COUNT', 'coresTotal'],
+  ['NETDATA_SYSTEM_CPU_FREQ', 'cpuFreq'],
+  ['NETDATA_SYSTEM_TOTAL_RAM', 'ramTotal'],
+  ['NETDATA_SYSTEM_TOTAL_DISK_SIZE', 'totalDiskSpace'],
+];
+
+/** Fields a receiver reads, by name: the ones above and the names system-info.sh prints for the host's OS. */
+const SYSTEM_BY_NAME: ReadonlyMap<string, SystemText> = new Map([
+  ...SYSTEM_FIELDS,
+  ['NETDATA_HOST_OS_NAME', 'osName'], ['NETDATA_HOST_OS_ID', 'osId'], ['NETDATA_HOST_OS_ID_LIKE', 'osIdLike'],
+  ['NETDATA_HOST_OS_VERSION', 'osVersion'], ['NETDATA_HOST_OS_VERSION_ID', 'osVersionId'],
+  ['NETDATA_HOST_OS_DETECTION', 'osDetection'],
+]);
+
+/** Fields netdata's receiver knows and drops (`rrdhost_set_system_info_variable`). */
+const IGNORED_SYSTEM_FIELDS: ReadonlySet<string> = new Set([
+  'NETDATA_SYSTEM_CPU_VENDOR', 'NETDATA_SYSTEM_CPU_MODEL', 'NETDATA_SYSTEM_CPU_DETECTION',
+  'NETDATA_SYSTEM_RAM_DETECTION', 'NETDATA_SYSTEM_DISK_DETECTION', 'NETDATA_CONTAINER_IS_OFFICIAL_IMAGE',
+]);
+
+/**
+ * The five fields a 1.37 sender passes through `url_encode()` (`rrdpush_encode_variable`),
+ * which writes a space as `+`; every other value it sends raw, where `+` is itself.
+ */
+const FORM_ENCODED: ReadonlySet<string> = new Set([
+  'NETDATA_SYSTEM_OS_NAME', 'NETDATA_SYSTEM_OS_ID', 'NETDATA_SYSTEM_OS_VERSION',
+  'NETDATA_SYSTEM_KERNEL_NAME', 'NETDATA_SYSTEM_KERNEL_VERSION',
+]);
+
+/**
+ * Escapes only what would break the request's syntax; netdata sends values raw (§2.1).
+ * Whitespace (a 1.10 parent ends the target at the first space), `&`, `%`, and `+`, which a
+ * netdata parent decodes as a space (1.37 showed a child's cpu_freq `2.596e+09` as `2.596e 09`).
+ */
+function encodeValue(value: string): string {
+  return value.replace(/[%&+\s]/g, (c) => encodeURIComponent(c));
+}
+
+/**
+ * The request a child sends, with 1.37's fields in 1.37's order: 1.10's fields, `abbrev_timezone`,
+ * `utc_offset`, `hops` (proxies), `ml_*`, `mc_version`, `ver`, the `NETDATA_*` system facts and
+ * `NETDATA_PROTOCOL_VERSION`. Parents that do not know a field log it and go on.
  */
 export function buildStreamRequest(id: SenderIdentity): string {
+  const sys = id.system ?? {};
   const fields: Array<[string, string | number]> = [
     ['key', id.apiKey],
     ['hostname', id.hostname],
@@ -45,8 +115,12 @@ export function buildStreamRequest(id: SenderIdentity): string {
     ['abbrev_timezone', id.abbrevTimezone],
     ['utc_offset', id.utcOffsetSecs],
     ['hops', id.hops],
+    ['ml_capable', sys.mlCapable ?? 0],
+    ['ml_enabled', sys.mlEnabled ?? 0],
+    ['mc_version', sys.mcVersion ?? 0],
     ['tags', id.tags],
     ['ver', id.version],
+    ...SYSTEM_FIELDS.map(([name, key]): [string, string] => [name, sys[key] ?? '']),
     ['NETDATA_PROTOCOL_VERSION', STREAMING_PROTOCOL_VERSION],
   ];
   const query = fields.map(([k, v]) => `${k}=${encodeValue(String(v))}`).join('&');
@@ -71,6 +145,11 @@ export interface StreamRequest {
   readonly version: number | null;
   readonly programName: string;
   readonly programVersion: string;
+  /** `abbrev_timezone` (default `UTC`) and `utc_offset` in seconds (default 0). */
+  readonly abbrevTimezone: string;
+  readonly utcOffsetSecs: number;
+  /** The `ml_*`, `mc_version` and `NETDATA_*` facts the child gave; undefined when it gave none (1.10). */
+  readonly system: SystemInfo | undefined;
 }
 
 /** Parameters a receiver reads; any other is logged as not used (netdata does the same). */
@@ -80,9 +159,9 @@ export const KNOWN_PARAMS: ReadonlySet<string> = new Set([
   'ml_capable', 'ml_enabled', 'mc_version',
 ]);
 
-/** Whether a receiver reads `name`: the fields above and 1.37's `NETDATA_*` system-info fields. */
+/** Whether a receiver reads `name`: the fields above and the `NETDATA_*` fields 1.37 knows. */
 export function isKnownParam(name: string): boolean {
-  return KNOWN_PARAMS.has(name) || name.startsWith('NETDATA_');
+  return KNOWN_PARAMS.has(name) || SYSTEM_BY_NAME.has(name) || IGNORED_SYSTEM_FIELDS.has(name);
 }
 
 const METHOD = 'STREAM ';
@@ -124,7 +203,25 @@ export function parseStreamRequest(head: string): StreamRequest {
     version: nonNegativeInt(params.get('ver')),
     programName,
     programVersion,
+    abbrevTimezone: params.get('abbrev_timezone') ?? 'UTC',
+    utcOffsetSecs: signedInt(params.get('utc_offset')) ?? 0,
+    system: systemInfo(params),
   });
+}
+
+/** The facts among `params`; netdata maps `NETDATA_SYSTEM_OS_*` and `NETDATA_HOST_OS_*` alike (§2.2). */
+function systemInfo(params: ReadonlyMap<string, string>): SystemInfo | undefined {
+  const info: { -readonly [K in keyof SystemInfo]: SystemInfo[K] } = {};
+  let any = false;
+  for (const [name, value] of params) {
+    const key = SYSTEM_BY_NAME.get(name);
+    if (key !== undefined) { info[key] = value; any = true; }
+  }
+  for (const [name, key] of [['ml_capable', 'mlCapable'], ['ml_enabled', 'mlEnabled'], ['mc_version', 'mcVersion']] as const) {
+    const n = nonNegativeInt(params.get(name));
+    if (n !== null) { info[key] = n; any = true; }
+  }
+  return any ? Object.freeze(info) : undefined;
 }
 
 function parseParams(target: string): Map<string, string> {
@@ -132,9 +229,11 @@ function parseParams(target: string): Map<string, string> {
   for (const part of target.split('&')) {
     const eq = part.indexOf('=');
     if (eq <= 0) continue;
-    const value = decodeValue(part.slice(eq + 1));
+    const name = part.slice(0, eq);
+    const raw = part.slice(eq + 1);
+    const value = decodeValue(FORM_ENCODED.has(name) ? raw.replaceAll('+', ' ') : raw);
     // netdata ignores parameters with empty values (§2.2)
-    if (value.length > 0) params.set(part.slice(0, eq), value);
+    if (value.length > 0) params.set(name, value);
   }
   return params;
 }
@@ -162,6 +261,12 @@ function userAgent(headers: string[]): [string, string] {
 function positiveInt(s: string | undefined): number | null {
   const n = nonNegativeInt(s);
   return n !== null && n > 0 ? n : null;
+}
+
+function signedInt(s: string | undefined): number | null {
+  if (s === undefined || !/^[-+]?\d+$/.test(s)) return null;
+  const n = Number(s);
+  return Number.isSafeInteger(n) ? n : null;
 }
 
 function nonNegativeInt(s: string | undefined): number | null {
