@@ -13,7 +13,7 @@ import {
 } from './config/index.js';
 import { createHostRegistry, type ManagedHostRegistry } from './database/index.js';
 import { createParser } from './protocol/index.js';
-import { createPluginsd } from './collectors/index.js';
+import { createPluginsd, localHostLabels, readSystemInfo } from './collectors/index.js';
 import { createSelfMonitoring } from './self-monitoring.js';
 import * as logger from './log.js';
 
@@ -53,15 +53,19 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
   const stream = loadStream(config);
   const g = config.global;
   const machineGuid = loadOrCreateMachineGuid(g.directories.lib);
+  const system = await readSystemInfo();
   const registry = createHostRegistry(
     { hostname: g.hostname, machineGuid, registryHostname: g.hostname, os: os.platform(),
       timezone: g.timezone, tags: '',
-      programName: 'netdata', programVersion: AGENT_VERSION, hops: 0 },
+      programName: 'netdata', programVersion: AGENT_VERSION, hops: 0, system },
     { memoryMode: g.memoryMode, historyEntries: g.historyEntries, updateEverySecs: g.updateEverySecs,
       gapWhenLostIterationsAbove: g.gapWhenLostIterationsAbove },
     { persistence: { cacheDir: g.directories.cache, saveEverySecs: g.saveEverySecs } },
   );
-  for (const [name, value] of config.hostLabels) registry.localhost.labels.set(name, { value, source: 2 });
+  registry.localhost.replaceLabels(localHostLabels(system, {
+    configLabels: config.hostLabels, isParent: false,
+    streamsTo: stream.sender.enabled ? stream.sender.destination.join(' ') : null,
+  }));
 
   // The database starts first (mirrored hosts kept in save/map come back, not connected, before
   // any child can reconnect) and stops last (save writes its files, map checkpoints).

@@ -8,6 +8,7 @@ import type net from 'node:net';
 import type { NetdataConfig, ReceiverHostSettings, StreamConfig } from '../config/types.js';
 import type { Host, HostIdentity, HostRegistry, HostSettings } from '../database/types.js';
 import type { Parser, ParserOptions } from '../protocol/types.js';
+import { withIsParent, withSystemLabels } from '../collectors/index.js';
 import { checkAccess, plainAddress, type PatternMatcher } from './access.js';
 import { receiveTag, receiverLog } from './events.js';
 import {
@@ -254,6 +255,12 @@ export class Receivers {
     session.start(promptFor(capabilities), leftover);
   }
 
+  /**
+   * The host of this GUID with the request's identity and system facts (a request without
+   * facts, as 1.10 sends, keeps the last ones), and the `_` labels those facts imply: a child
+   * on a link without host labels sends no LABEL lines; when it sends them, its OVERWRITE
+   * replaces them all. The local host becomes a parent (`_is_parent`).
+   */
   #hostFor(request: StreamRequest, settings: Readonly<ReceiverHostSettings>): { host: Host; created: boolean } {
     const identity: HostIdentity = {
       hostname: request.hostname,
@@ -261,10 +268,13 @@ export class Receivers {
       registryHostname: request.registryHostname,
       os: request.os,
       timezone: request.timezone,
+      abbrevTimezone: request.abbrevTimezone,
+      utcOffsetSecs: request.utcOffsetSecs,
       tags: request.tags,
       programName: request.programName,
       programVersion: request.programVersion,
       hops: request.hops,
+      system: request.system,
     };
     const existed = this.#o.registry.hosts().some((h) => h.machineGuid === request.machineGuid);
     const g = this.#o.config.global;
@@ -276,6 +286,9 @@ export class Receivers {
     };
     const host = this.#o.registry.findOrCreate(identity, hostSettings);
     if (existed) host.updateIdentity(identity);
+    if (request.system) host.replaceLabels(withSystemLabels(host.labels, request.system));
+    const local = this.#o.registry.localhost;
+    if (local.labels.get('_is_parent')?.value !== 'true') local.replaceLabels(withIsParent(local.labels, true));
     return { host, created: !existed };
   }
 
