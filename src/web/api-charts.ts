@@ -1,6 +1,6 @@
 /**
  * `/api/v1/charts` and `/api/v1/chart?chart=` in netdata 1.10's shape
- * (`src/rrd2json.c rrd_stats_api_v1_charts`; reference §6).
+ * (`src/rrd2json.c rrd_stats_api_v1_charts`; reference §6), with 1.37's `chart_labels`.
  */
 import type { Chart, Host, HostRegistry } from '../database/types.js';
 import type { HealthApi } from '../health/types.js';
@@ -35,6 +35,18 @@ function chartAlarms(host: Host, health: HealthApi | undefined): Map<string, Rec
   return byChart;
 }
 
+/**
+ * A chart's labels as 1.37 shows them: `_collect_plugin` and `_collect_module` first (netdata
+ * gives every chart these from its plugin and module, `[none]` for an empty value), then the
+ * labels the collector or child set (CLABEL), a label of the same name replacing the value.
+ */
+export function chartLabels(chart: Chart): Record<string, string> {
+  const d = chart.definition;
+  const labels: Record<string, string> = { _collect_plugin: d.plugin || '[none]', _collect_module: d.module || '[none]' };
+  for (const [name, label] of chart.labels) labels[name] = label.value || '[none]';
+  return labels;
+}
+
 /** One chart object (also the body of `/api/v1/chart`). */
 export function chartJson(chart: Chart, alarms: Record<string, AlarmBrief> = {}): Record<string, unknown> {
   const d = chart.definition;
@@ -64,6 +76,7 @@ export function chartJson(chart: Chart, alarms: Record<string, AlarmBrief> = {})
     green: null,
     red: null,
     alarms,
+    chart_labels: chartLabels(chart),
   };
 }
 

@@ -1,41 +1,15 @@
 /**
  * `/api/v1/info` in netdata 1.37's shape (`web_client_api_request_v1_info_fill_buffer`;
- * reference §6). System facts are JSON strings, as netdata prints them. One addition that
+ * reference §6). System facts come from the host's identity (this machine's, or a child's as
+ * its STREAM request gave them) and are JSON strings, as netdata prints them; `container_os_*`,
+ * `is_k8s_node` and the cloud fields appear only when the host has them. One addition that
  * netdata lacks and clients ignore: `last_data` (s) in each `mirrored_hosts_status` entry, the
  * newest stored point of the host, for the dashboard's host menu.
  */
-import { readFileSync } from 'node:fs';
-import * as os from 'node:os';
 import type { Host, HostRegistry } from '../database/types.js';
 import type { HealthApi } from '../health/types.js';
 import type { NetdataConfig } from '../config/types.js';
 import { functionsInfo, type RegisteredFunction } from './api-function.js';
-
-/** Facts of the machine the agent runs on, read once. */
-export interface SystemFacts {
-  osName: string;
-  osId: string;
-  osIdLike: string;
-  osVersion: string;
-  osVersionId: string;
-}
-
-/** Reads `/etc/os-release` (empty strings where it is missing). */
-export function readSystemFacts(path = '/etc/os-release'): SystemFacts {
-  const facts: Record<string, string> = {};
-  try {
-    for (const line of readFileSync(path, 'utf8').split('\n')) {
-      const m = /^([A-Z_]+)=(.*)$/.exec(line);
-      if (m) facts[m[1]] = m[2].replace(/^"(.*)"$/, '$1');
-    }
-  } catch {
-    // a container without os-release: report empty strings as netdata does
-  }
-  return {
-    osName: facts.NAME ?? '', osId: facts.ID ?? '', osIdLike: facts.ID_LIKE ?? '',
-    osVersion: facts.VERSION ?? '', osVersionId: facts.VERSION_ID ?? '',
-  };
-}
 
 /** The newest stored point over a host's charts (s), 0 when none. */
 export function lastDataS(host: Host): number {
@@ -72,15 +46,36 @@ export interface InfoContext {
   config: NetdataConfig;
   functions(): readonly RegisteredFunction[];
   version: string;
-  facts: SystemFacts;
+}
+
+type SystemInfo = NonNullable<Host['identity']['system']>;
+
+/** The system fields in netdata's order: always there (`""` when unknown) or only when known. */
+function systemFields(info: SystemInfo): Record<string, string> {
+  const out: Record<string, string> = {};
+  const always = (name: string, value: string | undefined) => { out[name] = value ?? ''; };
+  const known = (name: string, value: string | undefined) => { if (value !== undefined) out[name] = value; };
+  always('os_name', info.osName); always('os_id', info.osId); always('os_id_like', info.osIdLike);
+  always('os_version', info.osVersion); always('os_version_id', info.osVersionId); always('os_detection', info.osDetection);
+  always('cores_total', info.coresTotal); always('total_disk_space', info.totalDiskSpace);
+  always('cpu_freq', info.cpuFreq); always('ram_total', info.ramTotal);
+  known('container_os_name', info.containerOsName); known('container_os_id', info.containerOsId);
+  known('container_os_id_like', info.containerOsIdLike); known('container_os_version', info.containerOsVersion);
+  known('container_os_version_id', info.containerOsVersionId); known('container_os_detection', info.containerOsDetection);
+  known('is_k8s_node', info.isK8sNode);
+  always('kernel_name', info.kernelName); always('kernel_version', info.kernelVersion);
+  always('architecture', info.architecture); always('virtualization', info.virtualization);
+  always('virt_detection', info.virtDetection); always('container', info.container);
+  always('container_detection', info.containerDetection);
+  known('cloud_provider_type', info.cloudProviderType); known('cloud_instance_type', info.cloudInstanceType);
+  known('cloud_instance_region', info.cloudInstanceRegion);
+  return out;
 }
 
 /** `/api/v1/info` body for a host. */
 export function infoJson(host: Host, ctx: InfoContext): string {
   const hosts = ctx.registry.hosts();
   const local = host.isLocal;
-  const f = ctx.facts;
-  const s = (text: string) => (local ? text : '');
   const charts = [...host.charts.values()];
   return JSON.stringify({
     version: local ? ctx.version : host.identity.programVersion ?? '',
@@ -88,12 +83,7 @@ export function infoJson(host: Host, ctx: InfoContext): string {
     mirrored_hosts: hosts.map((h) => h.hostname),
     mirrored_hosts_status: hosts.map(mirroredStatus),
     alarms: ctx.health?.alarmCounts(host) ?? { normal: 0, warning: 0, critical: 0 },
-    os_name: s(f.osName), os_id: s(f.osId), os_id_like: s(f.osIdLike),
-    os_version: s(f.osVersion), os_version_id: s(f.osVersionId), os_detection: s(f.osName ? '/etc/os-release' : ''),
-    cores_total: s(String(os.cpus().length)), total_disk_space: '', cpu_freq: '',
-    ram_total: s(String(os.totalmem())),
-    kernel_name: s(os.type()), kernel_version: s(os.release()), architecture: s(os.arch()),
-    virtualization: '', virt_detection: '', container: '', container_detection: '',
+    ...systemFields(host.identity.system ?? {}),
     host_labels: Object.fromEntries([...host.labels].map(([k, v]) => [k, v.value])),
     functions: host.isLocal ? functionsInfo(ctx.functions()) : {},
     collectors: collectors(host),

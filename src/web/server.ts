@@ -11,7 +11,6 @@ import type { NetdataConfig } from '../config/types.js';
 import { debug, info, warn } from '../log.js';
 import { AccessLog, type AccessLogSink } from './access-log.js';
 import type { RegisteredFunction } from './api-function.js';
-import { readSystemFacts } from './api-info.js';
 import { createApp } from './app.js';
 import { createDispatcher, type StreamHandler } from './dispatch.js';
 import { accessMatcher } from './patterns.js';
@@ -63,7 +62,6 @@ function webContext(config: NetdataConfig, deps: WebDeps): WebContext {
     registry: deps.registry,
     health: deps.health,
     version: deps.version,
-    facts: readSystemFacts(),
     effectiveConfig: deps.effectiveConfig,
     nowMs: deps.nowMs ?? Date.now,
     functions: deps.functions ?? (() => []),

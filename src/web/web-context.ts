@@ -2,7 +2,6 @@
 import type { HostRegistry } from '../database/types.js';
 import type { HealthApi } from '../health/types.js';
 import type { NetdataConfig } from '../config/types.js';
-import type { SystemFacts } from './api-info.js';
 import type { RegisteredFunction } from './api-function.js';
 
 /** Built once per web server; handlers only read it. */
@@ -11,7 +10,6 @@ export interface WebContext {
   readonly registry: HostRegistry;
   readonly health?: HealthApi;
   readonly version: string;
-  readonly facts: SystemFacts;
   effectiveConfig(): string;
   /** Wall clock (ms); tests pin it. */
   nowMs(): number;
