@@ -13,7 +13,8 @@ import { fileURLToPath } from 'node:url';
 const HERE = dirname(fileURLToPath(import.meta.url));
 /** The repository root (this file runs from dist/test/support/). */
 export const REPO = resolve(HERE, '..', '..', '..');
-export const MAIN = join(REPO, 'dist', 'src', 'main.js');
+/** The agent built beside this file (dist/, or a build directory of its own such as dist-x/). */
+export const MAIN = resolve(HERE, '..', '..', 'src', 'main.js');
 export const FIXTURE_PLUGINS = join(REPO, 'test', 'fixtures', 'plugins');
 
 /** A port that was free a moment ago on 127.0.0.1 (the demo's own helper). */
