@@ -67,6 +67,11 @@ export class RecordLogWriter {
     return this.#length;
   }
 
+  /** Bytes of the open record so far (its prefix included), 0 when none is open. */
+  get openRecordBytes(): number {
+    return this.#open ? this.#length - this.#ended : 0;
+  }
+
   /** Whether a record was begun and not ended. */
   get recordOpen(): boolean {
     return this.#open;
