@@ -26,6 +26,7 @@ describe('loadStreamConfig [stream]', () => {
       enabled: true, destination: ['10.0.0.1:19999', 'tcp:parent2', '[::1]:19998'], apiKey: KEY,
       timeoutSecs: 60, defaultPort: 19999, bufferSizeBytes: 10485760, reconnectDelaySecs: 5,
       initialClockResyncIterations: 60, sendChartsMatching: '!apps.* *',
+      enableSpool: true, spoolDirectory: join(netdata.global.directories.cache, 'stream-spool'), spoolSizeBytes: 16777216,
     });
   });
   it('disables sending without a destination, with netdata\'s message', () => {
@@ -105,7 +106,26 @@ describe('StreamConfig.resolveHost', () => {
   });
 });
 
+describe('loadStreamConfig [stream] spool keys', () => {
+  it('takes a relative spool directory under the cache directory', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'stream-conf-'));
+    try {
+      writeFileSync(join(dir, 'stream.conf'), '[stream]\n\tenable spool = no\n\tspool directory = spool/here\n\tspool size bytes = 2097152\n');
+      const { sender } = loadStreamConfig(join(dir, 'stream.conf'), netdata);
+      assert.deepEqual([sender.enableSpool, sender.spoolDirectory, sender.spoolSizeBytes],
+        [false, join(netdata.global.directories.cache, 'spool/here'), 2097152]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 const BAD_STREAM_FILES: Array<[file: string, errors: Array<[number, string, string, string]>]> = [
+  ['stream-spool.bad.conf', [
+    [2, 'stream', 'enable spool', "expected yes or no, got 'perhaps'"],
+    [3, 'stream', 'spool directory', 'expected a path, got an empty value'],
+    [4, 'stream', 'spool size bytes', 'must be at least 1048576, got 1000'],
+  ]],
   ['stream-sender.bad.conf', [
     [2, 'stream', 'enabled', "expected yes or no, got 'sometimes'"],
     [3, 'stream', 'destinaton', 'unknown key in stream.conf'],

@@ -5,6 +5,7 @@
  * key lookup reads the section named by the key, a GUID lookup the section named by the GUID.
  */
 import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { error } from '../log.js';
 import type { MemoryMode } from '../database/types.js';
 import { readConfigFile, type ParsedConfig } from './document.js';
@@ -32,6 +33,14 @@ export const DEFAULT_RECONNECT_DELAY_SECS = 5;
 export const DEFAULT_INITIAL_CLOCK_RESYNC_ITERATIONS = 60;
 /** `[stream] send charts matching`. */
 export const DEFAULT_STREAM_SEND_CHARTS_MATCHING = '*';
+/** `[stream] enable spool` (this agent's own; netdata keeps nothing while the parent is away). */
+export const DEFAULT_ENABLE_SPOOL = true;
+/** `[stream] spool directory` default: this folder under `[directories] cache`. */
+export const DEFAULT_SPOOL_DIRECTORY_NAME = 'stream-spool';
+/** `[stream] spool size bytes`: about 55 minutes of 1,000 dimensions collected every second. */
+export const DEFAULT_SPOOL_SIZE_BYTES = 16 * 1024 * 1024;
+/** The smallest `spool size bytes` accepted. */
+export const MIN_SPOOL_SIZE_BYTES = 1024 * 1024;
 
 // ---- [API_KEY] and [MACHINE_GUID] ---------------------------------------------------------------
 /** `[API_KEY] enabled`: an unknown or unset key is refused. */
@@ -105,7 +114,7 @@ export function readStreamConfig(file: string | null, netdata: NetdataConfig): S
     ? { document: new Map(), sectionLines: new Map(), errors: [] }
     : readConfigFile(file);
   const r = new ConfigReader(parsed, file ?? '');
-  const sender = readSender(r);
+  const sender = readSender(r, netdata.global.directories.cache);
   const sections = new Map<string, KeySection>();
   for (const name of parsed.document.keys()) {
     if (name !== 'stream') sections.set(name, readKeySection(r, name));
@@ -122,7 +131,13 @@ export function loadStreamConfig(file: string | null, netdata: NetdataConfig): S
   return config;
 }
 
-function readSender(r: ConfigReader): Readonly<StreamSenderConfig> {
+/** A directory key's value (resolved by the caller). */
+function directoryPath(value: string): string {
+  if (value === '') throw new BadValue('expected a path, got an empty value');
+  return value;
+}
+
+function readSender(r: ConfigReader, cacheDir: string): Readonly<StreamSenderConfig> {
   const s = <T>(key: string, parse: (t: string) => T, fallback: T): T => r.value('stream', key, parse, fallback);
   const sender: StreamSenderConfig = {
     enabled: s('enabled', parseBoolean, DEFAULT_STREAM_ENABLED),
@@ -134,6 +149,10 @@ function readSender(r: ConfigReader): Readonly<StreamSenderConfig> {
     reconnectDelaySecs: s('reconnect delay seconds', integer(1), DEFAULT_RECONNECT_DELAY_SECS),
     initialClockResyncIterations: s('initial clock resync iterations', integer(0), DEFAULT_INITIAL_CLOCK_RESYNC_ITERATIONS),
     sendChartsMatching: s('send charts matching', text, DEFAULT_STREAM_SEND_CHARTS_MATCHING),
+    enableSpool: s('enable spool', parseBoolean, DEFAULT_ENABLE_SPOOL),
+    // a relative directory is taken under the cache directory
+    spoolDirectory: path.resolve(cacheDir, s('spool directory', directoryPath, path.join(cacheDir, DEFAULT_SPOOL_DIRECTORY_NAME))),
+    spoolSizeBytes: s('spool size bytes', integer(MIN_SPOOL_SIZE_BYTES), DEFAULT_SPOOL_SIZE_BYTES),
   };
   if (sender.enabled && (sender.destination.length === 0 || sender.apiKey === '')) {
     // reference §2.9: netdata disables sending with this message.

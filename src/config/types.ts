@@ -145,6 +145,12 @@ export interface StreamSenderConfig {
   reconnectDelaySecs: number;
   initialClockResyncIterations: number;
   sendChartsMatching: string;
+  /** `enable spool` (this agent's own key): a sender whose host keeps no database spools to disk. */
+  enableSpool: boolean;
+  /** `spool directory`, absolute (default `<[directories] cache>/stream-spool`). */
+  spoolDirectory: string;
+  /** `spool size bytes`: the most one sender's spool keeps on disk. */
+  spoolSizeBytes: number;
 }
 
 /** What the receiver applies to one host, resolved GUID section > API key defaults > netdata.conf. */
