@@ -4,7 +4,7 @@
  * Its own plugins directory is kept (a 1.37 child needs its `system-info.sh`, reference §9).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -29,6 +29,10 @@ export interface NetdataOptions {
   alsoOff?: string[];
   /** `[db] retention` (default 600). */
   retention?: number;
+  /** `[db] mode` (default ram). */
+  memoryMode?: 'ram' | 'save' | 'dbengine';
+  /** More netdata.conf text, appended. */
+  extraConf?: string;
 }
 
 export interface NetdataNode {
@@ -61,19 +65,51 @@ const OFF = ['apps', 'charts.d', 'fping', 'ioping', 'perf', 'slabinfo', 'nfacct'
 export function startNetdata(o: NetdataOptions): NetdataNode {
   const dir = mkdtempSync(join(tmpdir(), `tributary-netdata-${o.hostname}-`));
   for (const d of ['etc', 'cache', 'lib', 'log', 'run']) mkdirSync(join(dir, d));
+  writeConfig(dir, o);
+  return launch(dir, o);
+}
+
+/** Starts the netdata of an earlier `startNetdata` again: same directories, config and port. */
+export function restartNetdata(node: NetdataNode, o: NetdataOptions): NetdataNode {
+  return launch(node.dir, o);
+}
+
+function writeConfig(dir: string, o: NetdataOptions): void {
   const plugins = PLUGIN_DIRS.find((d) => existsSync(join(d, 'system-info.sh')))!;
   const stock = STOCK_CONFIG_DIRS.find((d) => existsSync(d)) ?? '/usr/lib/netdata/conf.d';
   const web = o.port > 0 ? `[web]\n\tmode = static-threaded\n\tbind to = 127.0.0.1:${o.port}\n` : '[web]\n\tmode = none\n';
   writeFileSync(join(dir, 'netdata.conf'),
     `[global]\n\thostname = ${o.hostname}\n\trun as user = ${process.getuid?.() === 0 ? 'root' : process.env.USER ?? 'root'}\n` +
-    `[db]\n\tmode = ram\n\tretention = ${o.retention ?? 600}\n\tupdate every = 1\n` +
+    `[db]\n\tmode = ${o.memoryMode ?? 'ram'}\n\tretention = ${o.retention ?? 600}\n\tupdate every = 1\n` +
     `[directories]\n\tconfig = ${join(dir, 'etc')}\n\tstock config = ${stock}\n\tcache = ${join(dir, 'cache')}\n` +
     `\tlib = ${join(dir, 'lib')}\n\tlog = ${join(dir, 'log')}\n\tlock = ${join(dir, 'run')}\n\tplugins = ${plugins}\n` +
     `[logs]\n\terror = ${join(dir, 'log', 'error.log')}\n\taccess = none\n\tdebug = none\n${web}` +
     `[plugins]\n${[...OFF, ...(o.alsoOff ?? [])].map((p) => `\t${p} = no\n`).join('')}` +
-    '[health]\n\tenabled = no\n[ml]\n\tenabled = no\n[registry]\n\tenabled = no\n[cloud]\n\tenabled = no\n');
+    '[health]\n\tenabled = no\n[ml]\n\tenabled = no\n[registry]\n\tenabled = no\n[cloud]\n\tenabled = no\n' +
+    (o.extraConf ?? ''));
   writeFileSync(join(dir, 'etc', 'stream.conf'), o.streamConf);
-  const child = spawn(NETDATA_BINARY, ['-c', join(dir, 'netdata.conf'), '-D'], { stdio: 'ignore' });
+}
+
+/**
+ * netdata's `system-info.sh` (run at every start) asks the cloud metadata address
+ * 169.254.169.254 with curl on a virtual machine. Test traffic goes to loopback only, so the
+ * peer runs with a PATH whose first `curl` answers at once as a timed-out request (exit 28),
+ * after which the script asks nothing more; the call is logged to the directory's `curl.log`.
+ */
+function offlinePath(dir: string): string {
+  const bin = join(dir, 'offline-bin');
+  if (!existsSync(bin)) {
+    mkdirSync(bin);
+    writeFileSync(join(bin, 'curl'), `#!/bin/sh\necho "$@" >> '${join(dir, 'curl.log')}'\nexit 28\n`);
+    chmodSync(join(bin, 'curl'), 0o755);
+  }
+  return `${bin}:${process.env.PATH ?? '/usr/bin:/bin'}`;
+}
+
+function launch(dir: string, o: NetdataOptions): NetdataNode {
+  const child = spawn(NETDATA_BINARY, ['-c', join(dir, 'netdata.conf'), '-D'], {
+    stdio: 'ignore', env: { ...process.env, PATH: offlinePath(dir) },
+  });
   const exited = new Promise<void>((ok) => child.on('exit', () => ok()));
   const node: NetdataNode = {
     hostname: o.hostname,
