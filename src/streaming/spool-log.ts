@@ -2,7 +2,7 @@
  * Every log line of a spool, in one place, in the sender's layout (`STREAM <host> [spool]: ...`).
  * ERROR where points are lost (dropped for room, torn or corrupt, not written), INFO otherwise.
  */
-import { error, info } from '../log.js';
+import { error, info, LogThrottle } from '../log.js';
 
 /** A time in log lines: UTC, to the second. */
 function at(timeS: number): string {
@@ -18,6 +18,7 @@ function reason(cause: unknown): string {
 /** The lines of one spool. */
 export class SpoolLog {
   readonly #tag: string;
+  readonly #outOfOrder = new LogThrottle(1, 3600_000);
 
   constructor(label: string) {
     this.#tag = `STREAM ${label} [spool]`;
@@ -55,6 +56,12 @@ export class SpoolLog {
   cannotWrite(directory: string, cause: unknown, retrySecs: number): void {
     error(`${this.#tag}: cannot write to spool directory '${directory}' (${reason(cause)}); ` +
       `points are not spooled until it can be written (trying again every ${retrySecs} seconds)`);
+  }
+
+  /** At most once an hour per spool. */
+  outOfOrder(chartId: string, slotTimeS: number, lastS: number): void {
+    this.#outOfOrder.log('ERROR', `${this.#tag}: chart '${chartId}': a point at ${at(slotTimeS)} is not after the newest spooled one (${at(lastS)}); ` +
+      'not spooling it (did the clock go back?)');
   }
 
   writableAgain(directory: string, droppedPoints: number): void {

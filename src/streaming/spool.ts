@@ -18,10 +18,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { RecordLogWriter } from '../database/index.js';
 import type { ReplayRange, ReplaySource, ReplayVisitor } from './replay-source.js';
-import {
-  SegmentIndex, beginPoints, indexSegment, readSegment, segmentSequence, writeChart, writeEntry, writeFormat,
-} from './spool-segment.js';
 import { SpoolLog } from './spool-log.js';
+import { recoverSegments, reindexSegment, removeQuietly } from './spool-recovery.js';
+import { SegmentIndex, beginPoints, readSegment, writeChart, writeEntry, writeFormat } from './spool-segment.js';
 
 /** Segments a full spool is cut into (the share dropped at a time when it is full). */
 export const SPOOL_SEGMENTS = 16;
@@ -108,6 +107,8 @@ export class Spool implements ReplaySource {
   /** The newest recovered segment, continued by the first append when it has room. */
   #resumable: SegmentIndex | null = null;
   #nextSequence = 1;
+  /** Whether the directory was listed and its segments checked. */
+  #recovered = false;
   #bufferedPoints = 0;
   #scheduled = false;
   #failing = false;
@@ -133,7 +134,11 @@ export class Spool implements ReplaySource {
   /** Opens the spool in `options.directory`, checking and indexing what is there. Never throws for I/O. */
   static open(options: Readonly<SpoolOptions>): Spool {
     const spool = new Spool(options);
-    spool.#recover();
+    try {
+      spool.#recover();
+    } catch (cause) {
+      spool.#fail(cause);
+    }
     return spool;
   }
 
@@ -164,6 +169,7 @@ export class Spool implements ReplaySource {
     }
     if (slotTimeS <= chart.lastS) {
       this.#counters.outOfOrderPoints++;
+      this.#log.outOfOrder(chartId, slotTimeS, chart.lastS);
       return;
     }
     try {
@@ -288,6 +294,7 @@ export class Spool implements ReplaySource {
   }
 
   #startSegment(): void {
+    if (!this.#recovered) this.#recover(); // never write over segments not yet seen
     fs.mkdirSync(this.directory, { recursive: true });
     const resumed = this.#resumable;
     this.#resumable = null;
@@ -321,7 +328,7 @@ export class Spool implements ReplaySource {
     while (bytes > this.maxBytes && this.#segments.length > 0 && this.#segments[0] !== this.#writing) {
       const oldest = this.#segments.shift()!;
       bytes -= oldest.bytes;
-      fs.rmSync(oldest.file, { force: true });
+      removeQuietly(oldest.file);
       this.#counters.droppedPoints += oldest.points;
       this.#counters.droppedBytes += oldest.bytes;
       this.#counters.droppedSegments++;
@@ -344,7 +351,12 @@ export class Spool implements ReplaySource {
     }
     this.#writer = null;
     this.#writing = null;
-    if (writing !== null) this.#reindex(writing);
+    const at = writing === null ? -1 : this.#segments.indexOf(writing);
+    if (at >= 0) {
+      const fresh = reindexSegment(writing!);
+      if (fresh === null) this.#segments.splice(at, 1);
+      else this.#segments[at] = fresh;
+    }
     this.#retryAtMs = this.#nowMs() + SPOOL_RETRY_SECS * 1000;
     if (this.#failing) return;
     this.#failing = true;
@@ -352,38 +364,17 @@ export class Spool implements ReplaySource {
     this.#log.cannotWrite(this.directory, cause, SPOOL_RETRY_SECS);
   }
 
-  /** Replaces a segment's index by what its file holds (or forgets it when it holds nothing). */
-  #reindex(segment: SegmentIndex): void {
-    const at = this.#segments.indexOf(segment);
-    if (at < 0) return;
-    const fresh = new SegmentIndex(this.directory, segment.sequence);
-    let keep = false;
-    try {
-      keep = indexSegment(fresh).formatOk;
-    } catch {
-      keep = false;
-    }
-    if (keep) this.#segments[at] = fresh;
-    else {
-      this.#segments.splice(at, 1);
-      fs.rmSync(segment.file, { force: true });
-    }
-  }
-
-  /** At open: checks every segment, drops torn tails and unreadable files, indexes the rest. */
+  /**
+   * At open (and at the first retry when the directory could not be listed then): what an
+   * earlier run left, checked; then the bound, should `maxBytes` have shrunk. Throws for I/O.
+   */
   #recover(): void {
-    let names: string[];
-    try {
-      fs.mkdirSync(this.directory, { recursive: true });
-      names = fs.readdirSync(this.directory);
-    } catch (cause) {
-      this.#fail(cause);
-      return;
-    }
-    const sequences = names.map(segmentSequence).filter((s): s is number => s !== null).sort((a, b) => a - b);
-    for (const sequence of sequences) this.#recoverSegment(new SegmentIndex(this.directory, sequence));
-    if (sequences.length > 0) this.#nextSequence = sequences[sequences.length - 1] + 1;
-    this.#resumable = this.#segments[this.#segments.length - 1] ?? null;
+    const found = recoverSegments(this.directory, this.#log);
+    this.#recovered = true;
+    this.#segments.push(...found.segments);
+    this.#nextSequence = found.nextSequence;
+    this.#counters.droppedBytes += found.droppedBytes;
+    this.#resumable = this.#segments.at(-1) ?? null;
     for (const segment of this.#segments) {
       for (const [id, span] of segment.charts) {
         const chart = this.#charts.get(id);
@@ -393,55 +384,7 @@ export class Spool implements ReplaySource {
     }
     const { points, bytesOnDisk, segments } = this.stats;
     if (segments > 0) this.#log.recovered(this.directory, points, this.#charts.size, segments, bytesOnDisk);
-    try {
-      this.#makeRoom(0);
-    } catch (cause) {
-      this.#fail(cause);
-    }
-  }
-
-  #recoverSegment(segment: SegmentIndex): void {
-    let check;
-    try {
-      check = indexSegment(segment);
-    } catch (cause) {
-      this.#log.cannotRead(segment.file, cause);
-      return;
-    }
-    const { scan } = check;
-    if (!check.formatOk) {
-      // a segment created just before a crash may be empty: not worth a line
-      if (scan.records > 0 || scan.tornBytes > 0) this.#log.notASegment(segment.file);
-      this.#counters.droppedBytes += scan.endBytes + scan.tornBytes;
-      this.#remove(segment.file);
-      return;
-    }
-    if (scan.tornBytes > 0) {
-      this.#log.torn(segment.file, scan.tornBytes);
-      this.#counters.droppedBytes += scan.tornBytes;
-      try {
-        fs.truncateSync(segment.file, scan.endBytes);
-      } catch {
-        // read-only: the tail is skipped again at every read
-      }
-    }
-    if (scan.corruptRecords > 0) {
-      this.#log.corrupt(segment.file, scan.corruptRecords, scan.corruptBytes);
-      this.#counters.droppedBytes += scan.corruptBytes;
-    }
-    if (check.unreadableBytes > 0) {
-      this.#log.unreadable(segment.file, check.unreadableBytes);
-      this.#counters.droppedBytes += check.unreadableBytes;
-    }
-    this.#segments.push(segment);
-  }
-
-  #remove(file: string): void {
-    try {
-      fs.rmSync(file, { force: true });
-    } catch {
-      // read-only: skipped again at the next open
-    }
+    this.#makeRoom(0);
   }
 }
 
