@@ -52,6 +52,7 @@ export class ChartImpl implements Chart {
   readonly #store: ChartStore;
   readonly #events: ChartEvents;
   #iterations = 0;
+  #lastSlotsWritten = 0;
   /** Dimensions defined with the obsolete option (checked at END only while > 0). */
   #obsoleteDimensions = 0;
   readonly #window: InterpolationWindow = {
@@ -94,8 +95,14 @@ export class ChartImpl implements Chart {
   get lastCollectedTimeUs(): number {
     return this.#state.lastCollectedUs;
   }
+  get lastSlotsWritten(): number {
+    return this.#lastSlotsWritten;
+  }
   get lastDurationUs(): number {
     return this.#state.usecSinceLastUpdate;
+  }
+  get lastUpdatedUs(): number {
+    return this.#state.lastUpdatedUs;
   }
   get resetDetected(): boolean {
     return this.#state.resetDetected;
@@ -159,7 +166,9 @@ export class ChartImpl implements Chart {
     const result = completeIteration(s, nowUs, this.#window, this.#result);
     this.#iterations++;
     if (result.restart !== null) this.#logRestart(result.restart);
+    this.#lastSlotsWritten = 0;
     if (result.slotsWritten > 0 && this.#store.historyEntries > 0) {
+      this.#lastSlotsWritten = Math.min(result.slotsWritten, s.counter, s.entries);
       this.#position.currentEntry = s.currentEntry;
       this.#position.counter = s.counter;
       this.#position.lastSlotTimeS = s.lastUpdatedUs / USEC_PER_SEC;

@@ -46,6 +46,10 @@ export class DimensionView implements Dimension {
     return this.#state.lastStored[this.index];
   }
 
+  get lastCalculatedValue(): number {
+    return this.#state.lastCalculated[this.index];
+  }
+
   get collections(): number {
     return this.#state.collections[this.index];
   }

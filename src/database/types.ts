@@ -77,6 +77,12 @@ export interface Dimension {
   readonly lastCollectedTimeUs: number;
   /** Last value stored into a slot (after interpolation); NaN for a gap. */
   readonly lastStoredValue: number;
+  /**
+   * The calculated value carried to the next END (netdata's `last_calculated_value`): an
+   * incremental dimension's remainder not stored in a slot yet, else the last calculated value.
+   * A sender puts it in RDSTATE; `Chart.restoreDimensionState` takes it back.
+   */
+  readonly lastCalculatedValue: number;
   /** How many times the dimension was collected (updated in an iteration). */
   readonly collections: number;
   /** Whether the last completed iteration SET this dimension. */
@@ -102,8 +108,19 @@ export interface Chart {
   readonly iterations: number;
   /** Time of the last collection (END), 0 before the first. */
   readonly lastCollectedTimeUs: number;
+  /**
+   * Slots the last END wrote (values and gaps), the newest at `lastEntryS()`; at most the ring's
+   * length, 0 when it wrote none or the chart keeps no ring. Set by END only (replayed points do
+   * not change it): read it in `HostObserver.chartDone` to copy that END's slots with `valueAt`.
+   */
+  readonly lastSlotsWritten: number;
   /** Duration of the last iteration as used by the database (µs since the previous one). */
   readonly lastDurationUs: number;
+  /**
+   * Time of the newest slot the chart's timeline reached (µs, a whole slot time; netdata's
+   * `last_updated`), in every memory mode; 0 before. A sender puts it in RSSTATE.
+   */
+  readonly lastUpdatedUs: number;
   /**
    * Whether the last END saw an incremental counter go backwards on a dimension without
    * `noreset` (netdata's `SN_EXISTS_RESET` flag on that iteration's first slot; reference §1.5).
