@@ -26,7 +26,7 @@ export interface ChartParts {
   host: Host;
   definition: ChartDefinition;
   store: ChartStore;
-  /** Ring slots for the reset checks (the host's history, also in mode none). */
+  /** Slots for the reset checks (the host's history, also in mode none; the ring may be shorter). */
   historyEntries: number;
   gapWhenLostIterationsAbove: number;
   events: ChartEvents;
@@ -71,7 +71,7 @@ export class ChartImpl implements Chart {
     this.#store = parts.store;
     this.#events = parts.events;
     const entries = parts.store.historyEntries > 0 ? parts.store.historyEntries : parts.historyEntries;
-    this.#state = new CollectionState(parts.definition.updateEverySecs, entries, parts.gapWhenLostIterationsAbove);
+    this.#state = new CollectionState(parts.definition.updateEverySecs, entries, parts.gapWhenLostIterationsAbove, parts.historyEntries);
     this.#restore();
     this.#apply(parts.definition);
     this.#store.describe?.(this);

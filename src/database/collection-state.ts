@@ -59,8 +59,13 @@ export class CollectionState {
   // --- chart timing (µs since the epoch; 0 = unset) ------------------------------------------
   updateEverySecs: number;
   storeFirst = false;
-  /** Slots in the ring for the reset checks (the host's history, even in mode none). */
+  /** Slots in the ring (the ring's length; the host's history in mode none without a ring). */
   entries: number;
+  /**
+   * Slots of the timeline for the "took too long" and "too old data" resets: the host's
+   * history, also when the ring is shorter (mode none's `recentSlots`).
+   */
+  timelineEntries: number;
   /** `gap when lost iterations above` + 2. */
   gapIterations: number;
   lastCollectedUs = 0;
@@ -75,9 +80,10 @@ export class CollectionState {
   lastCollectedTotal = 0;
   resetDetected = false;
 
-  constructor(updateEverySecs: number, entries: number, gapWhenLostIterationsAbove: number) {
+  constructor(updateEverySecs: number, entries: number, gapWhenLostIterationsAbove: number, timelineEntries = entries) {
     this.updateEverySecs = updateEverySecs;
     this.entries = entries;
+    this.timelineEntries = timelineEntries;
     this.gapIterations = gapWhenLostIterationsAbove + 2;
     this.#grow(INITIAL_CAPACITY);
   }

@@ -40,14 +40,19 @@ const BYTES_PER_HOST = 4096;
 
 type Labels = Map<string, { value: string; source: number }>;
 
-/** Clamps settings to netdata's ranges. */
+/**
+ * Clamps settings to netdata's ranges. `recentSlots` is kept only in memory mode none and when
+ * above 0 (at most `historyEntries`).
+ */
 export function normalizeSettings(settings: HostSettings): HostSettings {
-  const history = Math.trunc(settings.historyEntries) || DEFAULT_HISTORY_ENTRIES;
+  const history = Math.min(MAX_HISTORY_ENTRIES, Math.max(MIN_HISTORY_ENTRIES, Math.trunc(settings.historyEntries) || DEFAULT_HISTORY_ENTRIES));
+  const recentSlots = settings.memoryMode === 'none' ? Math.min(history, Math.trunc(settings.recentSlots ?? 0) || 0) : 0;
   return Object.freeze({
     memoryMode: settings.memoryMode,
-    historyEntries: Math.min(MAX_HISTORY_ENTRIES, Math.max(MIN_HISTORY_ENTRIES, history)),
+    historyEntries: history,
     updateEverySecs: Math.max(1, Math.trunc(settings.updateEverySecs) || 1),
     gapWhenLostIterationsAbove: Math.max(0, Math.trunc(settings.gapWhenLostIterationsAbove)),
+    ...(recentSlots > 0 ? { recentSlots } : {}),
   });
 }
 
@@ -122,6 +127,7 @@ export class HostImpl implements Host {
         historyEntries: this.settings.historyEntries,
         updateEverySecs: withDefaults.updateEverySecs,
         ringSlabs: this.#ringSlabs,
+        recentSlots: this.settings.recentSlots,
       }),
       historyEntries: this.settings.historyEntries,
       gapWhenLostIterationsAbove: this.settings.gapWhenLostIterationsAbove,

@@ -27,7 +27,7 @@ export function completeIteration(
   result: IterationResult,
 ): IterationResult {
   const updateEveryUs = s.updateEverySecs * USEC_PER_SEC;
-  const wholeRingUs = s.entries * updateEveryUs;
+  const wholeRingUs = s.timelineEntries * updateEveryUs;
   let firstEntry = false;
   result.restart = null;
   window.storeThisEntry = true;

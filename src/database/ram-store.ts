@@ -1,7 +1,7 @@
 /**
  * Memory modes `ram` and `none` (reference §7): `ram` keeps one `Float32Array` ring of
  * `historyEntries` samples per dimension (4 bytes a sample, NaN = gap) and loses it on restart;
- * `none` keeps no samples at all.
+ * `none` keeps no samples, or only a short recent ring of `recentSlots` the same way.
  */
 import { RingSlabs } from './ring-slabs.js';
 import type { ChartStore, ChartStoreRequest, RingPosition, StoreFactory } from './store.js';
@@ -64,5 +64,11 @@ const NONE_STORE: ChartStore = Object.freeze({
 export const ramStoreFactory: StoreFactory = (request: Readonly<ChartStoreRequest>) =>
   new RamStore(request.historyEntries, request.ringSlabs ?? new RingSlabs());
 
-/** `none`: metadata and last values only; queries find nothing. */
-export const noneStoreFactory: StoreFactory = () => NONE_STORE;
+/**
+ * `none`: metadata and last values only, queries find nothing; with `recentSlots` > 0, a ring of
+ * that many slots per dimension from the request's slabs, as `ram`.
+ */
+export const noneStoreFactory: StoreFactory = (request: Readonly<ChartStoreRequest>) => {
+  const slots = request.recentSlots ?? 0;
+  return slots > 0 ? new RamStore(slots, request.ringSlabs ?? new RingSlabs()) : NONE_STORE;
+};

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { FileStores } from './file-stores.js';
 import { createHost } from './host.js';
 import type { Host, HostSettings, MemoryMode } from './types.js';
-import { collect, stored, testChart, testHost } from './test-fixture.js';
+import { collect, SEC, stored, testChart, testHost } from './test-fixture.js';
 
 const MODES: MemoryMode[] = ['ram', 'none', 'save', 'map'];
 const cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), 'store-suite-'));
@@ -93,5 +93,39 @@ describe('memory mode none', () => {
     assert.equal(chart.lastEntryS(), 0);
     assert.ok(Number.isNaN(chart.valueAt(0, 1002)));
     assert.equal(chart.dimensions[0].lastStoredValue, 3);
+  });
+});
+
+describe('HostSettings.recentSlots (memory mode none)', () => {
+  it('keeps the newest slots for valueAt and lastSlotsWritten', () => {
+    const none = testChart(testHost({ memoryMode: 'none', recentSlots: 10 }), ['a']);
+    const ram = testChart(testHost({ memoryMode: 'ram' }), ['a']);
+    assert.equal(none.historyEntries, 10);
+    assert.equal(none.host.settings.recentSlots, 10);
+    for (let i = 0; i < 25; i++) {
+      for (const chart of [none, ram]) collect(chart, (1000 + i) * SEC + 500_000, [i], i === 0 ? 0 : SEC, true);
+    }
+    assert.equal(none.firstEntryS(), 1015);
+    assert.equal(none.lastEntryS(), 1024);
+    assert.equal(none.lastSlotsWritten, 1);
+    assert.deepEqual(stored(none, 0, 1014, 1024), [NaN, ...stored(ram, 0, 1015, 1024)]);
+  });
+
+  it('a pause longer than the ring does not reset the chart (the host history decides)', () => {
+    const none = testChart(testHost({ memoryMode: 'none', recentSlots: 10 }), ['a']);
+    const ram = testChart(testHost({ memoryMode: 'ram' }), ['a']);
+    for (const chart of [none, ram]) {
+      for (let i = 0; i < 5; i++) collect(chart, (1000 + i) * SEC + 500_000, [i], i === 0 ? 0 : SEC, true);
+      collect(chart, 1050_500_000, [50], 46 * SEC, true);
+    }
+    assert.equal(none.lastSlotsWritten, 10);
+    assert.equal(ram.lastSlotsWritten, 46);
+    assert.deepEqual(stored(none, 0, 1041, 1050), stored(ram, 0, 1041, 1050));
+    assert.ok(!Number.isNaN(none.valueAt(0, 1050)));
+  });
+
+  it('is only kept in memory mode none', () => {
+    assert.equal(testHost({ memoryMode: 'ram', recentSlots: 10 }).settings.recentSlots, undefined);
+    assert.equal(testChart(testHost({ memoryMode: 'none' }), ['a']).historyEntries, 0);
   });
 });

@@ -58,6 +58,8 @@ export interface ChartStoreRequest {
   updateEverySecs: number;
   /** The host's ring memory, for stores that keep rings in RAM only (`ram`); optional. */
   ringSlabs?: RingSlabs;
+  /** Mode `none`: slots of the recent ring to keep per dimension (`HostSettings.recentSlots`). */
+  recentSlots?: number;
 }
 
 /** Opens the store of one chart; one factory per memory mode. */

@@ -102,7 +102,7 @@ export interface Chart {
   readonly dimensions: readonly Dimension[];
   readonly variables: Variables;
   readonly labels: Map<string, { value: string; source: number }>;
-  /** Ring size in slots (the host's history); 0 in memory mode none. */
+  /** Ring size in slots (the host's history); in memory mode none `recentSlots` (default 0). */
   readonly historyEntries: number;
   /** Number of END calls processed. */
   readonly iterations: number;
@@ -215,6 +215,16 @@ export interface HostSettings {
   updateEverySecs: number;
   /** `[global] gap when lost iterations above` (default 1). */
   gapWhenLostIterationsAbove: number;
+  /**
+   * Memory mode `none` only: when > 0 (default 0) each chart keeps a RAM ring of this many
+   * slots (cut from the host's ring slabs, like `ram`), so `valueAt`, `firstEntryS`,
+   * `lastEntryS` and `lastSlotsWritten` answer for the newest slots and queries see them; a
+   * headless sender copies each END's slots into its spool from there. 4 bytes a slot per
+   * dimension. The chart's "took too long" and "too old data" resets keep the host's
+   * `historyEntries`, not this length, so a pause longer than the ring does not reset the chart
+   * (its next END writes every slot of the pause, as in `ram`, and the ring keeps the newest).
+   */
+  recentSlots?: number;
 }
 
 /** A mirrored host's link to its child, kept by the stream receiver (local host: connected). */
