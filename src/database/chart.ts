@@ -8,8 +8,9 @@ import { CollectionState } from './collection-state.js';
 import { DimensionView } from './dimension.js';
 import type { InterpolationWindow } from './interpolation.js';
 import { completeIteration, type IterationResult } from './iteration.js';
+import { replayReachesStore, restoreChart, restoreDimension, storeReplayedPoint, type ReplayWrite } from './replay.js';
 import type { ChartStore, RingPosition } from './store.js';
-import type { Chart, ChartDefinition, Dimension, DimensionDefinition, Host, Variables } from './types.js';
+import type { Chart, ChartDefinition, Dimension, DimensionDefinition, Host, ReplayOutcome, Variables } from './types.js';
 
 /** What a chart tells its host (internal to the database part). */
 export interface ChartEvents {
@@ -19,6 +20,7 @@ export interface ChartEvents {
   chartDefined(chart: ChartImpl): void;
   dimensionDefined(chart: ChartImpl, dimension: Dimension): void;
   chartDone(chart: ChartImpl): void;
+  pointReplayed(chart: ChartImpl, timeS: number, values: ArrayLike<number>): void;
 }
 
 /** How a chart is built by its host. */
@@ -64,6 +66,7 @@ export class ChartImpl implements Chart {
   };
   readonly #result: IterationResult = { slotsWritten: 0, restart: null };
   readonly #position: RingPosition = { currentEntry: 0, counter: 0, lastSlotTimeS: 0, slotsWritten: 0 };
+  readonly #replayWrite: ReplayWrite = { firstEntry: 0, slots: 0 };
 
   constructor(parts: ChartParts) {
     this.host = parts.host;
@@ -176,6 +179,33 @@ export class ChartImpl implements Chart {
       this.#store.slotWritten(this.#position);
     }
     this.#events.chartDone(this);
+  }
+
+  storeReplayed(timeS: number, values: ArrayLike<number>): ReplayOutcome {
+    const s = this.#state;
+    const outcome = storeReplayedPoint(s, this.#store.historyEntries > 0, timeS, values, this.#replayWrite);
+    if (outcome === 'appended' || outcome === 'filled') {
+      replayReachesStore(this.#store, s, this.#position, this.#replayWrite, outcome === 'appended');
+    }
+    if (outcome === 'appended' || outcome === 'filled' || outcome === 'no-store') {
+      this.#events.pointReplayed(this, timeS, values);
+    }
+    return outcome;
+  }
+
+  restoreDimensionState(
+    index: number,
+    lastCollectedUs: number,
+    lastCollectedValue: number | bigint,
+    lastCalculated: number,
+    lastStored: number,
+  ): boolean {
+    return restoreDimension(this.#state, index, lastCollectedUs, lastCollectedValue, lastCalculated, lastStored);
+  }
+
+  restoreChartState(lastCollectedUs: number, lastUpdatedUs: number): void {
+    restoreChart(this.#state, this.#store.historyEntries > 0, lastCollectedUs, lastUpdatedUs, this.#replayWrite);
+    replayReachesStore(this.#store, this.#state, this.#position, this.#replayWrite, true);
   }
 
   firstEntryS(): number {

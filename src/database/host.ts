@@ -200,6 +200,9 @@ export class HostImpl implements Host {
       chartDone: (chart) => {
         for (const observer of this.#observers) observer.chartDone?.(chart);
       },
+      pointReplayed: (chart, timeS, values) => {
+        for (const observer of this.#observers) observer.pointReplayed?.(chart, timeS, values);
+      },
     };
   }
 }

@@ -1,10 +1,11 @@
 /**
  * Memory mode `map`'s journal: one append-only file per host. Every END of a `map` chart appends
  * the slots it wrote (and the ring position after them) to a buffer, as does every replicated
- * point stored (its slots may lie anywhere in the ring: the record names its first entry); the buffer goes to the file
- * in one `write` per turn of the event loop, so after `kill -9` the page cache holds every
- * completed iteration. A checkpoint writes the slots into the dimension files and empties the
- * journal; on start-up a journal left behind is replayed into the files (`replayJournal`).
+ * point stored (its slots may lie anywhere in the ring: the record names its first entry); the
+ * buffer goes to the file in one `write` per turn of the event loop, so after `kill -9` the page
+ * cache holds every completed iteration. A checkpoint writes the slots into the dimension files
+ * and empties the journal; on start-up a journal left behind is replayed into the files
+ * (`replayJournal`).
  *
  * Records are framed by the shared record log (`record-log.ts`: u32 body length, u32 crc32 of
  * the body, body). Body: u8 type, then

@@ -124,6 +124,67 @@ for (const mode of ['save', 'map'] as const) {
   });
 }
 
+/** Replicated points around live slots T0+1..T0+9: appended after a gap, filled into it, before the first. */
+function replay(chart: Chart): void {
+  assert.equal(chart.storeReplayed(T0 + 12, [120, 12]), 'appended');
+  assert.equal(chart.storeReplayed(T0 + 11, [110, 11]), 'filled');
+  assert.equal(chart.storeReplayed(T0 - 2, [-20, -2]), 'filled');
+}
+const REPLAYED_A = [-20, NaN, NaN, ...expectedA(1, 9), NaN, 110, 120];
+
+for (const mode of ['save', 'map'] as const) {
+  describe(`memory mode ${mode}: replicated points`, () => {
+    it('come back after a clean stop, wherever they went in the ring', () => {
+      const first = registry(mode);
+      const chart = define(first.localhost);
+      feed(chart, 0, 10);
+      replay(chart);
+      first.close();
+      const again = define(registry(mode).localhost);
+      assert.equal(again.firstEntryS(), T0 - 2);
+      assert.equal(again.lastEntryS(), T0 + 12);
+      assert.deepEqual(values(again, 0), REPLAYED_A);
+      assert.equal(again.valueAt(1, T0 + 11), 11);
+    });
+  });
+}
+
+describe('memory mode map: replicated points without a clean stop', () => {
+  it('come back from the journal, also those written into slots a checkpoint already wrote', async () => {
+    const first = registry('map', 20);
+    const chart = define(first.localhost);
+    feed(chart, 0, 10);
+    assert.equal(chart.storeReplayed(T0 + 12, [120, 12]), 'appended');
+    first.flush(); // T0+10 and T0+11 reach the files as gaps
+    assert.equal(chart.storeReplayed(T0 + 11, [110, 11]), 'filled');
+    assert.equal(chart.storeReplayed(T0 - 2, [-20, -2]), 'filled');
+    await tick();
+    nowS = T0 + 13;
+    const again = define(registry('map', 20).localhost);
+    assert.deepEqual(values(again, 0), REPLAYED_A);
+    assert.ok(logs.some((l) => l.includes('replayed 2 iterations into 1 charts')), logs.join(''));
+  });
+
+  it('a checkpoint after them writes them into the files (the journal is empty then)', async () => {
+    const first = registry('map', 20);
+    const chart = define(first.localhost);
+    feed(chart, 0, 10);
+    assert.equal(chart.storeReplayed(T0 + 12, [120, 12]), 'appended');
+    first.flush();
+    assert.equal(chart.storeReplayed(T0 + 11, [110, 11]), 'filled');
+    assert.equal(chart.storeReplayed(T0 - 2, [-20, -2]), 'filled');
+    first.flush();
+    assert.equal(fs.statSync(path.join(dir, LOCAL.machineGuid, 'journal')).size, 0);
+    nowS = T0 + 13;
+    const again = define(registry('map', 20).localhost);
+    assert.deepEqual(values(again, 0), REPLAYED_A);
+    // and the series goes on from there
+    nowS = T0 + 14;
+    feed(again, 13, 16);
+    assert.deepEqual(values(again, 0).slice(-4), [120, NaN, 140, 150]);
+  });
+});
+
 describe('memory mode save without a clean stop', () => {
   it('gives back what the last save wrote (save every seconds), not what came after', () => {
     const first = registry('save');

@@ -42,6 +42,10 @@ class RamStore implements ChartStore {
     this.#slotsWritten = true;
   }
 
+  slotsRewritten(): void {
+    this.#slotsWritten = true;
+  }
+
   memoryBytes(): number {
     return this.#rings.size * this.historyEntries * Float32Array.BYTES_PER_ELEMENT;
   }

@@ -1,9 +1,10 @@
 /**
  * Memory mode `map` (reference §7): netdata maps its files with mmap(MAP_SHARED); Node has no
- * mmap, so the ring stays in RAM and every END appends the slots it wrote to the host's journal
- * (one `write` per event-loop turn for all charts of the host). A checkpoint (periodic, and at a
- * clean stop) writes each dimension's changed slots into its file with one positioned write and
- * empties the journal. After `kill -9`, the files plus the replayed journal hold every completed
+ * mmap, so the ring stays in RAM and every END (and every replicated point stored, wherever it
+ * lands in the ring) appends the slots it wrote to the host's journal (one `write` per
+ * event-loop turn for all charts of the host). A checkpoint (periodic, and at a clean stop)
+ * writes each dimension's changed slots into its file with one positioned write and empties the
+ * journal. After `kill -9`, the files plus the replayed journal hold every completed
  * iteration.
  */
 import fs from 'node:fs';
@@ -46,19 +47,23 @@ export class MapStore extends FileChartStore {
   slotWritten(position: Readonly<RingPosition>): void {
     if (this.closed) return;
     const slots = this.#changedSlots(position);
-    if (this.#definitionsChanged) this.#writeDefinitions();
-    if (this.#generation !== this.#journal.generation) {
-      this.#generation = this.#journal.generation;
-      this.#chartNo = this.#journal.announce(path.basename(this.dir));
-    }
-    this.#journal.appendSlots(this.#chartNo, slots, this.#rings, position);
+    this.#journal.appendSlots(this.#announced(), slots, this.#rings, position);
     const journaled = this.#journaled;
     const entries = this.historyEntries;
     const contiguous = (position.currentEntry - slots + entries) % entries === journaled.currentEntry;
     this.#dirtySlots = contiguous ? Math.min(entries, this.#dirtySlots + slots) : entries;
-    journaled.currentEntry = position.currentEntry;
-    journaled.counter = position.counter;
-    journaled.lastSlotTimeS = position.lastSlotTimeS;
+    this.#journaledAt(position);
+  }
+
+  /** A replayed point written into older slots: journaled like an END, from its first entry. */
+  slotsRewritten(position: Readonly<RingPosition>, firstEntry: number, slots: number): void {
+    if (this.closed) return;
+    const entries = this.historyEntries;
+    this.#journal.appendSlotsAt(this.#announced(), firstEntry, slots, this.#rings, position);
+    // The checkpoint writes the dirty slots ending before currentEntry: stretch them back to firstEntry.
+    const sinceFirst = (this.#journaled.currentEntry - firstEntry + entries) % entries || entries;
+    if (sinceFirst > this.#dirtySlots) this.#dirtySlots = sinceFirst;
+    this.#journaledAt(position);
   }
 
   /** Checkpoint: the changed slots of every dimension into its file, then the header. */
@@ -83,6 +88,22 @@ export class MapStore extends FileChartStore {
       writeDimensionFile(file, this.key(entry.id), entry.ring);
     }
     this.#definitionsChanged = true;
+  }
+
+  /** This chart's number in the current journal generation (definitions written first). */
+  #announced(): number {
+    if (this.#definitionsChanged) this.#writeDefinitions();
+    if (this.#generation !== this.#journal.generation) {
+      this.#generation = this.#journal.generation;
+      this.#chartNo = this.#journal.announce(path.basename(this.dir));
+    }
+    return this.#chartNo;
+  }
+
+  #journaledAt(position: Readonly<RingPosition>): void {
+    this.#journaled.currentEntry = position.currentEntry;
+    this.#journaled.counter = position.counter;
+    this.#journaled.lastSlotTimeS = position.lastSlotTimeS;
   }
 
   /**

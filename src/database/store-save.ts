@@ -17,6 +17,11 @@ export class SaveStore extends FileChartStore {
     this.position.lastSlotTimeS = position.lastSlotTimeS;
   }
 
+  /** Out-of-order slots are in the ring already; only the position (its counter) changes. */
+  slotsRewritten(position: Readonly<RingPosition>): void {
+    this.slotWritten(position);
+  }
+
   /** Writes every dimension file, then the header (each atomically). */
   persist(): void {
     if (this.closed || this.dimensions.length === 0) return;

@@ -53,6 +53,49 @@ for (const mode of MODES) {
   });
 }
 
+for (const mode of MODES) {
+  describe(`memory mode ${mode}: replicated points`, () => {
+    const ring = mode !== 'none';
+    it('stores them by their time: a skipped second stays a gap, a late point fills it, stored values stay', () => {
+      const chart = testChart(modeHost({ memoryMode: mode, historyEntries: 20 }), ['a', 'b']);
+      for (let i = 0; i <= 5; i++) collect(chart, (1000 + i) * 1_000_000 + 500_000, [i, 10 * i], i === 0 ? 0 : 1_000_000, true);
+      const outcomes = [
+        chart.storeReplayed(1008, [8, 80]),
+        chart.storeReplayed(1006, [6, NaN]),
+        chart.storeReplayed(1003, [99, 99]),
+        chart.storeReplayed(1006, [66, 60]),
+        chart.storeReplayed(1008, [88, 88]),
+        chart.storeReplayed(990, [-10, -100]),
+        chart.storeReplayed(980, [-20, -200]),
+        chart.storeReplayed(1008.5, [1, 1]),
+      ];
+      const none = 'no-store';
+      assert.deepEqual(outcomes, ring
+        ? ['appended', 'filled', 'kept', 'filled', 'kept', 'filled', 'too-old', 'misaligned']
+        : [none, none, none, none, none, none, none, 'misaligned']);
+      const expected = (values: number[]): number[] => (ring ? values : values.map(() => NaN));
+      assert.deepEqual(stored(chart, 0, 1003, 1009), expected([3, 4, 5, 6, NaN, 8, NaN]));
+      assert.deepEqual(stored(chart, 1, 1003, 1009), expected([30, 40, 50, 60, NaN, 80, NaN]));
+      assert.deepEqual(stored(chart, 0, 989, 992), expected([NaN, -10, NaN, NaN]));
+      assert.equal(chart.firstEntryS(), ring ? 990 : 0);
+      assert.equal(chart.lastEntryS(), ring ? 1008 : 0);
+      assert.equal(chart.lastUpdatedUs, 1008_000_000);
+    });
+
+    it('continues live after them, with the restored state', () => {
+      const chart = testChart(modeHost({ memoryMode: mode, historyEntries: 20 }), ['a'], 'incremental');
+      for (let t = 1001; t <= 1005; t++) chart.storeReplayed(t, [t - 1000]);
+      chart.restoreDimensionState(0, 1005_250_000, 5000, 250, 5);
+      chart.restoreChartState(1005_250_000, 1005_000_000);
+      collect(chart, 1006_250_000, [6000], 1_000_000, true);
+      // 1000 collected over 1 s: 750 reach slot 1006, plus the 250 carried
+      assert.equal(chart.dimensions[0].lastStoredValue, 1000);
+      assert.deepEqual(stored(chart, 0, 1004, 1006), ring ? [4, 5, 1000] : [NaN, NaN, NaN]);
+      assert.equal(chart.lastSlotsWritten, ring ? 1 : 0);
+    });
+  });
+}
+
 for (const mode of ['ram', 'save', 'map'] as const) {
   describe(`memory mode ${mode}: a ring of history samples`, () => {
     it('wraps its ring: history 5 keeps the 5 newest slots', () => {

@@ -36,8 +36,19 @@ export interface ChartStore {
   dimensionRing(dimensionId: string): Float32Array | null;
   /** Ring position recovered from an earlier run (file-backed stores), else undefined. */
   restoredPosition(): RingPosition | undefined;
-  /** Called after an END that wrote at least one slot (file-backed stores persist here). */
+  /**
+   * Called after an END that wrote at least one slot, and after a replayed point moved the ring
+   * forward (`Chart.storeReplayed`, `restoreChartState`): the slots written end just before
+   * `currentEntry` (file-backed stores persist here).
+   */
   slotWritten(position: Readonly<RingPosition>): void;
+  /**
+   * Optional: `slots` slots from entry `firstEntry` on (wrapping at the ring's end) were written
+   * out of order: a replayed point filled a gap or extended the ring backwards (`counter` then
+   * grew; `currentEntry` and `lastSlotTimeS` stay). A store without it is told `slotWritten`
+   * with `slotsWritten` = every slot the ring holds.
+   */
+  slotsRewritten?(position: Readonly<RingPosition>, firstEntry: number, slots: number): void;
   /**
    * Optional: the chart exists, or its definition or a dimension's changed. File-backed stores
    * keep the definitions in their headers (read from `chart` when they write).

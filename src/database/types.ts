@@ -89,6 +89,18 @@ export interface Dimension {
   readonly updated: boolean;
 }
 
+/**
+ * What `Chart.storeReplayed` did with one replicated point:
+ * - `appended`: newer than the ring's last slot; the ring moved to it (slots between are gaps).
+ * - `filled`: inside the ring, written where a slot was a gap; or older than the ring's first slot
+ *   while the ring is not full: the ring grows back to it (gaps between).
+ * - `kept`: inside the ring, but every slot it had a value for already holds one (nothing written).
+ * - `too-old`: older than the ring's first slot and the ring is full (or would overflow).
+ * - `misaligned`: its time is not a positive multiple of the chart's update every.
+ * - `no-store`: the chart keeps no ring (memory mode none without `recentSlots`); only its times moved.
+ */
+export type ReplayOutcome = 'appended' | 'filled' | 'kept' | 'too-old' | 'misaligned' | 'no-store';
+
 /** Variables set with VARIABLE (chart or host scope); read by health. */
 export type Variables = Map<string, number>;
 
@@ -153,6 +165,47 @@ export interface Chart {
   /** Ends the iteration (END): computes, interpolates and stores; notifies observers. */
   end(nowUs: number): void;
 
+  /**
+   * Stores one point replicated from a child (RBEGIN/RSET, reference §2.8): `values[i]` is the
+   * stored value of dimension index i at slot time `timeS` (NaN = empty; missing indexes are
+   * empty, extra ones ignored). Unlike netdata 1.37, which advances its ring one slot per RBEGIN,
+   * the point goes to the slot of its own time, so duplicated or skipped seconds shift nothing.
+   * A newer point moves the ring to `timeS` (gaps between; a jump of more than a whole ring
+   * restarts the ring at it) and the chart's times as netdata's RBEGIN does, so the next live
+   * END continues after it; an older point only fills gaps (a stored value, live or replayed, is
+   * never overwritten). Every written slot reaches the store (`save` and `map` keep it).
+   * Observers get `pointReplayed` after a point was stored (in mode none: after the times
+   * moved). `values` is read during the call only. Call between iterations, not inside one.
+   */
+  storeReplayed(timeS: number, values: ArrayLike<number>): ReplayOutcome;
+  /**
+   * RDSTATE (netdata's pluginsd_replay_rrddim_collection_state): the child's collection state of
+   * dimension `index` after its last collection, so the next live BEGIN/SET/END computes what the
+   * child stored. `lastCollectedUs` is when it was collected; `lastCollectedValue` the raw value
+   * (a bigint keeps more than 53 bits exactly, as `setBig`); `lastCalculated` the carried
+   * calculated value (an incremental dimension's unstored remainder); `lastStored` the last
+   * stored value (NaN = a gap). The dimension then counts as collected before (netdata's
+   * `collections_counter`), so its next SET is not a first collection. Unlike netdata, a state
+   * older than the dimension's own last collection is ignored (returns false), so a late RDSTATE
+   * never rolls live state back. Call after the replayed points, before the next live BEGIN.
+   */
+  restoreDimensionState(
+    index: number,
+    lastCollectedUs: number,
+    lastCollectedValue: number | bigint,
+    lastCalculated: number,
+    lastStored: number,
+  ): boolean;
+  /**
+   * RSSTATE (netdata's pluginsd_replay_rrdset_collection_state): the child chart's last
+   * collection time and last stored slot time (µs). Each only moves forward. A last-updated time
+   * past the ring's last slot moves the ring there with gaps (the child had slots it did not
+   * send); it is taken down to its slot (whole multiple of update every). Afterwards the next
+   * BEGIN takes a trusted duration from `lastCollectedUs`, and END neither treats the chart as
+   * collected for the first time nor fills a gap over replayed slots.
+   */
+  restoreChartState(lastCollectedUs: number, lastUpdatedUs: number): void;
+
   /** Oldest slot time in the ring (s), 0 when nothing is stored. */
   firstEntryS(): number;
   /** Newest slot time in the ring (s), 0 when nothing is stored. */
@@ -170,6 +223,13 @@ export interface HostObserver {
   dimensionDefined?(chart: Chart, dimension: Dimension): void;
   /** After END has stored the iteration (read `chart.lastDurationUs`, `dimension.updated`). */
   chartDone?(chart: Chart): void;
+  /**
+   * After `Chart.storeReplayed` stored a point at `timeS` (appended or filled; in mode none
+   * without `recentSlots`, after the chart's times moved). Read the stored values back with
+   * `chart.valueAt`; `values` are the replicated values as given (NaN = empty), valid during the
+   * call only, for charts that keep no ring.
+   */
+  pointReplayed?(chart: Chart, timeS: number, values: ArrayLike<number>): void;
   /** A host variable was set (VARIABLE HOST / GLOBAL). */
   hostVariableSet?(name: string, value: number): void;
 }
