@@ -155,6 +155,27 @@ describe('Chart.storeReplayed with restoreDimensionState / restoreChartState', (
     assert.equal(Math.fround(noRemainder.valueAt(0, slotS) + remainder), child.valueAt(0, slotS));
   });
 
+  it('without RDSTATE a parent that collected before the gap stores a gap, not a rate over the whole gap', () => {
+    const t = timing(PATTERNS['every 1.000137 s']);
+    const child = defineChart(testHost(), 'bar.inc');
+    const parent = defineChart(testHost(), 'bar.inc');
+    for (let i = 0; i < 70; i++) {
+      iterate(child, 'bar.inc', i, t);
+      if (i < 30) iterate(parent, 'bar.inc', i, t);
+    }
+    assert.deepEqual(replicatePoints(child, parent, parent.lastEntryS()).filter((o) => o !== 'appended'), []);
+    parent.restoreChartState(child.lastCollectedTimeUs, child.lastUpdatedUs);
+    iterate(child, 'bar.inc', 70, t);
+    iterate(parent, 'bar.inc', 70, t);
+    assert.ok(Number.isNaN(parent.valueAt(0, child.lastEntryS())));
+    iterate(child, 'bar.inc', 71, t);
+    iterate(parent, 'bar.inc', 71, t);
+    // the part of iteration 71's +1000 that falls before the slot: no rate over the 40 s gap
+    const value = parent.valueAt(0, child.lastEntryS());
+    assert.ok(value > 0 && value < 1000, String(value));
+    assert.ok(child.valueAt(0, child.lastEntryS()) > 999);
+  });
+
   it('continues a counter above 2^53 whose state was restored as a BigInt', () => {
     const parent = testChart(testHost(), ['big'], 'incremental');
     const big = 2n ** 60n + 5n;

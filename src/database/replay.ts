@@ -7,7 +7,7 @@
  * Internal to the database part: `ChartImpl` calls these on its `CollectionState`.
  */
 import { USEC_PER_SEC } from './clock.js';
-import type { CollectionState } from './collection-state.js';
+import { ALG_INCREMENTAL, ALG_PCENT_DIFF, type CollectionState } from './collection-state.js';
 import type { ChartStore, RingPosition } from './store.js';
 import type { ReplayOutcome } from './types.js';
 
@@ -36,7 +36,15 @@ export function storeReplayedPoint(
   const lastS = Math.floor(s.lastUpdatedUs / USEC_PER_SEC);
   const newer = lastS === 0 || timeS > lastS;
   if (newer) {
-    for (let i = 0; i < s.size; i++) s.lastStored[i] = i < values.length ? values[i] : NaN;
+    for (let i = 0; i < s.size; i++) {
+      s.lastStored[i] = i < values.length ? values[i] : NaN;
+      // A delta from a value collected before this point would spread the whole gap over one
+      // iteration: until RDSTATE brings the child's state, the next SET starts afresh.
+      if (s.algorithm[i] === ALG_INCREMENTAL || s.algorithm[i] === ALG_PCENT_DIFF) {
+        s.collections[i] = 0;
+        s.lastCalculated[i] = 0;
+      }
+    }
   }
   if (!hasRing) {
     moveTimes(s, timeS);

@@ -173,9 +173,12 @@ export interface Chart {
    * A newer point moves the ring to `timeS` (gaps between; a jump of more than a whole ring
    * restarts the ring at it) and the chart's times as netdata's RBEGIN does, so the next live
    * END continues after it; an older point only fills gaps (a stored value, live or replayed, is
-   * never overwritten). Every written slot reaches the store (`save` and `map` keep it).
-   * Observers get `pointReplayed` after a point was stored (in mode none: after the times
-   * moved). `values` is read during the call only. Call between iterations, not inside one.
+   * never overwritten). Every written slot reaches the store (`save` and `map` keep it). Unlike
+   * netdata's RSET, a newer point does not count as a collection: an incremental or
+   * percentage-of-incremental-row dimension's next SET is then a first collection (a gap) until
+   * `restoreDimensionState`, never a delta from a value collected before the gap. Observers get
+   * `pointReplayed` after a point was stored (in mode none: after the times moved). `values` is
+   * read during the call only. Call between iterations, not inside one.
    */
   storeReplayed(timeS: number, values: ArrayLike<number>): ReplayOutcome;
   /**
