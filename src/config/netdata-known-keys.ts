@@ -22,8 +22,7 @@ export const UNUSED_NETDATA_KEYS: Readonly<Record<string, readonly string[]>> = 
   db: [
     'dbengine page cache with malloc', 'dbengine page cache size MB', 'dbengine disk space MB',
     'dbengine multihost disk space MB', 'storage tiers', 'memory deduplication (ksm)',
-    'cleanup obsolete charts after secs', 'enable replication', 'seconds to replicate',
-    'seconds per replication step', 'replication threads', 'delete obsolete charts files',
+    'cleanup obsolete charts after secs', 'replication threads', 'delete obsolete charts files',
     'delete orphan hosts files', 'enable zero metrics',
   ],
   directories: ['home', 'lock', 'registry'],

@@ -84,6 +84,7 @@ describe('loadNetdataConfig', () => {
     assert.deepEqual(c.global, {
       hostname: hostname(), historyEntries: 3600, updateEverySecs: 1, memoryMode: 'save',
       gapWhenLostIterationsAbove: 1, cleanupOrphanHostsAfterSecs: 3600, saveEverySecs: 3600,
+      replication: { enabled: true, secondsToReplicate: 86400, stepSecs: 600 },
       timezone: systemTimezone(),
       directories: {
         config: '/etc/netdata', stockConfig: '/usr/lib/netdata/conf.d',
@@ -206,6 +207,9 @@ describe('effectiveConfigText', () => {
     assert.deepEqual(section('plugin:python.d'), ['\tupdate every = 5', '\tcommand options = -ppython3 ; debug']);
     assert.deepEqual(section('host labels'), ['\troom = b12 # second floor']);
     assert.ok(section('web').includes('\t# allow badges from = *'));
-    assert.equal(lines.filter((l) => l === '[db]').length, 0, 'all [db] keys are shown under [global]');
+    // every [db] key with a 1.10 name is shown under [global]; replication's exist only in [db]
+    assert.deepEqual(section('db'), [
+      '\t# enable replication = yes', '\t# seconds to replicate = 86400', '\t# seconds per replication step = 600',
+    ]);
   });
 });

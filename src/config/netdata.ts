@@ -16,7 +16,7 @@ import {
   readBackend, readHealth, readHostLabels, readPlugins, readWeb,
 } from './netdata-sections.js';
 import {
-  BadValue, integer, list, parseMemoryMode, renderQuotedList, text,
+  BadValue, integer, list, parseBoolean, parseMemoryMode, renderQuotedList, text,
 } from './values.js';
 import type { ConfigError, Directories, GlobalConfig, NetdataConfig } from './types.js';
 
@@ -37,6 +37,12 @@ export const DEFAULT_GAP_WHEN_LOST_ITERATIONS_ABOVE = 1;
 export const DEFAULT_CLEANUP_ORPHAN_HOSTS_AFTER_SECS = 3600;
 /** `[global] save every seconds` (this agent's own key): memory mode save also writes its files this often; 0 = only at stop. */
 export const DEFAULT_SAVE_EVERY_SECS = 3600;
+/** `[db] enable replication` (1.37). */
+export const DEFAULT_ENABLE_REPLICATION = true;
+/** `[db] seconds to replicate` (1.37: one day). */
+export const DEFAULT_SECONDS_TO_REPLICATE = 86400;
+/** `[db] seconds per replication step` (1.37). */
+export const DEFAULT_SECONDS_PER_REPLICATION_STEP = 600;
 
 // ---- directories: netdata's installed layout ------------------------------------------------
 /** `[global] config directory`; with a config file, the file's own directory. */
@@ -126,6 +132,11 @@ function readGlobal(r: ConfigReader, defaultConfigDir: string, path: (t: string)
     cleanupOrphanHostsAfterSecs: db('cleanup orphan hosts after secs', 'cleanup orphan hosts after seconds',
       integer(0), DEFAULT_CLEANUP_ORPHAN_HOSTS_AFTER_SECS),
     saveEverySecs: r.value('global', 'save every seconds', integer(0), DEFAULT_SAVE_EVERY_SECS),
+    replication: Object.freeze({
+      enabled: r.value('db', 'enable replication', parseBoolean, DEFAULT_ENABLE_REPLICATION),
+      secondsToReplicate: r.value('db', 'seconds to replicate', integer(0), DEFAULT_SECONDS_TO_REPLICATE),
+      stepSecs: r.value('db', 'seconds per replication step', integer(1), DEFAULT_SECONDS_PER_REPLICATION_STEP),
+    }),
     timezone: r.value('global', 'timezone', text, systemTimezone()),
     directories: readDirectories(r, defaultConfigDir, path),
   };

@@ -76,7 +76,7 @@ describe('StreamConfig.resolveHost', () => {
       enabled: true, allowFrom: '*', historyEntries: 120, memoryMode: 'none', healthEnabled: 'yes',
       postponeAlarmsOnConnectSecs: 5, updateEverySecs: 2, proxyEnabled: false,
       proxyDestination: ['10.9.9.9'], proxyApiKey: KEY, proxySendChartsMatching: '!apps.* *',
-      multipleConnections: 'deny',
+      multipleConnections: 'deny', enableReplication: true, secondsToReplicate: 86400, secondsPerReplicationStep: 600,
     });
   });
   it('uses the key defaults for an unlisted machine', () => {
@@ -90,12 +90,28 @@ describe('StreamConfig.resolveHost', () => {
       postponeAlarmsOnConnectSecs: 60, updateEverySecs: null, proxyEnabled: true,
       proxyDestination: ['10.0.0.1:19999', 'tcp:parent2', '[::1]:19998'], proxyApiKey: KEY,
       proxySendChartsMatching: '!apps.* *', multipleConnections: 'allow',
+      enableReplication: true, secondsToReplicate: 86400, secondsPerReplicationStep: 600,
     });
   });
   it('reads an untyped section\'s `default` keys as a key and its own keys as a machine', () => {
     assert.equal(stream.resolveHost(UNTYPED, UNLISTED).historyEntries, 900);
     const own = stream.resolveHost(UNLISTED, UNTYPED);
     assert.deepEqual([own.historyEntries, own.memoryMode], [300, 'map']);
+  });
+  it('reads replication per key and machine over [db] (1.37)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'stream-conf-'));
+    try {
+      const db = loadNetdataConfig(null, [['db', 'seconds to replicate', '7200'], ['db', 'seconds per replication step', '60']]);
+      writeFileSync(join(dir, 'stream.conf'), `[${KEY}]\n\tenabled = yes\n\tseconds to replicate = 3600\n` +
+        `[${MACHINE}]\n\ttype = machine\n\tenable replication = no\n`);
+      const conf = loadStreamConfig(join(dir, 'stream.conf'), db);
+      const viaKey = conf.resolveHost(KEY, UNLISTED);
+      assert.deepEqual([viaKey.enableReplication, viaKey.secondsToReplicate, viaKey.secondsPerReplicationStep], [true, 3600, 60]);
+      const machine = conf.resolveHost(KEY, MACHINE);
+      assert.deepEqual([machine.enableReplication, machine.secondsToReplicate], [false, 3600]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
   it('reports a disabled machine as not enabled', () => {
     assert.deepEqual([stream.resolveHost(KEY, DISABLED).enabled, stream.resolveHost(KEY, DISABLED).allowFrom], [false, '192.168.*']);

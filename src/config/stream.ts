@@ -93,12 +93,14 @@ const HOST_KEYS: ReadonlyArray<[keyof ReceiverHostSettings, string | null, strin
   ['proxyApiKey', 'default proxy api key', 'proxy api key', text],
   ['proxySendChartsMatching', 'default proxy send charts matching', 'proxy send charts matching', text],
   ['multipleConnections', null, 'multiple connections', oneOf(MULTIPLE_CONNECTIONS, 'multiple connections')],
+  ['enableReplication', 'enable replication', 'enable replication', parseBoolean],
+  ['secondsToReplicate', 'seconds to replicate', 'seconds to replicate', integer(0)],
+  ['secondsPerReplicationStep', 'seconds per replication step', 'seconds per replication step', integer(1)],
 ];
 
 /** Keys netdata 1.37 has in API key and machine sections that this agent does not use. */
 const UNUSED_KEY_SECTION_KEYS = [
-  'enable compression', 'enable replication', 'seconds to replicate', 'seconds per replication step',
-  'replication_step', 'host tags',
+  'enable compression', 'replication_step', 'host tags',
 ];
 const UNUSED_STREAM_KEYS = ['enable compression', 'ssl skip certificate verification', 'CApath', 'CAfile'];
 
@@ -222,6 +224,9 @@ function buildStreamConfig(
     proxyApiKey: sender.apiKey,
     proxySendChartsMatching: sender.sendChartsMatching,
     multipleConnections: DEFAULT_MULTIPLE_CONNECTIONS,
+    enableReplication: netdata.global.replication.enabled,
+    secondsToReplicate: netdata.global.replication.secondsToReplicate,
+    secondsPerReplicationStep: netdata.global.replication.stepSecs,
   };
   return {
     file,

@@ -48,7 +48,18 @@ export interface GlobalConfig {
   cleanupOrphanHostsAfterSecs: number;
   /** `[global] save every seconds` for memory mode save (default 3600; 0 = only at stop). */
   saveEverySecs: number;
+  /** `[db] enable replication`, `seconds to replicate`, `seconds per replication step` (1.37). */
+  replication: Readonly<ReplicationSettings>;
   directories: Directories;
+}
+
+/** How a receiver fills a child's gaps (reference §2.8); `[db]`, then per key and machine in stream.conf. */
+export interface ReplicationSettings {
+  enabled: boolean;
+  /** The oldest a gap may reach back when the parent has nothing for a chart. */
+  secondsToReplicate: number;
+  /** Most seconds one REPLAY_CHART asks for. */
+  stepSecs: number;
 }
 
 /** `[web]`. */
@@ -167,6 +178,9 @@ export interface ReceiverHostSettings {
   proxyApiKey: string;
   proxySendChartsMatching: string;
   multipleConnections: 'allow' | 'deny';
+  enableReplication: boolean;
+  secondsToReplicate: number;
+  secondsPerReplicationStep: number;
 }
 
 /** One `[API_KEY]` section of stream.conf. */
