@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { BoundedLineSplitter, pluginCommand } from './plugin-process.js';
+import { BoundedLineSplitter } from '../protocol/index.js';
+import { pluginCommand } from './plugin-process.js';
 
 describe('BoundedLineSplitter', () => {
   it('splits lines across chunks, cuts long lines and keeps memory to the limit', () => {

@@ -1,9 +1,11 @@
 /**
  * One run of one plugin process: spawned as netdata does (`/bin/sh -c "exec <path> <update every>
  * <options>"`, reference §1.1) in a process group of its own, so stopping it stops its children
- * too. Hands stdout bytes and stderr lines to callbacks; knows nothing of the protocol.
+ * too. Hands stdout bytes and stderr lines to callbacks; knows nothing of the commands (stderr
+ * lines come from the protocol part's bounded line splitter).
  */
 import { execa, type ResultPromise } from 'execa';
+import { BoundedLineSplitter } from '../protocol/index.js';
 
 /** Default wait between SIGTERM and SIGKILL when stopping a plugin's process group. */
 export const DEFAULT_KILL_GRACE_MS = 1000;
@@ -32,48 +34,6 @@ export interface PluginProcessOptions {
 /** netdata's command line for a plugin: `exec <path> <update every> <command options>`. */
 export function pluginCommand(path: string, updateEverySecs: number, commandOptions: string): string {
   return `exec ${path} ${updateEverySecs} ${commandOptions}`.trimEnd();
-}
-
-/** Splits a byte stream into lines of at most `maxBytes`; an overlong line is cut, not kept. */
-export class BoundedLineSplitter {
-  #pending: Buffer[] = [];
-  #pendingBytes = 0;
-  #cut = false;
-
-  constructor(readonly maxBytes: number, readonly onLine: (line: string) => void) {}
-
-  push(chunk: Buffer): void {
-    let start = 0;
-    for (let nl = chunk.indexOf(10, start); nl !== -1; nl = chunk.indexOf(10, start)) {
-      this.#take(chunk.subarray(start, nl));
-      this.#flush();
-      start = nl + 1;
-    }
-    if (start < chunk.length) this.#take(chunk.subarray(start));
-  }
-
-  /** Emits a last unterminated line, if any. */
-  end(): void {
-    if (this.#pendingBytes > 0 || this.#cut) this.#flush();
-  }
-
-  #take(part: Buffer): void {
-    const room = this.maxBytes - this.#pendingBytes;
-    if (part.length > room) this.#cut = true;
-    const kept = part.length > room ? part.subarray(0, Math.max(room, 0)) : part;
-    if (kept.length > 0) {
-      this.#pending.push(Buffer.from(kept));
-      this.#pendingBytes += kept.length;
-    }
-  }
-
-  #flush(): void {
-    const line = Buffer.concat(this.#pending).toString('utf8').replace(/\r$/, '');
-    this.onLine(this.#cut ? `${line}...` : line);
-    this.#pending = [];
-    this.#pendingBytes = 0;
-    this.#cut = false;
-  }
 }
 
 /** Sends `signal` to every process of group `pgid`; false when the group no longer exists. */

@@ -134,7 +134,7 @@ class PluginsdImpl implements Pluginsd {
 /**
  * Builds plugins.d from the configuration: `[directories] plugins`, `[plugins]` and
  * `[plugin:NAME]`. Nothing runs until `start()`. The parser comes in as a dependency so this part
- * never imports the protocol.
+ * never imports the protocol's parser.
  */
 export function createPluginsd(config: NetdataConfig, deps: PluginsdDeps): Pluginsd {
   return new PluginsdImpl(config, deps);

@@ -7,8 +7,11 @@
 export { createParser } from './parser.js';
 export { ProtocolError, formatLineError, QUOTED_LINE_MAX_CHARS } from './errors.js';
 export { tokenize, splitWords, isSeparator, MAX_WORDS } from './tokenizer.js';
+export { BoundedLineSplitter } from './line-splitter.js';
 export {
   chartDefinitionLines,
+  chartLabelLines,
+  hostLabelLines,
   chartLine,
   dimensionLine,
   chartVariableLines,
@@ -26,4 +29,6 @@ export type {
   ParserStats,
   ParserStop,
   ParserStopKind,
+  ReplayEnd,
+  ReplicationReceiver,
 } from './types.js';
