@@ -4,7 +4,7 @@
  * string per line or word (DESIGN "The hot path"); the other commands go to `commands.ts`.
  */
 import type { Chart, Dimension, Host } from '../database/types.js';
-import { debug, LogThrottle } from '../log.js';
+import { LogThrottle } from '../log.js';
 import { BlockCapture } from './block-capture.js';
 import {
   chartCommand,
@@ -18,6 +18,15 @@ import {
   type CommandState,
 } from './commands.js';
 import { formatLineError, ProtocolError, QUOTED_LINE_MAX_CHARS } from './errors.js';
+import {
+  chartDefinitionEndCommand,
+  claimedIdCommand,
+  replayBeginCommand,
+  replayChartStateCommand,
+  replayDimensionStateCommand,
+  replayEndCommand,
+  replaySetCommand,
+} from './replication-commands.js';
 import { int64Status, parseDecimal, parseInt64, parseInt64Big } from './numbers.js';
 import { isSeparator, MAX_WORDS, splitWords, wordsOf } from './tokenizer.js';
 import {
@@ -100,6 +109,8 @@ class PluginsdParser implements Parser, CommandState {
   #carriedLineTaken = false;
   #cursor: ChartCursor | null = null;
   #lastBegun: ChartCursor | null = null;
+  /** The chart whose END is being taken, for the block capture's `onDataBlock`. */
+  #endedChart: Chart | null = null;
   #lineBytes: Uint8Array = this.#carry;
   #lineStart = 0;
   #lineEnd = 0;
@@ -110,7 +121,7 @@ class PluginsdParser implements Parser, CommandState {
     this.limits = { ...DEFAULT_PARSER_LIMITS, ...options.limits };
     this.#nowUs = options.nowUs ?? (() => Date.now() * 1000);
     const onDataBlock = options.onDataBlock;
-    this.#capture = onDataBlock ? new BlockCapture(onDataBlock) : null;
+    this.#capture = onDataBlock ? new BlockCapture((block) => onDataBlock(block, this.#endedChart!)) : null;
   }
 
   get stopped(): ParserStop | null {
@@ -373,6 +384,7 @@ class PluginsdParser implements Parser, CommandState {
     chart.end(this.#nowUs());
     const capture = this.#capture;
     if (capture === null) return;
+    this.#endedChart = chart;
     if (this.#carriedNewline < 0) {
       capture.end(bytes, end);
     } else {
@@ -398,10 +410,13 @@ class PluginsdParser implements Parser, CommandState {
       case 'CLABEL': chartLabelCommand(this.#words(bytes, start, end), this); break;
       case 'CLABEL_COMMIT': chartLabelCommitCommand(this); break;
       case 'FUNCTION': functionCommand(this.#words(bytes, start, end), this); break;
-      case 'CLAIMED_ID':
-      case 'CHART_DEFINITION_END':
-        debug(formatLineError(this.options.source, this.#stats.lines, `${keyword} is for streaming replication; ignored`, this.#currentLine()));
-        break;
+      case 'CLAIMED_ID': claimedIdCommand(this.#words(bytes, start, end), this); break;
+      case 'CHART_DEFINITION_END': chartDefinitionEndCommand(this.#words(bytes, start, end), this); break;
+      case 'RBEGIN': replayBeginCommand(this.#words(bytes, start, end), this); break;
+      case 'RSET': replaySetCommand(this.#words(bytes, start, end), this); break;
+      case 'RDSTATE': replayDimensionStateCommand(this.#words(bytes, start, end), this); break;
+      case 'RSSTATE': replayChartStateCommand(this.#words(bytes, start, end), this); break;
+      case 'REND': replayEndCommand(this.#words(bytes, start, end), this); break;
       default:
         throw new ProtocolError(`unknown keyword ${JSON.stringify(keyword)}`);
     }

@@ -50,11 +50,30 @@ export function chartVariableLines(chart: Chart): string {
   return text;
 }
 
-/** A chart's whole definition as a sender (re)sends it: CHART, its DIMENSIONs, its VARIABLEs. */
-export function chartDefinitionLines(chart: Chart): string {
+/** `CLABEL "name" "value" source` per chart label, then `CLABEL_COMMIT`; empty without labels. */
+export function chartLabelLines(chart: Chart): string {
+  if (chart.labels.size === 0) return '';
+  let text = '';
+  for (const [name, label] of chart.labels) text += `CLABEL ${quote(name)} ${quote(label.value)} ${label.source}\n`;
+  return `${text}CLABEL_COMMIT\n`;
+}
+
+/**
+ * A chart's whole definition as a sender (re)sends it, in 1.37's order: CHART, its labels (when
+ * the link carries them), its DIMENSIONs, its VARIABLEs.
+ */
+export function chartDefinitionLines(chart: Chart, withLabels = false): string {
   let text = chartLine(chart);
+  if (withLabels) text += chartLabelLines(chart);
   for (const dimension of chart.dimensions) text += dimensionLine(dimension);
   return text + chartVariableLines(chart);
+}
+
+/** `LABEL "name" = source "value"` per host label, then `OVERWRITE labels` (1.37's on-connect lines). */
+export function hostLabelLines(host: Host): string {
+  let text = '';
+  for (const [name, label] of host.labels) text += `LABEL ${quote(name)} = ${label.source} ${quote(label.value)}\n`;
+  return `${text}OVERWRITE labels\n`;
 }
 
 /** `VARIABLE HOST name = value` lines a sender queues on (re)connect. */

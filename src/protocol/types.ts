@@ -2,7 +2,7 @@
  * The parser's public contract: one parser for plugin stdout and stream sockets alike. Bytes go
  * in with `feed()`; commands go into a database `Host`. Nothing here touches sockets or processes.
  */
-import type { Host } from '../database/types.js';
+import type { Chart, Dimension, Host } from '../database/types.js';
 
 /** Limits on one source's input (DESIGN "Bad input"); every one has a default. */
 export interface ParserLimits {
@@ -40,11 +40,56 @@ export interface ParserOptions {
   onFunction?: (fn: { name: string; timeoutSecs: number; help: string; global: boolean }) => void;
   /**
    * A proxy's hook: the bytes of every complete BEGIN..END block as received (END line and its
-   * newline included), so they can be forwarded unchanged.
+   * newline included), so they can be forwarded unchanged, with the chart they updated. The
+   * bytes may be a view of the chunk being parsed: copy them to keep them.
    */
-  onDataBlock?: (block: Buffer) => void;
+  onDataBlock?: (block: Buffer, chart: Chart) => void;
+  /**
+   * The receiving end of replication (reference §2.8), given only on a stream link that
+   * negotiated it: CHART_DEFINITION_END and the R* commands go here, resolved to their chart and
+   * dimension. Without it those commands are a protocol error (CHART_DEFINITION_END is ignored).
+   */
+  replication?: ReplicationReceiver;
+  /** `CLAIMED_ID <guid> <claim id|NULL>` from a stream link (claim id null for NULL). */
+  onClaimedId?: (machineGuid: string, claimId: string | null) => void;
   /** Called once when the parser stops (DISABLE, a protocol error, a limit). */
   onStop?: (reason: ParserStop) => void;
+}
+
+/** `REND`'s fields (reference §2.8). */
+export interface ReplayEnd {
+  updateEverySecs: number;
+  /** The child's first and last stored times for the chart. */
+  firstS: number;
+  lastS: number;
+  /** The child starts streaming the chart's live data after this. */
+  startStreaming: boolean;
+  /** The window the child answered (its `before` may be later than requested when starting). */
+  afterS: number;
+  beforeS: number;
+  /** The child's wall clock when it finished (s). */
+  childNowS: number;
+}
+
+/**
+ * What a stream receiver does with the replication commands of its child (reference §2.8). The
+ * parser validates their syntax and resolves charts and dimensions; a method may throw a
+ * `ProtocolError` to stop the link (the message names what was wrong).
+ */
+export interface ReplicationReceiver {
+  /** `CHART_DEFINITION_END first last now`: the chart's definition is complete; ask for its gap. */
+  definitionEnd(chart: Chart, firstS: number, lastS: number, childNowS: number): void;
+  /** `RBEGIN "id"` (times null) or `RBEGIN '' start end now` (one replicated point). */
+  begin(chart: Chart, times: { startS: number; endS: number; childNowS: number } | null): void;
+  /** `RSET "dim" value "flags"`: value NaN for empty (flag E or NAN). */
+  set(chart: Chart, dimension: Dimension, value: number, flags: string): void;
+  /** `RDSTATE "dim" last_collected_ut last_collected_value last_calculated last_stored`. */
+  dimensionState(chart: Chart, dimension: Dimension, lastCollectedUs: number, lastCollectedValue: number,
+    lastCalculated: number, lastStored: number): void;
+  /** `RSSTATE last_collected_ut last_updated_ut`. */
+  chartState(chart: Chart, lastCollectedUs: number, lastUpdatedUs: number): void;
+  /** `REND ...`: the answer to one REPLAY_CHART is complete. */
+  end(chart: Chart, end: ReplayEnd): void;
 }
 
 /** Why a parser stopped: the plugin sent DISABLE, the input broke the protocol, or a limit. */
