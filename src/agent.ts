@@ -54,12 +54,15 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
   const g = config.global;
   const machineGuid = loadOrCreateMachineGuid(g.directories.lib);
   const system = await readSystemInfo();
+  const needsStreaming = stream.sender.enabled || config.web.mode !== 'none';
+  const streamingPart = needsStreaming ? await import('./streaming/index.js') : null;
   const registry = createHostRegistry(
     { hostname: g.hostname, machineGuid, registryHostname: g.hostname, os: os.platform(),
       timezone: g.timezone, tags: '',
       programName: 'netdata', programVersion: AGENT_VERSION, hops: 0, system },
     { memoryMode: g.memoryMode, historyEntries: g.historyEntries, updateEverySecs: g.updateEverySecs,
-      gapWhenLostIterationsAbove: g.gapWhenLostIterationsAbove },
+      gapWhenLostIterationsAbove: g.gapWhenLostIterationsAbove,
+      recentSlots: streamingPart?.spoolRecentSlots(g.memoryMode, stream.sender.enabled, stream.sender) ?? 0 },
     { persistence: { cacheDir: g.directories.cache, saveEverySecs: g.saveEverySecs } },
   );
   registry.localhost.replaceLabels(localHostLabels(system, {
@@ -86,9 +89,8 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
     parts.push({ name: 'backend', start: () => backend.start(), stop: () => backend.stop() });
   }
 
-  const needsStreaming = stream.sender.enabled || config.web.mode !== 'none';
-  const streaming = needsStreaming
-    ? (await import('./streaming/index.js')).createStreaming(config, stream, {
+  const streaming = streamingPart
+    ? streamingPart.createStreaming(config, stream, {
       registry, version: AGENT_VERSION, createParser,
       onHostConnected: (host, settings) => health?.attachHost(host,
         { enabled: settings.healthEnabled, postponeSecs: settings.postponeAlarmsOnConnectSecs }),

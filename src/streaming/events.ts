@@ -21,6 +21,16 @@ export class SenderLog {
     return `STREAM ${this.#host} [send to ${d.label}]`;
   }
 
+  /** `STREAM host [send to ip:port]`, or `STREAM host [send]` before any destination. */
+  tag(d: Destination | null): string {
+    return d ? this.#to(d) : this.#send;
+  }
+
+  /** netdata's line, its capability names each followed by a space. */
+  negotiated(d: Destination, capabilities: string): void {
+    info(`${this.#to(d)}: established link with negotiated capabilities: ${capabilities}`);
+  }
+
   get #send(): string {
     return `STREAM ${this.#host} [send]`;
   }
@@ -47,9 +57,13 @@ export class SenderLog {
   badDestination(message: string): void { error(`${this.#send}: ${message}`); }
   stopped(): void { info(`${this.#send}: sending thread stopped.`); }
 
-  /** The connection's events in netdata's words. `established` is called on ready. */
-  listener(established: (d: Destination) => void): ConnectionListener {
+  /**
+   * The connection's events in netdata's words. `established` is called on ready; `data` gets
+   * the bytes the parent sends back.
+   */
+  listener(established: (d: Destination) => void, data?: (chunk: Buffer) => void): ConnectionListener {
     return {
+      data,
       connecting: (d) => info(`${this.#to(d)}: connecting...`),
       connectFailed: (d, message) => this.#throttle.log('ERROR', `${this.#to(d)}: failed to connect (${message})`),
       refused: (d, reason, postponeSecs) =>
@@ -93,6 +107,8 @@ export const receiverLog = {
   unusedParameter: (tag: string, name: string, value: string): void =>
     info(`${tag}: request has parameter '${name}' = '${value}', which is not used.`),
   initializing: (tag: string): void => info(`${tag}: initializing communication...`),
+  negotiated: (tag: string, capabilities: string): void =>
+    info(`${tag}: established link with negotiated capabilities: ${capabilities}`),
   receiving: (tag: string): void => info(`${tag}: receiving metrics...`),
   takeover: (tag: string, idleSecs: number): void =>
     warn(`${tag}: the previous connection of this host sent nothing for ${idleSecs} seconds; closing it and accepting this one.`),
@@ -102,3 +118,25 @@ export const receiverLog = {
   orphanRemoved: (hostname: string, guid: string, secs: number): void =>
     info(`Host '${hostname}' with machine guid '${guid}' is obsolete - cleaning up (orphan for ${secs} seconds).`),
 };
+
+/**
+ * Replication's lines. netdata 1.37 logs only the sender's summary at INFO; the receiver's
+ * refusals are errors (data the child offered is not stored), its summary one INFO per link.
+ */
+export const replicationLog = {
+  /** netdata's words: after every queued request was answered. */
+  senderSummary: (executed: number, pending: number): void =>
+    info(`REPLICATION SUMMARY: finished, executed ${executed} replication requests, ${pending} charts pending replication`),
+  malformedTimings: (tag: string, chart: string, first: number, last: number, now: number): void =>
+    error(`${tag}: PLUGINSD REPLAY ERROR: chart '${chart}' got a CHART_DEFINITION_END with malformed timings (first time ${first}, last time ${last}, world time ${now}).`),
+  refusedPoint: (tag: string, chart: string, problem: string): void =>
+    replicationThrottle.log('ERROR', `${tag}: REPLAY ERROR: chart '${chart}': ${problem}; its RSET values are ignored.`),
+  receiverFinished: (tag: string, charts: number, points: number, secs: number): void =>
+    info(`${tag}: replication finished: ${charts} charts, ${points} points replayed in ${secs} seconds.`),
+  unknownChart: (tag: string, chart: string): void =>
+    replicationThrottle.log('ERROR', `${tag}: REPLAY ERROR: the parent asked to replicate chart '${chart}', which this node does not have; ignored.`),
+  badRequest: (tag: string, line: string, problem: string): void =>
+    replicationThrottle.log('ERROR', `${tag}: cannot understand the parent's command ${JSON.stringify(line.slice(0, 200))}: ${problem}; ignored.`),
+};
+
+const replicationThrottle = new LogThrottle(10, 60_000);

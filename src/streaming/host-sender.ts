@@ -9,6 +9,9 @@ import type { PatternMatcher } from './access.js';
 import { parseDestinations, type Destination } from './destination.js';
 import type { SenderLog } from './events.js';
 import { senderIdentity } from './identity.js';
+import { hostReplaySource } from './replay-source.js';
+import { Spool, spoolDirectory } from './spool.js';
+import { SpoolRecorder } from './spool-recorder.js';
 import { StreamSender } from './sender.js';
 
 /** What every sender of this node shares. */
@@ -38,6 +41,7 @@ export function senderDestinations(entries: readonly string[], context: SenderCo
 /** The sender of `host` to `target`; it does nothing until `start()`. */
 export function createHostSender(host: Host, target: SenderTarget, context: SenderContext): StreamSender {
   const s = context.sender;
+  const spool = spoolOf(host, target, s);
   return new StreamSender({
     host,
     identity: senderIdentity(host, target.apiKey, context.programVersion),
@@ -48,5 +52,20 @@ export function createHostSender(host: Host, target: SenderTarget, context: Send
     initialClockResyncIterations: s.initialClockResyncIterations,
     sendChart: (name) => context.matches(target.sendChartsMatching, name),
     mode: target.mode,
+    source: spool ?? hostReplaySource(host),
+    recorder: spool ? new SpoolRecorder(spool) : undefined,
+  });
+}
+
+/**
+ * A host without a database streams from a spool of its own per destination set (when `[stream]
+ * enable spool`), so what it collects while the parent is away can be replicated later.
+ */
+function spoolOf(host: Host, target: SenderTarget, s: Readonly<StreamSenderConfig>): Spool | null {
+  if (host.settings.memoryMode !== 'none' || !s.enableSpool) return null;
+  return Spool.open({
+    directory: spoolDirectory(s.spoolDirectory, host.machineGuid, target.destinations.map((d) => d.label)),
+    maxBytes: s.spoolSizeBytes,
+    label: host.hostname,
   });
 }

@@ -4,13 +4,12 @@
  * system facts included, so a parent two hops up sees the original child's facts.
  */
 import type { Host } from '../database/types.js';
+import { OFFERED_CAPABILITIES } from './negotiation.js';
 import type { SenderIdentity } from './request.js';
 import { timezoneAbbreviation } from '../config/index.js';
 
 /** The program name in `User-Agent` (netdata sends `netdata/<version>`). */
 export const PROGRAM_NAME = 'tributary';
-/** `ver=1`: plain version 1, which every netdata parent from 1.10 on answers with the V1 prompt. */
-export const STREAM_VERSION = 1;
 
 /** This machine's abbreviation and offset now, for the zone the host reports (reference §2.1). */
 function localTimezone(timezone: string): { abbrev: string; utcOffsetSecs: number } {
@@ -41,7 +40,8 @@ export function senderIdentity(host: Host, apiKey: string, programVersion: strin
     utcOffsetSecs: tz.utcOffsetSecs,
     hops: (id.hops ?? (host.isLocal ? 0 : 1)) + 1,
     tags: id.tags ?? '',
-    version: STREAM_VERSION,
+    // the capability bits this node implements; a parent older than 1.37 answers what it knows
+    version: OFFERED_CAPABILITIES,
     programName: PROGRAM_NAME,
     programVersion,
     system: id.system,

@@ -19,9 +19,11 @@ import type { StreamSender, SenderStats } from './sender.js';
 export { Connection } from './connection.js';
 export { parseDestinations, type Destination } from './destination.js';
 export {
-  PROMPT_V1, ERROR_SAME_LOCALHOST, ERROR_ALREADY_STREAMING, ERROR_NOT_PERMITTED, ERROR_TOO_BUSY,
+  CAP, PROMPT_V1, PROMPT_V2, PROMPT_VN, ERROR_SAME_LOCALHOST, ERROR_ALREADY_STREAMING, ERROR_NOT_PERMITTED, ERROR_TOO_BUSY,
 } from './prompts.js';
+export { LinkCapabilities, OFFERED_CAPABILITIES } from './negotiation.js';
 export type { ReceiverLimits } from './receiver.js';
+export { spoolRecentSlots } from './spool-recorder.js';
 
 /** What createStreaming needs from the agent. */
 export interface StreamingDeps {

@@ -29,28 +29,35 @@ export const CAP = Object.freeze({
   BINARY: 1 << 13,
 });
 
-/** netdata's `convert_stream_version_to_capabilities`: small numbers are versions, larger a bitmask. */
+/**
+ * netdata's `convert_stream_version_to_capabilities` (reference §2.3): small numbers are the old
+ * protocol versions, larger ones a bitmask; the newest negotiation style a peer has hides the
+ * older ones (VCAPS hides V1, V2 and VN; VN hides V1 and V2; V2 hides V1).
+ */
 export function versionToCapabilities(version: number): number {
-  if (!Number.isFinite(version) || version <= 1) return CAP.V1;
-  if (version === 2) return CAP.V2 | CAP.HLABELS;
-  if (version === 3) return CAP.VN | CAP.HLABELS | CAP.CLAIM;
-  if (version === 4) return CAP.VN | CAP.HLABELS | CAP.CLAIM | CAP.CLABELS;
-  if (version === 5) return CAP.VN | CAP.HLABELS | CAP.CLAIM | CAP.CLABELS | CAP.COMPRESSION;
-  return version >>> 0;
+  let caps: number;
+  if (!Number.isFinite(version) || version <= 1) caps = CAP.V1;
+  else if (version === 2) caps = CAP.V2 | CAP.HLABELS;
+  else if (version === 3) caps = CAP.VN | CAP.HLABELS | CAP.CLAIM;
+  else if (version === 4) caps = CAP.VN | CAP.HLABELS | CAP.CLAIM | CAP.CLABELS;
+  else if (version === 5) caps = CAP.VN | CAP.HLABELS | CAP.CLAIM | CAP.CLABELS | CAP.COMPRESSION;
+  else caps = version >>> 0;
+  if (caps & CAP.VCAPS) caps &= ~(CAP.V1 | CAP.V2 | CAP.VN);
+  if (caps & CAP.VN) caps &= ~(CAP.V1 | CAP.V2);
+  if (caps & CAP.V2) caps &= ~CAP.V1;
+  return caps >>> 0;
 }
 
-/**
- * The reply a receiver with our capabilities gives a child: the V1 prompt. Whatever a child
- * offers (`ver=` anything), V1 is what it shares with us, and every netdata child falls back to
- * it on this exact reply (reference §9).
- */
-export function promptFor(_childCapabilities: number): string {
-  return PROMPT_V1;
+/** netdata's `stream_capabilities_to_vn`: the old version number a VN-only peer understands. */
+export function capabilitiesToVersion(caps: number): number {
+  if (caps & CAP.COMPRESSION) return 5;
+  if (caps & CAP.CLABELS) return 4;
+  return 3;
 }
 
 /** How a sender reads the receiver's reply (reference §2.3, `rrdpush_sender_validate_response`). */
 export type ResponseVerdict =
-  | { ok: true; capabilities: number }
+  | { ok: true; /** The version or capability bits the reply stands for (V1 prompt = 1, V2 = 2). */ version: number }
   | { ok: false; reason: string; postponeSecs: number };
 
 /** Seconds a sender leaves a destination alone after each refusal (reference §2.3). */
@@ -61,9 +68,20 @@ export const POSTPONE_SECS = Object.freeze({
   notUnderstood: 60,
 });
 
-/** Checks a reply exactly, with its exact length: one byte more or less is not the prompt. */
+/** A VN prompt's number may be this many characters long at most (netdata's `length + 30`). */
+const VN_NUMBER_MAX_CHARS = 29;
+
+/**
+ * Checks a reply as 1.37's `rrdpush_sender_validate_response`: the VN prompt is a prefix followed
+ * by a number; every other reply must match exactly, with its exact length.
+ */
 export function validateResponse(reply: string): ResponseVerdict {
-  if (reply === PROMPT_V1) return { ok: true, capabilities: CAP.V1 };
+  if (reply.startsWith(PROMPT_VN) && reply.length > PROMPT_VN.length && reply.length <= PROMPT_VN.length + VN_NUMBER_MAX_CHARS) {
+    const digits = /^\d+/.exec(reply.slice(PROMPT_VN.length));
+    if (digits) return { ok: true, version: Number(digits[0]) };
+  }
+  if (reply === PROMPT_V1) return { ok: true, version: 1 };
+  if (reply === PROMPT_V2) return { ok: true, version: 2 };
   if (reply === ERROR_SAME_LOCALHOST) {
     return { ok: false, reason: 'remote server is my localhost', postponeSecs: POSTPONE_SECS.sameLocalhost };
   }
@@ -91,6 +109,8 @@ const KNOWN_REPLIES: readonly string[] = [
 
 /** Whether `partial` may still grow into a known reply (or a VN prompt). */
 export function mayBeIncomplete(partial: string): boolean {
-  if (PROMPT_VN.startsWith(partial) || partial.startsWith(PROMPT_VN)) return partial.length < PROMPT_VN.length + 10;
+  if (PROMPT_VN.startsWith(partial)) return true;
+  // the number has no terminator: a VN reply is complete once its digits stop coming in one read
+  if (partial.startsWith(PROMPT_VN)) return partial.length === PROMPT_VN.length;
   return KNOWN_REPLIES.some((r) => r.length > partial.length && r.startsWith(partial));
 }

@@ -4,9 +4,12 @@
  * The host and its data stay when it ends (reference §2.6).
  */
 import type net from 'node:net';
+import type { ReplicationSettings } from '../config/types.js';
 import type { Host } from '../database/types.js';
 import type { Parser, ParserOptions } from '../protocol/types.js';
 import { receiverLog } from './events.js';
+import type { LinkCapabilities } from './negotiation.js';
+import { LinkReplicationReceiver, type ReplicationReceiverStats } from './replication-receiver.js';
 import type { StreamSender } from './sender.js';
 
 /** One accepted child's socket, host and callbacks. */
@@ -22,6 +25,8 @@ export interface SessionOptions {
   idleTimeoutMs: number;
   /** The proxy sender re-streaming this host, if any; started and stopped with the session. */
   proxy: StreamSender | null;
+  /** How this host's gaps are filled when the link negotiates replication. */
+  replication: Readonly<ReplicationSettings>;
   /** Told once, after the session ended (the owner marks the host not connected). */
   onClose: (session: ReceiverSession) => void;
 }
@@ -33,6 +38,8 @@ export class ReceiverSession {
   readonly #options: SessionOptions;
   readonly #socket: net.Socket;
   #parser: Parser | null = null;
+  #replication: LinkReplicationReceiver | null = null;
+  #link: LinkCapabilities | null = null;
   #lastDataMs = Date.now();
   #reason = '';
   #reasonIsError = false;
@@ -68,24 +75,47 @@ export class ReceiverSession {
     return this.#parser?.stats.values ?? 0;
   }
 
+  /** What the link negotiated; null before `start()`. */
+  get link(): LinkCapabilities | null {
+    return this.#link;
+  }
+
+  /** The link's replication counters; null when it did not negotiate replication. */
+  get replication(): ReplicationReceiverStats | null {
+    return this.#replication?.stats ?? null;
+  }
+
   /** Completed iterations (END) so far. */
   get updates(): number {
     return this.#parser?.stats.iterations ?? 0;
   }
 
-  /** Writes the prompt and starts feeding the parser; `leftover` are bytes read past the request. */
-  start(prompt: string, leftover: Buffer): void {
+  /**
+   * Writes the prompt of what `link` negotiated and starts feeding the parser; `leftover` are
+   * bytes read past the request.
+   */
+  start(link: LinkCapabilities, leftover: Buffer): void {
     const { socket, host, tag } = this.#options;
+    this.#link = link;
     receiverLog.initializing(tag);
     host.setStreamState({ connected: true, connectedSinceS: Math.floor(Date.now() / 1000), clientAddress: this.#options.clientAddress });
     const proxy = this.#options.proxy;
+    const replication = link.replication ? new LinkReplicationReceiver({
+      tag,
+      settings: this.#options.replication,
+      send: (line) => { socket.write(line); },
+      onChartStarted: (chart) => proxy?.holdChart(chart),
+      onChartFinished: (chart) => proxy?.releaseChart(chart),
+    }) : null;
+    this.#replication = replication;
     this.#parser = this.#options.createParser({
+      replication: replication ?? undefined,
       source: tag,
       host,
       trustedDurations: true,
       defaultUpdateEverySecs: this.#options.defaultUpdateEverySecs,
       defaultPluginName: '',
-      onDataBlock: proxy ? (block) => proxy.forwardBlock(block) : undefined,
+      onDataBlock: proxy ? (block, chart) => proxy.forwardBlock(block, chart) : undefined,
       onStop: (stop) => this.close(`${stop.kind === 'disabled' ? 'child sent DISABLE' : stop.message}`, stop.kind !== 'disabled'),
     });
     socket.on('data', (chunk: Buffer) => this.#onData(chunk));
@@ -95,7 +125,8 @@ export class ReceiverSession {
     socket.setTimeout(this.#options.idleTimeoutMs, () => {
       this.close(`nothing received for ${Math.round(this.#options.idleTimeoutMs / 1000)} seconds`, true);
     });
-    socket.write(prompt);
+    socket.write(link.prompt());
+    receiverLog.negotiated(tag, link.toString());
     proxy?.start();
     receiverLog.receiving(tag);
     if (leftover.length > 0) this.#onData(leftover);

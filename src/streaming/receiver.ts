@@ -11,12 +11,13 @@ import type { Parser, ParserOptions } from '../protocol/types.js';
 import { withIsParent, withSystemLabels } from '../collectors/index.js';
 import { checkAccess, plainAddress, type PatternMatcher } from './access.js';
 import { receiveTag, receiverLog } from './events.js';
+import { LinkCapabilities } from './negotiation.js';
 import {
-  ERROR_ALREADY_STREAMING, ERROR_NOT_PERMITTED, ERROR_SAME_LOCALHOST, ERROR_TOO_BUSY, promptFor,
-  versionToCapabilities, CAP,
+  ERROR_ALREADY_STREAMING, ERROR_NOT_PERMITTED, ERROR_SAME_LOCALHOST, ERROR_TOO_BUSY,
 } from './prompts.js';
 import { findHeadEnd, isKnownParam, parseStreamRequest, type StreamRequest } from './request.js';
 import { ReceiverSession } from './receiver-session.js';
+import { spoolRecentSlots } from './spool-recorder.js';
 import type { StreamSender } from './sender.js';
 
 /** Bounds on what children may make this node hold (DESIGN "Bad input"). */
@@ -240,6 +241,11 @@ export class Receivers {
       defaultUpdateEverySecs: host.settings.updateEverySecs,
       idleTimeoutMs: this.#o.limits.idleTimeoutSecs * 1000,
       proxy: this.#o.proxyFor(host, settings),
+      replication: {
+        enabled: settings.enableReplication,
+        secondsToReplicate: settings.secondsToReplicate,
+        stepSecs: settings.secondsPerReplicationStep,
+      },
       onClose: (s) => {
         this.#closedBytes += s.bytesReceived;
         this.#closedValues += s.values;
@@ -251,8 +257,7 @@ export class Receivers {
     });
     this.#sessions.set(host.machineGuid, session);
     this.#o.onHostConnected?.(host, settings);
-    const capabilities = request.version === null ? CAP.V1 : versionToCapabilities(request.version);
-    session.start(promptFor(capabilities), leftover);
+    session.start(LinkCapabilities.forChild(request.version), leftover);
   }
 
   /**
@@ -283,6 +288,7 @@ export class Receivers {
       historyEntries: Math.max(MIN_STREAMED_HISTORY, settings.historyEntries),
       updateEverySecs: settings.updateEverySecs ?? request.updateEverySecs ?? g.updateEverySecs,
       gapWhenLostIterationsAbove: g.gapWhenLostIterationsAbove,
+      recentSlots: spoolRecentSlots(settings.memoryMode, settings.proxyEnabled, this.#o.stream.sender),
     };
     const host = this.#o.registry.findOrCreate(identity, hostSettings);
     if (existed) host.updateIdentity(identity);

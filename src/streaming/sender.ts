@@ -1,18 +1,27 @@
 /**
  * The stream sender: one host's charts to a parent (reference §2.1–§2.5). On every (re)connect
- * it discards what the last connection left, sends every chart definition (CHART, DIMENSION,
- * VARIABLE) and the host variables, then one BEGIN/SET/END block per chart iteration. A local
- * host's blocks are formatted from the chart's state; a proxied host's blocks are the bytes its
- * child sent, forwarded unchanged (DESIGN "The one idea").
+ * it discards what the last connection left, sends what the link negotiated on connect (host
+ * variables, the claim id, host labels) and every chart definition (CHART, chart labels,
+ * DIMENSION, VARIABLE, and with replication CHART_DEFINITION_END), then one BEGIN/SET/END block
+ * per chart iteration. A local host's blocks are formatted from the chart's state; a proxied
+ * host's blocks are the bytes its child sent, forwarded unchanged (DESIGN "The one idea").
+ * With replication a chart's blocks wait until the parent's replay of it is answered.
  */
 import type net from 'node:net';
-import { chartDefinitionLines, DataBlockWriter, formatVariableValue, hostVariableLines } from '../protocol/index.js';
+import {
+  chartDefinitionLines, DataBlockWriter, formatVariableValue, hostLabelLines, hostVariableLines,
+} from '../protocol/index.js';
 import type { Chart, Dimension, Host, HostObserver } from '../database/types.js';
 import { Connection, type ConnectionStats, type HandshakeOutcome } from './connection.js';
 import type { Destination } from './destination.js';
-import { SenderLog } from './events.js';
+import { replicationLog, SenderLog } from './events.js';
+import { LinkCapabilities } from './negotiation.js';
+import { ParentCommandReader } from './parent-commands.js';
 import { mayBeIncomplete, validateResponse } from './prompts.js';
+import type { ReplaySource } from './replay-source.js';
+import { ReplicationResponder, type ResponderStats } from './replication-sender.js';
 import { buildStreamRequest, type SenderIdentity } from './request.js';
+import type { SpoolRecorder } from './spool-recorder.js';
 
 /** One host's sender: what it streams, where to, with which timing. */
 export interface SenderOptions {
@@ -32,6 +41,10 @@ export interface SenderOptions {
    * {@link StreamSender.forwardBlock} (the receiving parser's `onDataBlock`).
    */
   mode: 'local' | 'proxy';
+  /** Where replication requests are answered from: the host's rings, or its spool. */
+  source: ReplaySource;
+  /** A host without a database: what its charts store goes to the spool (`source`). */
+  recorder?: SpoolRecorder;
 }
 
 interface ChartState {
@@ -43,8 +56,10 @@ interface ChartState {
   recheck: boolean;
   /** The definition text as last sent. */
   sent: string;
-  /** Blocks left that carry 0 µs, so the parent uses its own clock (resync). */
+  /** Blocks left that carry 0 µs, so the parent uses its own clock (resync, version-1 links). */
   resyncBlocksLeft: number;
+  /** A proxy holds the chart back while its own child is replaying it (see holdChart). */
+  held: boolean;
 }
 
 /** Stats for self-monitoring. */
@@ -52,12 +67,13 @@ export interface SenderStats extends ConnectionStats {
   connected: boolean;
   blocksSent: number;
   destination: string;
+  /** What the current (or last) link negotiated, as netdata prints it. */
+  capabilities: string;
+  replication: ResponderStats;
 }
 
-const QUOTE = 0x22;
-const SPACE = 0x20;
-const NEWLINE = 0x0a;
-const BEGIN_LENGTH = 5; // "BEGIN"
+/** This node has no claim id: `CLAIMED_ID <guid> NULL` (1.37 sends it on every CLAIM link). */
+const NO_CLAIM_ID = 'NULL';
 
 /** Streams one host to the first reachable destination; `start()` / `stop()` bound its life. */
 export class StreamSender implements HostObserver {
@@ -66,6 +82,9 @@ export class StreamSender implements HostObserver {
   readonly #log: SenderLog;
   readonly #connection: Connection;
   readonly #charts = new Map<Chart, ChartState>();
+  readonly #responder: ReplicationResponder;
+  #link = LinkCapabilities.V1;
+  #commands: ParentCommandReader | null = null;
   #blocksSent = 0;
   #started = false;
 
@@ -82,7 +101,15 @@ export class StreamSender implements HostObserver {
       reconnectDelayMs: options.reconnectDelaySecs * 1000,
       bufferSizeBytes: options.bufferSizeBytes,
       handshake: (socket, d) => this.#handshake(socket, d, request, timeoutMs),
-      listener: this.#log.listener(() => this.#onEstablished()),
+      listener: this.#log.listener(() => this.#onEstablished(), (chunk) => this.#commands?.feed(chunk)),
+    });
+    this.#responder = new ReplicationResponder({
+      host: options.host,
+      source: options.source,
+      tag: () => this.#log.tag(this.#connection.destination),
+      write: (text) => this.#connection.write(Buffer.from(text)),
+      fill: () => this.#connection.queuedBytes / options.bufferSizeBytes,
+      bufferBytes: options.bufferSizeBytes,
     });
   }
 
@@ -97,6 +124,8 @@ export class StreamSender implements HostObserver {
       connected: this.#connection.ready,
       blocksSent: this.#blocksSent,
       destination: this.#connection.destination?.label ?? '',
+      capabilities: this.#link.toString().trim(),
+      replication: this.#responder.stats,
     };
   }
 
@@ -117,7 +146,28 @@ export class StreamSender implements HostObserver {
     if (!this.#started) return;
     this.#started = false;
     this.#host.removeObserver(this);
+    this.#responder.reset();
     await this.#connection.stop();
+    this.#options.recorder?.spool.close();
+  }
+
+  /**
+   * A proxy's hold: its child is replaying `chart`, so the chart stops going up (its gap is
+   * still being filled here). {@link releaseChart} sends its definition again, and with
+   * replication the parent then asks for what it missed.
+   */
+  holdChart(chart: Chart): void {
+    const state = this.#state(chart);
+    state.held = true;
+    state.exposed = false;
+  }
+
+  /** The child finished replaying `chart`: expose it upstream now (when connected). */
+  releaseChart(chart: Chart): void {
+    const state = this.#state(chart);
+    if (!state.held) return;
+    state.held = false;
+    if (this.#connection.ready && state.send) this.#expose(chart, state);
   }
 
   // ---- HostObserver ------------------------------------------------------------------------------
@@ -133,6 +183,8 @@ export class StreamSender implements HostObserver {
   }
 
   chartDone(chart: Chart): void {
+    const recorder = this.#options.recorder;
+    if (recorder && this.#state(chart).send) recorder.chartDone(chart);
     if (this.#options.mode !== 'local') return;
     if (!this.#connection.ready) { this.#log.notReady(); return; }
     try {
@@ -144,8 +196,9 @@ export class StreamSender implements HostObserver {
 
   #sendBlock(chart: Chart): void {
     const state = this.#state(chart);
-    if (!state.send) return;
+    if (!state.send || state.held) return;
     this.#exposeIfNeeded(chart, state);
+    if (this.#responder.waiting(chart)) return;
     state.writer ??= new DataBlockWriter(chart);
     let microseconds = chart.lastDurationUs;
     if (state.resyncBlocksLeft > 0) {
@@ -155,6 +208,11 @@ export class StreamSender implements HostObserver {
     const block = state.writer.format(microseconds);
     this.#connection.write(block);
     this.#blocksSent++;
+  }
+
+  pointReplayed(chart: Chart, timeS: number, values: ArrayLike<number>): void {
+    const recorder = this.#options.recorder;
+    if (recorder && this.#state(chart).send) recorder.pointReplayed(chart, timeS, values);
   }
 
   hostVariableSet(name: string, value: number): void {
@@ -169,17 +227,17 @@ export class StreamSender implements HostObserver {
   }
 
   /**
-   * A proxy's data path: one BEGIN..END block as the child sent it. Its chart's definition goes
-   * first when it is new or changed on this connection. The bytes are copied before returning.
+   * A proxy's data path: one BEGIN..END block of `chart` as the child sent it. Its chart's
+   * definition goes first when it is new or changed on this connection. The bytes are copied
+   * before returning.
    */
-  forwardBlock(block: Buffer): void {
+  forwardBlock(block: Buffer, chart: Chart): void {
     if (!this.#connection.ready) { this.#log.notReady(); return; }
     try {
-      const chart = this.#chartOfBlock(block);
-      if (!chart) return;
       const state = this.#state(chart);
-      if (!state.send) return;
+      if (!state.send || state.held) return;
       this.#exposeIfNeeded(chart, state);
+      if (this.#responder.waiting(chart)) return;
       this.#connection.write(block);
       this.#blocksSent++;
     } catch (err) {
@@ -196,64 +254,65 @@ export class StreamSender implements HostObserver {
     const reply = await readReply(socket, timeoutMs);
     if (reply === '') return { ok: false, reason: 'remote netdata did not respond (timeout or connection closed)', postponeSecs: 0 };
     const verdict = validateResponse(reply);
-    return verdict.ok ? { ok: true } : verdict;
+    if (!verdict.ok) return verdict;
+    this.#link = LinkCapabilities.fromParentReply(verdict.version);
+    this.#log.negotiated(d, this.#link.toString());
+    return { ok: true };
   }
 
-  /** Connected and the prompt was right: start clean, definitions first (reference §2.4). */
+  /**
+   * Connected and the prompt was right: start clean (reference §2.4, 1.37's
+   * `rrdpush_sender_on_connect`): host variables, the claim id and host labels where the link
+   * carries them, then every chart's definition.
+   */
   #onEstablished(): void {
     this.#log.discarding(this.#connection.discard());
+    this.#responder.reset();
+    const link = this.#link;
+    this.#commands = link.replication ? new ParentCommandReader({
+      replayChart: (words, line) => this.#responder.request(words, line),
+      unknown: (line) => replicationLog.badRequest(this.#log.tag(this.#connection.destination), line, 'not a command this node takes'),
+    }) : null;
+    let onConnect = hostVariableLines(this.#host);
+    if (link.claim) onConnect += `CLAIMED_ID ${this.#host.machineGuid} ${NO_CLAIM_ID}\n`;
+    if (link.hostLabels) onConnect += hostLabelLines(this.#host);
+    if (onConnect) this.#connection.write(Buffer.from(onConnect));
     for (const state of this.#charts.values()) state.exposed = false;
     for (const chart of this.#host.charts.values()) {
       const state = this.#state(chart);
-      if (state.send) this.#expose(chart, state);
+      if (state.send && !state.held) this.#expose(chart, state);
     }
-    const variables = hostVariableLines(this.#host);
-    if (variables) this.#connection.write(Buffer.from(variables));
     this.#log.ready();
   }
 
   #exposeIfNeeded(chart: Chart, state: ChartState): void {
     if (state.recheck) {
       state.recheck = false;
-      if (state.exposed && chartDefinitionLines(chart) !== state.sent) state.exposed = false;
+      if (state.exposed && chartDefinitionLines(chart, this.#link.chartLabels) !== state.sent) state.exposed = false;
     }
     if (!state.exposed) this.#expose(chart, state);
   }
 
   #expose(chart: Chart, state: ChartState): void {
-    state.sent = chartDefinitionLines(chart);
-    this.#connection.write(Buffer.from(state.sent));
+    state.sent = chartDefinitionLines(chart, this.#link.chartLabels);
+    const replication = this.#link.replication;
+    this.#connection.write(Buffer.from(replication ? state.sent + this.#responder.definitionEnd(chart) : state.sent));
     state.exposed = true;
     state.recheck = false;
     // reference §2.4, §9: the first `initial clock resync iterations` blocks after a definition
-    // carry 0 µs (netdata counts them in update-every intervals; at a steady pace that is the same)
-    state.resyncBlocksLeft = this.#options.initialClockResyncIterations;
+    // carry 0 µs on a version-1 link (netdata counts them in update-every intervals; at a steady
+    // pace that is the same); with replication every block carries its real duration
+    state.resyncBlocksLeft = replication ? 0 : this.#options.initialClockResyncIterations;
   }
 
   #state(chart: Chart): ChartState {
     let state = this.#charts.get(chart);
     if (!state) {
       const send = this.#options.sendChart(chart.id) || (chart.fullName !== chart.id && this.#options.sendChart(chart.fullName));
-      state = { send, writer: null, exposed: false, recheck: false, sent: '', resyncBlocksLeft: 0 };
+      state = { send, writer: null, exposed: false, recheck: false, sent: '', resyncBlocksLeft: 0, held: false };
       this.#charts.set(chart, state);
     }
     return state;
-  }
-
-  /** The chart a block's `BEGIN "type.id" ...` line names. */
-  #chartOfBlock(block: Buffer): Chart | undefined {
-    let i = BEGIN_LENGTH;
-    while (i < block.length && block[i] === SPACE) i++;
-    let end: number;
-    if (block[i] === QUOTE || block[i] === 0x27) {
-      const q = block[i++]!;
-      end = block.indexOf(q, i);
-    } else {
-      end = i;
-      while (end < block.length && block[end] !== SPACE && block[end] !== NEWLINE && block[end] !== 0x0d) end++;
-    }
-    if (end < 0) return undefined;
-    return this.#host.charts.get(block.toString('utf8', i, end));
   }
 }
 

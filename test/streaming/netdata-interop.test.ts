@@ -8,7 +8,7 @@ import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { once } from 'node:events';
-import { PROMPT_V1 } from '../../src/streaming/index.js';
+import { CAP, OFFERED_CAPABILITIES, PROMPT_V1 } from '../../src/streaming/index.js';
 import { API_KEY, compareRows, dataRows, eventually, freePort, killAll, newGuid, startNode } from './nodes.js';
 import { netdataMissing, startNetdata, stopAllNetdata, type NetdataNode } from './netdata.js';
 
@@ -60,7 +60,7 @@ describe('interop with netdata 1.37', { skip: missing ?? false, concurrency: tru
     assert.ok(parentCharts.length >= 20, `${parentCharts.length} charts arrived`);
     for (const id of parentCharts) assert.ok(atSource.charts[id], `${id} is one of the child's charts`);
     assert.deepEqual(Object.keys(atParent.charts['system.cpu'].dimensions).sort(), Object.keys(atSource.charts['system.cpu'].dimensions).sort());
-    assert.match(nd.log(), /STREAM nd-child \[send to 127\.0\.0\.1:\d+\]: established link with negotiated capabilities: V1/);
+    assert.match(nd.log(), /STREAM nd-child \[send to 127\.0\.0\.1:\d+\]: established link with negotiated capabilities: VCAPS HLABELS CLAIM CLABELS REPLICATION /);
   });
 
   it('a Tributary child streams into a netdata parent, which serves its charts and values', async () => {
@@ -70,10 +70,13 @@ describe('interop with netdata 1.37', { skip: missing ?? false, concurrency: tru
       streamConf: `[${API_KEY}]\n\tenabled = yes\n\tdefault memory mode = ram\n\thealth enabled by default = no\n`,
     });
     await eventually('netdata answering', () => nd.api('/api/v1/info'), 30_000);
-    // what a 1.37 parent answers: V1 to no ver= and to ver=1 (what Tributary sends), VN to 5
+    // what a 1.37 parent answers: V1 to no ver= and to ver=1, VN to 5, and the shared bits to
+    // what Tributary offers
     assert.equal(await rawReply(nd.port, ''), PROMPT_V1);
     assert.equal(await rawReply(nd.port, '&ver=1'), PROMPT_V1);
     assert.equal(await rawReply(nd.port, '&ver=5'), 'Hit me baby, push them over with the version=5');
+    const shared = CAP.VCAPS | CAP.HLABELS | CAP.CLAIM | CAP.CLABELS | CAP.REPLICATION;
+    assert.equal(await rawReply(nd.port, `&ver=${OFFERED_CAPABILITIES}`), `Hit me baby, push them over with the version=${shared}`);
 
     const child = await startNode({ hostname: 'c-to-nd', sendTo: { destination: `127.0.0.1:${nd.port}` } });
     await child.waitFor('STREAM c-to-nd [send]: ready - sending metrics...', 20_000);
@@ -89,6 +92,6 @@ describe('interop with netdata 1.37', { skip: missing ?? false, concurrency: tru
     const charts = await nd.api('/host/c-to-nd/api/v1/charts');
     assert.equal(charts.charts['streamtest.values'].units, 'n');
     assert.deepEqual(Object.keys(charts.charts['streamtest.values'].dimensions), ['const', 'counter', 'inc']);
-    assert.match(nd.log(), /STREAM c-to-nd \[receive from \[localhost\]:\d+\]: established link with negotiated capabilities: V1/);
+    assert.match(nd.log(), /STREAM c-to-nd \[receive from \[localhost\]:\d+\]: established link with negotiated capabilities: VCAPS HLABELS CLAIM CLABELS REPLICATION /);
   });
 });

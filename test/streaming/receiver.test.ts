@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  ERROR_ALREADY_STREAMING, ERROR_NOT_PERMITTED, ERROR_SAME_LOCALHOST, ERROR_TOO_BUSY, PROMPT_V1,
+  CAP, ERROR_ALREADY_STREAMING, ERROR_NOT_PERMITTED, ERROR_SAME_LOCALHOST, ERROR_TOO_BUSY, PROMPT_V1, PROMPT_V2, PROMPT_VN,
 } from '../../src/streaming/index.js';
 import { connect, logLines, PARENT_GUID, request, startParent, until, type Parent } from './in-process.js';
 import { REPO } from './nodes.js';
@@ -90,13 +90,21 @@ describe('stream receiver checks (reference §2.2)', () => {
 });
 
 describe('stream receiver accepting children', () => {
-  it('answers exactly the 30-byte V1 prompt to 1.10, ver=1 and 1.37 (ver=16376) children', async () => {
+  it('answers each child with the prompt of what both share: V1 to 1.10 and ver=1, VN to versions 3-5 and to 1.37\'s bits', async () => {
     const p = await parent(STREAM_CONF);
-    for (const extra of [{}, { ver: '1' }, { ver: '16376', NETDATA_PROTOCOL_VERSION: '1.1' }, { ver: '5' }]) {
+    const shared = CAP.VCAPS | CAP.HLABELS | CAP.CLAIM | CAP.CLABELS | CAP.REPLICATION;
+    const cases: Array<[Record<string, string>, string]> = [
+      [{}, PROMPT_V1],
+      [{ ver: '1' }, PROMPT_V1],
+      [{ ver: '2' }, PROMPT_V2],
+      [{ ver: '5' }, `${PROMPT_VN}4`],
+      [{ ver: '16376', NETDATA_PROTOCOL_VERSION: '1.1' }, `${PROMPT_VN}${shared}`],
+    ];
+    for (const [extra, prompt] of cases) {
       const client = await connect(p.port, request(fields(extra)));
-      assert.equal(await client.reply(PROMPT_V1.length), PROMPT_V1);
+      assert.equal(await client.reply(prompt.length), prompt);
       await new Promise((r) => setTimeout(r, 50));
-      assert.equal(client.received(), PROMPT_V1, 'nothing follows the prompt');
+      assert.equal(client.received(), prompt, 'nothing follows the prompt (no newline either)');
       client.socket.destroy();
     }
   });

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { loadNetdataConfig, loadStreamConfig } from '../../src/config/index.js';
 import { createHostRegistry } from '../../src/database/index.js';
 import { createParser } from '../../src/protocol/index.js';
-import { createStreaming, PROMPT_V1, type Streaming } from '../../src/streaming/index.js';
+import { CAP, createStreaming, OFFERED_CAPABILITIES, PROMPT_V1, PROMPT_VN, type Streaming } from '../../src/streaming/index.js';
 import { logLines, until } from './in-process.js';
 
 const KEY = '11111111-2222-3333-4444-555555555555';
@@ -75,7 +75,7 @@ function iteration(i: number): string {
 }
 
 describe('stream sender', () => {
-  it('sends the version-1 request, then every definition, the host variables, and blocks with 0 µs during the resync', async () => {
+  it('offers its capabilities and, on the V1 prompt, falls back to version 1: every definition, the host variables, and blocks with 0 µs during the resync', async () => {
     const parent = await fakeParent(PROMPT_V1);
     stops.push(() => { parent.server.close(); });
     const kid = await child(parent.port);
@@ -88,17 +88,17 @@ describe('stream sender', () => {
     const head = text.slice(0, text.indexOf('\r\n\r\n') + 4);
     assert.match(head, new RegExp(
       `^STREAM key=${KEY}&hostname=kid&registry_hostname=kid&machine_guid=${CHILD_GUID}&update_every=1&os=linux` +
-      '&timezone=[^&]+&abbrev_timezone=[^&]+&utc_offset=-?\\d+&hops=1&ml_capable=0&ml_enabled=0&mc_version=0&tags=&ver=1' +
+      `&timezone=[^&]+&abbrev_timezone=[^&]+&utc_offset=-?\\d+&hops=1&ml_capable=0&ml_enabled=0&mc_version=0&tags=&ver=${OFFERED_CAPABILITIES}` +
       '(&NETDATA_[A-Z0-9_]+=){27}&NETDATA_PROTOCOL_VERSION=1\\.1 HTTP/1\\.1\\r\\n' +
       'User-Agent: tributary/v9\\.9\\.9\\r\\nAccept: \\*/\\*\\r\\n\\r\\n$'));
     const lines = text.slice(head.length).split('\n');
     assert.deepEqual(lines.slice(0, 6), [
+      'VARIABLE HOST hv = 3.0000000',
       'CHART "test.one" "" "One" "u" "fam" "test.one" "line" 1 1 "   " "test.plugin" ""',
       'DIMENSION "a" "a" "absolute" 1 1 "  "',
       'DIMENSION "b" "b" "incremental" 1 1 " hidden "',
       'CHART "test.two" "second" "Two" "u" "fam" "test.two" "area" 2 1 "   " "test.plugin" ""',
       'DIMENSION "c" "c" "absolute" 1 1 "  "',
-      'VARIABLE HOST hv = 3.0000000',
     ], 'every definition goes before any data');
     assert.deepEqual(lines.slice(6, 15), [
       'BEGIN "test.one" 0', 'SET "a" = 1', 'SET "b" = 10', 'END',
@@ -109,6 +109,43 @@ describe('stream sender', () => {
     assert.equal(begins.length, 6);
     assert.deepEqual(begins.slice(-2), ['BEGIN "test.one" 1000000', 'BEGIN "test.one" 1000000'], 'µs once the resync is over');
     assert.ok(logLines().some((l) => l.includes('STREAM kid [send]: ready - sending metrics...')));
+  });
+
+  it('on a link with replication, sends the claim id, host labels and each definition with CHART_DEFINITION_END, and holds a chart\'s data until its REPLAY_CHART is answered', async () => {
+    const shared = CAP.VCAPS | CAP.HLABELS | CAP.CLAIM | CAP.CLABELS | CAP.REPLICATION;
+    const parent = await fakeParent(`${PROMPT_VN}${shared}`);
+    stops.push(() => { parent.server.close(); });
+    const kid = await child(parent.port);
+    kid.feed(DEFINITIONS);
+    await kid.streaming.start();
+    await until('connected', () => kid.streaming.stats().sender?.connected === true);
+    for (let i = 1; i <= 3; i++) kid.feed(iteration(i));
+    await until('both definitions', () => (parent.connections[0]?.text.match(/^CHART_DEFINITION_END /gm) ?? []).length === 2);
+    await new Promise((r) => setTimeout(r, 100));
+    const first = parent.connections[0]!.text;
+    let lines = first.split('\n');
+    const body = first.slice(first.indexOf('\r\n\r\n') + 4).split('\n');
+    assert.deepEqual(body.slice(0, 2), ['VARIABLE HOST hv = 3.0000000', `CLAIMED_ID ${CHILD_GUID} NULL`], '1.37\'s order on connect');
+    assert.ok(body.includes('OVERWRITE labels'), 'host labels, then OVERWRITE');
+    assert.match(body.find((l) => l.startsWith('CHART_DEFINITION_END')) ?? '', /^CHART_DEFINITION_END \d+ \d+ \d+$/);
+    assert.equal(lines.filter((l) => l.startsWith('BEGIN ')).length, 0, 'no data before the parent asked');
+    assert.ok(logLines().some((l) => l.includes('established link with negotiated capabilities: VCAPS HLABELS CLAIM CLABELS REPLICATION ')));
+
+    // the parent needs nothing of test.one (an empty request): the child answers, then streams it
+    parent.connections[0]!.socket.write('REPLAY_CHART "test.one" "true" 0 0\n');
+    await until('the answer', () => parent.connections[0]!.text.includes('REND '));
+    kid.feed(iteration(4));
+    await until('data of test.one', () => parent.connections[0]!.text.includes('\nBEGIN "test.one"'));
+    lines = parent.connections[0]!.text.split('\n');
+    const rbegin = lines.indexOf('RBEGIN "test.one"');
+    assert.ok(rbegin > 0);
+    assert.match(lines[rbegin + 1]!, /^RDSTATE "a" \d+ 3 /);
+    assert.match(lines[rbegin + 2]!, /^RDSTATE "b" \d+ 30 /);
+    assert.match(lines[rbegin + 3]!, /^RSSTATE \d+ \d+$/);
+    assert.match(lines[rbegin + 4]!, /^REND 1 \d+ \d+ true 0 0 \d+$/);
+    assert.deepEqual(lines.slice(rbegin + 5, rbegin + 9), ['BEGIN "test.one" 1000000', 'SET "a" = 4', 'SET "b" = 40', 'END'],
+      'live data with real microseconds from the first block');
+    assert.equal(lines.filter((l) => l.startsWith('BEGIN "test.two"')).length, 0, 'test.two still waits for its answer');
   });
 
   it('resends a definition only when it changed, and then before the next block', async () => {
@@ -167,6 +204,7 @@ describe('stream sender', () => {
     await until('a second connection', () => parent.connections.length === 2 && parent.connections[1]!.text.includes('CHART "test.two"'));
     assert.equal(odd.connections.length, 1, 'the refusing destination is left alone');
     const second = parent.connections[1]!.text;
-    assert.match(second.slice(second.indexOf('\r\n\r\n') + 4), /^CHART "test.one"/, 'definitions again, first');
+    assert.match(second.slice(second.indexOf('\r\n\r\n') + 4), /^VARIABLE HOST hv = 3\.0000000\nCHART "test.one"/,
+      'host variables (as 1.37 sends them on connect) and definitions again, first');
   });
 });
