@@ -6,18 +6,9 @@
 import type { Chart, Dimension, Host } from '../database/types.js';
 import { LogThrottle } from '../log.js';
 import { BlockCapture } from './block-capture.js';
-import {
-  chartCommand,
-  chartLabelCommand,
-  chartLabelCommitCommand,
-  dimensionCommand,
-  functionCommand,
-  labelCommand,
-  overwriteCommand,
-  variableCommand,
-  type CommandState,
-} from './commands.js';
+import { chartCommand, dimensionCommand, functionCommand, variableCommand, type CommandContext } from './commands.js';
 import { formatLineError, ProtocolError, QUOTED_LINE_MAX_CHARS } from './errors.js';
+import { LabelCommands } from './labels.js';
 import {
   chartDefinitionEndCommand,
   claimedIdCommand,
@@ -87,14 +78,15 @@ export function createParser(options: ParserOptions): Parser {
   return new PluginsdParser(options);
 }
 
-class PluginsdParser implements Parser, CommandState {
-  readonly options: ParserOptions;
-  readonly host: Host;
-  readonly limits: ParserLimits;
-  chart: Chart | null = null;
-  hostLabels: CommandState['hostLabels'] = null;
-  chartLabelsSeen: CommandState['chartLabelsSeen'] = null;
-
+class PluginsdParser implements Parser {
+  readonly #options: ParserOptions;
+  readonly #host: Host;
+  readonly #limits: Readonly<ParserLimits>;
+  /** What the cold commands may use; they get the current chart as an argument. */
+  readonly #context: CommandContext;
+  readonly #labels = new LabelCommands();
+  /** netdata's current chart: set by CHART, BEGIN and RBEGIN, cleared by END, REND and FLUSH. */
+  #chart: Chart | null = null;
   readonly #nowUs: () => number;
   readonly #stats: ParserStats = { bytes: 0, lines: 0, values: 0, iterations: 0 };
   readonly #spans = new Int32Array(2 * MAX_WORDS);
@@ -116,9 +108,10 @@ class PluginsdParser implements Parser, CommandState {
   #lineEnd = 0;
 
   constructor(options: ParserOptions) {
-    this.options = options;
-    this.host = options.host;
-    this.limits = { ...DEFAULT_PARSER_LIMITS, ...options.limits };
+    this.#options = options;
+    this.#host = options.host;
+    this.#limits = Object.freeze({ ...DEFAULT_PARSER_LIMITS, ...options.limits });
+    this.#context = Object.freeze({ options, limits: this.#limits, warn: (problem: string) => this.#warn(problem) });
     this.#nowUs = options.nowUs ?? (() => Date.now() * 1000);
     const onDataBlock = options.onDataBlock;
     this.#capture = onDataBlock ? new BlockCapture((block) => onDataBlock(block, this.#endedChart!)) : null;
@@ -145,14 +138,14 @@ class PluginsdParser implements Parser, CommandState {
 
   end(): void {
     if (this.#carryLength > 0 && !this.#stopped) {
-      this.warn(`the source closed in the middle of a line (${this.#carryLength} bytes); the partial line is dropped`);
+      this.#warn(`the source closed in the middle of a line (${this.#carryLength} bytes); the partial line is dropped`);
     }
     this.#carryLength = 0;
   }
 
   /** A non-fatal problem with the current line: logged (throttled), parsing goes on. */
-  warn(problem: string): void {
-    this.#throttle.log('WARN', formatLineError(this.options.source, this.#stats.lines, problem, this.#currentLine()));
+  #warn(problem: string): void {
+    this.#throttle.log('WARN', formatLineError(this.#options.source, this.#stats.lines, problem, this.#currentLine()));
   }
 
   #feedLines(chunk: Buffer): void {
@@ -168,7 +161,7 @@ class PluginsdParser implements Parser, CommandState {
       this.#carriedLine(newline);
       position = newline + 1;
     }
-    const maxLineBytes = this.limits.maxLineBytes;
+    const maxLineBytes = this.#limits.maxLineBytes;
     while (position < length && this.#stopped === null) {
       const newline = chunk.indexOf(NEWLINE, position);
       if (newline < 0) break;
@@ -197,7 +190,7 @@ class PluginsdParser implements Parser, CommandState {
   /** Keeps a partial line for the next chunk; false (and stopped) past the line limit. */
   #appendCarry(chunk: Buffer, from: number, to: number): boolean {
     const needed = this.#carryLength + (to - from);
-    if (needed > this.limits.maxLineBytes) {
+    if (needed > this.#limits.maxLineBytes) {
       const quoted = 4 * QUOTED_LINE_MAX_CHARS;
       const head = Buffer.concat([
         this.#carry.subarray(0, Math.min(this.#carryLength, quoted)),
@@ -207,7 +200,7 @@ class PluginsdParser implements Parser, CommandState {
       return false;
     }
     if (this.#carry.length < needed) {
-      const size = Math.min(this.limits.maxLineBytes, Math.max(needed, this.#carry.length * 2, INITIAL_CARRY_BYTES));
+      const size = Math.min(this.#limits.maxLineBytes, Math.max(needed, this.#carry.length * 2, INITIAL_CARRY_BYTES));
       const grown = Buffer.allocUnsafe(size);
       this.#carry.copy(grown, 0, 0, this.#carryLength);
       this.#carry = grown;
@@ -220,7 +213,7 @@ class PluginsdParser implements Parser, CommandState {
   #lineTooLong(bytes: Buffer, start: number): void {
     this.#stats.lines++;
     this.#setLine(bytes, start, Math.min(bytes.length, start + 4 * QUOTED_LINE_MAX_CHARS));
-    this.#stop('limit', `line longer than the limit of ${this.limits.maxLineBytes} bytes`);
+    this.#stop('limit', `line longer than the limit of ${this.#limits.maxLineBytes} bytes`);
   }
 
   #setLine(bytes: Uint8Array, start: number, end: number): void {
@@ -270,9 +263,9 @@ class PluginsdParser implements Parser, CommandState {
     cursor.position = 0;
     cursor.dimensions = cursor.chart.dimensions;
     const chart = cursor.chart;
-    this.chart = chart;
+    this.#chart = chart;
     const microseconds = count > 2 ? parseDecimal(bytes, spans[4], spans[5], false) : 0;
-    chart.begin(microseconds, this.options.trustedDurations, this.#nowUs());
+    chart.begin(microseconds, this.#options.trustedDurations, this.#nowUs());
     const capture = this.#capture;
     if (capture === null) return;
     if (this.#carriedNewline < 0) {
@@ -284,7 +277,7 @@ class PluginsdParser implements Parser, CommandState {
   }
 
   #findChart(id: string): Chart {
-    const chart = this.host.charts.get(id);
+    const chart = this.#host.charts.get(id);
     if (!chart) throw new ProtocolError(`BEGIN of chart "${id}", which does not exist (CHART must define it first)`);
     return chart;
   }
@@ -295,7 +288,7 @@ class PluginsdParser implements Parser, CommandState {
    * escapes, a quoted value, no current chart); {@link #set} then takes the line the long way.
    */
   #expectedSet(bytes: Buffer, from: number, end: number): boolean {
-    const chart = this.chart;
+    const chart = this.#chart;
     const cursor = this.#cursor;
     if (chart === null || cursor === null || cursor.chart !== chart) return false;
     let p = from;
@@ -337,7 +330,7 @@ class PluginsdParser implements Parser, CommandState {
   }
 
   #set(bytes: Buffer, start: number, end: number): void {
-    const chart = this.chart;
+    const chart = this.#chart;
     if (chart === null) throw new ProtocolError('SET without a chart: BEGIN must come first');
     const spans = this.#spans;
     const count = splitWords(bytes, start, end, spans);
@@ -377,9 +370,9 @@ class PluginsdParser implements Parser, CommandState {
   }
 
   #end(bytes: Buffer, start: number, end: number): void {
-    const chart = this.chart;
+    const chart = this.#chart;
     if (chart === null) throw new ProtocolError('END without a chart: BEGIN must come first');
-    this.chart = null;
+    this.#chart = null;
     this.#stats.iterations++;
     chart.end(this.#nowUs());
     const capture = this.#capture;
@@ -399,31 +392,36 @@ class PluginsdParser implements Parser, CommandState {
 
   /** Every keyword but BEGIN, SET and END (reference §1.4). */
   #command(keyword: string, bytes: Buffer, start: number, end: number): void {
+    const context = this.#context;
+    const chart = this.#chart;
     switch (keyword) {
-      case 'CHART': chartCommand(this.#words(bytes, start, end), this); break;
-      case 'DIMENSION': dimensionCommand(this.#words(bytes, start, end), this); break;
-      case 'VARIABLE': variableCommand(this.#words(bytes, start, end), this); break;
+      case 'CHART': this.#chart = chartCommand(this.#words(bytes, start, end), context); break;
+      case 'DIMENSION': dimensionCommand(this.#words(bytes, start, end), chart, context); break;
+      case 'VARIABLE': variableCommand(this.#words(bytes, start, end), chart, context); break;
       case 'FLUSH': this.#flush(); break;
       case 'DISABLE': this.#stop('disabled', 'the plugin sent DISABLE'); break;
-      case 'LABEL': labelCommand(this.#words(bytes, start, end), this); break;
-      case 'OVERWRITE': overwriteCommand(this); break;
-      case 'CLABEL': chartLabelCommand(this.#words(bytes, start, end), this); break;
-      case 'CLABEL_COMMIT': chartLabelCommitCommand(this); break;
-      case 'FUNCTION': functionCommand(this.#words(bytes, start, end), this); break;
-      case 'CLAIMED_ID': claimedIdCommand(this.#words(bytes, start, end), this); break;
-      case 'CHART_DEFINITION_END': chartDefinitionEndCommand(this.#words(bytes, start, end), this); break;
-      case 'RBEGIN': replayBeginCommand(this.#words(bytes, start, end), this); break;
-      case 'RSET': replaySetCommand(this.#words(bytes, start, end), this); break;
-      case 'RDSTATE': replayDimensionStateCommand(this.#words(bytes, start, end), this); break;
-      case 'RSSTATE': replayChartStateCommand(this.#words(bytes, start, end), this); break;
-      case 'REND': replayEndCommand(this.#words(bytes, start, end), this); break;
+      case 'LABEL': this.#labels.label(this.#words(bytes, start, end)); break;
+      case 'OVERWRITE': this.#labels.overwrite(this.#host); break;
+      case 'CLABEL': this.#labels.chartLabel(this.#words(bytes, start, end), chart); break;
+      case 'CLABEL_COMMIT': this.#labels.commitChartLabels(chart); break;
+      case 'FUNCTION': functionCommand(this.#words(bytes, start, end), chart, context); break;
+      case 'CLAIMED_ID': claimedIdCommand(this.#words(bytes, start, end), context); break;
+      case 'CHART_DEFINITION_END': chartDefinitionEndCommand(this.#words(bytes, start, end), chart, context); break;
+      case 'RBEGIN': this.#chart = replayBeginCommand(this.#words(bytes, start, end), chart, context); break;
+      case 'RSET': replaySetCommand(this.#words(bytes, start, end), chart, context); break;
+      case 'RDSTATE': replayDimensionStateCommand(this.#words(bytes, start, end), chart, context); break;
+      case 'RSSTATE': replayChartStateCommand(this.#words(bytes, start, end), chart, context); break;
+      case 'REND':
+        replayEndCommand(this.#words(bytes, start, end), chart, context);
+        this.#chart = null;
+        break;
       default:
         throw new ProtocolError(`unknown keyword ${JSON.stringify(keyword)}`);
     }
   }
 
   #flush(): void {
-    this.chart = null;
+    this.#chart = null;
     this.#capture?.drop();
   }
 
@@ -441,12 +439,12 @@ class PluginsdParser implements Parser, CommandState {
   #stop(kind: ParserStopKind, problem: string): void {
     if (this.#stopped) return;
     const lineNumber = this.#stats.lines;
-    const stop = { kind, lineNumber, message: formatLineError(this.options.source, lineNumber, problem, this.#currentLine()) };
+    const stop = { kind, lineNumber, message: formatLineError(this.#options.source, lineNumber, problem, this.#currentLine()) };
     this.#stopped = stop;
-    this.chart = null;
+    this.#chart = null;
     this.#carry = Buffer.alloc(0);
     this.#carryLength = 0;
     this.#capture?.drop();
-    this.options.onStop?.(stop);
+    this.#options.onStop?.(stop);
   }
 }
