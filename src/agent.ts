@@ -98,6 +98,7 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
     })
     : null;
 
+  let stopListening = (): Promise<void> => Promise.resolve();
   if (config.web.mode !== 'none') {
     const { createWebServer } = await import('./web/index.js');
     mkdirSync(g.directories.log, { recursive: true });
@@ -111,6 +112,7 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
       effectiveConfig: () => effectiveConfigText(config),
       functions: () => pluginsd.plugins().flatMap((p) => p.functions.map((f) => ({ ...f, plugin: p.name }))),
     });
+    stopListening = () => web.stopListening();
     parts.push({
       name: 'web server',
       start: () => web.start(),
@@ -119,7 +121,14 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
   }
 
   // after web: it stops first, closing the sockets web handed over, so web's close completes
-  if (streaming) parts.push({ name: 'streaming', start: () => streaming.start(), stop: () => streaming.stop() });
+  // new connections are refused before the streams close, so children reconnect after their delay
+  if (streaming) {
+    parts.push({
+      name: 'streaming',
+      start: () => streaming.start(),
+      stop: async () => { await stopListening(); await streaming.stop(); },
+    });
+  }
 
   const self = createSelfMonitoring(registry.localhost, () => {
     const plugins = pluginsd.stats();

@@ -40,6 +40,12 @@ export interface WebDeps {
 /** A running web server; made by `createWebServer`, started and stopped by the agent. */
 export interface WebServer {
   start(): Promise<void>;
+  /**
+   * Stops accepting connections; the open ones go on until `stop()`. The agent calls it before
+   * it closes the streams, so a child that reconnects at once is refused by the system (and tries
+   * again after its reconnect delay) instead of being accepted and dropped without a reply.
+   */
+  stopListening(): Promise<void>;
   stop(): Promise<void>;
   /** The ports actually bound (useful with `default port = 0`). */
   ports(): number[];
@@ -85,6 +91,8 @@ export function createWebServer(config: NetdataConfig, deps: WebDeps): WebServer
   const listeners: net.Server[] = [];
   // HTTP connections only: a stream connection belongs to the receiver once handed over
   const sockets = new Set<net.Socket>();
+  /** The listeners closing (set by stopListening, awaited by stop). */
+  let closing: Promise<unknown> | null = null;
   const onConnection = createDispatcher({
     httpServer, streamHandler: deps.streamHandler, accessLog,
     allowConnection: accessMatcher(config.web.allowConnectionsFrom),
@@ -92,6 +100,7 @@ export function createWebServer(config: NetdataConfig, deps: WebDeps): WebServer
   });
   return {
     async start() {
+      closing = null;
       const binds = config.web.bindTo.length ? config.web.bindTo : ['*'];
       for (const entry of binds) {
         const { host, port } = parseBindTo(entry, config.web.defaultPort);
@@ -108,11 +117,16 @@ export function createWebServer(config: NetdataConfig, deps: WebDeps): WebServer
         info(`web: listening on ${host ?? '*'}:${(server.address() as net.AddressInfo).port}`);
       }
     },
+    async stopListening() {
+      // close() refuses new connections at once; its callback waits for the open ones (stop())
+      closing ??= Promise.all(listeners.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+    },
     async stop() {
-      const closing = listeners.map((s) => new Promise<void>((resolve) => s.close(() => resolve())));
+      await this.stopListening();
       for (const socket of sockets) socket.destroy();
       httpServer.closeAllConnections();
-      await Promise.all(closing);
+      await closing;
+      closing = null;
       listeners.length = 0;
       info('web: stopped');
     },
