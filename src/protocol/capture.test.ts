@@ -138,6 +138,47 @@ describe('a netdata 1.37 child stream (captured)', () => {
   });
 });
 
+describe('onDataBlock across chunks', () => {
+  const DEFINITIONS = 'CHART a.b\nDIMENSION x\nDIMENSION y\n';
+  /** Blocks with carried lines to come: a FLUSHed block, a BEGIN after BEGIN, a long SET, empty lines. */
+  const TEXT = `${DEFINITIONS}BEGIN a.b 1000000\nSET x = 1\nFLUSH\nBEGIN a.b 1000000\nSET x = 2\n` +
+    `BEGIN "a.b" 1000000\nSET y = ${'7'.repeat(40)}\n\nSET x = 3\nEND\nVARIABLE HOST v = 1\nBEGIN a.b\nEND\n`;
+  const EXPECTED = [`BEGIN "a.b" 1000000\nSET y = ${'7'.repeat(40)}\n\nSET x = 3\nEND\n`, 'BEGIN a.b\nEND\n'];
+
+  it('hands over the same blocks wherever one or two chunk boundaries fall', () => {
+    const text = Buffer.from(TEXT);
+    assert.deepEqual(run([text]).blocks, EXPECTED);
+    for (let cut = 1; cut < text.length; cut++) {
+      assert.deepEqual(run([text.subarray(0, cut), text.subarray(cut)]).blocks, EXPECTED, `cut at byte ${cut}`);
+    }
+    const blockStart = TEXT.indexOf('BEGIN "a.b"');
+    for (let first = blockStart - 3; first < blockStart + 30; first++) {
+      for (let second = first + 1; second < text.length; second += 3) {
+        const chunks = [text.subarray(0, first), text.subarray(first, second), text.subarray(second)];
+        assert.deepEqual(run(chunks).blocks, EXPECTED, `cuts at bytes ${first} and ${second}`);
+      }
+    }
+    assert.deepEqual(run([...text].map((byte) => Buffer.from([byte]))).blocks, EXPECTED);
+  });
+
+  it('hands a block inside one chunk over without copying, after one spread over chunks', () => {
+    const seen: Buffer[] = [];
+    const h = harness();
+    const parser = createParser({
+      source: 'plugin raw', host: h.host, trustedDurations: true, defaultUpdateEverySecs: 1,
+      defaultPluginName: 'x', nowUs: () => h.clock.nowUs, onDataBlock: (block) => seen.push(block),
+    });
+    // Buffer.alloc never takes from the shared pool, so only a view of it has its ArrayBuffer
+    const text = ' = 1\nEND\nBEGIN a.b\nSET y = 2\nEND\n';
+    const second = Buffer.alloc(text.length, text);
+    parser.feed(Buffer.from(`${DEFINITIONS}BEGIN a.b\nSET x`));
+    parser.feed(second);
+    assert.deepEqual(seen.map(String), ['BEGIN a.b\nSET x = 1\nEND\n', 'BEGIN a.b\nSET y = 2\nEND\n']);
+    assert.notEqual(seen[0].buffer, second.buffer);
+    assert.equal(seen[1].buffer, second.buffer);
+  });
+});
+
 describe('garbage input', () => {
   it('stops a 10 MB line without a newline at maxLineBytes, holding no more than that', () => {
     const h = harness();

@@ -98,7 +98,6 @@ class PluginsdParser implements Parser {
   #carryLength = 0;
   /** Where the line being parsed ends in the current chunk when it was carried, else -1. */
   #carriedNewline = -1;
-  #carriedLineTaken = false;
   #cursor: ChartCursor | null = null;
   #lastBegun: ChartCursor | null = null;
   /** The chart whose END is being taken, for the block capture's `onDataBlock`. */
@@ -128,12 +127,13 @@ class PluginsdParser implements Parser {
   feed(chunk: Buffer): void {
     if (this.#stopped) return;
     this.#stats.bytes += chunk.length;
-    this.#capture?.chunkStarts();
+    this.#capture?.chunkStarts(chunk);
     try {
       this.#feedLines(chunk);
     } catch (err) {
       this.#stopOnError(err);
     }
+    this.#capture?.chunkEnds();
   }
 
   end(): void {
@@ -169,19 +169,15 @@ class PluginsdParser implements Parser {
       this.#line(chunk, position, newline);
       position = newline + 1;
     }
-    if (this.#stopped !== null) return;
-    this.#capture?.chunkEnds(chunk, position);
-    if (position < length) this.#appendCarry(chunk, position, length);
+    if (this.#stopped === null && position < length) this.#appendCarry(chunk, position, length);
   }
 
   #carriedLine(newline: number): void {
     const carryLength = this.#carryLength;
     this.#carryLength = 0;
     this.#carriedNewline = newline;
-    this.#carriedLineTaken = false;
     try {
       this.#line(this.#carry, 0, carryLength);
-      if (!this.#carriedLineTaken) this.#capture?.carried(this.#carry.subarray(0, carryLength), newline);
     } finally {
       this.#carriedNewline = -1;
     }
@@ -238,7 +234,7 @@ class PluginsdParser implements Parser {
     if (first === CHAR_S && length === 3 && bytes[k + 1] === CHAR_E && bytes[k + 2] === CHAR_T) {
       this.#set(bytes, start, end);
     } else if (first === CHAR_E && length === 3 && bytes[k + 1] === CHAR_N && bytes[k + 2] === CHAR_D) {
-      this.#end(bytes, start, end);
+      this.#end(end);
     } else if (first === CHAR_B && length === 5 && bytes[k + 1] === CHAR_E && bytes[k + 2] === CHAR_G &&
       bytes[k + 3] === CHAR_I && bytes[k + 4] === CHAR_N) {
       this.#begin(bytes, start, end);
@@ -268,12 +264,9 @@ class PluginsdParser implements Parser {
     chart.begin(microseconds, this.#options.trustedDurations, this.#nowUs());
     const capture = this.#capture;
     if (capture === null) return;
-    if (this.#carriedNewline < 0) {
-      capture.begin(start);
-    } else {
-      this.#carriedLineTaken = true;
-      capture.beginCarried(bytes.subarray(start, end), this.#carriedNewline);
-    }
+    // a carried line came from earlier chunks but for its last `#carriedNewline` bytes
+    if (this.#carriedNewline < 0) capture.begin(start, null);
+    else capture.begin(0, bytes.subarray(start, end - this.#carriedNewline));
   }
 
   #findChart(id: string): Chart {
@@ -369,7 +362,7 @@ class PluginsdParser implements Parser {
     return dimension.index;
   }
 
-  #end(bytes: Buffer, start: number, end: number): void {
+  #end(end: number): void {
     const chart = this.#chart;
     if (chart === null) throw new ProtocolError('END without a chart: BEGIN must come first');
     this.#chart = null;
@@ -378,12 +371,7 @@ class PluginsdParser implements Parser {
     const capture = this.#capture;
     if (capture === null) return;
     this.#endedChart = chart;
-    if (this.#carriedNewline < 0) {
-      capture.end(bytes, end);
-    } else {
-      this.#carriedLineTaken = true;
-      capture.endCarried(bytes.subarray(start, end), this.#carriedNewline);
-    }
+    capture.end(this.#carriedNewline < 0 ? end : this.#carriedNewline);
   }
 
   #words(bytes: Buffer, start: number, end: number): string[] {
