@@ -123,6 +123,24 @@ export function parseDecimal(bytes: Uint8Array, start: number, end: number, sign
   return negative ? 0 - value : value;
 }
 
+/**
+ * netdata's `str2ll` on a string word (RDSTATE's last collected value): an optional sign, then
+ * decimal digits up to the first other char; 0 when there is none. A number while that is
+ * exact, else the exact bigint, saturated to the int64 range.
+ */
+export function parseLongLongWord(word: string): number | bigint {
+  const bytes = Buffer.from(word, 'latin1');
+  const negative = bytes[0] === 0x2d;
+  const first = negative || bytes[0] === 0x2b ? 1 : 0;
+  const value = parseDecimal(bytes, first, bytes.length, false);
+  if (value <= Number.MAX_SAFE_INTEGER) return negative ? 0 - value : value;
+  let end = first;
+  while (end < bytes.length && bytes[end] >= 0x30 && bytes[end] <= 0x39) end++;
+  const magnitude = BigInt(word.slice(first, end));
+  if (negative) return magnitude > INT64_MAX + 1n ? INT64_MIN : -magnitude;
+  return magnitude > INT64_MAX ? INT64_MAX : magnitude;
+}
+
 /** {@link parseDecimal} on a string word. */
 export function parseDecimalWord(word: string, signed: boolean): number {
   const bytes = Buffer.from(word, 'latin1');

@@ -9,7 +9,7 @@
 import type { Chart, Dimension } from '../database/types.js';
 import type { CommandContext } from './commands.js';
 import { ProtocolError } from './errors.js';
-import { parseDecimalWord, parseDouble, parseLong } from './numbers.js';
+import { parseDecimalWord, parseDouble, parseLongLongWord } from './numbers.js';
 import { wordAt } from './tokenizer.js';
 import type { ReplicationReceiver } from './types.js';
 
@@ -91,13 +91,17 @@ export function replaySetCommand(words: readonly string[], chart: Chart | null, 
   receiver.set(replayed, dimension, Number.isFinite(value) ? value : NaN, flags);
 }
 
-/** `RDSTATE "dim" last_collected_ut last_collected_value last_calculated last_stored`. */
+/**
+ * `RDSTATE "dim" last_collected_ut last_collected_value last_calculated last_stored`. The
+ * collected value is read as netdata's `str2ll`, exactly (a bigint past 2^53); an absent or NAN
+ * last calculated value is 0, an absent last stored one NaN.
+ */
 export function replayDimensionStateCommand(words: readonly string[], chart: Chart | null, context: CommandContext): void {
   const receiver = receiverOf(context, 'RDSTATE');
   const replayed = currentChart(chart, 'RDSTATE');
   const dimension = dimensionOf(replayed, wordAt(words, 1), 'RDSTATE');
   const collected = wordAt(words, 3);
-  receiver.dimensionState(replayed, dimension, seconds(wordAt(words, 2)), collected ? parseLong(collected) : 0,
+  receiver.dimensionState(replayed, dimension, seconds(wordAt(words, 2)), collected ? parseLongLongWord(collected) : 0,
     double(wordAt(words, 4)) || 0, double(wordAt(words, 5)));
 }
 

@@ -83,8 +83,12 @@ export interface ReplicationReceiver {
   begin(chart: Chart, times: { startS: number; endS: number; childNowS: number } | null): void;
   /** `RSET "dim" value "flags"`: value NaN for empty (flag E or NAN). */
   set(chart: Chart, dimension: Dimension, value: number, flags: string): void;
-  /** `RDSTATE "dim" last_collected_ut last_collected_value last_calculated last_stored`. */
-  dimensionState(chart: Chart, dimension: Dimension, lastCollectedUs: number, lastCollectedValue: number,
+  /**
+   * `RDSTATE "dim" last_collected_ut last_collected_value last_calculated last_stored`: the
+   * collected value is a bigint when it is past 2^53 (exact, as `Chart.restoreDimensionState`
+   * takes it), else a number.
+   */
+  dimensionState(chart: Chart, dimension: Dimension, lastCollectedUs: number, lastCollectedValue: number | bigint,
     lastCalculated: number, lastStored: number): void;
   /** `RSSTATE last_collected_ut last_updated_ut`. */
   chartState(chart: Chart, lastCollectedUs: number, lastUpdatedUs: number): void;

@@ -137,7 +137,7 @@ export class LinkReplicationReceiver implements ReplicationReceiver {
     if (dimension.index < r.values.length) r.values[dimension.index] = value;
   }
 
-  dimensionState(chart: Chart, dimension: Dimension, lastCollectedUs: number, lastCollectedValue: number,
+  dimensionState(chart: Chart, dimension: Dimension, lastCollectedUs: number, lastCollectedValue: number | bigint,
     lastCalculated: number, lastStored: number): void {
     const r = this.#replicationOf(chart, 'RDSTATE');
     this.#storePoint(chart, r);
