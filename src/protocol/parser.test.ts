@@ -400,11 +400,13 @@ describe('lines', () => {
     const h = harness({ limits: { maxLineBytes: 16 } });
     h.feed('CHART a.b\nCHART a.0123456789\n');
     assert.deepEqual(h.stops.map((s) => [s.kind, s.lineNumber]), [['limit', 2]]);
-    assert.equal(h.stops[0].message, 'plugin test: line 2: line longer than the limit of 16 bytes while parsing: "CHART a.0123456789\\n"');
+    // the first maxLineBytes + 1 bytes are quoted, wherever the chunks were cut
+    const message = 'plugin test: line 2: line longer than the limit of 16 bytes while parsing: "CHART a.012345678"';
+    assert.equal(h.stops[0].message, message);
     const h2 = harness({ limits: { maxLineBytes: 16 } });
     h2.feed('CHART a.b\nCHART a.0123');
     h2.feed('456789');
-    assert.deepEqual(h2.stops.map((s) => [s.kind, s.lineNumber]), [['limit', 2]]);
+    assert.deepEqual(h2.stops.map((s) => [s.kind, s.lineNumber, s.message]), [['limit', 2, message]]);
     assert.equal(h2.host.charts.size, 1);
   });
 
@@ -421,7 +423,7 @@ describe('lines', () => {
     h.feed('CHART a.b\nCHART a.c');
     const lines = captureLog(() => h.parser.end());
     assert.equal(h.host.charts.size, 1);
-    assert.match(lines[0], /plugin test: line 1: the source closed in the middle of a line \(9 bytes\); the partial line is dropped/);
+    assert.match(lines[0], /plugin test: line 2: the source closed in the middle of a line \(9 bytes\); the partial line is dropped while parsing: "CHART a.c"/);
   });
 });
 

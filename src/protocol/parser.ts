@@ -138,7 +138,9 @@ class PluginsdParser implements Parser {
 
   end(): void {
     if (this.#carryLength > 0 && !this.#stopped) {
-      this.#warn(`the source closed in the middle of a line (${this.#carryLength} bytes); the partial line is dropped`);
+      const partial = this.#carry.toString('utf8', 0, Math.min(this.#carryLength, 4 * QUOTED_LINE_MAX_CHARS));
+      this.#throttle.log('WARN', formatLineError(this.#options.source, this.#stats.lines + 1,
+        `the source closed in the middle of a line (${this.#carryLength} bytes); the partial line is dropped`, partial));
     }
     this.#carryLength = 0;
   }
@@ -187,7 +189,7 @@ class PluginsdParser implements Parser {
   #appendCarry(chunk: Buffer, from: number, to: number): boolean {
     const needed = this.#carryLength + (to - from);
     if (needed > this.#limits.maxLineBytes) {
-      const quoted = 4 * QUOTED_LINE_MAX_CHARS;
+      const quoted = this.#tooLongQuotedBytes();
       const head = Buffer.concat([
         this.#carry.subarray(0, Math.min(this.#carryLength, quoted)),
         chunk.subarray(from, Math.min(to, from + quoted)),
@@ -206,9 +208,17 @@ class PluginsdParser implements Parser {
     return true;
   }
 
+  /**
+   * How much of a line past the limit its stop quotes: its first `maxLineBytes + 1` bytes, all
+   * the parser is sure to have of it wherever the chunks were cut (at most what a message shows).
+   */
+  #tooLongQuotedBytes(): number {
+    return Math.min(this.#limits.maxLineBytes + 1, 4 * QUOTED_LINE_MAX_CHARS);
+  }
+
   #lineTooLong(bytes: Buffer, start: number): void {
     this.#stats.lines++;
-    this.#setLine(bytes, start, Math.min(bytes.length, start + 4 * QUOTED_LINE_MAX_CHARS));
+    this.#setLine(bytes, start, Math.min(bytes.length, start + this.#tooLongQuotedBytes()));
     this.#stop('limit', `line longer than the limit of ${this.#limits.maxLineBytes} bytes`);
   }
 
