@@ -129,8 +129,11 @@ export const replicationLog = {
     info(`REPLICATION SUMMARY: finished, executed ${executed} replication requests, ${pending} charts pending replication`),
   malformedTimings: (tag: string, chart: string, first: number, last: number, now: number): void =>
     error(`${tag}: PLUGINSD REPLAY ERROR: chart '${chart}' got a CHART_DEFINITION_END with malformed timings (first time ${first}, last time ${last}, world time ${now}).`),
-  refusedPoint: (tag: string, chart: string, problem: string): void =>
-    replicationThrottle.log('ERROR', `${tag}: REPLAY ERROR: chart '${chart}': ${problem}; its RSET values are ignored.`),
+  /** Per link: `throttle` is the link's, so one bad child does not silence another. */
+  refusedPoint: (throttle: LogThrottle, tag: string, chart: string, problem: string): void =>
+    throttle.log('ERROR', `${tag}: REPLAY ERROR: chart '${chart}': ${problem}; its RSET values are ignored.`),
+  refusedState: (throttle: LogThrottle, tag: string, chart: string, problem: string): void =>
+    throttle.log('ERROR', `${tag}: REPLAY ERROR: chart '${chart}': ${problem}; ignored.`),
   receiverFinished: (tag: string, charts: number, points: number, secs: number): void =>
     info(`${tag}: replication finished: ${charts} charts, ${points} points replayed in ${secs} seconds.`),
   unknownChart: (tag: string, chart: string): void =>

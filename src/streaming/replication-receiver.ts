@@ -4,16 +4,29 @@
  * `REPLAY_CHART`; this decides what the parent lacks (from the chart's last stored slot up to
  * now, clipped to the child's retention, one step at a time), asks, and stores the answered
  * points at their own timestamps. Live data of a chart flows only after its last answer.
+ *
+ * Bad input (DESIGN "Bad input"): a point in the future, with its end not after its start, or
+ * outside the window asked for is refused with an ERROR naming the link (throttled per link) and
+ * its RSETs are ignored; a collection state in the future is refused the same way. An answer
+ * nobody asked for, or R* lines outside an answer, break the protocol: the link is closed. What
+ * is stored already is never touched by a refusal, and a replayed point never overwrites a value.
  */
 import type { ReplicationSettings } from '../config/types.js';
 import type { Chart, Dimension } from '../database/types.js';
+import { LogThrottle } from '../log.js';
 import { ProtocolError, type ReplayEnd, type ReplicationReceiver } from '../protocol/index.js';
 import { replicationLog } from './events.js';
 
-/** A child's replayed point may be this many update-everys ahead of its own clock (netdata: ue + 1 s). */
-const FUTURE_TOLERANCE_SECS = 1;
+/** A point may end this far past the child's clock: its update every + 1 s (1.37's RBEGIN check). */
+const CHILD_CLOCK_TOLERANCE_SECS = 1;
+/** …or this far past ours: update every + 5 s, 1.37's tolerance when it judges by its own clock. */
+const OWN_CLOCK_TOLERANCE_SECS = 5;
+/** Refusal lines per link and minute, then counted as suppressed. */
+const REFUSALS_PER_PERIOD = 10;
+const REFUSALS_PERIOD_MS = 60_000;
+const USEC_PER_SEC = 1_000_000;
 
-/** What one REPLAY_CHART asked for. */
+/** What one REPLAY_CHART asked for (after = before = 0: an empty request, nothing asked). */
 interface Request {
   afterS: number;
   beforeS: number;
@@ -22,10 +35,12 @@ interface Request {
 
 /** One chart's replication on this link. */
 interface ChartReplication {
-  /** The last request sent; null before the first. */
-  request: Request | null;
+  /** The request in flight, or the last one answered. */
+  request: Request;
   finished: boolean;
-  /** The point being received: its slot time and one value per dimension (NaN = none). */
+  /** Between the answer's first RBEGIN and its REND. */
+  answering: boolean;
+  /** The point being received: its slot time (0 = none, or refused) and one value per dimension (NaN = none). */
   pointS: number;
   values: Float64Array;
 }
@@ -36,11 +51,13 @@ export interface ReplicationReceiverStats {
   pendingCharts: number;
   /** Charts whose replication finished on this link. */
   finishedCharts: number;
-  /** Seconds still to fill: for each pending chart, from what it has to now. */
+  /** Seconds still to fill: for each pending chart, from what it has (or was asked from) to now. */
   secondsToFill: number;
-  /** Points stored from replies (one per chart and slot). */
+  /** Points stored from replies: at least one value written, or the times moved (mode none). */
   pointsReplayed: number;
-  /** Points refused: outside the window asked for, in the future, or misaligned. */
+  /** Points whose slot already held every value they carried (live data is never overwritten). */
+  pointsKept: number;
+  /** Points refused: in the future, outside the window asked for, misaligned or older than the ring. */
   pointsRefused: number;
   /** REPLAY_CHART requests sent. */
   requests: number;
@@ -66,7 +83,8 @@ export class LinkReplicationReceiver implements ReplicationReceiver {
   readonly #o: ReplicationReceiverOptions;
   readonly #nowS: () => number;
   readonly #charts = new Map<Chart, ChartReplication>();
-  readonly #stats = { pointsReplayed: 0, pointsRefused: 0, requests: 0 };
+  readonly #stats = { pointsReplayed: 0, pointsKept: 0, pointsRefused: 0, requests: 0 };
+  readonly #throttle = new LogThrottle(REFUSALS_PER_PERIOD, REFUSALS_PERIOD_MS);
   readonly #startedS: number;
   #allFinishedLogged = false;
 
@@ -84,7 +102,7 @@ export class LinkReplicationReceiver implements ReplicationReceiver {
     for (const [chart, r] of this.#charts) {
       if (r.finished) { finished++; continue; }
       pending++;
-      const from = Math.max(chart.lastEntryS(), r.request?.afterS ?? 0);
+      const from = Math.max(chart.lastEntryS(), r.request.afterS);
       if (from > 0 && now > from) toFill += now - from;
     }
     return { pendingCharts: pending, finishedCharts: finished, secondsToFill: toFill, ...this.#stats };
@@ -98,12 +116,18 @@ export class LinkReplicationReceiver implements ReplicationReceiver {
 
   definitionEnd(chart: Chart, firstS: number, lastS: number, childNowS: number): void {
     const existing = this.#charts.get(chart);
-    // netdata sends no second request while one is in flight for the chart
+    // 1.37 sends no second request while one is in flight for the chart
     if (existing && !existing.finished) return;
     if ((firstS !== 0 || lastS !== 0) && (firstS === 0 || lastS === 0)) {
       replicationLog.malformedTimings(this.#o.tag, chart.id, firstS, lastS, childNowS);
     }
-    const r: ChartReplication = { request: null, finished: false, pointS: 0, values: new Float64Array(0) };
+    const r: ChartReplication = {
+      request: { afterS: 0, beforeS: 0, startStreaming: true },
+      finished: false,
+      answering: false,
+      pointS: 0,
+      values: new Float64Array(0),
+    };
     this.#charts.set(chart, r);
     this.#allFinishedLogged = false;
     this.#o.onChartStarted?.(chart);
@@ -111,61 +135,107 @@ export class LinkReplicationReceiver implements ReplicationReceiver {
   }
 
   begin(chart: Chart, times: { startS: number; endS: number; childNowS: number } | null): void {
-    const r = this.#replicationOf(chart, 'RBEGIN');
+    const r = this.#inFlight(chart, 'RBEGIN');
     this.#storePoint(chart, r);
+    r.answering = true;
     if (times === null) return;
-    const { startS, endS } = times;
-    const clock = times.childNowS > 0 ? times.childNowS : this.#nowS();
-    const tolerance = chart.definition.updateEverySecs + FUTURE_TOLERANCE_SECS;
-    const request = r.request;
-    if (!(startS > 0 && endS > startS && endS < clock + tolerance && endS <= this.#nowS() + tolerance)) {
-      this.#refuse(chart, `RBEGIN from ${startS} to ${endS} has invalid or future timestamps (child clock ${clock})`);
+    const problem = this.#pointProblem(chart, r.request, times);
+    if (problem !== null) {
+      this.#stats.pointsRefused++;
+      replicationLog.refusedPoint(this.#throttle, this.#o.tag, chart.id, problem);
       return;
     }
-    if (request && (endS <= request.afterS || (!request.startStreaming && endS > request.beforeS))) {
-      this.#refuse(chart, `RBEGIN from ${startS} to ${endS} is outside the window asked for (${request.afterS} to ${request.beforeS})`);
-      return;
-    }
-    r.pointS = endS;
+    r.pointS = times.endS;
     if (r.values.length !== chart.dimensions.length) r.values = new Float64Array(chart.dimensions.length);
     r.values.fill(NaN);
   }
 
   set(chart: Chart, dimension: Dimension, value: number, _flags: string): void {
-    const r = this.#replicationOf(chart, 'RSET');
-    if (r.pointS === 0) return; // its RBEGIN was refused (logged there)
+    const r = this.#answering(chart, 'RSET');
+    if (r.pointS === 0) return; // no point open, or its RBEGIN was refused (logged there)
     if (dimension.index < r.values.length) r.values[dimension.index] = value;
   }
 
   dimensionState(chart: Chart, dimension: Dimension, lastCollectedUs: number, lastCollectedValue: number | bigint,
     lastCalculated: number, lastStored: number): void {
-    const r = this.#replicationOf(chart, 'RDSTATE');
+    const r = this.#answering(chart, 'RDSTATE');
     this.#storePoint(chart, r);
+    const problem = this.#stateProblem(chart, lastCollectedUs);
+    if (problem !== null) {
+      replicationLog.refusedState(this.#throttle, this.#o.tag, chart.id, `RDSTATE of dimension '${dimension.definition.id}' ${problem}`);
+      return;
+    }
     chart.restoreDimensionState(dimension.index, lastCollectedUs, lastCollectedValue, lastCalculated, lastStored);
   }
 
   chartState(chart: Chart, lastCollectedUs: number, lastUpdatedUs: number): void {
-    const r = this.#replicationOf(chart, 'RSSTATE');
+    const r = this.#answering(chart, 'RSSTATE');
     this.#storePoint(chart, r);
+    const problem = this.#stateProblem(chart, Math.max(lastCollectedUs, lastUpdatedUs));
+    if (problem !== null) {
+      replicationLog.refusedState(this.#throttle, this.#o.tag, chart.id, `RSSTATE ${problem}`);
+      return;
+    }
     chart.restoreChartState(lastCollectedUs, lastUpdatedUs);
   }
 
   end(chart: Chart, end: ReplayEnd): void {
-    const r = this.#replicationOf(chart, 'REND');
+    const r = this.#answering(chart, 'REND');
     this.#storePoint(chart, r);
+    r.answering = false;
     if (end.startStreaming) {
       r.finished = true;
       this.#o.onChartFinished?.(chart);
       this.#logIfAllFinished();
       return;
     }
-    this.#ask(chart, r, end.firstS, end.lastS, { afterS: end.afterS, beforeS: end.beforeS, startStreaming: false });
+    this.#ask(chart, r, end.firstS, end.lastS, this.#answered(r.request, end));
   }
 
-  #replicationOf(chart: Chart, keyword: string): ChartReplication {
+  /** The chart's replication with a request in flight; anything else is an answer nobody asked for. */
+  #inFlight(chart: Chart, keyword: string): ChartReplication {
     const r = this.#charts.get(chart);
     if (!r || r.finished) throw new ProtocolError(`${keyword} for chart "${chart.id}", for which no replication was requested`);
     return r;
+  }
+
+  /** …and inside its answer: RSET, RDSTATE, RSSTATE and REND come after the answer's RBEGIN. */
+  #answering(chart: Chart, keyword: string): ChartReplication {
+    const r = this.#inFlight(chart, keyword);
+    if (!r.answering) throw new ProtocolError(`${keyword} for chart "${chart.id}" without its RBEGIN "${chart.id}"`);
+    return r;
+  }
+
+  /**
+   * What is wrong with a point's times, or null. 1.37 checks start and end against the child's
+   * clock (update every + 1 s) or, without one, its own (+ 5 s); here both clocks bound it, and
+   * so does the window asked for: after < end, and end <= before unless the child was told to
+   * start streaming (it then sends up to its last point).
+   */
+  #pointProblem(chart: Chart, request: Request, times: { startS: number; endS: number; childNowS: number }): string | null {
+    const { startS, endS, childNowS } = times;
+    const ue = chart.definition.updateEverySecs;
+    const now = this.#nowS();
+    const span = `RBEGIN from ${startS} to ${endS}`;
+    if (!(startS > 0 && endS > startS)) return `${span} has invalid timestamps (the end must be after the start)`;
+    if (childNowS > 0 && endS >= childNowS + ue + CHILD_CLOCK_TOLERANCE_SECS) {
+      return `${span} is in the future of the child's clock (${childNowS}, tolerance ${ue + CHILD_CLOCK_TOLERANCE_SECS} s)`;
+    }
+    if (endS >= now + ue + OWN_CLOCK_TOLERANCE_SECS) {
+      return `${span} is in the future (now is ${now}, tolerance ${ue + OWN_CLOCK_TOLERANCE_SECS} s)`;
+    }
+    if (request.afterS === 0 && request.beforeS === 0) return `${span} was not asked for (the request was empty)`;
+    if (endS <= request.afterS || (!request.startStreaming && endS > request.beforeS)) {
+      return `${span} is outside the window asked for (${request.afterS} to ${request.beforeS})`;
+    }
+    return null;
+  }
+
+  /** A collection state's time must not be in our future: it would move the chart's clock there. */
+  #stateProblem(chart: Chart, timeUs: number): string | null {
+    const limitS = this.#nowS() + chart.definition.updateEverySecs + OWN_CLOCK_TOLERANCE_SECS;
+    if (timeUs / USEC_PER_SEC < limitS) return null;
+    return `at ${Math.floor(timeUs / USEC_PER_SEC)} is in the future (now is ${this.#nowS()})`;
   }
 
   /** Stores the point received since the last RBEGIN, if any. */
@@ -174,19 +244,37 @@ export class LinkReplicationReceiver implements ReplicationReceiver {
     const timeS = r.pointS;
     r.pointS = 0;
     const outcome = chart.storeReplayed(timeS, r.values);
-    if (outcome === 'misaligned' || outcome === 'too-old') this.#stats.pointsRefused++;
-    else this.#stats.pointsReplayed++;
+    if (outcome === 'misaligned') {
+      this.#stats.pointsRefused++;
+      replicationLog.refusedPoint(this.#throttle, this.#o.tag, chart.id,
+        `the point at ${timeS} is not on the chart's grid of ${chart.definition.updateEverySecs} s`);
+    } else if (outcome === 'too-old') {
+      this.#stats.pointsRefused++; // older than the ring holds: nothing to log, retention is shorter here
+    } else if (outcome === 'kept') {
+      this.#stats.pointsKept++;
+    } else {
+      this.#stats.pointsReplayed++;
+    }
   }
 
-  #refuse(chart: Chart, problem: string): void {
-    this.#stats.pointsRefused++;
-    replicationLog.refusedPoint(this.#o.tag, chart.id, problem);
+  /**
+   * The window a REND says was answered, for the next request (1.37 continues from REND's
+   * `before`; both 0 = as a first request). Unlike 1.37 its `before` is kept inside the window
+   * asked for, so a child claiming more than it could send leaves no gap behind.
+   */
+  #answered(request: Request, end: ReplayEnd): Request | null {
+    if (end.afterS === 0 || end.beforeS === 0) return null;
+    let beforeS = Math.max(end.beforeS, request.afterS);
+    if (!request.startStreaming && beforeS > request.beforeS) beforeS = request.beforeS;
+    return { afterS: end.afterS, beforeS, startStreaming: false };
   }
 
   /**
    * netdata's `replicate_chart_request`: the gap runs from the chart's last stored slot (or
-   * `seconds to replicate` back) — or from where the last request ended — to now, clipped to
-   * the child's first and last times, one step per request.
+   * `seconds to replicate` back) — or from where the last answer ended — to now, clipped to
+   * the child's first and last times, one step per request. An empty request (`"true" 0 0`)
+   * when replication is off, the child has nothing or invalid times, the chart has no
+   * dimensions, or the parent is ahead of the child.
    */
   #ask(chart: Chart, r: ChartReplication, childFirstS: number, childLastS: number, last: Request | null): void {
     const settings = this.#o.settings;
