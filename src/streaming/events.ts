@@ -136,10 +136,10 @@ export const replicationLog = {
     throttle.log('ERROR', `${tag}: REPLAY ERROR: chart '${chart}': ${problem}; ignored.`),
   receiverFinished: (tag: string, charts: number, points: number, secs: number): void =>
     info(`${tag}: replication finished: ${charts} charts, ${points} points replayed in ${secs} seconds.`),
-  unknownChart: (tag: string, chart: string): void =>
-    replicationThrottle.log('ERROR', `${tag}: REPLAY ERROR: the parent asked to replicate chart '${chart}', which this node does not have; ignored.`),
-  badRequest: (tag: string, line: string, problem: string): void =>
-    replicationThrottle.log('ERROR', `${tag}: cannot understand the parent's command ${JSON.stringify(line.slice(0, 200))}: ${problem}; ignored.`),
+  unknownChart: (tag: string, chart: string, throttle = replicationThrottle): void =>
+    throttle.log('ERROR', `${tag}: REPLAY ERROR: the parent asked to replicate chart '${chart}', which this node has not sent on this link; ignored.`),
+  badRequest: (tag: string, line: string, problem: string, throttle = replicationThrottle): void =>
+    throttle.log('ERROR', `${tag}: cannot understand the parent's command ${JSON.stringify(line.slice(0, 200))}: ${problem}; ignored.`),
 };
 
 const replicationThrottle = new LogThrottle(10, 60_000);

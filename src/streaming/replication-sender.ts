@@ -6,6 +6,7 @@
  * buffer is under half full, resuming under a tenth (1.37's pacing), interleaved with live data.
  */
 import type { Chart, Host } from '../database/types.js';
+import { LogThrottle } from '../log.js';
 import { formatVariableValue } from '../protocol/index.js';
 import { replicationLog } from './events.js';
 import type { ReplaySource } from './replay-source.js';
@@ -20,6 +21,11 @@ const PAUSED_CHECK_MS = 50;
 const MAX_ANSWER_SHARE = 0.25;
 /** A timestamp this far past the wall clock is "in the future" (netdata's tolerance). */
 const FUTURE_TOLERANCE_SECS = 2;
+/** REPLAY_CHART's times: decimal seconds, nothing else (1.37's strtoll would read `-5`, `0x10`, `1e3`). */
+const SECONDS = /^[0-9]{1,15}$/;
+/** Error lines per link and minute about the parent's requests. */
+const ERRORS_PER_PERIOD = 10;
+const ERRORS_PERIOD_MS = 60_000;
 
 /** One queued REPLAY_CHART. */
 interface ReplayRequest {
@@ -58,6 +64,9 @@ export class ReplicationResponder {
   readonly #o: ResponderOptions;
   readonly #nowS: () => number;
   readonly #waiting = new Set<Chart>();
+  /** Charts whose definition went up on this connection: the only ones a request may name. */
+  readonly #sent = new Set<Chart>();
+  readonly #throttle = new LogThrottle(ERRORS_PER_PERIOD, ERRORS_PERIOD_MS);
   readonly #queue = new Map<string, ReplayRequest>();
   #timer: NodeJS.Timeout | null = null;
   #paused = false;
@@ -77,6 +86,7 @@ export class ReplicationResponder {
   /** A new connection: nothing is waiting, nothing queued. */
   reset(): void {
     this.#waiting.clear();
+    this.#sent.clear();
     this.#queue.clear();
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = null;
@@ -101,18 +111,27 @@ export class ReplicationResponder {
     if (first && last && first >= last) first = last - chart.definition.updateEverySecs;
     if (!first && last) first = last;
     this.#waiting.add(chart);
+    this.#sent.add(chart);
     return `CHART_DEFINITION_END ${first} ${last} ${now}\n`;
   }
 
-  /** `REPLAY_CHART "id" "true|false" after before` from the parent; queued, a newer one replacing an older. */
+  /**
+   * `REPLAY_CHART "id" "true|false" after before` from the parent; queued, a newer one for the
+   * same chart replacing an older one still queued. A line with words missing (1.37 refuses
+   * those too) or times that are not decimal seconds is logged and ignored: the link stays, and
+   * the chart waits for a request it can take.
+   */
   request(words: readonly string[], line: string): void {
     const chartId = words[1];
-    const after = Number(words[3]);
-    const before = Number(words[4]);
-    if (!chartId || words.length < 5 || !Number.isSafeInteger(after) || !Number.isSafeInteger(before) || after < 0 || before < 0) {
-      replicationLog.badRequest(this.#o.tag(), line, 'expected REPLAY_CHART "<chart>" "<true|false>" <after> <before>');
+    const afterWord = words[3] ?? '';
+    const beforeWord = words[4] ?? '';
+    if (!chartId || words[2] === undefined || !SECONDS.test(afterWord) || !SECONDS.test(beforeWord)) {
+      const problem = !chartId || words[2] === undefined || words.length < 5 ? 'the command is incomplete' : 'after and before must be decimal seconds';
+      replicationLog.badRequest(this.#o.tag(), line, `${problem}: expected REPLAY_CHART "<chart>" "<true|false>" <after> <before>`, this.#throttle);
       return;
     }
+    const after = Number(afterWord);
+    const before = Number(beforeWord);
     this.#queue.delete(chartId);
     this.#queue.set(chartId, { chartId, startStreaming: words[2] === 'true', afterS: after, beforeS: before });
     this.#schedule(0);
@@ -145,8 +164,8 @@ export class ReplicationResponder {
 
   #execute(request: ReplayRequest): void {
     const chart = this.#o.host.charts.get(request.chartId);
-    if (!chart) {
-      replicationLog.unknownChart(this.#o.tag(), request.chartId);
+    if (!chart || !this.#sent.has(chart)) {
+      replicationLog.unknownChart(this.#o.tag(), request.chartId, this.#throttle);
       return;
     }
     this.#executed++;
@@ -157,7 +176,15 @@ export class ReplicationResponder {
     if (startStreaming) this.#waiting.delete(chart);
   }
 
-  /** 1.37's `replicate_chart_response`, answering from the source. */
+  /**
+   * 1.37's `replicate_chart_response`, answering from the source: the window is clipped to what
+   * is stored (an `after` past the last point to the last point, where 1.37 keeps it and swaps),
+   * swapped when after > before, and REND says the requested `after` and the `before` answered.
+   * Unlike 1.37 it is never cut short by the clock (the answer is built in one turn, so no live
+   * point can fall between it and the chart's next block), but it is cut at a quarter of the
+   * send buffer, ending with start streaming false and `before` = its last point, from where
+   * the parent's next request continues.
+   */
   #answer(chart: Chart, request: ReplayRequest): { text: string; startStreaming: boolean } {
     const now = this.#nowS();
     const ue = chart.definition.updateEverySecs;
@@ -168,7 +195,7 @@ export class ReplicationResponder {
     if (range && range.lastS > lastLocal) lastLocal = range.lastS;
     if (lastLocal > now + FUTURE_TOLERANCE_SECS) lastLocal = now;
     let { afterS: after, beforeS: before } = request;
-    let queryAfter = Math.max(after, firstLocal);
+    let queryAfter = Math.min(Math.max(after, firstLocal), lastLocal);
     let queryBefore = request.startStreaming ? lastLocal : Math.min(before, lastLocal);
     if (queryAfter > queryBefore) [queryAfter, queryBefore] = [queryBefore, queryAfter];
     let startStreaming = request.startStreaming || queryBefore === lastLocal || after === 0 || before === 0;
@@ -178,7 +205,7 @@ export class ReplicationResponder {
       let lastSent = 0;
       let cut = false;
       this.#o.source.read(chart.id, queryAfter, queryBefore, (slotS, ids, values) => {
-        if (text.length > maxBytes) { cut = true; return false; }
+        if (lastSent > 0 && text.length > maxBytes) { cut = true; return false; }
         text += `RBEGIN '' ${slotS - ue} ${slotS} ${now}\n`;
         for (let i = 0; i < ids.length; i++) {
           const v = values[i];
@@ -188,7 +215,8 @@ export class ReplicationResponder {
         this.#points++;
       });
       // an answer too big for the buffer ends early: the parent asks again from where it stopped
-      if (cut) { startStreaming = false; before = lastSent; } else if (request.startStreaming) before = queryBefore;
+      if (cut) startStreaming = false;
+      before = cut ? lastSent : queryBefore;
     } else {
       after = 0;
       before = 0;
