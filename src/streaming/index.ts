@@ -13,7 +13,9 @@ import { SenderLog } from './events.js';
 import { createHostSender, senderDestinations, type SenderContext } from './host-sender.js';
 import { OrphanCleaner } from './orphans.js';
 import { createProxySender } from './proxy.js';
-import { DEFAULT_RECEIVER_LIMITS, Receivers, type ReceiverLimits, type ReceiversStats } from './receiver.js';
+import {
+  DEFAULT_RECEIVER_LIMITS, Receivers, type ReceiverLimits, type ReceiversStats, type ReceivingStatus, type ReplicationTotals,
+} from './receiver.js';
 import type { StreamSender, SenderStats } from './sender.js';
 
 export { Connection } from './connection.js';
@@ -44,8 +46,19 @@ export interface StreamingStats {
   /** The local host's sender; null when `[stream] enabled = no`. */
   sender: SenderStats | null;
   receivers: ReceiversStats;
+  /** Replication of the children's links into this node. */
+  replication: ReplicationTotals;
   /** Senders of proxied hosts now running. */
   proxies: number;
+}
+
+/**
+ * A host's links as `/api/v1/info` shows them: the link from its child (mirrored hosts) and the
+ * link upstream (the local host's sender, or a proxied host's).
+ */
+export interface HostLinkStatus {
+  received: ReceivingStatus | null;
+  sent: SenderStats | null;
 }
 
 /** The running streaming part: `start()` once, `stop()` once; requests may come in between. */
@@ -59,6 +72,8 @@ export interface Streaming {
   stats(): StreamingStats;
   /** The resolved stream.conf settings a mirrored host was accepted with (health reads `healthEnabled`). */
   receiverSettings(machineGuid: string): Readonly<ReceiverHostSettings> | undefined;
+  /** The links of the host with this GUID now; undefined when it has none. */
+  hostStatus(machineGuid: string): HostLinkStatus | undefined;
 }
 
 /** A matcher that compiles each distinct pattern text once. */
@@ -100,8 +115,15 @@ export function createStreaming(config: NetdataConfig, stream: StreamConfig, dep
       orphans.stop();
       await Promise.all([sender?.stop(), receivers.stop()]);
     },
-    stats: () => ({ sender: sender?.stats ?? null, receivers: receivers.stats, proxies: receivers.proxies }),
+    stats: () => ({
+      sender: sender?.stats ?? null, receivers: receivers.stats, replication: receivers.replicationTotals(), proxies: receivers.proxies,
+    }),
     receiverSettings: (guid) => receivers.settingsOf(guid),
+    hostStatus(guid) {
+      if (guid === registry.localhost.machineGuid) return sender ? { received: null, sent: sender.stats } : undefined;
+      const received = receivers.statusOf(guid);
+      return received ? { received, sent: received.upstream } : undefined;
+    },
   };
 }
 

@@ -10,7 +10,7 @@ import type { Parser, ParserOptions } from '../protocol/types.js';
 import { receiverLog } from './events.js';
 import type { LinkCapabilities } from './negotiation.js';
 import { LinkReplicationReceiver, type ReplicationReceiverStats } from './replication-receiver.js';
-import type { StreamSender } from './sender.js';
+import type { SenderStats, StreamSender } from './sender.js';
 
 /** One accepted child's socket, host and callbacks. */
 export interface SessionOptions {
@@ -83,6 +83,11 @@ export class ReceiverSession {
   /** The link's replication counters; null when it did not negotiate replication. */
   get replication(): ReplicationReceiverStats | null {
     return this.#replication?.stats ?? null;
+  }
+
+  /** The proxy sender's figures; null when the host is not re-streamed. */
+  get proxyStats(): SenderStats | null {
+    return this.#options.proxy?.stats ?? null;
   }
 
   /** Completed iterations (END) so far. */

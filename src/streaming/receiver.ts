@@ -18,7 +18,8 @@ import {
 import { findHeadEnd, isKnownParam, parseStreamRequest, type StreamRequest } from './request.js';
 import { ReceiverSession } from './receiver-session.js';
 import { spoolRecentSlots } from './spool-recorder.js';
-import type { StreamSender } from './sender.js';
+import type { ReplicationReceiverStats } from './replication-receiver.js';
+import type { SenderStats, StreamSender } from './sender.js';
 
 /** Bounds on what children may make this node hold (DESIGN "Bad input"). */
 export interface ReceiverLimits {
@@ -63,6 +64,22 @@ export interface ReceiversOptions {
   onHostConnected?: (host: Host, settings: Readonly<ReceiverHostSettings>) => void;
 }
 
+/** One mirrored host's links now: what its child's link negotiated and replicated, and its upstream. */
+export interface ReceivingStatus {
+  capabilities: string;
+  /** null when the link did not negotiate replication. */
+  replication: ReplicationReceiverStats | null;
+  /** The proxy sender's figures, when the host is re-streamed. */
+  upstream: SenderStats | null;
+}
+
+/** Replication over every receiving link: charts waiting, seconds still to fill, points stored. */
+export interface ReplicationTotals {
+  pendingCharts: number;
+  secondsToFill: number;
+  pointsReplayed: number;
+}
+
 /** Counters over every connection since start (self-monitoring). */
 export interface ReceiversStats {
   connected: number;
@@ -84,6 +101,7 @@ export class Receivers {
   #refused = 0;
   #closedBytes = 0;
   #closedValues = 0;
+  #closedReplayed = 0;
   #stopped = false;
 
   constructor(options: ReceiversOptions) {
@@ -108,6 +126,33 @@ export class Receivers {
   /** The settings a mirrored host was accepted with (health reads `healthEnabled`). */
   settingsOf(machineGuid: string): Readonly<ReceiverHostSettings> | undefined {
     return this.#settings.get(machineGuid);
+  }
+
+  /** What the link of a mirrored host negotiated and replicated, its proxy's too; undefined when not connected. */
+  statusOf(machineGuid: string): ReceivingStatus | undefined {
+    const session = this.#sessions.get(machineGuid);
+    if (!session) return undefined;
+    return {
+      capabilities: session.link?.toString().trim() ?? '',
+      replication: session.replication,
+      upstream: session.proxyStats,
+    };
+  }
+
+  /**
+   * Replication counters summed over every receiving link now (self-monitoring); points
+   * replayed also count the links that closed.
+   */
+  replicationTotals(): ReplicationTotals {
+    const total: ReplicationTotals = { pendingCharts: 0, secondsToFill: 0, pointsReplayed: this.#closedReplayed };
+    for (const session of this.#sessions.values()) {
+      const r = session.replication;
+      if (!r) continue;
+      total.pendingCharts += r.pendingCharts;
+      total.secondsToFill += r.secondsToFill;
+      total.pointsReplayed += r.pointsReplayed;
+    }
+    return total;
   }
 
   /** Whether a child is streaming this GUID now. */
@@ -249,6 +294,7 @@ export class Receivers {
       onClose: (s) => {
         this.#closedBytes += s.bytesReceived;
         this.#closedValues += s.values;
+        this.#closedReplayed += s.replication?.pointsReplayed ?? 0;
         if (this.#sessions.get(s.host.machineGuid) === s) {
           this.#sessions.delete(s.host.machineGuid);
           s.host.setStreamState({ connected: false, disconnectedAtS: Math.floor(Date.now() / 1000) });

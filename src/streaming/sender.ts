@@ -22,6 +22,7 @@ import type { ReplaySource } from './replay-source.js';
 import { ReplicationResponder, type ResponderStats } from './replication-sender.js';
 import { buildStreamRequest, type SenderIdentity } from './request.js';
 import type { SpoolRecorder } from './spool-recorder.js';
+import type { SpoolStats } from './spool.js';
 
 /** One host's sender: what it streams, where to, with which timing. */
 export interface SenderOptions {
@@ -70,6 +71,8 @@ export interface SenderStats extends ConnectionStats {
   /** What the current (or last) link negotiated, as netdata prints it. */
   capabilities: string;
   replication: ResponderStats;
+  /** The disk spool of a host without a database; null for a host with one. */
+  spool: Readonly<SpoolStats> | null;
 }
 
 /** This node has no claim id: `CLAIMED_ID <guid> NULL` (1.37 sends it on every CLAIM link). */
@@ -126,6 +129,7 @@ export class StreamSender implements HostObserver {
       destination: this.#connection.destination?.label ?? '',
       capabilities: this.#link.toString().trim(),
       replication: this.#responder.stats,
+      spool: this.#options.recorder?.spool.stats ?? null,
     };
   }
 
