@@ -111,6 +111,7 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
       version: AGENT_VERSION,
       effectiveConfig: () => effectiveConfigText(config),
       functions: () => pluginsd.plugins().flatMap((p) => p.functions.map((f) => ({ ...f, plugin: p.name }))),
+      linkStatus: streaming ? (guid) => streaming.hostStatus(guid) : undefined,
     });
     stopListening = () => web.stopListening();
     parts.push({
@@ -132,11 +133,14 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
 
   const self = createSelfMonitoring(registry.localhost, () => {
     const plugins = pluginsd.stats();
+    const s = streaming?.stats();
     return {
       pluginsRunning: plugins.running,
       pluginsDisabled: plugins.disabled,
       linesParsed: plugins.lines,
-      valuesParsed: plugins.values + (streaming?.stats().receivers.valuesReceived ?? 0),
+      valuesParsed: plugins.values + (s?.receivers.valuesReceived ?? 0),
+      replication: s?.replication,
+      spool: s?.sender?.spool ?? undefined,
     };
   }, g.updateEverySecs);
   parts.push({ name: 'self-monitoring', start: () => self.start(), stop: () => self.stop() });

@@ -12,6 +12,10 @@ export interface SelfStats {
   linesParsed: number;
   /** SET values parsed since start. */
   valuesParsed: number;
+  /** Replication into this node (children's links); absent without streaming. */
+  replication?: { pendingCharts: number; secondsToFill: number; pointsReplayed: number };
+  /** The local sender's disk spool (a host without a database); absent when it has none. */
+  spool?: { bytesOnDisk: number; points: number; droppedPoints: number };
 }
 
 /** The agent's own charts: `start()` collects every interval until `stop()`. */
@@ -59,6 +63,8 @@ export function createSelfMonitoring(host: Host, readStats: () => SelfStats, upd
     [['running', 'absolute', 1], ['disabled', 'absolute', 1]]);
   const parser = define(host, chartDef('parser', 'Tributary parsers', 'lines/s', 4, 'line', ue),
     [['lines', 'incremental', 1], ['values', 'incremental', 1]]);
+  let replication: [Chart, Chart] | null = null;
+  let spool: [Chart, Chart] | null = null;
   let timer: NodeJS.Timeout | null = null;
 
   const write = (chart: Chart, values: number[], nowUs: number): void => {
@@ -75,6 +81,25 @@ export function createSelfMonitoring(host: Host, readStats: () => SelfStats, upd
     const stats = readStats();
     write(plugins, [stats.pluginsRunning, stats.pluginsDisabled], nowUs);
     write(parser, [stats.linesParsed, stats.valuesParsed], nowUs);
+    if (stats.replication) {
+      replication ??= [
+        define(host, chartDef('replication', 'Tributary replication from children', 'charts', 5, 'line', ue),
+          [['pending_charts', 'absolute', 1], ['seconds_to_fill', 'absolute', 1]]),
+        define(host, chartDef('replication_points', 'Tributary points replayed from children', 'points/s', 6, 'line', ue),
+          [['replayed', 'incremental', 1]]),
+      ];
+      write(replication[0], [stats.replication.pendingCharts, stats.replication.secondsToFill], nowUs);
+      write(replication[1], [stats.replication.pointsReplayed], nowUs);
+    }
+    if (stats.spool) {
+      spool ??= [
+        define(host, chartDef('spool', 'Tributary sender spool on disk', 'KiB', 7, 'area', ue), [['on_disk', 'absolute', 1024]]),
+        define(host, chartDef('spool_points', 'Tributary sender spool points', 'points', 8, 'line', ue),
+          [['held', 'absolute', 1], ['dropped', 'absolute', 1]]),
+      ];
+      write(spool[0], [stats.spool.bytesOnDisk], nowUs);
+      write(spool[1], [stats.spool.points, stats.spool.droppedPoints], nowUs);
+    }
   };
 
   const schedule = (): void => {

@@ -4,12 +4,15 @@
  * its STREAM request gave them) and are JSON strings, as netdata prints them; `container_os_*`,
  * `is_k8s_node` and the cloud fields appear only when the host has them. One addition that
  * netdata lacks and clients ignore: `last_data` (s) in each `mirrored_hosts_status` entry, the
- * newest stored point of the host, for the dashboard's host menu.
+ * newest stored point of the host, for the dashboard's host menu; and `stream`, the host's links
+ * now (what each negotiated; replication pending, seconds still to fill and points replayed on
+ * the link from its child; the upstream sender's replication and disk spool), for operators.
  */
 import type { Host, HostRegistry } from '../database/types.js';
 import type { HealthApi } from '../health/types.js';
 import type { NetdataConfig } from '../config/types.js';
 import { functionsInfo, type RegisteredFunction } from './api-function.js';
+import type { HostLinkStatus } from '../streaming/index.js';
 
 /** The newest stored point over a host's charts (s), 0 when none. */
 export function lastDataS(host: Host): number {
@@ -46,6 +49,13 @@ export interface InfoContext {
   config: NetdataConfig;
   functions(): readonly RegisteredFunction[];
   version: string;
+  linkStatus?(machineGuid: string): HostLinkStatus | undefined;
+}
+
+/** `pendingCharts` → `pending_charts`, through nested objects, as the rest of the info reads. */
+function snakeCase(value: unknown): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`), snakeCase(v)]));
 }
 
 type SystemInfo = NonNullable<Host['identity']['system']>;
@@ -77,6 +87,7 @@ export function infoJson(host: Host, ctx: InfoContext): string {
   const hosts = ctx.registry.hosts();
   const local = host.isLocal;
   const charts = [...host.charts.values()];
+  const links = ctx.linkStatus?.(host.machineGuid);
   return JSON.stringify({
     version: local ? ctx.version : host.identity.programVersion ?? '',
     uid: host.machineGuid,
@@ -87,6 +98,7 @@ export function infoJson(host: Host, ctx: InfoContext): string {
     host_labels: Object.fromEntries([...host.labels].map(([k, v]) => [k, v.value])),
     functions: host.isLocal ? functionsInfo(ctx.functions()) : {},
     collectors: collectors(host),
+    ...(links ? { stream: snakeCase(links) } : {}),
     'cloud-enabled': false, 'cloud-available': false, 'agent-claimed': false, 'aclk-available': false,
     'memory-mode': host.settings.memoryMode,
     'multidb-disk-quota': null, 'page-cache-size': null,

@@ -11,6 +11,7 @@ import type { NetdataConfig } from '../config/types.js';
 import { debug, info, warn } from '../log.js';
 import { AccessLog, type AccessLogSink } from './access-log.js';
 import type { RegisteredFunction } from './api-function.js';
+import type { HostLinkStatus } from '../streaming/index.js';
 import { createApp } from './app.js';
 import { createDispatcher, type StreamHandler } from './dispatch.js';
 import { accessMatcher } from './patterns.js';
@@ -35,6 +36,8 @@ export interface WebDeps {
   nowMs?: () => number;
   /** Functions the local host's plugins registered (FUNCTION); default none. */
   functions?: () => readonly RegisteredFunction[];
+  /** The streaming links of a host (by GUID), for `/api/v1/info`; default none. */
+  linkStatus?: (machineGuid: string) => HostLinkStatus | undefined;
 }
 
 /** A running web server; made by `createWebServer`, started and stopped by the agent. */
@@ -71,6 +74,7 @@ function webContext(config: NetdataConfig, deps: WebDeps): WebContext {
     effectiveConfig: deps.effectiveConfig,
     nowMs: deps.nowMs ?? Date.now,
     functions: deps.functions ?? (() => []),
+    linkStatus: deps.linkStatus ?? (() => undefined),
     allowDashboard: accessMatcher(config.web.allowDashboardFrom),
     allowBadges: accessMatcher(config.web.allowBadgesFrom),
     allowNetdataConf: accessMatcher(config.web.allowNetdataConfFrom),

@@ -3,6 +3,7 @@ import type { HostRegistry } from '../database/types.js';
 import type { HealthApi } from '../health/types.js';
 import type { NetdataConfig } from '../config/types.js';
 import type { RegisteredFunction } from './api-function.js';
+import type { HostLinkStatus } from '../streaming/index.js';
 
 /** Built once per web server; handlers only read it. */
 export interface WebContext {
@@ -15,6 +16,8 @@ export interface WebContext {
   nowMs(): number;
   /** Functions registered by the local host's plugins. */
   functions(): readonly RegisteredFunction[];
+  /** The streaming links of a host now, by GUID (replication, spool); undefined when it has none. */
+  linkStatus(machineGuid: string): HostLinkStatus | undefined;
   /** `[web] allow dashboard from`, `allow badges from`, `allow netdata.conf from`. */
   allowDashboard(address: string | undefined): boolean;
   allowBadges(address: string | undefined): boolean;

@@ -94,6 +94,9 @@ describe('replication between real agents', { concurrency: true }, () => {
     const restarting = (t: number): boolean => notRunning.some(([a, b]) => t >= a && t <= b + 3);
     assert.ok(assertExact(d, 'parent', restarting) >= backAt - awayFrom - 10, 'the outage is filled');
     assert.match(child.output(), /STREAM c-spool \[spool\]: found [1-9]\d* points of \d+ charts/, 'the restarted collector found its spool');
+    // the collector's own chart of its spool reaches the parent
+    const spool = await parent.api(`/host/c-spool/api/v1/data?chart=netdata.spool&after=-5&format=json`);
+    assert.ok(spool.data.some((r: number[]) => r[1]! > 0), `the spool's size is charted: ${JSON.stringify(spool.data)}`);
     assert.match(child.output(), /REPLICATION SUMMARY: finished, executed \d+ replication requests, 0 charts pending replication/);
   });
 
@@ -120,6 +123,15 @@ describe('replication between real agents', { concurrency: true }, () => {
     const d = await rows(top, '/host/r-collector', awayFrom - 3, backAt + 3);
     assert.deepEqual(missing(d, awayFrom - 3, backAt + 3), [], `the top has every second of its outage ${awayFrom}..${backAt}`);
     assertExact(d, 'top after its outage');
+    // operators see each link and what replication did
+    const info = await top.api('/host/r-collector/api/v1/info');
+    assert.equal(info.stream.received.capabilities, 'VCAPS HLABELS CLAIM CLABELS REPLICATION');
+    assert.ok(info.stream.received.replication.points_replayed >= 10, JSON.stringify(info.stream));
+    assert.equal(info.stream.received.replication.pending_charts, 0);
+    const atProxy = await dbProxy.api('/host/r-collector/api/v1/info');
+    assert.ok(atProxy.stream.sent.connected && atProxy.stream.sent.replication.executed_requests > 0, JSON.stringify(atProxy.stream.sent));
+    const charts = (await top.api('/api/v1/charts')).charts;
+    assert.ok(charts['netdata.replication'] && charts['netdata.replication_points'], 'replication is charted');
     // the proxy with a database answered the top from its rings
     assert.match(dbProxy.output(), /STREAM r-collector \[send to 127\.0\.0\.1:\d+\]: established link with negotiated capabilities: VCAPS HLABELS CLAIM CLABELS REPLICATION /);
     assert.match(dbProxy.output(), /REPLICATION SUMMARY: finished/);
