@@ -3,26 +3,20 @@
  * test/fixtures/spool/appender.mjs appends on a fixed schedule and is stopped with SIGTERM (a
  * clean stop) or SIGKILL; a second run opens the same spool and prints what it finds.
  */
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { cleanupAfter } from '../../test/support/cleanup.js';
 
 const DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const ROOT = path.resolve(DIST, '..');
 const APPENDER = path.join(ROOT, 'test/fixtures/spool/appender.mjs');
 const NOBODY = 65534;
-const children = new Set<ChildProcess>();
-const dirs: string[] = [];
-after(() => {
-  for (const child of children) {
-    if (child.exitCode === null && child.signalCode === null && child.pid) process.kill(child.pid, 'SIGKILL');
-  }
-  for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
-});
+const { children, dirs } = cleanupAfter();
 
 interface AppenderOptions {
   mode: 'append' | 'dump' | 'probe';
