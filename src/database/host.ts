@@ -150,6 +150,7 @@ export class HostImpl implements Host {
 
   replaceLabels(labels: Labels): void {
     this.#labels = new Map(labels);
+    for (const observer of this.#observers) observer.hostLabelsChanged?.(this);
   }
 
   addObserver(observer: HostObserver): void {

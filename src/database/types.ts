@@ -235,6 +235,8 @@ export interface HostObserver {
   pointReplayed?(chart: Chart, timeS: number, values: ArrayLike<number>): void;
   /** A host variable was set (VARIABLE HOST / GLOBAL). */
   hostVariableSet?(name: string, value: number): void;
+  /** The host's labels were replaced (OVERWRITE, or a child's facts). */
+  hostLabelsChanged?(host: Host): void;
 }
 
 /** Who a host is, as the receiver or the local config knows it. */

@@ -219,6 +219,11 @@ export class StreamSender implements HostObserver {
     if (recorder && this.#state(chart).send) recorder.pointReplayed(chart, timeS, values);
   }
 
+  /** New host labels go up at once on a link that carries them (as 1.37 sends them on change). */
+  hostLabelsChanged(host: Host): void {
+    if (this.#connection.ready && this.#link.hostLabels) this.#connection.write(Buffer.from(hostLabelLines(host)));
+  }
+
   hostVariableSet(name: string, value: number): void {
     if (!this.#connection.ready) return;
     this.#connection.write(Buffer.from(`VARIABLE HOST ${name} = ${formatVariableValue(value)}\n`));

@@ -146,6 +146,10 @@ describe('stream sender', () => {
     assert.deepEqual(lines.slice(rbegin + 5, rbegin + 9), ['BEGIN "test.one" 1000000', 'SET "a" = 4', 'SET "b" = 40', 'END'],
       'live data with real microseconds from the first block');
     assert.equal(lines.filter((l) => l.startsWith('BEGIN "test.two"')).length, 0, 'test.two still waits for its answer');
+
+    // host labels that change while connected go up at once
+    kid.feed('LABEL "room" = 2 "b12"\nOVERWRITE labels\n');
+    await until('the new labels', () => parent.connections[0]!.text.includes('LABEL "room" = 2 "b12"\nOVERWRITE labels\n'));
   });
 
   it('resends a definition only when it changed, and then before the next block', async () => {
