@@ -61,6 +61,8 @@ export class LinkCapabilities {
   get claim(): boolean { return this.has(CAP.CLAIM); }
   /** CHART_DEFINITION_END, REPLAY_CHART and the R* commands; BEGIN always carries microseconds. */
   get replication(): boolean { return this.has(CAP.REPLICATION); }
+  /** The child's bytes go as netdata 1.37's lz4 frames (transport-lz4.ts); the parent's come back plain. */
+  get compression(): boolean { return this.has(CAP.COMPRESSION); }
 
   /**
    * The receiver's reply (reference §2.3, `receiver.c`): the VN prompt with the bits for a
