@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { int64Status, parseDecimalWord, parseDouble, parseInt64, parseInt64Big, parseLong } from './numbers.js';
+import { int64Status, parseDecimalWord, parseDouble, parseInt64, parseInt64Big, parseLong, parseLongLongWord } from './numbers.js';
 
 function strtoll(text: string): number {
   const bytes = Buffer.from(text, 'latin1');
@@ -67,6 +67,19 @@ describe('parseLong, parseDecimalWord, parseDouble', () => {
     assert.equal(parseDecimalWord('-5', false), 0);
     assert.equal(parseDecimalWord('12x', true), 12);
     assert.equal(parseDecimalWord('0x10', true), 0);
+    assert.equal(parseDecimalWord('', false), 0);
+    // a char past latin1 is no digit (a latin1 Buffer of it would have read U+0131 as '1')
+    assert.equal(parseDecimalWord('\u0131', false), 0);
+  });
+
+  it('parseLongLongWord reads str2ll exactly, a bigint past 2^53 saturated to int64', () => {
+    assert.equal(parseLongLongWord('42'), 42);
+    assert.equal(parseLongLongWord('-42x'), -42);
+    assert.equal(parseLongLongWord('+7'), 7);
+    assert.equal(parseLongLongWord('abc'), 0);
+    assert.equal(parseLongLongWord('9007199254740993'), 9007199254740993n);
+    assert.equal(parseLongLongWord('-99999999999999999999'), -9223372036854775808n);
+    assert.equal(parseLongLongWord('99999999999999999999'), 9223372036854775807n);
   });
 
   it('parseDouble reads a leading number and reports leftovers', () => {

@@ -129,22 +129,35 @@ export function parseDecimal(bytes: Uint8Array, start: number, end: number, sign
  * exact, else the exact bigint, saturated to the int64 range.
  */
 export function parseLongLongWord(word: string): number | bigint {
-  const bytes = Buffer.from(word, 'latin1');
-  const negative = bytes[0] === 0x2d;
-  const first = negative || bytes[0] === 0x2b ? 1 : 0;
-  const value = parseDecimal(bytes, first, bytes.length, false);
-  if (value <= Number.MAX_SAFE_INTEGER) return negative ? 0 - value : value;
+  const first0 = word.charCodeAt(0);
+  const negative = first0 === 0x2d;
+  const first = negative || first0 === 0x2b ? 1 : 0;
   let end = first;
-  while (end < bytes.length && bytes[end] >= 0x30 && bytes[end] <= 0x39) end++;
+  let value = 0;
+  for (; end < word.length; end++) {
+    const c = word.charCodeAt(end);
+    if (c < 0x30 || c > 0x39) break;
+    value = value * 10 + (c - 0x30);
+  }
+  if (value <= Number.MAX_SAFE_INTEGER) return negative ? 0 - value : value;
   const magnitude = BigInt(word.slice(first, end));
   if (negative) return magnitude > INT64_MAX + 1n ? INT64_MIN : -magnitude;
   return magnitude > INT64_MAX ? INT64_MAX : magnitude;
 }
 
-/** {@link parseDecimal} on a string word. */
+/** {@link parseDecimal} on a string word, read with `charCodeAt` (no Buffer per word). */
 export function parseDecimalWord(word: string, signed: boolean): number {
-  const bytes = Buffer.from(word, 'latin1');
-  return parseDecimal(bytes, 0, bytes.length, signed);
+  const length = word.length;
+  let s = 0;
+  const negative = signed && length > 0 && word.charCodeAt(0) === 0x2d;
+  if (negative) s++;
+  let value = 0;
+  for (; s < length; s++) {
+    const c = word.charCodeAt(s);
+    if (c < 0x30 || c > 0x39) break;
+    value = value * 10 + (c - 0x30);
+  }
+  return negative ? 0 - value : value;
 }
 
 const LEADING_DOUBLE = /^[ \t\n\v\f\r]*[+-]?(?:(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|nan|inf(?:inity)?)/i;
