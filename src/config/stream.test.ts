@@ -6,6 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { setLogSink } from '../log.js';
 import { loadNetdataConfig, loadStreamConfig, readStreamConfig } from './index.js';
+import { DEFAULT_ENABLE_COMPRESSION } from './stream.js';
+import type { StreamConfig } from './types.js';
 
 const TESTDATA = fileURLToPath(new URL('../../../src/config/testdata/', import.meta.url));
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
@@ -27,6 +29,7 @@ describe('loadStreamConfig [stream]', () => {
       timeoutSecs: 60, defaultPort: 19999, bufferSizeBytes: 10485760, reconnectDelaySecs: 5,
       initialClockResyncIterations: 60, sendChartsMatching: '!apps.* *',
       enableSpool: true, spoolDirectory: join(netdata.global.directories.cache, 'stream-spool'), spoolSizeBytes: 16777216,
+      enableCompression: true,
     });
   });
   it('disables sending without a destination, with netdata\'s message', () => {
@@ -77,6 +80,7 @@ describe('StreamConfig.resolveHost', () => {
       postponeAlarmsOnConnectSecs: 5, updateEverySecs: 2, proxyEnabled: false,
       proxyDestination: ['10.9.9.9'], proxyApiKey: KEY, proxySendChartsMatching: '!apps.* *',
       multipleConnections: 'deny', enableReplication: true, secondsToReplicate: 86400, secondsPerReplicationStep: 600,
+      enableCompression: true,
     });
   });
   it('uses the key defaults for an unlisted machine', () => {
@@ -91,6 +95,7 @@ describe('StreamConfig.resolveHost', () => {
       proxyDestination: ['10.0.0.1:19999', 'tcp:parent2', '[::1]:19998'], proxyApiKey: KEY,
       proxySendChartsMatching: '!apps.* *', multipleConnections: 'allow',
       enableReplication: true, secondsToReplicate: 86400, secondsPerReplicationStep: 600,
+      enableCompression: true,
     });
   });
   it('reads an untyped section\'s `default` keys as a key and its own keys as a machine', () => {
@@ -109,6 +114,29 @@ describe('StreamConfig.resolveHost', () => {
       assert.deepEqual([viaKey.enableReplication, viaKey.secondsToReplicate, viaKey.secondsPerReplicationStep], [true, 3600, 60]);
       const machine = conf.resolveHost(KEY, MACHINE);
       assert.deepEqual([machine.enableReplication, machine.secondsToReplicate], [false, 3600]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+  it('reads enable compression as 1.37: [stream] (default yes), then the key, then the machine, and [stream] off wins', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'stream-conf-'));
+    try {
+      const write = (text: string): StreamConfig => {
+        writeFileSync(join(dir, 'stream.conf'), text);
+        return loadStreamConfig(join(dir, 'stream.conf'), netdata);
+      };
+      const sections = `[${KEY}]\n\tenabled = yes\n\tenable compression = no\n[${MACHINE}]\n\ttype = machine\n\tenable compression = yes\n` +
+        `[${UNTYPED}]\n\tenabled = yes\n`;
+      const on = write(sections);
+      assert.equal(on.sender.enableCompression, DEFAULT_ENABLE_COMPRESSION);
+      assert.equal(on.resolveHost(KEY, UNLISTED).enableCompression, false, 'the key turns it off for its hosts');
+      assert.equal(on.resolveHost(KEY, MACHINE).enableCompression, true, 'the machine turns it back on');
+      assert.equal(on.resolveHost(UNTYPED, UNLISTED).enableCompression, true, '[stream] is the default');
+      const off = write(`[stream]\n\tenable compression = no\n${sections}`);
+      assert.equal(off.sender.enableCompression, false);
+      assert.equal(off.resolveHost(KEY, MACHINE).enableCompression, false, '[stream] off turns it off for every child');
+      assert.equal(off.resolveHost(UNTYPED, UNLISTED).enableCompression, false);
+      assert.deepEqual(readStreamConfig(join(dir, 'stream.conf'), netdata).errors, []);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -145,6 +173,10 @@ const BAD_STREAM_FILES: Array<[file: string, errors: Array<[number, string, stri
   ['stream-sender.bad.conf', [
     [2, 'stream', 'enabled', "expected yes or no, got 'sometimes'"],
     [3, 'stream', 'destinaton', 'unknown key in stream.conf'],
+  ]],
+  ['stream-compression.bad.conf', [
+    [2, 'stream', 'enable compression', "expected yes or no, got 'maybe'"],
+    [6, KEY, 'enable compression', "expected yes or no, got 'lz4'"],
   ]],
   ['stream-type.bad.conf', [[2, KEY, 'type', "unknown section type 'apikey' (expected one of: api, machine)"]]],
   ['stream-api-key.bad.conf', [

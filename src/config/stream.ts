@@ -41,6 +41,8 @@ export const DEFAULT_SPOOL_DIRECTORY_NAME = 'stream-spool';
 export const DEFAULT_SPOOL_SIZE_BYTES = 16 * 1024 * 1024;
 /** The smallest `spool size bytes` accepted. */
 export const MIN_SPOOL_SIZE_BYTES = 1024 * 1024;
+/** `[stream] enable compression` (1.37's `default_compression_enabled`): lz4 where the peer has it. */
+export const DEFAULT_ENABLE_COMPRESSION = true;
 
 // ---- [API_KEY] and [MACHINE_GUID] ---------------------------------------------------------------
 /** `[API_KEY] enabled`: an unknown or unset key is refused. */
@@ -96,13 +98,15 @@ const HOST_KEYS: ReadonlyArray<[keyof ReceiverHostSettings, string | null, strin
   ['enableReplication', 'enable replication', 'enable replication', parseBoolean],
   ['secondsToReplicate', 'seconds to replicate', 'seconds to replicate', integer(0)],
   ['secondsPerReplicationStep', 'seconds per replication step', 'seconds per replication step', integer(1)],
+  // 1.37 reads the same name in both (receiver.c), without `default`
+  ['enableCompression', 'enable compression', 'enable compression', parseBoolean],
 ];
 
 /** Keys netdata 1.37 has in API key and machine sections that this agent does not use. */
 const UNUSED_KEY_SECTION_KEYS = [
-  'enable compression', 'replication_step', 'host tags',
+  'replication_step', 'host tags',
 ];
-const UNUSED_STREAM_KEYS = ['enable compression', 'ssl skip certificate verification', 'CApath', 'CAfile'];
+const UNUSED_STREAM_KEYS = ['ssl skip certificate verification', 'CApath', 'CAfile'];
 
 /** A loaded stream.conf and every problem found while loading it. */
 export interface StreamConfigResult {
@@ -155,6 +159,7 @@ function readSender(r: ConfigReader, cacheDir: string): Readonly<StreamSenderCon
     // a relative directory is taken under the cache directory
     spoolDirectory: path.resolve(cacheDir, s('spool directory', directoryPath, path.join(cacheDir, DEFAULT_SPOOL_DIRECTORY_NAME))),
     spoolSizeBytes: s('spool size bytes', integer(MIN_SPOOL_SIZE_BYTES), DEFAULT_SPOOL_SIZE_BYTES),
+    enableCompression: s('enable compression', parseBoolean, DEFAULT_ENABLE_COMPRESSION),
   };
   if (sender.enabled && (sender.destination.length === 0 || sender.apiKey === '')) {
     // reference §2.9: netdata disables sending with this message.
@@ -227,6 +232,7 @@ function buildStreamConfig(
     enableReplication: netdata.global.replication.enabled,
     secondsToReplicate: netdata.global.replication.secondsToReplicate,
     secondsPerReplicationStep: netdata.global.replication.stepSecs,
+    enableCompression: sender.enableCompression,
   };
   return {
     file,
@@ -246,6 +252,8 @@ function buildStreamConfig(
       const settings: ReceiverHostSettings = { ...base, ...asApiKey(apiKey)?.defaults, ...machine?.own };
       settings.enabled = machine?.enabled ?? DEFAULT_MACHINE_ENABLED;
       settings.allowFrom = machine?.allowFrom ?? DEFAULT_ALLOW_FROM;
+      // 1.37: `rrdpush_compression && default_compression_enabled`
+      settings.enableCompression &&= sender.enableCompression;
       return Object.freeze(settings);
     },
   };

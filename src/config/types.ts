@@ -162,6 +162,11 @@ export interface StreamSenderConfig {
   spoolDirectory: string;
   /** `spool size bytes`: the most one sender's spool keeps on disk. */
   spoolSizeBytes: number;
+  /**
+   * `enable compression`: offer netdata 1.37's lz4 to parents; as a receiver, allow it at all
+   * (a key's or machine's own `enable compression` can only turn it off then).
+   */
+  enableCompression: boolean;
 }
 
 /** What the receiver applies to one host, resolved GUID section > API key defaults > netdata.conf. */
@@ -181,6 +186,8 @@ export interface ReceiverHostSettings {
   enableReplication: boolean;
   secondsToReplicate: number;
   secondsPerReplicationStep: number;
+  /** `enable compression` of the GUID, else the key, else `[stream]`; and always `[stream]`'s (1.37). */
+  enableCompression: boolean;
 }
 
 /** One `[API_KEY]` section of stream.conf. */
