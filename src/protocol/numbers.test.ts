@@ -1,6 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { int64Status, parseDecimalWord, parseDouble, parseInt64, parseInt64Big, parseLong, parseLongLongWord } from './numbers.js';
+import {
+  int64Status, parseDecimalWord, parseDouble, parseDoubleBytes, parseInt64, parseInt64Big, parseLong, parseLongLongWord,
+} from './numbers.js';
 
 function strtoll(text: string): number {
   const bytes = Buffer.from(text, 'latin1');
@@ -90,5 +92,33 @@ describe('parseLong, parseDecimalWord, parseDouble', () => {
     assert.deepEqual(parseDouble('.5'), { value: 0.5, rest: '' });
     assert.ok(Number.isNaN(parseDouble('nan').value));
     assert.equal(parseDouble('-inf').value, -Infinity);
+  });
+});
+
+describe('parseDoubleBytes', () => {
+  const read = (word: string): number => {
+    const bytes = Buffer.from(`x ${word} y`);
+    return parseDoubleBytes(bytes, 2, bytes.length - 2);
+  };
+
+  it('gives exactly what parseDouble gives, for the common form and every other', () => {
+    const words = [
+      '500.0000000', '-0.5000000', '7.8125000', '0.0000000', '-0.0000000', '-0', '+5', '5.', '.5', '-.5', '+.5',
+      '1000', '00012.50', '0.1', '0.3', '2.675', '1.0000001', '999.9720000', '123456789012345.6', '9007199254740991',
+      '9007199254740993', '99999999999.0000000', '1234567890123456789.0000000', '0.0000000000000000000001',
+      '0.00000000000000000000001', '1.00000000000000000000000000000001', '1e5', '-1.5e3', '2.5E-3', 'NAN', 'nan',
+      '-nan', 'inf', '-Infinity', '', '-', '.', '-.', '12abc', '1.2.3', '1..2', ' 5', '\u00e9', '١',
+    ];
+    for (const word of words) assert.ok(Object.is(read(word), parseDouble(word).value), `${JSON.stringify(word)}`);
+  });
+
+  it('agrees with parseDouble on random values formatted as netdata does (%0.7f)', () => {
+    let seed = 1;
+    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    for (let i = 0; i < 20000; i++) {
+      const magnitude = 10 ** Math.floor(random() * 16 - 4);
+      const word = ((random() - 0.5) * magnitude).toFixed(Math.floor(random() * 10));
+      assert.ok(Object.is(read(word), parseDouble(word).value), word);
+    }
   });
 });

@@ -182,3 +182,68 @@ export function parseDouble(word: string): ParsedDouble {
   else value = Number(text);
   return { value, rest: word.slice(match[0].length) };
 }
+
+/** 10^0 .. 10^22: every one exact as a double. */
+const POWERS_OF_TEN = Array.from({ length: 23 }, (_, i) => 10 ** i);
+const MAX_EXACT_POWER = POWERS_OF_TEN.length - 1;
+
+/** Set by {@link readDecimal}: where it stopped, and whether what it read had a value it gives exactly. */
+export const decimalStatus = { end: 0, exact: false };
+
+/**
+ * Reads the common form of a double from `bytes[start]`: an optional sign, digits, and an
+ * optional `.` with more digits (`500.0000000`, `-0.5000000`), up to the first other byte
+ * (`decimalStatus.end`). Its digits, trailing zeros of the fraction dropped, make an integer m
+ * below 2^53 and its fraction f at most 22 digits, so m / 10^f is one correctly rounded division:
+ * the double `Number()` gives for the text. `decimalStatus.exact` is false (and the result NaN)
+ * when there was no digit or more than that; allocates nothing.
+ */
+export function readDecimal(bytes: Uint8Array, start: number, end: number): number {
+  let s = start;
+  const sign = s < end ? bytes[s] : 0;
+  if (sign === 0x2d || sign === 0x2b) s++;
+  let mantissa = 0;
+  let digits = 0;
+  for (; s < end; s++) {
+    const d = bytes[s] - 0x30;
+    if (d < 0 || d > 9) break;
+    mantissa = mantissa * 10 + d;
+    digits++;
+  }
+  let fraction = 0;
+  if (s < end && bytes[s] === 0x2e) {
+    let zeros = 0;
+    for (s++; s < end; s++) {
+      const d = bytes[s] - 0x30;
+      if (d < 0 || d > 9) break;
+      digits++;
+      if (d === 0) {
+        zeros++;
+      } else {
+        fraction += zeros + 1;
+        // past 10^22 the factor is undefined and the mantissa NaN: not exact
+        mantissa = mantissa * POWERS_OF_TEN[zeros + 1] + d;
+        zeros = 0;
+      }
+    }
+  }
+  decimalStatus.end = s;
+  if (digits === 0 || !(mantissa <= Number.MAX_SAFE_INTEGER) || fraction > MAX_EXACT_POWER) {
+    decimalStatus.exact = false;
+    return NaN;
+  }
+  decimalStatus.exact = true;
+  const value = fraction === 0 ? mantissa : mantissa / POWERS_OF_TEN[fraction];
+  return sign === 0x2d ? -value : value;
+}
+
+/**
+ * `parseDouble(word).value` for the word `bytes[start, end)` (utf8): {@link readDecimal} when
+ * the word is its common form, else {@link parseDouble} on the word's text (an exponent, NAN,
+ * inf, too many digits, leftovers, an empty word).
+ */
+export function parseDoubleBytes(bytes: Buffer, start: number, end: number): number {
+  const value = readDecimal(bytes, start, end);
+  if (decimalStatus.exact && decimalStatus.end === end) return value;
+  return parseDouble(bytes.toString('utf8', start, end)).value;
+}

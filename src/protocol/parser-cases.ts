@@ -112,6 +112,10 @@ function byteByByte(text: string): string[] {
 
 const SPLIT_TEXT = 'CHART a.b\nDIMENSION x\nBEGIN a.b\nSET "x" = 42\nEND\n';
 
+/** A chart of four dimensions, one id escaped and one with a space, asking for replication. */
+const REPLAY_DEFINITIONS = 'CHART a.b\nDIMENSION x\nDIMENSION y\nDIMENSION "a\\"b"\nDIMENSION \'z z\'\n' +
+  'CHART_DEFINITION_END 1672531100 1672531200 1672531201\n';
+
 /** The case table: a selection covering reference §1.3, §1.4 and §2.8. */
 export const PARSER_CASES: readonly ParserCase[] = [
   {
@@ -293,6 +297,67 @@ export const PARSER_CASES: readonly ParserCase[] = [
           afterS: 1672531199, beforeS: 1672531200, childNowS: 1672531201,
         }],
       ]);
+    },
+  },
+  {
+    name: 'reads RSET values and ids as the word path does, in and out of definition order, quoted or not (§1.3, §2.8)',
+    replication: true,
+    writes: [
+      `${REPLAY_DEFINITIONS}RBEGIN "a.b"\nRBEGIN '' 1672531198 1672531199 1672531201\n`,
+      'RSET "x" 500.0000000 ""\nRSET "y" -0.5000000 ""\nRSET "a\\"b" 7.8125000 "R"\nRSET "z z" 1.5e3 ""\n',
+      'RBEGIN "" 1672531199 1672531200\nRSET "y" NAN "E"\nRSET x NAN ""\nRSET \'z z\' -0.0000000\nRSET "x" 2 "E"\n',
+      'RSET "y" = 12abc\nRSET "a\\"b" 1e400 ""\nRSET "x" .5 "E R"\nRSET "y" +0.1000000 E\n',
+    ],
+    check(outcome) {
+      noStops(outcome);
+      assert.deepEqual(outcome.replication.slice(1), [
+        ['begin', 'a.b', null],
+        ['begin', 'a.b', { startS: 1672531198, endS: 1672531199, childNowS: 1672531201 }],
+        ['set', 'a.b', 'x', 500, ''],
+        ['set', 'a.b', 'y', -0.5, ''],
+        ['set', 'a.b', 'a\\"b', 7.8125, 'R'],
+        ['set', 'a.b', 'z z', 1500, ''],
+        ['begin', 'a.b', { startS: 1672531199, endS: 1672531200, childNowS: 0 }],
+        ['set', 'a.b', 'y', NaN, 'E'],
+        ['set', 'a.b', 'x', NaN, ''],
+        ['set', 'a.b', 'z z', -0, ''],
+        ['set', 'a.b', 'x', NaN, 'E'],
+        // strtod's leftovers are dropped; past the double range is NaN, as an empty point
+        ['set', 'a.b', 'y', 12, ''],
+        ['set', 'a.b', 'a\\"b', NaN, ''],
+        ['set', 'a.b', 'x', NaN, 'E R'],
+        ['set', 'a.b', 'y', NaN, 'E'],
+      ]);
+    },
+  },
+  {
+    name: 'takes RBEGIN and RSET cut anywhere: in the keyword, the id, the times, the value and the flags',
+    replication: true,
+    writes: [
+      REPLAY_DEFINITIONS,
+      'RBEGIN "a.b"\nRBEG', "IN '' 16725311", '99 1672531200 1672531201\nR', 'SET "', 'x', '" 12', '.2', '5 "', '"\nRSET "y" -3.',
+      '5 "E', '"\nRSET "a\\', '"b" 4 "', 'R"\n',
+    ],
+    check(outcome) {
+      noStops(outcome);
+      assert.deepEqual(outcome.replication.slice(2), [
+        ['begin', 'a.b', { startS: 1672531199, endS: 1672531200, childNowS: 1672531201 }],
+        ['set', 'a.b', 'x', 12.25, ''],
+        ['set', 'a.b', 'y', NaN, 'E'],
+        ['set', 'a.b', 'a\\"b', 4, 'R'],
+      ]);
+    },
+  },
+  {
+    name: 'stops at an RSET of a dimension the chart does not have, naming it',
+    replication: true,
+    writes: [`${REPLAY_DEFINITIONS}RBEGIN "a.b"\nRBEGIN '' 1672531199 1672531200 1672531201\nRSET "x" 1 ""\n`, 'RSET "w" 1 ""\nRSET "y" 2 ""\n'],
+    check(outcome) {
+      assert.deepEqual(outcome.stops, [{
+        kind: 'error', lineNumber: 10,
+        message: 'conformance: line 10: RSET of dimension "w", which does not exist in chart "a.b" while parsing: "RSET \\"w\\" 1 \\"\\""',
+      }]);
+      assert.deepEqual(outcome.replication.at(-1), ['set', 'a.b', 'x', 1, '']);
     },
   },
   {

@@ -1,7 +1,8 @@
 /**
  * The plugins.d parser: bytes in (plugin stdout or a stream socket), commands into a `Host`.
- * Lines are found by scanning for `\n`; BEGIN, SET and END are handled on the bytes without a
- * string per line or word (DESIGN "The hot path"); the other commands go to `commands.ts`.
+ * Lines are found by scanning for `\n`; BEGIN, SET and END, and replication's RBEGIN and RSET,
+ * are handled on the bytes without a string per line or word (DESIGN "The hot path"); the other
+ * commands go to `commands.ts` and `replication-commands.ts` as words.
  */
 import type { Chart, Dimension, Host } from '../database/types.js';
 import { LogThrottle } from '../log.js';
@@ -16,10 +17,13 @@ import {
   replayChartStateCommand,
   replayDimensionStateCommand,
   replayEndCommand,
+  replayPointLine,
   replaySetCommand,
+  replaySetLine,
+  type ReplayCursor,
 } from './replication-commands.js';
 import { int64Status, parseDecimal, parseInt64, parseInt64Big } from './numbers.js';
-import { isSeparator, MAX_WORDS, splitWords, wordsOf } from './tokenizer.js';
+import { bytesEqual, isSeparator, MAX_WORDS, splitWords, wordsOf } from './tokenizer.js';
 import {
   DEFAULT_PARSER_LIMITS,
   type Parser,
@@ -40,6 +44,7 @@ const CHAR_E = 0x45;
 const CHAR_G = 0x47;
 const CHAR_I = 0x49;
 const CHAR_N = 0x4e;
+const CHAR_R = 0x52;
 const CHAR_S = 0x53;
 const CHAR_T = 0x54;
 /** First size of the buffer that carries a partial line to the next chunk. */
@@ -58,15 +63,6 @@ class ChartCursor {
     this.idBytes = Buffer.from(chart.id, 'utf8');
     this.dimensions = chart.dimensions;
   }
-}
-
-function bytesEqual(bytes: Uint8Array, start: number, end: number, expected: Uint8Array): boolean {
-  const length = expected.length;
-  if (end - start !== length) return false;
-  for (let i = 0; i < length; i++) {
-    if (bytes[start + i] !== expected[i]) return false;
-  }
-  return true;
 }
 
 /**
@@ -99,6 +95,8 @@ class PluginsdParser implements Parser {
   /** Where the line being parsed ends in the current chunk when it was carried, else -1. */
   #carriedNewline = -1;
   #cursor: ChartCursor | null = null;
+  /** The dimension the next RSET of the current point is expected for. */
+  readonly #replayCursor: ReplayCursor = { position: 0 };
   #lastBegun: ChartCursor | null = null;
   /** The chart whose END is being taken, for the block capture's `onDataBlock`. */
   #endedChart: Chart | null = null;
@@ -248,6 +246,18 @@ class PluginsdParser implements Parser {
     } else if (first === CHAR_B && length === 5 && bytes[k + 1] === CHAR_E && bytes[k + 2] === CHAR_G &&
       bytes[k + 3] === CHAR_I && bytes[k + 4] === CHAR_N) {
       this.#begin(bytes, start, end);
+    } else if (first === CHAR_R && length === 4 && bytes[k + 1] === CHAR_S && bytes[k + 2] === CHAR_E &&
+      bytes[k + 3] === CHAR_T) {
+      const replication = this.#options.replication;
+      if (!replaySetLine(bytes, start, keywordEnd, end, this.#chart, replication, this.#spans, this.#replayCursor)) {
+        this.#command('RSET', bytes, start, end);
+      }
+    } else if (first === CHAR_R && length === 6 && bytes[k + 1] === CHAR_B && bytes[k + 2] === CHAR_E &&
+      bytes[k + 3] === CHAR_G && bytes[k + 4] === CHAR_I && bytes[k + 5] === CHAR_N) {
+      this.#replayCursor.position = 0;
+      if (!replayPointLine(bytes, start, keywordEnd, end, this.#chart, this.#options.replication, this.#spans)) {
+        this.#command('RBEGIN', bytes, start, end);
+      }
     } else {
       this.#command(bytes.toString('latin1', k, keywordEnd), bytes, start, end);
     }
@@ -388,7 +398,7 @@ class PluginsdParser implements Parser {
     return wordsOf(bytes, start, end, this.#spans);
   }
 
-  /** Every keyword but BEGIN, SET and END (reference §1.4). */
+  /** Every keyword but BEGIN, SET and END (reference §1.4), and RBEGIN and RSET the bytes did not take. */
   #command(keyword: string, bytes: Buffer, start: number, end: number): void {
     const context = this.#context;
     const chart = this.#chart;

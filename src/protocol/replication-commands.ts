@@ -5,12 +5,19 @@
  * `ReplicationReceiver`; what replication means is the streaming part's business. Like the other
  * cold commands they get the parser's current chart as an argument and change nothing of the
  * parser: RBEGIN returns the chart it makes current, and after REND the parser has none.
+ *
+ * A point's `RBEGIN '' start end now` and its `RSET`s are most of an answer: {@link replayPointLine}
+ * and {@link replaySetLine} take their common form on the line's bytes (DESIGN "The hot path"),
+ * with the words split in place and no string per word, and hand the receiver exactly what the
+ * word path would; anything they do not take goes the word path, which is the reference.
  */
 import type { Chart, Dimension } from '../database/types.js';
 import type { CommandContext } from './commands.js';
 import { ProtocolError } from './errors.js';
-import { parseDecimalWord, parseDouble, parseLongLongWord } from './numbers.js';
-import { wordAt } from './tokenizer.js';
+import {
+  decimalStatus, parseDecimal, parseDecimalWord, parseDouble, parseDoubleBytes, parseLongLongWord, readDecimal,
+} from './numbers.js';
+import { bytesEqual, isSeparator, splitWords, wordAt } from './tokenizer.js';
 import type { ReplicationReceiver } from './types.js';
 
 function receiverOf(context: CommandContext, keyword: string): ReplicationReceiver {
@@ -129,6 +136,164 @@ export function replayEndCommand(words: readonly string[], chart: Chart | null, 
     beforeS: seconds(words[6]),
     childNowS: seconds(wordAt(words, 7)) || nowS(),
   });
+}
+
+const CHAR_E = 0x45;
+const CHAR_R = 0x52;
+const DOUBLE_QUOTE = 0x22;
+const SINGLE_QUOTE = 0x27;
+const BACKSLASH = 0x5c;
+
+/** Where a point's next RSET is expected: RBEGIN sets it to 0, each RSET past its dimension. */
+export interface ReplayCursor {
+  position: number;
+}
+
+/** The flags word as a string, the usual ones without making one. */
+function flagsOf(bytes: Buffer, start: number, end: number): string {
+  if (end === start) return '';
+  if (end - start === 1) {
+    if (bytes[start] === CHAR_E) return 'E';
+    if (bytes[start] === CHAR_R) return 'R';
+  }
+  return bytes.toString('utf8', start, end);
+}
+
+function skipSeparators(bytes: Uint8Array, p: number, end: number): number {
+  while (p < end && isSeparator(bytes[p])) p++;
+  return p;
+}
+
+/**
+ * {@link replaySetCommand} on the line `bytes[start, end)`, whose keyword ends at `from`. The
+ * usual line, `RSET "<dim>" <value> "<flags>"` for the dimension `cursor` expects, is read in
+ * one pass; any other is split into `spans` ({@link splitWords}), its dimension found by id and
+ * its value read by {@link parseDoubleBytes}. Returns false, having done nothing, when the word
+ * path must take the line (and give its error): no receiver, no current chart, no dimension id,
+ * or one the chart does not have.
+ */
+export function replaySetLine(bytes: Buffer, start: number, from: number, end: number, chart: Chart | null,
+  receiver: ReplicationReceiver | undefined, spans: Int32Array, cursor: ReplayCursor): boolean {
+  if (receiver === undefined || chart === null) return false;
+  return expectedReplaySet(bytes, from, end, chart, receiver, cursor) ||
+    anyReplaySet(bytes, start, end, chart, receiver, spans, cursor);
+}
+
+/**
+ * The usual RSET: the id double-quoted and equal to the expected dimension's (no quote or
+ * backslash in it), an unquoted value {@link readDecimal} reads to its end, flags `""`, `"E"`,
+ * `"R"` or none: exactly the words the tokenizer makes of it. False, having done nothing, for
+ * anything else.
+ */
+function expectedReplaySet(bytes: Buffer, from: number, end: number, chart: Chart, receiver: ReplicationReceiver,
+  cursor: ReplayCursor): boolean {
+  const dimensions = chart.dimensions;
+  const position = cursor.position;
+  if (position >= dimensions.length) return false;
+  const dimension = dimensions[position];
+  const id = dimension.idBytes;
+  const length = id.length;
+  let p = skipSeparators(bytes, from, end);
+  if (bytes[p] !== DOUBLE_QUOTE || length === 0 || p + 1 + length >= end) return false;
+  p++;
+  for (let i = 0; i < length; i++) {
+    const c = bytes[p + i];
+    // inside quotes the tokenizer's word ends at a quote and steps over what follows a backslash
+    if (c !== id[i] || c === DOUBLE_QUOTE || c === BACKSLASH) return false;
+  }
+  p += length;
+  if (bytes[p] !== DOUBLE_QUOTE) return false;
+  p = skipSeparators(bytes, p + 1, end);
+  const value = readDecimal(bytes, p, end);
+  p = decimalStatus.end;
+  if (!decimalStatus.exact || (p < end && !isSeparator(bytes[p]))) return false;
+  p = skipSeparators(bytes, p, end);
+  let flags = '';
+  if (p < end) {
+    if (bytes[p] !== DOUBLE_QUOTE || p + 1 >= end) return false;
+    const c = bytes[p + 1];
+    if (c === DOUBLE_QUOTE) flags = '';
+    else if ((c === CHAR_E || c === CHAR_R) && p + 2 < end && bytes[p + 2] === DOUBLE_QUOTE) flags = c === CHAR_E ? 'E' : 'R';
+    else return false;
+  }
+  cursor.position = position + 1;
+  receiver.set(chart, dimension, flags === 'E' ? NaN : value, flags);
+  return true;
+}
+
+/** Any other RSET, split into words in place: the word path's result without its strings. */
+function anyReplaySet(bytes: Buffer, start: number, end: number, chart: Chart, receiver: ReplicationReceiver,
+  spans: Int32Array, cursor: ReplayCursor): boolean {
+  const count = splitWords(bytes, start, end, spans);
+  const idStart = spans[2];
+  const idEnd = spans[3];
+  if (count < 2 || idStart === idEnd) return false;
+  const dimensions = chart.dimensions;
+  const position = cursor.position;
+  let dimension: Dimension | undefined = position < dimensions.length ? dimensions[position] : undefined;
+  if (dimension === undefined || !bytesEqual(bytes, idStart, idEnd, dimension.idBytes)) {
+    dimension = chart.dimension(bytes.toString('utf8', idStart, idEnd));
+    if (dimension === undefined) return false;
+  }
+  cursor.position = dimension.index + 1;
+  const flags = count > 3 ? flagsOf(bytes, spans[6], spans[7]) : '';
+  const empty = flags.includes('E') || count < 3 || spans[4] === spans[5];
+  const value = empty ? NaN : parseDoubleBytes(bytes, spans[4], spans[5]);
+  receiver.set(chart, dimension, Number.isFinite(value) ? value : NaN, flags);
+  return true;
+}
+
+/** Where {@link secondsAt} stopped. */
+const scan = { end: 0 };
+
+/**
+ * netdata's `str2ul` on the unquoted word at `bytes[p]` when it is made of digits only, else -1;
+ * `scan.end` is where its digits end.
+ */
+function secondsAt(bytes: Uint8Array, p: number, end: number): number {
+  let value = 0;
+  let s = p;
+  for (; s < end; s++) {
+    const d = bytes[s] - 0x30;
+    if (d < 0 || d > 9) break;
+    value = value * 10 + d;
+  }
+  scan.end = s;
+  return s > p && (s === end || isSeparator(bytes[s])) ? value : -1;
+}
+
+/**
+ * {@link replayBeginCommand} for one point, `RBEGIN '' start end [now]`, on the line
+ * `bytes[start, end)` whose keyword ends at `from`: the times read as `seconds` reads them, in
+ * the current chart. The usual line (an empty quoted id, times of digits only) is read in one
+ * pass, any other split into `spans`. Returns false, having done nothing, for every other
+ * RBEGIN (a chart id, fewer words, no receiver or chart).
+ */
+export function replayPointLine(bytes: Buffer, start: number, from: number, end: number, chart: Chart | null,
+  receiver: ReplicationReceiver | undefined, spans: Int32Array): boolean {
+  if (receiver === undefined || chart === null) return false;
+  let p = skipSeparators(bytes, from, end);
+  const quote = bytes[p];
+  if ((quote === SINGLE_QUOTE || quote === DOUBLE_QUOTE) && p + 1 < end && bytes[p + 1] === quote) {
+    const startS = secondsAt(bytes, skipSeparators(bytes, p + 2, end), end);
+    const endS = startS < 0 ? -1 : secondsAt(bytes, skipSeparators(bytes, scan.end, end), end);
+    if (endS >= 0) {
+      p = skipSeparators(bytes, scan.end, end);
+      const childNowS = p === end ? 0 : secondsAt(bytes, p, end);
+      if (childNowS >= 0) {
+        receiver.begin(chart, { startS, endS, childNowS });
+        return true;
+      }
+    }
+  }
+  const count = splitWords(bytes, start, end, spans);
+  if (count < 4 || spans[2] !== spans[3]) return false;
+  receiver.begin(chart, {
+    startS: parseDecimal(bytes, spans[4], spans[5], false),
+    endS: parseDecimal(bytes, spans[6], spans[7], false),
+    childNowS: count > 4 ? parseDecimal(bytes, spans[8], spans[9], false) : 0,
+  });
+  return true;
 }
 
 /** `CLAIMED_ID <machine guid> <claim id|NULL>`. */

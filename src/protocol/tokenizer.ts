@@ -71,6 +71,16 @@ export function splitWords(bytes: Uint8Array, start: number, end: number, spans:
   return count;
 }
 
+/** Whether the word `bytes[start, end)` is exactly `expected` (an id's bytes), without a string. */
+export function bytesEqual(bytes: Uint8Array, start: number, end: number, expected: Uint8Array): boolean {
+  const length = expected.length;
+  if (end - start !== length) return false;
+  for (let i = 0; i < length; i++) {
+    if (bytes[start + i] !== expected[i]) return false;
+  }
+  return true;
+}
+
 /**
  * The words of `bytes[start, end)` as strings (utf8), split by {@link splitWords} into `spans`.
  * Cold path only: it allocates a string per word.
