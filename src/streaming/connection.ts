@@ -6,10 +6,14 @@
  */
 import net from 'node:net';
 import type { Destination } from './destination.js';
+import type { OutboundTransport } from './transport.js';
 
-/** How a handshake ended: ready to send, or refused with a delay before this destination is tried again. */
+/**
+ * How a handshake ended: ready to send (through `transport` when the link negotiated one, e.g.
+ * compression), or refused with a delay before this destination is tried again.
+ */
 export type HandshakeOutcome =
-  | { ok: true }
+  | { ok: true; transport?: OutboundTransport | null }
   | { ok: false; reason: string; postponeSecs: number };
 
 /** Why a ready connection closed. */
@@ -58,9 +62,9 @@ export interface ConnectionOptions {
 /** Counters since the Connection was created (self-monitoring). */
 export interface ConnectionStats {
   connects: number;
-  /** Bytes handed to the socket. */
+  /** Bytes handed to the socket (after the connection's transport, if any: compressed). */
   bytesSent: number;
-  /** Bytes accepted by `write()`. */
+  /** Bytes accepted by `write()` (before the transport). */
   bytesQueued: number;
   /** Bytes refused by `write()` (not ready and buffer full, or overflow). */
   bytesDropped: number;
@@ -74,7 +78,10 @@ const SEND_TIMEOUT_CHECK_MS = 1000;
 
 /**
  * A self-reconnecting connection. `start()` begins the connect loop; `write()` queues bytes
- * (copied, so the caller may reuse its buffer); `stop()` closes it for good.
+ * (copied, so the caller may reuse its buffer); `stop()` closes it for good. Bytes wait as
+ * written; the transport a handshake gave (if any) encodes them only as they go to the socket,
+ * so what waits can still be discarded, and the buffer's fill counts them as written until
+ * then and as encoded in the socket's own buffer.
  */
 export class Connection {
   readonly #options: ConnectionOptions;
@@ -87,6 +94,8 @@ export class Connection {
   #pendingBytes = 0;
   #lostAtClose = 0;
   #socket: net.Socket | null = null;
+  /** The current connection's layer under the bytes; null = as written. */
+  #transport: OutboundTransport | null = null;
   #destination: Destination | null = null;
   #ready = false;
   #draining = false;
@@ -212,8 +221,9 @@ export class Connection {
     const chunks = this.#pending;
     this.#pending = [];
     this.#pendingBytes = 0;
+    const transport = this.#transport;
     for (let i = 0; i < chunks.length; i++) {
-      const chunk = chunks[i]!;
+      const chunk = transport ? transport.encode(chunks[i]!) : chunks[i]!;
       this.#stats.bytesSent += chunk.length;
       if (!socket.write(chunk)) {
         // backpressure: the rest waits for 'drain' (still counted against the buffer size)
@@ -263,6 +273,7 @@ export class Connection {
       }
       if (this.#stopped) { socket.destroy(); return -1; }
       const startedMs = Date.now();
+      this.#transport = outcome.transport ?? null;
       const reason = await this.#serve(socket, destination);
       this.#listener.closed?.(destination, reason);
       return Date.now() - startedMs;
@@ -325,6 +336,7 @@ export class Connection {
         this.#ready = false;
         this.#draining = false;
         this.#socket = null;
+        this.#transport = null;
         this.#closeCurrent = null;
         resolve(reason ?? { kind: 'remote-closed', message: 'connection closed' });
       });

@@ -1,7 +1,8 @@
 /**
  * Building a host's sender from `[stream]`-style settings, shared by the local host's sender
  * (`[stream]`) and a proxy's (the receiving sections of stream.conf): where to send, with which
- * key, which charts; the timeouts, buffer, reconnect delay and resync iterations are `[stream]`'s.
+ * key, which charts; the timeouts, buffer, reconnect delay, resync iterations and compression
+ * are `[stream]`'s (1.37 reads `enable compression` for every sender there).
  */
 import type { StreamSenderConfig } from '../config/types.js';
 import type { Host } from '../database/types.js';
@@ -54,6 +55,7 @@ export function createHostSender(host: Host, target: SenderTarget, context: Send
     mode: target.mode,
     source: spool ?? hostReplaySource(host),
     recorder: spool ? new SpoolRecorder(spool) : undefined,
+    compression: s.enableCompression,
   });
 }
 

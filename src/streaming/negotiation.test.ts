@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { LinkCapabilities, OFFERED_CAPABILITIES } from './negotiation.js';
+import { LinkCapabilities, OFFERED_CAPABILITIES, offeredCapabilities } from './negotiation.js';
 import {
   CAP, ERROR_NOT_PERMITTED, mayBeIncomplete, PROMPT_V1, PROMPT_V2, PROMPT_VN, validateResponse, versionToCapabilities,
 } from './prompts.js';
@@ -49,12 +49,24 @@ describe('prompts and capabilities (reference §2.3)', () => {
 describe('LinkCapabilities', () => {
   it('gives a netdata 1.37 child the bits both ends share, on the VN prompt, named as netdata names them', () => {
     const link = LinkCapabilities.forChild(NETDATA_137_CHILD);
-    const shared = CAP.VCAPS | CAP.HLABELS | CAP.CLAIM | CAP.CLABELS | CAP.REPLICATION;
+    const shared = CAP.VCAPS | CAP.HLABELS | CAP.CLAIM | CAP.CLABELS | CAP.COMPRESSION | CAP.REPLICATION;
     assert.equal(link.bits, shared);
     assert.equal(link.prompt(), `${PROMPT_VN}${shared}`);
-    assert.equal(link.toString(), 'VCAPS HLABELS CLAIM CLABELS REPLICATION ');
-    assert.ok(link.replication && link.hostLabels && link.chartLabels && link.claim);
-    assert.equal(link.has(CAP.COMPRESSION), false, 'compression is not offered yet');
+    assert.equal(link.toString(), 'VCAPS HLABELS CLAIM CLABELS COMPRESSION REPLICATION ');
+    assert.ok(link.replication && link.hostLabels && link.chartLabels && link.claim && link.compression);
+    assert.equal(link.has(CAP.FUNCTIONS) || link.has(CAP.BINARY), false, 'functions and binary are not offered yet');
+  });
+
+  it('drops COMPRESSION where `enable compression` is off, on either side (reference §2.3)', () => {
+    const off = offeredCapabilities({ compression: false });
+    assert.equal(offeredCapabilities({ compression: true }), OFFERED_CAPABILITIES);
+    const child = LinkCapabilities.forChild(NETDATA_137_CHILD, off);
+    assert.equal(child.toString(), 'VCAPS HLABELS CLAIM CLABELS REPLICATION ');
+    assert.equal(child.compression, false);
+    // a VN-only child offering version 5 (compression) hears 4 (chart labels), as 1.37 answers
+    assert.equal(LinkCapabilities.forChild(5, off).prompt(), `${PROMPT_VN}4`);
+    assert.equal(LinkCapabilities.fromParentReply(16320, off).compression, false, 'a sender that did not offer it does not use it');
+    assert.equal(LinkCapabilities.fromParentReply(16320 - CAP.COMPRESSION).compression, false, 'a parent that dropped it');
   });
 
   it('answers older children with the prompt of their version', () => {
@@ -62,14 +74,17 @@ describe('LinkCapabilities', () => {
     assert.equal(LinkCapabilities.forChild(1).prompt(), PROMPT_V1);
     assert.equal(LinkCapabilities.forChild(2).prompt(), PROMPT_V2);
     assert.equal(LinkCapabilities.forChild(3).prompt(), `${PROMPT_VN}3`);
-    // version 5 is compression; without it in common the VN number says chart labels (4)
-    assert.equal(LinkCapabilities.forChild(5).prompt(), `${PROMPT_VN}4`);
+    // version 5 is compression: a VN child offering it hears 5
+    assert.equal(LinkCapabilities.forChild(5).prompt(), `${PROMPT_VN}5`);
+    assert.equal(LinkCapabilities.forChild(5).compression, true);
+    assert.equal(LinkCapabilities.forChild(4).compression, false);
     assert.equal(LinkCapabilities.forChild(null).replication, false);
     assert.equal(LinkCapabilities.forChild(null).toString(), 'V1 ');
   });
 
   it('reads a parent reply as a sender: bits, an old version, or the V1 prompt', () => {
-    assert.equal(LinkCapabilities.fromParentReply(16320).toString(), 'VCAPS HLABELS CLAIM CLABELS REPLICATION ');
+    assert.equal(LinkCapabilities.fromParentReply(16320).toString(), 'VCAPS HLABELS CLAIM CLABELS COMPRESSION REPLICATION ');
+    assert.equal(LinkCapabilities.fromParentReply(5).compression, true, 'a VN parent saying 5 takes lz4');
     assert.equal(LinkCapabilities.fromParentReply(1), LinkCapabilities.V1);
     assert.equal(LinkCapabilities.fromParentReply(2).hostLabels, true);
     assert.equal(LinkCapabilities.fromParentReply(2).replication, false);

@@ -10,11 +10,27 @@ import {
 
 /**
  * The capabilities this agent implements and offers, with netdata's own bits: every version
- * style (so 1.10 to 1.37+ peers meet us at their best), host and chart labels, the claim id and
- * replication. Compression, functions and binary framing are offered once they are implemented.
+ * style (so 1.10 to 1.37+ peers meet us at their best), host and chart labels, the claim id,
+ * netdata 1.37's lz4 compression and replication. Functions and binary framing are offered once
+ * they are implemented.
  */
 export const OFFERED_CAPABILITIES = CAP.V1 | CAP.V2 | CAP.VN | CAP.VCAPS | CAP.HLABELS | CAP.CLAIM |
-  CAP.CLABELS | CAP.REPLICATION;
+  CAP.CLABELS | CAP.COMPRESSION | CAP.REPLICATION;
+
+/** What this node's settings let one link offer. */
+export interface OfferSettings {
+  /**
+   * `[stream] enable compression` on a sender; on a receiver the child's `[API_KEY]` /
+   * `[MACHINE_GUID]` `enable compression`, and `[stream]`'s too (reference §2.3: 1.37 drops
+   * COMPRESSION from its reply when it is off).
+   */
+  compression: boolean;
+}
+
+/** The bits one link offers: {@link OFFERED_CAPABILITIES} less what its settings turn off. */
+export function offeredCapabilities(settings: Readonly<OfferSettings>): number {
+  return settings.compression ? OFFERED_CAPABILITIES : OFFERED_CAPABILITIES & ~CAP.COMPRESSION;
+}
 
 const NAMES: ReadonlyArray<[number, string]> = [
   [CAP.V1, 'V1'], [CAP.V2, 'V2'], [CAP.VN, 'VN'], [CAP.VCAPS, 'VCAPS'], [CAP.HLABELS, 'HLABELS'],

@@ -1,16 +1,19 @@
 /**
- * One accepted child: the prompt, then its bytes through the same parser plugins use, with
- * trusted durations (reference §2.4), until the socket closes, goes idle, or the parser stops.
- * The host and its data stay when it ends (reference §2.6).
+ * One accepted child: the prompt, then its bytes through the link's inbound transport (lz4
+ * frames where it negotiated compression) into the same parser plugins use, with trusted
+ * durations (reference §2.4), until the socket closes, goes idle, the transport refuses what
+ * came, or the parser stops. The host and its data stay when it ends (reference §2.6).
  */
 import type net from 'node:net';
 import type { ReplicationSettings } from '../config/types.js';
 import type { Host } from '../database/types.js';
+import { ProtocolError } from '../protocol/index.js';
 import type { Parser, ParserOptions } from '../protocol/types.js';
 import { receiverLog } from './events.js';
 import type { LinkCapabilities } from './negotiation.js';
 import { LinkReplicationReceiver, type ReplicationReceiverStats } from './replication-receiver.js';
 import type { SenderStats, StreamSender } from './sender.js';
+import { inboundTransport, type InboundTransport, type TransportStats } from './transport.js';
 
 /** One accepted child's socket, host and callbacks. */
 export interface SessionOptions {
@@ -38,6 +41,7 @@ export class ReceiverSession {
   readonly #options: SessionOptions;
   readonly #socket: net.Socket;
   #parser: Parser | null = null;
+  #transport: InboundTransport | null = null;
   #replication: LinkReplicationReceiver | null = null;
   #link: LinkCapabilities | null = null;
   #lastDataMs = Date.now();
@@ -66,8 +70,14 @@ export class ReceiverSession {
     return this.#options.proxy !== null;
   }
 
+  /** Bytes as they came on the socket (compressed, where the link is). */
   get bytesReceived(): number {
     return this.#bytes;
+  }
+
+  /** What the link's transport took and gave (wire and plain bytes, frames); null before `start()`. */
+  get transport(): Readonly<TransportStats> | null {
+    return this.#transport?.stats ?? null;
   }
 
   /** Values (SET) taken so far. */
@@ -123,8 +133,10 @@ export class ReceiverSession {
       onDataBlock: proxy ? (block, chart) => proxy.forwardBlock(block, chart) : undefined,
       onStop: (stop) => this.close(`${stop.kind === 'disabled' ? 'child sent DISABLE' : stop.message}`, stop.kind !== 'disabled'),
     });
+    const parser = this.#parser;
+    this.#transport = inboundTransport(link, (plain) => parser.feed(plain));
     socket.on('data', (chunk: Buffer) => this.#onData(chunk));
-    socket.on('end', () => this.close('remote end closed the connection'));
+    socket.on('end', () => this.#onEnd());
     socket.on('error', (err) => this.close(`socket error: ${err.message}`, true));
     socket.on('close', () => this.#finish());
     socket.setTimeout(this.#options.idleTimeoutMs, () => {
@@ -150,11 +162,27 @@ export class ReceiverSession {
     this.#lastDataMs = Date.now();
     this.#bytes += chunk.length;
     try {
-      this.#parser?.feed(chunk);
+      this.#transport?.push(chunk);
     } catch (err) {
-      // the parser never throws for bad input; this is a bug of ours: drop this child, keep the agent
-      this.close(`internal error: ${err instanceof Error ? err.message : String(err)}`, true);
+      this.#failed(err);
     }
+  }
+
+  #onEnd(): void {
+    try {
+      this.#transport?.end();
+    } catch (err) {
+      this.#failed(err);
+      return;
+    }
+    this.close('remote end closed the connection');
+  }
+
+  /** Bad bytes for the transport close the link with its reason; anything else is a bug of ours. */
+  #failed(err: unknown): void {
+    // the parser never throws for bad input: drop this child, keep the agent
+    if (err instanceof ProtocolError) this.close(err.message, true);
+    else this.close(`internal error: ${err instanceof Error ? err.message : String(err)}`, true);
   }
 
   #finish(): void {

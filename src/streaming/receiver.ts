@@ -11,7 +11,7 @@ import type { Parser, ParserOptions } from '../protocol/types.js';
 import { withIsParent, withSystemLabels } from '../collectors/index.js';
 import { checkAccess, plainAddress, type PatternMatcher } from './access.js';
 import { receiveTag, receiverLog } from './events.js';
-import { LinkCapabilities } from './negotiation.js';
+import { LinkCapabilities, offeredCapabilities } from './negotiation.js';
 import {
   ERROR_ALREADY_STREAMING, ERROR_NOT_PERMITTED, ERROR_SAME_LOCALHOST, ERROR_TOO_BUSY,
 } from './prompts.js';
@@ -303,7 +303,8 @@ export class Receivers {
     });
     this.#sessions.set(host.machineGuid, session);
     this.#o.onHostConnected?.(host, settings);
-    session.start(LinkCapabilities.forChild(request.version), leftover);
+    const offered = offeredCapabilities({ compression: settings.enableCompression });
+    session.start(LinkCapabilities.forChild(request.version, offered), leftover);
   }
 
   /**

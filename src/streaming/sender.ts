@@ -5,7 +5,9 @@
  * DIMENSION, VARIABLE, and with replication CHART_DEFINITION_END), then one BEGIN/SET/END block
  * per chart iteration. A local host's blocks are formatted from the chart's state; a proxied
  * host's blocks are the bytes its child sent, forwarded unchanged (DESIGN "The one idea").
- * With replication a chart's blocks wait until the parent's replay of it is answered.
+ * With replication a chart's blocks wait until the parent's replay of it is answered. Where
+ * the link negotiated compression, everything queued goes out as netdata 1.37's lz4 frames
+ * (the connection's transport); the parent's commands come back plain.
  */
 import type net from 'node:net';
 import {
@@ -15,7 +17,7 @@ import type { Chart, Dimension, Host, HostObserver } from '../database/types.js'
 import { Connection, type ConnectionStats, type HandshakeOutcome } from './connection.js';
 import type { Destination } from './destination.js';
 import { replicationLog, SenderLog } from './events.js';
-import { LinkCapabilities } from './negotiation.js';
+import { LinkCapabilities, offeredCapabilities } from './negotiation.js';
 import { ParentCommandReader } from './parent-commands.js';
 import { mayBeIncomplete, validateResponse } from './prompts.js';
 import type { ReplaySource } from './replay-source.js';
@@ -23,6 +25,7 @@ import { ReplicationResponder, type ResponderStats } from './replication-sender.
 import { buildStreamRequest, type SenderIdentity } from './request.js';
 import type { SpoolRecorder } from './spool-recorder.js';
 import type { SpoolStats } from './spool.js';
+import { outboundTransport } from './transport.js';
 
 /** One host's sender: what it streams, where to, with which timing. */
 export interface SenderOptions {
@@ -46,6 +49,8 @@ export interface SenderOptions {
   source: ReplaySource;
   /** A host without a database: what its charts store goes to the spool (`source`). */
   recorder?: SpoolRecorder;
+  /** `[stream] enable compression`: offer COMPRESSION (lz4) to the parent. */
+  compression: boolean;
 }
 
 interface ChartState {
@@ -86,6 +91,8 @@ export class StreamSender implements HostObserver {
   readonly #connection: Connection;
   readonly #charts = new Map<Chart, ChartState>();
   readonly #responder: ReplicationResponder;
+  /** The capability bits this sender offers (`ver=`). */
+  readonly #offered: number;
   #link = LinkCapabilities.V1;
   #commands: ParentCommandReader | null = null;
   #blocksSent = 0;
@@ -95,7 +102,8 @@ export class StreamSender implements HostObserver {
     this.#options = options;
     this.#host = options.host;
     this.#log = new SenderLog(options.identity.hostname);
-    const request = buildStreamRequest(options.identity);
+    this.#offered = offeredCapabilities({ compression: options.compression });
+    const request = buildStreamRequest({ ...options.identity, version: this.#offered });
     const timeoutMs = options.timeoutSecs * 1000;
     this.#connection = new Connection({
       destinations: options.destinations,
@@ -264,9 +272,9 @@ export class StreamSender implements HostObserver {
     if (reply === '') return { ok: false, reason: 'remote netdata did not respond (timeout or connection closed)', postponeSecs: 0 };
     const verdict = validateResponse(reply);
     if (!verdict.ok) return verdict;
-    this.#link = LinkCapabilities.fromParentReply(verdict.version);
+    this.#link = LinkCapabilities.fromParentReply(verdict.version, this.#offered);
     this.#log.negotiated(d, this.#link.toString());
-    return { ok: true };
+    return { ok: true, transport: outboundTransport(this.#link) };
   }
 
   /**

@@ -148,7 +148,8 @@ async function rawParent(): Promise<{ port: number; link: Promise<RawLink>; clos
         text += chunk.toString('latin1');
         if (!prompted && text.includes('\r\n\r\n')) {
           prompted = true;
-          socket.write('Hit me baby, push them over with the version=16320'); // a 1.37 parent's reply to a 1.37 child
+          // a 1.37 parent's reply to a 1.37 child, less COMPRESSION: this parent reads plain text
+          socket.write('Hit me baby, push them over with the version=15296');
         }
       });
       resolve({ socket, received: () => text });
