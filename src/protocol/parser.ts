@@ -230,8 +230,11 @@ class PluginsdParser implements Parser {
   #line(bytes: Buffer, start: number, end: number): void {
     this.#stats.lines++;
     this.#setLine(bytes, start, end);
-    if (bytes[start] === CHAR_S && end - start > 4 && bytes[start + 1] === CHAR_E && bytes[start + 2] === CHAR_T &&
+    const c = bytes[start];
+    if (c === CHAR_S && end - start > 4 && bytes[start + 1] === CHAR_E && bytes[start + 2] === CHAR_T &&
       isSeparator(bytes[start + 3]) && this.#expectedSet(bytes, start + 4, end)) return;
+    if (c === CHAR_R && end - start > 5 && bytes[start + 1] === CHAR_S && bytes[start + 2] === CHAR_E &&
+      bytes[start + 3] === CHAR_T && isSeparator(bytes[start + 4])) return this.#replaySet(bytes, start, start + 4, end);
     let k = start;
     while (k < end && isSeparator(bytes[k])) k++;
     if (k === end) return;
@@ -248,10 +251,7 @@ class PluginsdParser implements Parser {
       this.#begin(bytes, start, end);
     } else if (first === CHAR_R && length === 4 && bytes[k + 1] === CHAR_S && bytes[k + 2] === CHAR_E &&
       bytes[k + 3] === CHAR_T) {
-      const replication = this.#options.replication;
-      if (!replaySetLine(bytes, start, keywordEnd, end, this.#chart, replication, this.#spans, this.#replayCursor)) {
-        this.#command('RSET', bytes, start, end);
-      }
+      this.#replaySet(bytes, start, keywordEnd, end);
     } else if (first === CHAR_R && length === 6 && bytes[k + 1] === CHAR_B && bytes[k + 2] === CHAR_E &&
       bytes[k + 3] === CHAR_G && bytes[k + 4] === CHAR_I && bytes[k + 5] === CHAR_N) {
       this.#replayCursor.position = 0;
@@ -260,6 +260,13 @@ class PluginsdParser implements Parser {
       }
     } else {
       this.#command(bytes.toString('latin1', k, keywordEnd), bytes, start, end);
+    }
+  }
+
+  /** RSET, its keyword ending at `from`: on the bytes where it can, else the word path. */
+  #replaySet(bytes: Buffer, start: number, from: number, end: number): void {
+    if (!replaySetLine(bytes, start, from, end, this.#chart, this.#options.replication, this.#spans, this.#replayCursor)) {
+      this.#command('RSET', bytes, start, end);
     }
   }
 
