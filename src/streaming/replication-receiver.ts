@@ -26,6 +26,11 @@ const REFUSALS_PER_PERIOD = 10;
 const REFUSALS_PERIOD_MS = 60_000;
 const USEC_PER_SEC = 1_000_000;
 
+/** A point's times as its refusals name them. */
+function span(times: { startS: number; endS: number }): string {
+  return `RBEGIN from ${times.startS} to ${times.endS}`;
+}
+
 /** What one REPLAY_CHART asked for (after = before = 0: an empty request, nothing asked). */
 interface Request {
   afterS: number;
@@ -43,6 +48,12 @@ interface ChartReplication {
   /** The point being received: its slot time (0 = none, or refused) and one value per dimension (NaN = none). */
   pointS: number;
   values: Float64Array;
+  /**
+   * While the point's RSETs come in definition order, how many came: `values` from there on
+   * still holds the last point's and is cleared when the point is stored; -1 once one came out
+   * of order (then every value not set is NaN already).
+   */
+  inOrder: number;
 }
 
 /** Counters of one link's replication, for `/api/v1/info` and the agent's own charts. */
@@ -87,6 +98,9 @@ export class LinkReplicationReceiver implements ReplicationReceiver {
   readonly #throttle = new LogThrottle(REFUSALS_PER_PERIOD, REFUSALS_PERIOD_MS);
   readonly #startedS: number;
   #allFinishedLogged = false;
+  /** The chart of the last R* line and its replication: a point's RSETs find it without a map lookup. */
+  #lastChart: Chart | null = null;
+  #last: ChartReplication | null = null;
 
   constructor(options: ReplicationReceiverOptions) {
     this.#o = options;
@@ -127,8 +141,10 @@ export class LinkReplicationReceiver implements ReplicationReceiver {
       answering: false,
       pointS: 0,
       values: new Float64Array(0),
+      inOrder: 0,
     };
     this.#charts.set(chart, r);
+    if (this.#lastChart === chart) this.#last = r;
     this.#allFinishedLogged = false;
     this.#o.onChartStarted?.(chart);
     this.#ask(chart, r, firstS, lastS, null);
@@ -147,13 +163,21 @@ export class LinkReplicationReceiver implements ReplicationReceiver {
     }
     r.pointS = times.endS;
     if (r.values.length !== chart.dimensions.length) r.values = new Float64Array(chart.dimensions.length);
-    r.values.fill(NaN);
+    r.inOrder = 0;
   }
 
   set(chart: Chart, dimension: Dimension, value: number, _flags: string): void {
     const r = this.#answering(chart, 'RSET');
     if (r.pointS === 0) return; // no point open, or its RBEGIN was refused (logged there)
-    if (dimension.index < r.values.length) r.values[dimension.index] = value;
+    const index = dimension.index;
+    const values = r.values;
+    if (index >= values.length) return;
+    if (index !== r.inOrder && r.inOrder >= 0) {
+      values.fill(NaN, r.inOrder);
+      r.inOrder = -1;
+    }
+    values[index] = value;
+    if (r.inOrder >= 0) r.inOrder++;
   }
 
   dimensionState(chart: Chart, dimension: Dimension, lastCollectedUs: number, lastCollectedValue: number | bigint,
@@ -194,7 +218,12 @@ export class LinkReplicationReceiver implements ReplicationReceiver {
 
   /** The chart's replication with a request in flight; anything else is an answer nobody asked for. */
   #inFlight(chart: Chart, keyword: string): ChartReplication {
-    const r = this.#charts.get(chart);
+    let r = this.#last;
+    if (chart !== this.#lastChart || r === null) {
+      r = this.#charts.get(chart) ?? null;
+      this.#lastChart = chart;
+      this.#last = r;
+    }
     if (!r || r.finished) throw new ProtocolError(`${keyword} for chart "${chart.id}", for which no replication was requested`);
     return r;
   }
@@ -216,17 +245,16 @@ export class LinkReplicationReceiver implements ReplicationReceiver {
     const { startS, endS, childNowS } = times;
     const ue = chart.definition.updateEverySecs;
     const now = this.#nowS();
-    const span = `RBEGIN from ${startS} to ${endS}`;
-    if (!(startS > 0 && endS > startS)) return `${span} has invalid timestamps (the end must be after the start)`;
+    if (!(startS > 0 && endS > startS)) return `${span(times)} has invalid timestamps (the end must be after the start)`;
     if (childNowS > 0 && endS >= childNowS + ue + CHILD_CLOCK_TOLERANCE_SECS) {
-      return `${span} is in the future of the child's clock (${childNowS}, tolerance ${ue + CHILD_CLOCK_TOLERANCE_SECS} s)`;
+      return `${span(times)} is in the future of the child's clock (${childNowS}, tolerance ${ue + CHILD_CLOCK_TOLERANCE_SECS} s)`;
     }
     if (endS >= now + ue + OWN_CLOCK_TOLERANCE_SECS) {
-      return `${span} is in the future (now is ${now}, tolerance ${ue + OWN_CLOCK_TOLERANCE_SECS} s)`;
+      return `${span(times)} is in the future (now is ${now}, tolerance ${ue + OWN_CLOCK_TOLERANCE_SECS} s)`;
     }
-    if (request.afterS === 0 && request.beforeS === 0) return `${span} was not asked for (the request was empty)`;
+    if (request.afterS === 0 && request.beforeS === 0) return `${span(times)} was not asked for (the request was empty)`;
     if (endS <= request.afterS || (!request.startStreaming && endS > request.beforeS)) {
-      return `${span} is outside the window asked for (${request.afterS} to ${request.beforeS})`;
+      return `${span(times)} is outside the window asked for (${request.afterS} to ${request.beforeS})`;
     }
     return null;
   }
@@ -243,6 +271,7 @@ export class LinkReplicationReceiver implements ReplicationReceiver {
     if (r.pointS === 0) return;
     const timeS = r.pointS;
     r.pointS = 0;
+    if (r.inOrder >= 0 && r.inOrder < r.values.length) r.values.fill(NaN, r.inOrder);
     const outcome = chart.storeReplayed(timeS, r.values);
     if (outcome === 'misaligned') {
       this.#stats.pointsRefused++;
