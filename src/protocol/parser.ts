@@ -221,7 +221,8 @@ class PluginsdParser implements Parser {
   }
 
   #setLine(bytes: Uint8Array, start: number, end: number): void {
-    this.#lineBytes = bytes;
+    // a chunk's lines all come from it: storing it again would pay a write barrier per line
+    if (bytes !== this.#lineBytes) this.#lineBytes = bytes;
     this.#lineStart = start;
     this.#lineEnd = end;
   }
