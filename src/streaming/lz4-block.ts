@@ -122,7 +122,8 @@ export class Lz4BlockEncoder {
   constructor(options: Lz4EncoderOptions) {
     this.#linked = options.linked;
     this.#maxBlockBytes = options.maxBlockBytes;
-    this.#window = Buffer.allocUnsafe((options.linked ? 2 * LZ4_WINDOW_BYTES : 0) + options.maxBlockBytes);
+    // linked: the history and room for two blocks, so the history slides back every other block
+    this.#window = Buffer.allocUnsafe(options.linked ? LZ4_WINDOW_BYTES + 2 * options.maxBlockBytes : options.maxBlockBytes);
   }
 
   /** Forgets the stream (a new connection). */
