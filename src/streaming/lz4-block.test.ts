@@ -5,7 +5,7 @@ import { ProtocolError } from '../protocol/index.js';
 import { LZ4_WINDOW_BYTES, Lz4BlockEncoder, lz4CompressBound, lz4DecodeBlock } from './lz4-block.js';
 
 /** Text like a child's stream: BEGIN/SET/END of `charts` charts × `dims` dimensions, `seconds` times. */
-export function metricsText(charts: number, dims: number, seconds: number): Buffer {
+function metricsText(charts: number, dims: number, seconds: number): Buffer {
   let text = '';
   let x = 12345;
   for (let s = 0; s < seconds; s++) {

@@ -4,7 +4,6 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ProtocolError } from '../protocol/index.js';
 import { lz4CompressBound } from './lz4-block.js';
-import { metricsText } from './lz4-block.test.js';
 import {
   LZ4_ENCODER_MAX_TEXT_BYTES, LZ4_FRAME_MAX_TEXT_BYTES, Lz4FrameDecoder, Lz4FrameEncoder, lz4FrameHeader,
 } from './transport-lz4.js';
@@ -14,6 +13,23 @@ const CAPTURES = fileURLToPath(new URL('../../../test/fixtures/captures/', impor
 const LZ4_CAPTURE = readFileSync(`${CAPTURES}netdata-1.37-lz4.child-to-parent.bin`);
 /** The same pair of agents with compression off. */
 const PLAIN_CAPTURE = readFileSync(`${CAPTURES}netdata-1.37-replication-first-connect.child-to-parent.txt`, 'latin1');
+
+/** BEGIN/SET/END of `charts` charts x `dims` dimensions, `seconds` times, values from a fixed sequence. */
+function metricsText(charts: number, dims: number, seconds: number): Buffer {
+  const lines: string[] = [];
+  let x = 12345;
+  for (let s = 0; s < seconds; s++) {
+    for (let c = 0; c < charts; c++) {
+      lines.push(`BEGIN "gen.chart_${c}" 1000000`);
+      for (let d = 0; d < dims; d++) {
+        x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+        lines.push(`SET "dim_${d}" = ${x % 100000}`);
+      }
+      lines.push('END');
+    }
+  }
+  return Buffer.from(`${lines.join('\n')}\n`);
+}
 
 function afterRequest(capture: Buffer): Buffer {
   return capture.subarray(capture.indexOf('\r\n\r\n') + 4);
