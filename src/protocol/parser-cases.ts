@@ -349,6 +349,21 @@ export const PARSER_CASES: readonly ParserCase[] = [
     },
   },
   {
+    name: 'ends an RSET at its newline: a trailing space is fine, a value on the next line is that line\'s',
+    replication: true,
+    writes: [`${REPLAY_DEFINITIONS}RBEGIN "a.b"\nRBEGIN '' 1672531199 1672531200 1672531201\nRSET "x" 1 "" \nRSET "y"\n2 ""\n`],
+    check(outcome) {
+      assert.deepEqual(outcome.replication.slice(2), [
+        ['begin', 'a.b', { startS: 1672531199, endS: 1672531200, childNowS: 1672531201 }],
+        ['set', 'a.b', 'x', 1, ''],
+        ['set', 'a.b', 'y', NaN, ''],
+      ]);
+      assert.deepEqual(outcome.stops, [{
+        kind: 'error', lineNumber: 11, message: 'conformance: line 11: unknown keyword "2" while parsing: "2 \\"\\""',
+      }]);
+    },
+  },
+  {
     name: 'stops at an RSET of a dimension the chart does not have, naming it',
     replication: true,
     writes: [`${REPLAY_DEFINITIONS}RBEGIN "a.b"\nRBEGIN '' 1672531199 1672531200 1672531201\nRSET "x" 1 ""\n`, 'RSET "w" 1 ""\nRSET "y" 2 ""\n'],

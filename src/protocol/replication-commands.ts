@@ -143,10 +143,22 @@ const CHAR_R = 0x52;
 const DOUBLE_QUOTE = 0x22;
 const SINGLE_QUOTE = 0x27;
 const BACKSLASH = 0x5c;
+const NEWLINE = 0x0a;
 
-/** Where a point's next RSET is expected: RBEGIN sets it to 0, each RSET past its dimension. */
+/**
+ * Where a point's next RSET is expected (RBEGIN sets it to 0, each RSET past its dimension),
+ * and what {@link readExpectedReplaySet} read of the current line.
+ */
 export interface ReplayCursor {
   position: number;
+  dimension: Dimension | null;
+  value: number;
+  flags: string;
+}
+
+/** A cursor at a point's first dimension. */
+export function replayCursor(): ReplayCursor {
+  return { position: 0, dimension: null, value: 0, flags: '' };
 }
 
 /** The flags word as a string, the usual ones without making one. */
@@ -164,6 +176,15 @@ function skipSeparators(bytes: Uint8Array, p: number, end: number): number {
   return p;
 }
 
+/** {@link skipSeparators} within a line: stops at a newline (a line's bytes have none). */
+function skipInLine(bytes: Uint8Array, p: number, end: number): number {
+  for (; p < end; p++) {
+    const c = bytes[p];
+    if (c === NEWLINE || !isSeparator(c)) return p;
+  }
+  return p;
+}
+
 /**
  * {@link replaySetCommand} on the line `bytes[start, end)`, whose keyword ends at `from`. The
  * usual line, `RSET "<dim>" <value> "<flags>"` for the dimension `cursor` expects, is read in
@@ -175,50 +196,70 @@ function skipSeparators(bytes: Uint8Array, p: number, end: number): number {
 export function replaySetLine(bytes: Buffer, start: number, from: number, end: number, chart: Chart | null,
   receiver: ReplicationReceiver | undefined, spans: Int32Array, cursor: ReplayCursor): boolean {
   if (receiver === undefined || chart === null) return false;
-  return expectedReplaySet(bytes, from, end, chart, receiver, cursor) ||
-    anyReplaySet(bytes, start, end, chart, receiver, spans, cursor);
+  if (readExpectedReplaySet(bytes, from, end, chart, cursor) < 0) {
+    return anyReplaySet(bytes, start, end, chart, receiver, spans, cursor);
+  }
+  applyReplaySet(chart, receiver, cursor);
+  return true;
 }
 
 /**
- * The usual RSET: the id double-quoted and equal to the expected dimension's (no quote or
- * backslash in it), an unquoted value {@link readDecimal} reads to its end, flags `""`, `"E"`,
- * `"R"` or none: exactly the words the tokenizer makes of it. False, having done nothing, for
- * anything else.
+ * Reads the usual RSET from `bytes[from]`, where its keyword ends, into `cursor` (dimension,
+ * value, flags) without changing anything else: the id double-quoted and equal to the
+ * expected dimension's (no quote or backslash in it), an unquoted value {@link readDecimal}
+ * reads to its end, flags `""`, `"E"`, `"R"` or none, exactly the words the tokenizer makes of
+ * it. Returns where its last word ends (what follows is not read), or -1 for anything else.
+ * It never reads past a newline, so `limit` may be a line's end or a chunk's.
  */
-function expectedReplaySet(bytes: Buffer, from: number, end: number, chart: Chart, receiver: ReplicationReceiver,
-  cursor: ReplayCursor): boolean {
+export function readExpectedReplaySet(bytes: Uint8Array, from: number, limit: number, chart: Chart,
+  cursor: ReplayCursor): number {
   const dimensions = chart.dimensions;
   const position = cursor.position;
-  if (position >= dimensions.length) return false;
+  if (position >= dimensions.length) return -1;
   const dimension = dimensions[position];
   const id = dimension.idBytes;
   const length = id.length;
-  let p = skipSeparators(bytes, from, end);
-  if (bytes[p] !== DOUBLE_QUOTE || length === 0 || p + 1 + length >= end) return false;
+  let p = skipInLine(bytes, from, limit);
+  if (bytes[p] !== DOUBLE_QUOTE || length === 0 || p + 1 + length >= limit) return -1;
   p++;
   for (let i = 0; i < length; i++) {
     const c = bytes[p + i];
     // inside quotes the tokenizer's word ends at a quote and steps over what follows a backslash
-    if (c !== id[i] || c === DOUBLE_QUOTE || c === BACKSLASH) return false;
+    if (c !== id[i] || c === DOUBLE_QUOTE || c === BACKSLASH) return -1;
   }
   p += length;
-  if (bytes[p] !== DOUBLE_QUOTE) return false;
-  p = skipSeparators(bytes, p + 1, end);
-  const value = readDecimal(bytes, p, end);
+  if (bytes[p] !== DOUBLE_QUOTE) return -1;
+  p = skipInLine(bytes, p + 1, limit);
+  const value = readDecimal(bytes, p, limit);
   p = decimalStatus.end;
-  if (!decimalStatus.exact || (p < end && !isSeparator(bytes[p]))) return false;
-  p = skipSeparators(bytes, p, end);
+  if (!decimalStatus.exact || (p < limit && !isSeparator(bytes[p]))) return -1;
+  const valueEnd = p;
+  p = skipInLine(bytes, p, limit);
   let flags = '';
-  if (p < end) {
-    if (bytes[p] !== DOUBLE_QUOTE || p + 1 >= end) return false;
+  let lastEnd = valueEnd;
+  if (p < limit && bytes[p] !== NEWLINE) {
+    if (bytes[p] !== DOUBLE_QUOTE || p + 1 >= limit) return -1;
     const c = bytes[p + 1];
-    if (c === DOUBLE_QUOTE) flags = '';
-    else if ((c === CHAR_E || c === CHAR_R) && p + 2 < end && bytes[p + 2] === DOUBLE_QUOTE) flags = c === CHAR_E ? 'E' : 'R';
-    else return false;
+    if (c === DOUBLE_QUOTE) {
+      lastEnd = p + 2;
+    } else if ((c === CHAR_E || c === CHAR_R) && p + 2 < limit && bytes[p + 2] === DOUBLE_QUOTE) {
+      flags = c === CHAR_E ? 'E' : 'R';
+      lastEnd = p + 3;
+    } else {
+      return -1;
+    }
   }
-  cursor.position = position + 1;
-  receiver.set(chart, dimension, flags === 'E' ? NaN : value, flags);
-  return true;
+  cursor.dimension = dimension;
+  cursor.value = flags === 'E' ? NaN : value;
+  cursor.flags = flags;
+  return lastEnd;
+}
+
+/** Hands the RSET {@link readExpectedReplaySet} read to the receiver and moves the cursor past it. */
+export function applyReplaySet(chart: Chart, receiver: ReplicationReceiver, cursor: ReplayCursor): void {
+  const dimension = cursor.dimension!;
+  cursor.position = dimension.index + 1;
+  receiver.set(chart, dimension, cursor.value, cursor.flags);
 }
 
 /** Any other RSET, split into words in place: the word path's result without its strings. */
