@@ -27,6 +27,7 @@ import { fileURLToPath } from 'node:url';
 import { Lz4FrameDecoder, Lz4FrameEncoder } from '../src/streaming/transport-lz4.js';
 import { API_KEY, freePort, killAll, startNode } from '../test/streaming/nodes.js';
 import { netdataMissing, startNetdata, stopAllNetdata } from '../test/streaming/netdata.js';
+import { onNetdataParent, onTributaryParent } from './parents.js';
 
 const CHARTS = 100;
 const DIMENSIONS = 10;
@@ -229,31 +230,12 @@ async function measureParent(pid: number, port: number, label: string): Promise<
   return { noneUsPerValue: (Math.min(...none) / values) * 1e6, lz4UsPerValue: (Math.min(...lz4) / values) * 1e6 };
 }
 
-async function tributaryParent(): Promise<ParentFigures> {
-  const node = await startNode({ hostname: 'bench-lz4-parent', plugin: false });
-  try {
-    return await measureParent(node.child.pid!, node.port, 'trib');
-  } finally {
-    node.kill();
-  }
+function tributaryParent(): Promise<ParentFigures> {
+  return onTributaryParent('bench-lz4-parent', (pid, port) => measureParent(pid, port, 'trib'));
 }
 
-async function netdataParent(): Promise<ParentFigures | string> {
-  const missing = netdataMissing();
-  if (missing) return missing;
-  const port = await freePort();
-  const nd = startNetdata({
-    hostname: 'nd-lz4-bench-parent', port, retention: 3600, alsoOff: ['proc'],
-    streamConf: `[${API_KEY}]\n\tenabled = yes\n\tdefault memory mode = ram\n\tdefault history = 3600\n\thealth enabled by default = no\n`,
-  });
-  try {
-    for (let k = 0; ; k++) {
-      try { await nd.api('/api/v1/info'); break; } catch { if (k > 60) throw new Error('netdata did not start'); await sleep(500); }
-    }
-    return await measureParent(nd.child.pid!, port, 'nd');
-  } finally {
-    await nd.stop();
-  }
+function netdataParent(): Promise<ParentFigures | string> {
+  return onNetdataParent('nd-lz4-bench-parent', (pid, port) => measureParent(pid, port, 'nd'));
 }
 
 // ---- 3. senders through a counting relay -------------------------------------------------------

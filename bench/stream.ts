@@ -16,7 +16,8 @@ import net from 'node:net';
 import { join } from 'node:path';
 import { PROMPT_V1 } from '../src/streaming/index.js';
 import { API_KEY, freePort, killAll, REPO, startNode } from '../test/streaming/nodes.js';
-import { netdataMissing, startNetdata, stopAllNetdata } from '../test/streaming/netdata.js';
+import { stopAllNetdata } from '../test/streaming/netdata.js';
+import { onNetdataParent, onTributaryParent } from './parents.js';
 
 const CHILDREN = 10;
 const CHARTS = 100;
@@ -167,31 +168,12 @@ async function measure(pid: number, port: number, label: string): Promise<Result
 
 // ---- the peers ---------------------------------------------------------------------------------
 
-async function tributaryParent(): Promise<Result> {
-  const node = await startNode({ hostname: 'bench-parent', plugin: false });
-  try {
-    return await measure(node.child.pid!, node.port, 'trib');
-  } finally {
-    node.kill();
-  }
+function tributaryParent(): Promise<Result> {
+  return onTributaryParent('bench-parent', (pid, port) => measure(pid, port, 'trib'));
 }
 
-async function netdataParent(): Promise<Result | string> {
-  const missing = netdataMissing();
-  if (missing) return missing;
-  const port = await freePort();
-  const nd = startNetdata({
-    hostname: 'nd-bench-parent', port, retention: 3600, alsoOff: ['proc'],
-    streamConf: `[${API_KEY}]\n\tenabled = yes\n\tdefault memory mode = ram\n\tdefault history = 3600\n\thealth enabled by default = no\n`,
-  });
-  try {
-    for (let k = 0; ; k++) {
-      try { await nd.api('/api/v1/info'); break; } catch { if (k > 60) throw new Error('netdata did not start'); await sleep(500); }
-    }
-    return await measure(nd.child.pid!, port, 'nd');
-  } finally {
-    await nd.stop();
-  }
+function netdataParent(): Promise<Result | string> {
+  return onNetdataParent('nd-bench-parent', (pid, port) => measure(pid, port, 'nd'));
 }
 
 async function headlessRss(): Promise<{ headlessMb: number; bareNodeMb: number }> {

@@ -1,0 +1,39 @@
+/**
+ * The parents a streaming benchmark feeds, each fresh and on 127.0.0.1: a Tributary agent
+ * without plugins, or Debian's netdata 1.37 with its collectors off (ram, history 3600, the
+ * test API key enabled). `run` gets the parent's PID (to read its CPU) and port; the parent is
+ * stopped by its PID afterwards.
+ */
+import { API_KEY, freePort, startNode } from '../test/streaming/nodes.js';
+import { netdataMissing, startNetdata } from '../test/streaming/netdata.js';
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Runs `run` against a fresh Tributary parent named `hostname`. */
+export async function onTributaryParent<T>(hostname: string, run: (pid: number, port: number) => Promise<T>): Promise<T> {
+  const node = await startNode({ hostname, plugin: false });
+  try {
+    return await run(node.child.pid!, node.port);
+  } finally {
+    node.kill();
+  }
+}
+
+/** Runs `run` against a fresh netdata 1.37 parent; the reason instead when netdata cannot run here. */
+export async function onNetdataParent<T>(hostname: string, run: (pid: number, port: number) => Promise<T>): Promise<T | string> {
+  const missing = netdataMissing();
+  if (missing) return missing;
+  const port = await freePort();
+  const nd = startNetdata({
+    hostname, port, retention: 3600, alsoOff: ['proc'],
+    streamConf: `[${API_KEY}]\n\tenabled = yes\n\tdefault memory mode = ram\n\tdefault history = 3600\n\thealth enabled by default = no\n`,
+  });
+  try {
+    for (let k = 0; ; k++) {
+      try { await nd.api('/api/v1/info'); break; } catch { if (k > 60) throw new Error('netdata did not start'); await sleep(500); }
+    }
+    return await run(nd.child.pid!, port);
+  } finally {
+    await nd.stop();
+  }
+}
