@@ -25,9 +25,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Lz4FrameDecoder, Lz4FrameEncoder } from '../src/streaming/transport-lz4.js';
-import { API_KEY, freePort, killAll, startNode } from '../test/streaming/nodes.js';
+import { API_KEY, killAll, startNode } from '../test/streaming/nodes.js';
 import { netdataMissing, startNetdata, stopAllNetdata } from '../test/streaming/netdata.js';
-import { onNetdataParent, onTributaryParent } from './parents.js';
+import { cpuSecs, onNetdataParent, onTributaryParent } from './parents.js';
 
 const CHARTS = 100;
 const DIMENSIONS = 10;
@@ -41,7 +41,6 @@ const FLAT_OUT_BATCH = 50;
 const PARENT_ROUNDS = 4;
 const SENDER_SECS = 30;
 const SENDER_WARMUP_SECS = 5;
-const CLOCK_TICKS_PER_SEC = 100;
 /** VCAPS HLABELS CLAIM CLABELS, with COMPRESSION or without; no REPLICATION, so no replay conversation. */
 const VER_PLAIN = (1 << 6) | (1 << 7) | (1 << 8) | (1 << 9);
 const VER_LZ4 = VER_PLAIN | (1 << 10);
@@ -161,10 +160,6 @@ function codecPart(): void {
 
 // ---- measuring a process -----------------------------------------------------------------------
 
-function cpuSecs(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SEC; // utime + stime
-}
 
 /** Waits until the process uses less than 2% of a CPU over 300 ms; returns its CPU seconds then. */
 async function untilIdle(pid: number): Promise<number> {

@@ -2,12 +2,22 @@
  * The parents a streaming benchmark feeds, each fresh and on 127.0.0.1: a Tributary agent
  * without plugins, or Debian's netdata 1.37 with its collectors off (ram, history 3600, the
  * test API key enabled). `run` gets the parent's PID (to read its CPU) and port; the parent is
- * stopped by its PID afterwards.
+ * stopped by its PID afterwards. `cpuSecs` reads a process's CPU time.
  */
+import { readFileSync } from 'node:fs';
 import { API_KEY, freePort, startNode } from '../test/streaming/nodes.js';
 import { netdataMissing, startNetdata } from '../test/streaming/netdata.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** The kernel's clock ticks per second (USER_HZ), the unit of /proc/<pid>/stat times. */
+export const CLOCK_TICKS_PER_SEC = 100;
+
+/** CPU seconds (user + system) process `pid` has used so far, from /proc/<pid>/stat. */
+export function cpuSecs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SEC; // utime + stime
+}
 
 /** Runs `run` against a fresh Tributary parent named `hostname`. */
 export async function onTributaryParent<T>(hostname: string, run: (pid: number, port: number) => Promise<T>): Promise<T> {

@@ -19,6 +19,7 @@ import { randomUUID } from 'node:crypto';
 import { API_KEY, freePort, killAll, startNode } from '../test/streaming/nodes.js';
 import { netdataMissing, startNetdata, stopAllNetdata } from '../test/streaming/netdata.js';
 import { chartId, ReplicatingChild, valueAt } from './replicating-child.js';
+import { CLOCK_TICKS_PER_SEC, cpuSecs } from './parents.js';
 
 const CHARTS = 100;
 const DIMENSIONS = 10;
@@ -37,7 +38,6 @@ const REPLICATION_TIMEOUT_MS = 120_000;
 /** The parent counts as done once it used at most one clock tick in this long. */
 const QUIET_SAMPLE_MS = 50;
 const QUIET_MAX_CPU_SECS = 0.01;
-const CLOCK_TICKS_PER_SEC = 100;
 /** Before each run, wait (at most this long) until other work on the machine uses under QUIET_OTHERS_CPUS. */
 const QUIET_WAIT_MAX_MS = 30_000;
 const QUIET_OTHERS_CPUS = 0.25;
@@ -63,10 +63,6 @@ function sample(pid: number): Sample {
   return { atMs: performance.now(), cpu: cpuSecs(pid), own: ownCpuSecs(), machine: machineBusySecs() };
 }
 
-function cpuSecs(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SEC; // utime + stime
-}
 
 /**
  * Waits until the parent stops working (it has read and stored everything the child sent);

@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { PROMPT_V1 } from '../src/streaming/index.js';
 import { API_KEY, freePort, killAll, REPO, startNode } from '../test/streaming/nodes.js';
 import { stopAllNetdata } from '../test/streaming/netdata.js';
-import { onNetdataParent, onTributaryParent } from './parents.js';
+import { cpuSecs, onNetdataParent, onTributaryParent } from './parents.js';
 
 const CHILDREN = 10;
 const CHARTS = 100;
@@ -27,7 +27,6 @@ const WARMUP_SECS = 3;
 const FLAT_OUT_ITERATIONS = 3000;
 const FLAT_OUT_BATCH = 50;
 const HEADLESS_SETTLE_SECS = 10;
-const CLOCK_TICKS_PER_SEC = 100;
 
 const VALUES_PER_ITERATION = CHARTS * DIMENSIONS;
 
@@ -71,10 +70,6 @@ function write(socket: net.Socket, text: string): Promise<void> {
 
 // ---- measuring a process -----------------------------------------------------------------------
 
-function cpuSecs(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SEC; // utime + stime
-}
 
 function rssMb(pid: number): number {
   const kb = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
