@@ -10,6 +10,7 @@ import type { PatternMatcher } from './access.js';
 import { parseDestinations, type Destination } from './destination.js';
 import type { SenderLog } from './events.js';
 import { senderIdentity } from './identity.js';
+import { offeredCapabilities } from './negotiation.js';
 import { hostReplaySource } from './replay-source.js';
 import { Spool, spoolDirectory } from './spool.js';
 import { SpoolRecorder } from './spool-recorder.js';
@@ -45,7 +46,7 @@ export function createHostSender(host: Host, target: SenderTarget, context: Send
   const spool = spoolOf(host, target, s);
   return new StreamSender({
     host,
-    identity: senderIdentity(host, target.apiKey, context.programVersion),
+    identity: senderIdentity(host, target.apiKey, context.programVersion, offeredCapabilities({ compression: s.enableCompression })),
     destinations: target.destinations,
     timeoutSecs: s.timeoutSecs,
     bufferSizeBytes: s.bufferSizeBytes,
@@ -55,7 +56,6 @@ export function createHostSender(host: Host, target: SenderTarget, context: Send
     mode: target.mode,
     source: spool ?? hostReplaySource(host),
     recorder: spool ? new SpoolRecorder(spool) : undefined,
-    compression: s.enableCompression,
   });
 }
 

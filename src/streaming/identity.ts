@@ -4,7 +4,6 @@
  * system facts included, so a parent two hops up sees the original child's facts.
  */
 import type { Host } from '../database/types.js';
-import { OFFERED_CAPABILITIES } from './negotiation.js';
 import type { SenderIdentity } from './request.js';
 import { timezoneAbbreviation } from '../config/index.js';
 
@@ -20,9 +19,11 @@ function localTimezone(timezone: string): { abbrev: string; utcOffsetSecs: numbe
 /**
  * The identity of `host` as sent upstream: its hops plus one (the local host has 0, so a
  * direct child says `hops=1`), its own hostname, GUID, zone and system facts whatever node
- * forwards it (a mirrored host's zone abbreviation and offset as its child said them).
+ * forwards it (a mirrored host's zone abbreviation and offset as its child said them), and
+ * `offered`, the capability bits its sender offers as `ver=` (a parent older than 1.37 answers
+ * what it knows).
  */
-export function senderIdentity(host: Host, apiKey: string, programVersion: string): SenderIdentity {
+export function senderIdentity(host: Host, apiKey: string, programVersion: string, offered: number): SenderIdentity {
   const id = host.identity;
   const timezone = id.timezone || 'unknown';
   const tz = !host.isLocal && id.abbrevTimezone !== undefined
@@ -40,8 +41,7 @@ export function senderIdentity(host: Host, apiKey: string, programVersion: strin
     utcOffsetSecs: tz.utcOffsetSecs,
     hops: (id.hops ?? (host.isLocal ? 0 : 1)) + 1,
     tags: id.tags ?? '',
-    // the capability bits this node implements; a parent older than 1.37 answers what it knows
-    version: OFFERED_CAPABILITIES,
+    version: offered,
     programName: PROGRAM_NAME,
     programVersion,
     system: id.system,

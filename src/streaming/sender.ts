@@ -17,7 +17,7 @@ import type { Chart, Dimension, Host, HostObserver } from '../database/types.js'
 import { Connection, type ConnectionStats, type HandshakeOutcome } from './connection.js';
 import type { Destination } from './destination.js';
 import { replicationLog, SenderLog } from './events.js';
-import { LinkCapabilities, offeredCapabilities } from './negotiation.js';
+import { LinkCapabilities } from './negotiation.js';
 import { ParentCommandReader } from './parent-commands.js';
 import { mayBeIncomplete, validateResponse } from './prompts.js';
 import type { ReplaySource } from './replay-source.js';
@@ -31,7 +31,10 @@ import { outboundTransport } from './transport.js';
 export interface SenderOptions {
   /** The host whose charts go upstream (the local one, or a mirrored one for a proxy). */
   host: Host;
-  /** What the request says (its `hops` is already the host's hops + 1). */
+  /**
+   * What the request says (its `hops` is already the host's hops + 1, its `version` the
+   * capability bits offered).
+   */
   identity: SenderIdentity;
   destinations: readonly Destination[];
   timeoutSecs: number;
@@ -49,8 +52,6 @@ export interface SenderOptions {
   source: ReplaySource;
   /** A host without a database: what its charts store goes to the spool (`source`). */
   recorder?: SpoolRecorder;
-  /** `[stream] enable compression`: offer COMPRESSION (lz4) to the parent. */
-  compression: boolean;
 }
 
 interface ChartState {
@@ -102,8 +103,8 @@ export class StreamSender implements HostObserver {
     this.#options = options;
     this.#host = options.host;
     this.#log = new SenderLog(options.identity.hostname);
-    this.#offered = offeredCapabilities({ compression: options.compression });
-    const request = buildStreamRequest({ ...options.identity, version: this.#offered });
+    this.#offered = options.identity.version;
+    const request = buildStreamRequest(options.identity);
     const timeoutMs = options.timeoutSecs * 1000;
     this.#connection = new Connection({
       destinations: options.destinations,
@@ -208,9 +209,7 @@ export class StreamSender implements HostObserver {
 
   #sendBlock(chart: Chart): void {
     const state = this.#state(chart);
-    if (!state.send || state.held) return;
-    this.#exposeIfNeeded(chart, state);
-    if (this.#responder.waiting(chart)) return;
+    if (!this.#mayGoUp(chart, state)) return;
     state.writer ??= new DataBlockWriter(chart);
     let microseconds = chart.lastDurationUs;
     if (state.resyncBlocksLeft > 0) {
@@ -251,10 +250,7 @@ export class StreamSender implements HostObserver {
   forwardBlock(block: Buffer, chart: Chart): void {
     if (!this.#connection.ready) { this.#log.notReady(); return; }
     try {
-      const state = this.#state(chart);
-      if (!state.send || state.held) return;
-      this.#exposeIfNeeded(chart, state);
-      if (this.#responder.waiting(chart)) return;
+      if (!this.#mayGoUp(chart, this.#state(chart))) return;
       this.#connection.write(block);
       this.#blocksSent++;
     } catch (err) {
@@ -300,6 +296,16 @@ export class StreamSender implements HostObserver {
       if (state.send && !state.held) this.#expose(chart, state);
     }
     this.#log.ready();
+  }
+
+  /**
+   * Whether a block of `chart` may go up now: it is sent, not held by a proxy, its definition is
+   * (re)sent first when needed, and it does not wait for its replication to be answered.
+   */
+  #mayGoUp(chart: Chart, state: ChartState): boolean {
+    if (!state.send || state.held) return false;
+    this.#exposeIfNeeded(chart, state);
+    return !this.#responder.waiting(chart);
   }
 
   #exposeIfNeeded(chart: Chart, state: ChartState): void {
