@@ -25,7 +25,7 @@ export {
 } from './prompts.js';
 export { LinkCapabilities, OFFERED_CAPABILITIES } from './negotiation.js';
 export type { ReceiverLimits } from './receiver.js';
-export { spoolRecentSlots } from './spool-recorder.js';
+export { spoolRecentSlots, SPOOL_RECENT_SLOTS } from './spool-recorder.js';
 
 /** What createStreaming needs from the agent. */
 export interface StreamingDeps {

@@ -13,7 +13,7 @@ import { startLineCapture, type DemoBackend } from '../../demo/backend.js';
 import { REPO, startDemo, type DemoAgent, type DemoCluster } from '../../demo/nodes.js';
 import { DEMO_NODE_NAMES, demoHostname, expectedHopsAtH, type DemoNodeName } from '../../demo/topology.js';
 import { eventually as poll } from '../support/agent-process.js';
-import { SPOOL_RECENT_SLOTS } from '../../src/streaming/spool-recorder.js';
+import { SPOOL_RECENT_SLOTS } from '../../src/streaming/index.js';
 
 /** Eight agents start on a busy machine: give each wait 30 s. */
 const eventually = <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> =>

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import {
   compareRows, dataRows, eventually, freePort, killAll, restartNode, RESYNC_ROWS, startNode, type TestNode,
 } from './nodes.js';
-import { SPOOL_RECENT_SLOTS } from '../../src/streaming/spool-recorder.js';
+import { SPOOL_RECENT_SLOTS } from '../../src/streaming/index.js';
 
 after(killAll);
 
