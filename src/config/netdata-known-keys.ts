@@ -31,7 +31,7 @@ export const UNUSED_NETDATA_KEYS: Readonly<Record<string, readonly string[]>> = 
     'errors flood protection period', 'errors to trigger flood protection',
   ],
   web: [
-    'ssl key', 'ssl certificate', 'tls version', 'tls ciphers', 'ses max window', 'des max window',
+    'ses max window', 'des max window',
     'listen backlog', 'timeout for first request',
     'respect do not track policy', 'x-frame-options response header', 'allow connections by dns',
     'allow dashboard by dns', 'allow badges by dns', 'allow streaming by dns',

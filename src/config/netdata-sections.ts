@@ -8,7 +8,7 @@ import {
 } from './values.js';
 import type {
   BackendConfig, BackendDataSource, BackendType, GlobalConfig, HealthConfig, PluginConfig,
-  PluginsConfig, WebConfig, WebMode,
+  PluginsConfig, TlsVersion, WebConfig, WebMode,
 } from './types.js';
 
 // ---- [web] (1.10 names; 1.37 defaults to static-threaded, 1.10 to multi-threaded) ----------
@@ -33,6 +33,14 @@ export const DEFAULT_ALLOW_NETDATA_CONF_FROM = 'localhost fd* 10.* 192.168.* ' +
 export const DEFAULT_DISCONNECT_IDLE_CLIENTS_AFTER_SECS = 60;
 /** `[web] accept a streaming request every seconds`: 0 = no rate limit on STREAM requests. */
 export const DEFAULT_ACCEPT_STREAMING_REQUEST_EVERY_SECS = 0;
+/** `[web] ssl key` default, under the config directory (1.37 `daemon/main.c`). */
+export const DEFAULT_SSL_KEY_FILE = 'ssl/key.pem';
+/** `[web] ssl certificate` default, under the config directory. */
+export const DEFAULT_SSL_CERTIFICATE_FILE = 'ssl/cert.pem';
+/** `[web] tls version`: the lowest TLS version accepted (1.37: `1.3`). */
+export const DEFAULT_TLS_VERSION = '1.3';
+/** `[web] tls ciphers`: `none` leaves the TLS library's own list. */
+export const DEFAULT_TLS_CIPHERS = 'none';
 
 const WEB_MODES: Readonly<Record<string, WebMode>> = {
   none: 'none',
@@ -41,8 +49,11 @@ const WEB_MODES: Readonly<Record<string, WebMode>> = {
   'static-threaded': 'static-threaded', static: 'static-threaded',
 };
 
-/** Reads `[web]` (and the `[global]` keys 1.10 moved there). */
-export function readWeb(r: ConfigReader): WebConfig {
+/**
+ * Reads `[web]` (and the `[global]` keys 1.10 moved there). `configDir` is where the default
+ * `ssl key` and `ssl certificate` live; `path` resolves a file name the way the config does.
+ */
+export function readWeb(r: ConfigReader, configDir: string, path: (text: string) => string): WebConfig {
   // 1.10 moved `[global] multi threaded web server` (a boolean) to `[web] mode`.
   const legacyThreaded = r.entry('global', 'multi threaded web server');
   let modeDefault = DEFAULT_WEB_MODE;
@@ -73,8 +84,17 @@ export function readWeb(r: ConfigReader): WebConfig {
       integer(0), DEFAULT_DISCONNECT_IDLE_CLIENTS_AFTER_SECS),
     acceptStreamingRequestEverySecs: r.value('web', 'accept a streaming request every seconds',
       integer(0), DEFAULT_ACCEPT_STREAMING_REQUEST_EVERY_SECS),
+    sslKey: r.value('web', 'ssl key', path, `${configDir}/${DEFAULT_SSL_KEY_FILE}`),
+    sslCertificate: r.value('web', 'ssl certificate', path, `${configDir}/${DEFAULT_SSL_CERTIFICATE_FILE}`),
+    tlsVersion: r.value('web', 'tls version', oneOf(TLS_VERSIONS, 'tls version'), DEFAULT_TLS_VERSION),
+    tlsCiphers: r.value('web', 'tls ciphers', text, DEFAULT_TLS_CIPHERS),
   };
 }
+
+/** `tls version` values 1.37 knows (`security.c`), each the lowest version it then accepts. */
+const TLS_VERSIONS: Readonly<Record<string, TlsVersion>> = {
+  '1.0': '1.0', '1.1': '1.1', '1.2': '1.2', '1.3': '1.3',
+};
 
 // ---- [plugins], [plugin:NAME] (reference §1.1) ----------------------------------------------
 /** `[plugins] enable running new plugins`. */

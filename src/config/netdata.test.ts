@@ -98,6 +98,8 @@ describe('loadNetdataConfig', () => {
     assert.deepEqual(c.web.bindTo, ['*']);
     assert.equal(c.web.defaultPort, 19999);
     assert.equal(c.web.allowConnectionsFrom, 'localhost *');
+    assert.deepEqual([c.web.sslKey, c.web.sslCertificate, c.web.tlsVersion, c.web.tlsCiphers],
+      ['/etc/netdata/ssl/key.pem', '/etc/netdata/ssl/cert.pem', '1.3', 'none']);
     assert.deepEqual(c.health, {
       enabled: true, inMemoryMaxHealthLogEntries: 1000,
       scriptToExecuteOnAlarm: '/usr/libexec/netdata/plugins.d/alarm-notify.sh', runAtLeastEverySecs: 10,

@@ -95,7 +95,7 @@ export function readNetdataConfig(file: string | null, overrides: readonly Confi
   const config: NetdataConfig = {
     file,
     global,
-    web: Object.freeze(readWeb(r)),
+    web: Object.freeze(readWeb(r, global.directories.config, path)),
     plugins: readPlugins(r, global),
     health: Object.freeze(readHealth(r, global, path)),
     backend: Object.freeze(readBackend(r, global)),

@@ -29,7 +29,8 @@ describe('loadStreamConfig [stream]', () => {
       timeoutSecs: 60, defaultPort: 19999, bufferSizeBytes: 10485760, reconnectDelaySecs: 5,
       initialClockResyncIterations: 60, sendChartsMatching: '!apps.* *',
       enableSpool: true, spoolDirectory: join(netdata.global.directories.cache, 'stream-spool'), spoolSizeBytes: 16777216,
-      enableCompression: true,
+      enableCompression: true, sslSkipCertificateVerification: false, caPath: null, caFile: null,
+      compressionLevels: { zstd: 3, lz4: 1, brotli: 3, gzip: 1 },
     });
   });
   it('disables sending without a destination, with netdata\'s message', () => {
@@ -80,7 +81,7 @@ describe('StreamConfig.resolveHost', () => {
       postponeAlarmsOnConnectSecs: 5, updateEverySecs: 2, proxyEnabled: false,
       proxyDestination: ['10.9.9.9'], proxyApiKey: KEY, proxySendChartsMatching: '!apps.* *',
       multipleConnections: 'deny', enableReplication: true, secondsToReplicate: 86400, secondsPerReplicationStep: 600,
-      enableCompression: true,
+      enableCompression: true, compressionAlgorithmsOrder: ['zstd', 'lz4', 'brotli', 'gzip'],
     });
   });
   it('uses the key defaults for an unlisted machine', () => {
@@ -95,13 +96,32 @@ describe('StreamConfig.resolveHost', () => {
       proxyDestination: ['10.0.0.1:19999', 'tcp:parent2', '[::1]:19998'], proxyApiKey: KEY,
       proxySendChartsMatching: '!apps.* *', multipleConnections: 'allow',
       enableReplication: true, secondsToReplicate: 86400, secondsPerReplicationStep: 600,
-      enableCompression: true,
+      enableCompression: true, compressionAlgorithmsOrder: ['zstd', 'lz4', 'brotli', 'gzip'],
     });
   });
   it('reads an untyped section\'s `default` keys as a key and its own keys as a machine', () => {
     assert.equal(stream.resolveHost(UNTYPED, UNLISTED).historyEntries, 900);
     const own = stream.resolveHost(UNLISTED, UNTYPED);
     assert.deepEqual([own.historyEntries, own.memoryMode], [300, 'map']);
+  });
+  it('reads compression algorithms order per key and machine (1.44), filling in the algorithms left out', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'stream-conf-'));
+    try {
+      writeFileSync(join(dir, 'stream.conf'), `[stream]\n\tzstd compression level = 9\n\tssl skip certificate verification = yes\n\tCAfile = /etc/ca.pem\n` +
+        `[${KEY}]\n\tenabled = yes\n\tcompression algorithms order = gzip LZ4\n` +
+        `[${MACHINE}]\n\ttype = machine\n\tcompression algorithms order = brotli\n`);
+      const conf = loadStreamConfig(join(dir, 'stream.conf'), netdata);
+      assert.deepEqual(conf.resolveHost(KEY, UNLISTED).compressionAlgorithmsOrder, ['gzip', 'lz4', 'zstd', 'brotli']);
+      assert.deepEqual(conf.resolveHost(KEY, MACHINE).compressionAlgorithmsOrder, ['brotli', 'zstd', 'lz4', 'gzip']);
+      assert.equal(conf.sender.compressionLevels.zstd, 9);
+      assert.deepEqual([conf.sender.sslSkipCertificateVerification, conf.sender.caFile, conf.sender.caPath], [true, '/etc/ca.pem', null]);
+      writeFileSync(join(dir, 'stream.conf'), `[${KEY}]\n\ttype = api\n\tenabled = yes\n\tcompression algorithms order = zstd lzma\n`);
+      const { errors } = readStreamConfig(join(dir, 'stream.conf'), netdata);
+      assert.deepEqual(errors.map((e) => e.message),
+        [`${join(dir, 'stream.conf')}:4: [${KEY}] 'compression algorithms order': expected some of zstd lz4 brotli gzip, got 'lzma'`]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
   it('reads replication per key and machine over [db] (1.37)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'stream-conf-'));

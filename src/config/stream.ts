@@ -14,8 +14,8 @@ import {
   BadValue, integer, list, oneOf, parseBoolean, parseMemoryMode, text,
 } from './values.js';
 import type {
-  ApiKeyConfig, ConfigError, HealthEnabled, NetdataConfig, ReceiverHostSettings, StreamConfig,
-  StreamSenderConfig,
+  ApiKeyConfig, CompressionAlgorithm, CompressionLevels, ConfigError, HealthEnabled, NetdataConfig,
+  ReceiverHostSettings, StreamConfig, StreamSenderConfig,
 } from './types.js';
 
 // ---- [stream] -----------------------------------------------------------------------------------
@@ -43,6 +43,15 @@ export const DEFAULT_SPOOL_SIZE_BYTES = 16 * 1024 * 1024;
 export const MIN_SPOOL_SIZE_BYTES = 1024 * 1024;
 /** `[stream] enable compression` (1.37's `default_compression_enabled`): lz4 where the peer has it. */
 export const DEFAULT_ENABLE_COMPRESSION = true;
+/** `[stream] ssl skip certificate verification`. */
+export const DEFAULT_SSL_SKIP_CERTIFICATE_VERIFICATION = false;
+/**
+ * `[stream] zstd compression level`, `lz4 compression acceleration`, `brotli compression level`,
+ * `gzip compression level`: netdata 1.44's defaults (`compression.c`).
+ */
+export const DEFAULT_COMPRESSION_LEVELS: Readonly<CompressionLevels> = Object.freeze({ zstd: 3, lz4: 1, brotli: 3, gzip: 1 });
+/** `compression algorithms order` (1.44's `RRDPUSH_COMPRESSION_ALGORITHMS_ORDER`). */
+export const DEFAULT_COMPRESSION_ALGORITHMS_ORDER: readonly CompressionAlgorithm[] = Object.freeze(['zstd', 'lz4', 'brotli', 'gzip']);
 
 // ---- [API_KEY] and [MACHINE_GUID] ---------------------------------------------------------------
 /** `[API_KEY] enabled`: an unknown or unset key is refused. */
@@ -65,6 +74,23 @@ const HEALTH_WORDS: Readonly<Record<string, HealthEnabled>> = { auto: 'auto', 'o
 const MULTIPLE_CONNECTIONS: Readonly<Record<string, 'allow' | 'deny'>> = {
   allow: 'allow', permit: 'allow', accept: 'allow', deny: 'deny', reject: 'deny', block: 'deny',
 };
+
+/**
+ * `compression algorithms order`: netdata's names in the order the receiver prefers them; an
+ * algorithm left out is appended in the default order, as 1.44 does, so every one stays usable.
+ */
+export function parseCompressionOrder(value: string): CompressionAlgorithm[] {
+  const order: CompressionAlgorithm[] = [];
+  for (const word of value.split(/\s+/).filter(Boolean)) {
+    const name = word.toLowerCase() as CompressionAlgorithm;
+    if (!DEFAULT_COMPRESSION_ALGORITHMS_ORDER.includes(name)) {
+      throw new BadValue(`expected some of ${DEFAULT_COMPRESSION_ALGORITHMS_ORDER.join(' ')}, got '${word}'`);
+    }
+    if (!order.includes(name)) order.push(name);
+  }
+  for (const name of DEFAULT_COMPRESSION_ALGORITHMS_ORDER) if (!order.includes(name)) order.push(name);
+  return order;
+}
 
 function parseHealthEnabled(value: string): HealthEnabled {
   return HEALTH_WORDS[value.toLowerCase()] ?? (parseBoolean(value) ? 'yes' : 'no');
@@ -100,13 +126,13 @@ const HOST_KEYS: ReadonlyArray<[keyof ReceiverHostSettings, string | null, strin
   ['secondsPerReplicationStep', 'seconds per replication step', 'seconds per replication step', integer(1)],
   // 1.37 reads the same name in both (receiver.c), without `default`
   ['enableCompression', 'enable compression', 'enable compression', parseBoolean],
+  ['compressionAlgorithmsOrder', 'compression algorithms order', 'compression algorithms order', parseCompressionOrder],
 ];
 
 /** Keys netdata 1.37 has in API key and machine sections that this agent does not use. */
 const UNUSED_KEY_SECTION_KEYS = [
   'replication_step', 'host tags',
 ];
-const UNUSED_STREAM_KEYS = ['ssl skip certificate verification', 'CApath', 'CAfile'];
 
 /** A loaded stream.conf and every problem found while loading it. */
 export interface StreamConfigResult {
@@ -125,7 +151,6 @@ export function readStreamConfig(file: string | null, netdata: NetdataConfig): S
   for (const name of parsed.document.keys()) {
     if (name !== 'stream') sections.set(name, readKeySection(r, name));
   }
-  r.markKnown('stream', UNUSED_STREAM_KEYS);
   r.reportUnknown(() => false, 'stream.conf');
   return { config: Object.freeze(buildStreamConfig(file, sender, sections, netdata)), errors: r.errors };
 }
@@ -160,6 +185,15 @@ function readSender(r: ConfigReader, cacheDir: string): Readonly<StreamSenderCon
     spoolDirectory: path.resolve(cacheDir, s('spool directory', directoryPath, path.join(cacheDir, DEFAULT_SPOOL_DIRECTORY_NAME))),
     spoolSizeBytes: s('spool size bytes', integer(MIN_SPOOL_SIZE_BYTES), DEFAULT_SPOOL_SIZE_BYTES),
     enableCompression: s('enable compression', parseBoolean, DEFAULT_ENABLE_COMPRESSION),
+    sslSkipCertificateVerification: s('ssl skip certificate verification', parseBoolean, DEFAULT_SSL_SKIP_CERTIFICATE_VERIFICATION),
+    caPath: s<string | null>('CApath', directoryPath, null),
+    caFile: s<string | null>('CAfile', directoryPath, null),
+    compressionLevels: Object.freeze({
+      zstd: s('zstd compression level', integer(1, 22), DEFAULT_COMPRESSION_LEVELS.zstd),
+      lz4: s('lz4 compression acceleration', integer(1, 65537), DEFAULT_COMPRESSION_LEVELS.lz4),
+      brotli: s('brotli compression level', integer(0, 11), DEFAULT_COMPRESSION_LEVELS.brotli),
+      gzip: s('gzip compression level', integer(1, 9), DEFAULT_COMPRESSION_LEVELS.gzip),
+    }),
   };
   if (sender.enabled && (sender.destination.length === 0 || sender.apiKey === '')) {
     // reference §2.9: netdata disables sending with this message.
@@ -233,6 +267,7 @@ function buildStreamConfig(
     secondsToReplicate: netdata.global.replication.secondsToReplicate,
     secondsPerReplicationStep: netdata.global.replication.stepSecs,
     enableCompression: sender.enableCompression,
+    compressionAlgorithmsOrder: DEFAULT_COMPRESSION_ALGORITHMS_ORDER,
   };
   return {
     file,

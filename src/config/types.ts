@@ -76,7 +76,18 @@ export interface WebConfig {
   disconnectIdleClientsAfterSecs: number;
   /** `accept a streaming request every seconds` (reference §2.2); 0 = no limit. */
   acceptStreamingRequestEverySecs: number;
+  /** `ssl key`: the PEM private key of the web port's TLS, absolute (default `<config>/ssl/key.pem`). */
+  sslKey: string;
+  /** `ssl certificate`: the PEM certificate (chain) beside it (default `<config>/ssl/cert.pem`). */
+  sslCertificate: string;
+  /** `tls version`: the lowest TLS version the port accepts. */
+  tlsVersion: TlsVersion;
+  /** `tls ciphers`: an OpenSSL cipher list for TLS 1.2 and below, `none` for the default. */
+  tlsCiphers: string;
 }
+
+/** A `[web] tls version`. */
+export type TlsVersion = '1.0' | '1.1' | '1.2' | '1.3';
 
 /** `[plugin:NAME]`. */
 export interface PluginConfig {
@@ -162,6 +173,17 @@ export interface StreamSenderConfig {
   spoolDirectory: string;
   /** `spool size bytes`: the most one sender's spool keeps on disk. */
   spoolSizeBytes: number;
+  /** `ssl skip certificate verification`: accept a parent's certificate that does not verify. */
+  sslSkipCertificateVerification: boolean;
+  /** `CApath`: a directory of trusted CA certificates for `:SSL` destinations; null = the system's. */
+  caPath: string | null;
+  /** `CAfile`: a PEM file of trusted CA certificates for `:SSL` destinations; null = the system's. */
+  caFile: string | null;
+  /**
+   * Compression levels of the later netdata algorithms (1.44 `[stream] zstd compression level`,
+   * `lz4 compression acceleration`, `brotli compression level`, `gzip compression level`).
+   */
+  compressionLevels: Readonly<CompressionLevels>;
   /**
    * `enable compression`: offer netdata 1.37's lz4 to parents; as a receiver, allow it at all
    * (a key's or machine's own `enable compression` can only turn it off then).
@@ -188,7 +210,18 @@ export interface ReceiverHostSettings {
   secondsPerReplicationStep: number;
   /** `enable compression` of the GUID, else the key, else `[stream]`; and always `[stream]`'s (1.37). */
   enableCompression: boolean;
+  /**
+   * `compression algorithms order` of the GUID, else the key (1.44; not read in `[stream]`):
+   * the receiver picks the first of these both ends have.
+   */
+  compressionAlgorithmsOrder: readonly CompressionAlgorithm[];
 }
+
+/** A stream compression algorithm, by netdata's name. */
+export type CompressionAlgorithm = 'zstd' | 'lz4' | 'brotli' | 'gzip';
+
+/** A level per algorithm (lz4's is its acceleration). */
+export type CompressionLevels = Record<CompressionAlgorithm, number>;
 
 /** One `[API_KEY]` section of stream.conf. */
 export interface ApiKeyConfig {
