@@ -1,5 +1,5 @@
 /**
- * config: netdata.conf and stream.conf read once at start-up into frozen typed objects,
+ * config: netdata.conf, stream.conf and exporting.conf read once at start-up into frozen typed objects,
  * netdata simple patterns, and the machine GUID. Other parts import only from here.
  */
 export * from './types.js';
@@ -16,3 +16,4 @@ export { parseDurationSecs } from './duration.js';
 export { createSimplePattern, type SimplePattern } from './pattern.js';
 export { loadOrCreateMachineGuid, isUuid, MACHINE_GUID_FILE } from './guid.js';
 export { systemTimezone, timezoneAbbreviation } from './timezone.js';
+export { loadExportingConfig, readExportingConfig, exportingConfigFile, type ExportingConfig, type ExportingInstanceConfig, type ExportingConnectorType, type DestinationsMode } from './exporting.js';

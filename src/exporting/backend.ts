@@ -63,7 +63,15 @@ export interface Backend {
 
 /** Builds the backend `config.backend` describes, archiving the hosts of `deps.registry`. */
 export function createBackend(config: NetdataConfig, deps: BackendDeps): Backend {
-  return new RunningBackend(config.backend, deps);
+  return new RunningBackend(config.backend, deps, null);
+}
+
+/**
+ * Builds a plaintext connector (graphite, json, opentsdb over TCP) for the exporting.conf
+ * instance `name`: the same running backend, with 1.37's `netdata.exporting_<name>_*` charts.
+ */
+export function createLineInstance(name: string, config: Readonly<BackendConfig>, deps: BackendDeps): Backend {
+  return new RunningBackend(config, deps, name);
 }
 
 class RunningBackend implements Backend {
@@ -73,6 +81,10 @@ class RunningBackend implements Backend {
   readonly #builder: IterationBuilder;
   readonly #connection: Connection;
   readonly #destinationText: string;
+  /** The exporting.conf instance's name; null for `[backend]`. */
+  readonly #instance: string | null;
+  /** What log lines start with. */
+  readonly #tag: string;
   #charts: BackendCharts | null = null;
   #chunks: string[] = [];
   #bufferedBytes = 0;
@@ -83,8 +95,11 @@ class RunningBackend implements Backend {
   #timer: NodeJS.Timeout | null = null;
   #started = false;
 
-  constructor(config: Readonly<BackendConfig>, deps: BackendDeps) {
+  constructor(config: Readonly<BackendConfig>, deps: BackendDeps, instance: string | null) {
     this.config = config;
+    this.#instance = instance;
+    this.#tag = instance === null ? 'BACKEND' : `EXPORTING [${instance}]`;
+    const tag = this.#tag;
     this.#deps = deps;
     this.#nowMs = deps.nowMs ?? Date.now;
     const format = BACKEND_FORMATS[config.type];
@@ -108,11 +123,11 @@ class RunningBackend implements Backend {
       bufferSizeBytes: BACKEND_CONNECTION_BUFFER_BYTES,
       listener: {
         connecting: () => { this.#counters.reconnects++; },
-        connectFailed: (d, message) => debug(`BACKEND: cannot connect to '${d.label}': ${message}`),
-        unusable: (d, message) => error(`BACKEND: destination '${d.text}' cannot be used: ${message}`),
-        ready: (d) => info(`BACKEND: connected to '${d.label}'`),
+        connectFailed: (d, message) => debug(`${tag}: cannot connect to '${d.label}': ${message}`),
+        unusable: (d, message) => error(`${tag}: destination '${d.text}' cannot be used: ${message}`),
+        ready: (d) => info(`${tag}: connected to '${d.label}'`),
         closed: (d, reason) => {
-          if (reason.kind !== 'stopped') warn(`BACKEND: '${d.label}' closed the socket (${reason.message})`);
+          if (reason.kind !== 'stopped') warn(`${tag}: '${d.label}' closed the socket (${reason.message})`);
         },
         data: (chunk) => {
           this.#counters.reads++;
@@ -139,10 +154,10 @@ class RunningBackend implements Backend {
     if (this.#started || !this.config.enabled) return;
     this.#started = true;
     const c = this.config;
-    info(`BACKEND configured ('${c.type}' on '${this.#destinationText}' sending '${c.dataSource}' data, `
+    info(`${this.#tag} configured ('${c.type}' on '${this.#destinationText}' sending '${c.dataSource}' data, `
       + `every ${c.updateEverySecs} seconds, as host '${c.hostname}', with prefix '${c.prefix}')`);
     this.#afterS = Math.floor(this.#nowMs() / 1000);
-    this.#charts = new BackendCharts(this.#deps.registry.localhost, c.updateEverySecs);
+    this.#charts = new BackendCharts(this.#deps.registry.localhost, c.updateEverySecs, this.#instance);
     this.#connection.start();
     if (this.#deps.schedule !== false) this.#scheduleNext();
   }
@@ -180,14 +195,14 @@ class RunningBackend implements Backend {
       this.#clearBuffer();
       return;
     }
-    warn(`BACKEND: failed to update database backend '${this.#destinationText}'`);
+    warn(`${this.#tag}: failed to update database backend '${this.#destinationText}'`);
     c.failures++;
     this.#failures++;
     if (this.#failures > this.config.bufferOnFailures) {
       c.lostBytes += this.#bufferedBytes;
       c.lostMetrics = c.bufferedMetrics;
       c.discards++;
-      error(`BACKEND: reached ${this.#failures} backend failures. Flushing buffers to protect this host `
+      error(`${this.#tag}: reached ${this.#failures} backend failures. Flushing buffers to protect this host `
         + `- this results in data loss on back-end server '${this.#destinationText}'`);
       this.#failures = 0;
       this.#clearBuffer();
@@ -230,7 +245,7 @@ class RunningBackend implements Backend {
       try {
         this.tick();
       } catch (err) {
-        error(`BACKEND: iteration failed: ${err instanceof Error ? err.message : String(err)}`);
+        error(`${this.#tag}: iteration failed: ${err instanceof Error ? err.message : String(err)}`);
       }
       this.#scheduleNext();
     };
@@ -239,7 +254,7 @@ class RunningBackend implements Backend {
 
   #destinations(defaultPort: number): Destination[] {
     const { destinations, errors } = parseDestinations(this.config.destination, defaultPort);
-    for (const message of errors) error(`BACKEND: ${message}`);
+    for (const message of errors) error(`${this.#tag}: ${message}`);
     return destinations;
   }
 }

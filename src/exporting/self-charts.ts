@@ -1,6 +1,8 @@
 /**
  * The backend's own charts on the local host, with netdata's ids, dimensions and priorities
- * (reference §4.2): `netdata.backend_metrics`, `netdata.backend_bytes`, `netdata.backend_ops`.
+ * (reference §4.2): `netdata.backend_metrics`, `netdata.backend_bytes`, `netdata.backend_ops` for
+ * 1.10's `[backend]`, and 1.37's `netdata.exporting_<instance>_metrics|bytes|ops` (family
+ * `exporting_<instance>`, `exporting/send_internal_metrics.c` @1.37) for an exporting.conf instance.
  * Every value is what happened in the last iteration, except the buffered ones, which are what
  * waits in the buffer after it.
  */
@@ -38,6 +40,12 @@ type CounterName = keyof BackendCounters;
 
 interface SelfChartSpec {
   id: string;
+  /** 1.37's id after `exporting_<instance>_`, its context and title. */
+  exportingId: string;
+  exportingContext: string;
+  exportingTitle: string;
+  exportingUnits: string;
+  exportingPriority: number;
   title: string;
   units: string;
   priority: number;
@@ -52,16 +60,22 @@ const KIB = 1024;
 export const BACKEND_CHART_SPECS: readonly SelfChartSpec[] = [
   {
     id: 'backend_metrics', title: 'Netdata Buffered Metrics', units: 'metrics', priority: 130600,
+    exportingId: 'metrics', exportingContext: 'exporting_buffer', exportingTitle: 'Netdata Buffered Metrics',
+    exportingUnits: 'metrics', exportingPriority: 130610,
     chartType: 'line', divisor: 1,
     dimensions: [['buffered', 'bufferedMetrics'], ['lost', 'lostMetrics'], ['sent', 'sentMetrics']],
   },
   {
     id: 'backend_bytes', title: 'Netdata Backend Data Size', units: 'KB', priority: 130610,
+    exportingId: 'bytes', exportingContext: 'exporting_data_size', exportingTitle: 'Netdata Exporting Data Size',
+    exportingUnits: 'KiB', exportingPriority: 130620,
     chartType: 'area', divisor: KIB,
     dimensions: [['buffered', 'bufferedBytes'], ['lost', 'lostBytes'], ['sent', 'sentBytes'], ['received', 'receivedBytes']],
   },
   {
     id: 'backend_ops', title: 'Netdata Backend Operations', units: 'operations', priority: 130630,
+    exportingId: 'ops', exportingContext: 'exporting_operations', exportingTitle: 'Netdata Exporting Operations',
+    exportingUnits: 'operations', exportingPriority: 130630,
     chartType: 'line', divisor: 1,
     dimensions: [['write', 'writes'], ['discard', 'discards'], ['reconnect', 'reconnects'], ['failure', 'failures'], ['read', 'reads']],
   },
@@ -71,24 +85,38 @@ const ABSOLUTE: Algorithm = 'absolute';
 const NETDATA_TYPE = 'netdata';
 const FAMILY = 'backend';
 const PLUGIN = 'backends';
+const EXPORTING_PLUGIN = 'exporting';
 
-function chartDefinition(spec: SelfChartSpec, updateEverySecs: number): ChartDefinition {
-  const id = `${NETDATA_TYPE}.${spec.id}`;
+/** netdata's `netdata_fix_chart_id`: what a chart id may not hold becomes `_`. */
+const CHART_ID_UNSAFE = /[^A-Za-z0-9_.-]/g;
+
+function chartDefinition(spec: SelfChartSpec, updateEverySecs: number, instance: string | null): ChartDefinition {
+  const options = { obsolete: false, detail: false, hidden: false, storeFirst: false };
+  if (instance === null) {
+    const id = `${NETDATA_TYPE}.${spec.id}`;
+    return {
+      id, type: NETDATA_TYPE, name: null, title: spec.title, units: spec.units, family: FAMILY, context: id,
+      chartType: spec.chartType, priority: spec.priority, updateEverySecs, options, plugin: PLUGIN, module: '',
+    };
+  }
+  const id = `${NETDATA_TYPE}.exporting_${instance}_${spec.exportingId}`.replace(CHART_ID_UNSAFE, '_');
   return {
-    id, type: NETDATA_TYPE, name: null, title: spec.title, units: spec.units, family: FAMILY, context: id,
-    chartType: spec.chartType, priority: spec.priority, updateEverySecs,
-    options: { obsolete: false, detail: false, hidden: false, storeFirst: false },
-    plugin: PLUGIN, module: '',
+    id, type: NETDATA_TYPE, name: null, title: spec.exportingTitle, units: spec.exportingUnits,
+    family: `exporting_${instance}`, context: spec.exportingContext, chartType: spec.chartType,
+    priority: spec.exportingPriority, updateEverySecs, options, plugin: EXPORTING_PLUGIN, module: '',
   };
 }
 
-/** The three charts, defined on `host` at construction and updated once per iteration. */
+/**
+ * The three charts, defined on `host` at construction and updated once per iteration;
+ * `instance` null names them as 1.10's `[backend]`, else as 1.37's exporting instance.
+ */
 export class BackendCharts {
   readonly #charts: Array<{ chart: Chart; spec: SelfChartSpec; indexes: number[] }> = [];
 
-  constructor(host: Host, updateEverySecs: number) {
+  constructor(host: Host, updateEverySecs: number, instance: string | null = null) {
     for (const spec of BACKEND_CHART_SPECS) {
-      const chart = host.defineChart(chartDefinition(spec, updateEverySecs));
+      const chart = host.defineChart(chartDefinition(spec, updateEverySecs, instance));
       const indexes = spec.dimensions.map(([id]) => chart.defineDimension({
         id, name: id, algorithm: ABSOLUTE, multiplier: 1, divisor: spec.divisor,
         options: { hidden: false, noReset: false, obsolete: false },

@@ -1,0 +1,232 @@
+/**
+ * A `[prometheus_remote_write:NAME]` instance: every `update every` seconds it builds the series
+ * of every archived host (`remote-write.ts`), splits them into batches of at most
+ * `MAX_SAMPLES_PER_REQUEST`, and queues each batch, snappy-compressed, for its destinations:
+ * - `failover` (netdata's): one queue, sent to the first destination that answers;
+ * - `replicate`: every destination has its own queue and gets every series;
+ * - `shard`: every destination has its own queue and gets the series whose labels hash to it.
+ * A destination's queue is on disk (`disk-queue.ts`) unless `disk queue size bytes` is 0, then in
+ * memory, `buffer on failures` batches deep, as netdata. The self charts are 1.37's
+ * `netdata.exporting_<name>_*`.
+ */
+import path from 'node:path';
+import type { ExportingInstanceConfig } from '../config/exporting.js';
+import { createSimplePattern } from '../config/index.js';
+import type { HostRegistry } from '../database/index.js';
+import { error, info } from '../log.js';
+import { parseDestinations } from '../streaming/index.js';
+import type { BackendDeps } from './backend.js';
+import { MemoryQueue, type BatchQueue, type DropListener } from './batch-queue.js';
+import { DiskQueue } from './disk-queue.js';
+import { HttpDestination } from './http-destination.js';
+import { everyStep } from './iteration-timer.js';
+import { RemoteWriteBuilder, type BatchSeries } from './remote-write.js';
+import { BackendCharts, emptyCounters, type BackendCounters } from './self-charts.js';
+import { Selection } from './selection.js';
+import { compress } from './snappy.js';
+import { encodeWriteRequest } from './write-request.js';
+
+/** Port of a destination that names none (Prometheus' own; netdata 1.37 has no default). */
+export const REMOTE_WRITE_DEFAULT_PORT = 9090;
+/** Samples per request at most (Prometheus' own remote write sends 2,000; receivers take more). */
+export const MAX_SAMPLES_PER_REQUEST = 10_000;
+/** The version header remote write 1.0 receivers expect. */
+const REMOTE_WRITE_VERSION = '0.1.0';
+
+/** What the agent's version is, for `User-Agent` and `netdata_info`. */
+export interface RemoteWriteDeps extends BackendDeps {
+  version?: string;
+}
+
+/** A running remote write instance; made by `createRemoteWriteInstance`, started and stopped by the engine. */
+export interface RemoteWriteInstance {
+  readonly config: Readonly<ExportingInstanceConfig>;
+  /** Makes the queues (a disk queue finds what an earlier run left) and schedules iterations. */
+  start(): void;
+  /** Stops iterating and sending; what is queued on disk stays for the next start. */
+  stop(): Promise<void>;
+  /** Runs one iteration now: build, queue, send. */
+  tick(): void;
+  /** Whether every destination's last attempt succeeded. */
+  readonly connected: boolean;
+  /** Bytes waiting in every queue. */
+  readonly bufferedBytes: number;
+  /** Destinations whose last attempt failed. */
+  readonly failures: number;
+  readonly lastCounters: Readonly<BackendCounters>;
+  readonly destinations: readonly HttpDestination[];
+  /** Samples waiting in every queue. */
+  readonly queuedSamples: number;
+}
+
+/** Builds the instance; nothing is sent until `start()`. */
+export function createRemoteWriteInstance(config: Readonly<ExportingInstanceConfig>, deps: RemoteWriteDeps): RemoteWriteInstance {
+  return new RunningRemoteWrite(config, deps);
+}
+
+function matcher(pattern: string): (name: string) => boolean {
+  const compiled = createSimplePattern(pattern);
+  return (name) => compiled.matches(name);
+}
+
+/** A queue folder's name for a set of destinations. */
+function queueName(labels: readonly string[]): string {
+  return labels.join('+').replace(/[^A-Za-z0-9._-]/g, '_');
+}
+
+class RunningRemoteWrite implements RemoteWriteInstance {
+  readonly config: Readonly<ExportingInstanceConfig>;
+  readonly #c: Readonly<ExportingInstanceConfig>;
+  readonly #deps: RemoteWriteDeps;
+  readonly #registry: HostRegistry;
+  readonly #nowMs: () => number;
+  readonly #builder: RemoteWriteBuilder;
+  readonly #tag: string;
+  #destinations: HttpDestination[] = [];
+  #charts: BackendCharts | null = null;
+  #counters = emptyCounters();
+  #lastCounters = emptyCounters();
+  #afterS = 0;
+  #stopTimer: (() => void) | null = null;
+  #started = false;
+
+  constructor(config: Readonly<ExportingInstanceConfig>, deps: RemoteWriteDeps) {
+    this.#c = config;
+    this.config = config;
+    this.#deps = deps;
+    this.#registry = deps.registry;
+    this.#nowMs = deps.nowMs ?? Date.now;
+    this.#tag = `EXPORTING [${config.name}]`;
+    this.#builder = new RemoteWriteBuilder({
+      prefix: config.prefix, localHostname: config.hostname, dataSource: config.dataSource,
+      sendNames: config.sendNamesInsteadOfIds, sendConfiguredLabels: config.sendConfiguredLabels,
+      sendAutomaticLabels: config.sendAutomaticLabels,
+      selection: new Selection(matcher(config.sendHostsMatching), matcher(config.sendChartsMatching)),
+    });
+  }
+
+  get destinations(): readonly HttpDestination[] {
+    return this.#destinations;
+  }
+  get connected(): boolean {
+    return this.#destinations.length > 0 && this.#destinations.every((d) => d.healthy);
+  }
+  get bufferedBytes(): number {
+    return this.#destinations.reduce((n, d) => n + d.queue.bytes, 0);
+  }
+  get queuedSamples(): number {
+    return this.#destinations.reduce((n, d) => n + d.queue.samples, 0);
+  }
+  get failures(): number {
+    return this.#destinations.filter((d) => !d.healthy).length;
+  }
+  get lastCounters(): Readonly<BackendCounters> {
+    return this.#lastCounters;
+  }
+
+  start(): void {
+    if (this.#started || !this.#c.enabled) return;
+    this.#started = true;
+    const c = this.#c;
+    this.#destinations = this.#makeDestinations();
+    info(`${this.#tag} configured ('${c.typeName}' on '${c.destination.join(' ')}' (${c.destinationsMode}) sending `
+      + `'${c.dataSource}' data, every ${c.updateEverySecs} seconds, as host '${c.hostname}', with prefix '${c.prefix}')`);
+    this.#afterS = Math.floor(this.#nowMs() / 1000);
+    this.#charts = new BackendCharts(this.#registry.localhost, c.updateEverySecs, c.name);
+    for (const d of this.#destinations) d.kick();
+    if (this.#deps.schedule !== false) this.#stopTimer = everyStep(c.updateEverySecs * 1000, this.#tag, () => this.tick());
+  }
+
+  async stop(): Promise<void> {
+    if (!this.#started) return;
+    this.#started = false;
+    this.#stopTimer?.();
+    this.#stopTimer = null;
+    for (const d of this.#destinations) d.stop();
+  }
+
+  tick(): void {
+    if (!this.#started) return;
+    const nowMs = this.#nowMs();
+    const beforeS = Math.floor(nowMs / 1000);
+    const series = this.#builder.build(this.#registry.hosts(), this.#afterS, beforeS, nowMs);
+    this.#afterS = beforeS;
+    this.#queue(series);
+    for (const d of this.#destinations) d.kick();
+    this.#finishIteration(nowMs);
+  }
+
+  #queue(series: BatchSeries[]): void {
+    const targets = this.#destinations;
+    if (this.#c.destinationsMode !== 'shard' || targets.length === 1) {
+      for (const batch of this.#batches(series)) for (const d of targets) d.queue.push(batch);
+      return;
+    }
+    const shards: BatchSeries[][] = targets.map(() => []);
+    for (const s of series) shards[s.hash % targets.length]!.push(s);
+    shards.forEach((part, i) => { for (const batch of this.#batches(part)) targets[i]!.queue.push(batch); });
+  }
+
+  *#batches(series: BatchSeries[]): Generator<{ body: Buffer; samples: number }> {
+    for (let i = 0; i < series.length; i += MAX_SAMPLES_PER_REQUEST) {
+      const part = series.slice(i, i + MAX_SAMPLES_PER_REQUEST);
+      const body = compress(encodeWriteRequest(part));
+      this.#counters.bufferedBytes += body.length;
+      yield { body, samples: part.length };
+    }
+  }
+
+  #finishIteration(nowMs: number): void {
+    const c = this.#counters;
+    c.bufferedMetrics = this.queuedSamples;
+    c.bufferedBytes = this.bufferedBytes;
+    this.#charts?.update(c, Math.round(nowMs * 1000));
+    this.#lastCounters = c;
+    this.#counters = emptyCounters();
+  }
+
+  #makeDestinations(): HttpDestination[] {
+    const c = this.#c;
+    const { destinations, errors } = parseDestinations(c.destination, REMOTE_WRITE_DEFAULT_PORT);
+    for (const message of errors) error(`${this.#tag}: ${message}`);
+    const scheme = c.tls ? 'https' : 'http';
+    const urls = destinations.filter((d) => d.protocol !== 'unix').map((d) => ({ label: d.label, url: new URL(`${scheme}://${d.label}${c.remoteWriteUrlPath}`) }));
+    if (urls.length === 0) {
+      error(`${this.#tag}: no usable destination in '${c.destination.join(' ')}'; nothing will be sent`);
+      return [];
+    }
+    const groups = c.destinationsMode === 'failover' ? [urls] : urls.map((u) => [u]);
+    const headers: Record<string, string> = {
+      'Content-Encoding': 'snappy',
+      'Content-Type': 'application/x-protobuf',
+      'X-Prometheus-Remote-Write-Version': REMOTE_WRITE_VERSION,
+      'User-Agent': `netdata/${this.#deps.version ?? 'tributary'}`,
+    };
+    if (c.username || c.password) headers.Authorization = `Basic ${Buffer.from(`${c.username}:${c.password}`).toString('base64')}`;
+    const queueBytes = Math.floor(c.diskQueueSizeBytes / groups.length);
+    return groups.map((group) => new HttpDestination({
+      urls: group.map((u) => u.url), headers, timeoutMs: c.timeoutMs, tag: this.#tag,
+      queue: this.#makeQueue(queueName(group.map((u) => u.label)), queueBytes),
+      counters: () => this.#counters,
+    }));
+  }
+
+  #makeQueue(name: string, bytes: number): BatchQueue {
+    const onDrop: DropListener = (batches, samples, bodyBytes, reason) => {
+      error(`${this.#tag}: dropped the ${batches} oldest batches (${samples} samples) for '${name}': ${reason}`);
+      const c = this.#counters;
+      c.discards += batches;
+      c.lostMetrics += samples;
+      c.lostBytes += bodyBytes;
+    };
+    if (bytes > 0) {
+      const dir = path.join(this.#c.diskQueueDirectory, name);
+      try {
+        return new DiskQueue(dir, bytes, this.#tag, onDrop);
+      } catch (err) {
+        error(`${this.#tag}: cannot use the disk queue '${dir}' (${String(err)}); keeping ${this.#c.bufferOnFailures} batches in memory instead`);
+      }
+    }
+    return new MemoryQueue(this.#c.bufferOnFailures, onDrop);
+  }
+}
