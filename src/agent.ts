@@ -8,7 +8,7 @@ import { createWriteStream, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import * as os from 'node:os';
 import {
-  loadNetdataConfig, loadStreamConfig, loadOrCreateMachineGuid, effectiveConfigText,
+  loadNetdataConfig, loadStreamConfig, loadExportingConfig, loadOrCreateMachineGuid, effectiveConfigText,
   type NetdataConfig, type StreamConfig,
 } from './config/index.js';
 import { createHostRegistry, type ManagedHostRegistry } from './database/index.js';
@@ -83,10 +83,12 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
     : null;
   if (health) parts.push({ name: 'health', start: () => health.start(), stop: () => health.stop() });
 
-  if (config.backend.enabled) {
-    const { createBackend } = await import('./exporting/index.js');
-    const backend = createBackend(config, { registry });
-    parts.push({ name: 'backend', start: () => backend.start(), stop: () => backend.stop() });
+  // [backend] of netdata.conf (1.10) and exporting.conf's instances (1.37) run in one engine
+  const exporting = loadExportingConfig(config);
+  if (config.backend.enabled || exporting.instances.some((i) => i.enabled)) {
+    const { createExporting } = await import('./exporting/index.js');
+    const engine = createExporting(config, exporting, { registry, version: AGENT_VERSION });
+    parts.push({ name: 'exporting', start: () => engine.start(), stop: () => engine.stop() });
   }
 
   const streaming = streamingPart
