@@ -1,11 +1,15 @@
 /**
  * The `save` and `map` store factories over one cache directory, and what they share per host:
  * the host file, the `map` journal, the timers that save (`save every seconds`) and checkpoint.
- * The registry owns one of these when it is given a cache directory.
+ * The registry owns one of these when it is given a cache directory. It holds the directory's
+ * lock (`cache-lock.ts`) and answers a disk that refuses writes (`disk-faults.ts`): samples stay
+ * in memory, what failed is retried every `retryEverySecs` until it is written.
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { error, info, warn } from '../log.js';
+import { debug, error, info, warn } from '../log.js';
+import { CACHE_LOCK_FILE, CacheLock, CacheLockError } from './cache-lock.js';
+import { DEFAULT_DISK_RETRY_SECS, DiskFaults, makeDirectory, type DiskStats } from './disk-faults.js';
 import { HostJournal } from './journal.js';
 import { replayJournal } from './journal-replay.js';
 import { FileChartStore, headerProblem, type ChartFilesContext } from './store-chart-files.js';
@@ -39,6 +43,14 @@ export interface PersistenceOptions {
   saveEverySecs?: number;
   /** `map` checkpoints this often (default 60). */
   checkpointEverySecs?: number;
+  /** Seconds between retries of the writes a disk refused (default 5). */
+  retryEverySecs?: number;
+  /**
+   * Whether a cache directory that cannot be created or locked is a disk fault (logged, counted,
+   * retried): true when the local host keeps its files there (`save`, `map`, the default); when
+   * false it is only a debug line, and the directory is needed only for children in those modes.
+   */
+  cacheRequired?: boolean;
   /** Wall clock in seconds (tests). */
   nowS?: () => number;
 }
@@ -74,11 +86,28 @@ export class FileStores {
   readonly #hosts = new Map<string, HostFiles>();
   readonly #timers: NodeJS.Timeout[] = [];
   readonly #nowS: () => number;
+  readonly #faults: DiskFaults;
+  readonly #retryEverySecs: number;
+  #retryTimer: NodeJS.Timeout | null = null;
+  #lock: CacheLock | null = null;
+  /** Host files the disk refused, by path: written again by the retry. */
+  readonly #pendingHostFiles = new Map<string, string>();
+  /** `save` charts the disk refused: written again by the retry. */
+  readonly #failedSaves = new Set<SaveStore>();
+  #closed = false;
+  readonly #fault = (what: string, file: string, cause: unknown): void => this.#faults.report(what, file, cause);
 
+  /**
+   * Takes the cache directory's lock; throws `CacheLockError` when another running agent holds
+   * it. A directory the disk refuses is a fault, not an error: the agent runs in memory.
+   */
   constructor(options: PersistenceOptions) {
     this.#options = options;
     this.cacheDir = options.cacheDir;
     this.#nowS = options.nowS ?? (() => Math.floor(Date.now() / 1000));
+    this.#retryEverySecs = options.retryEverySecs ?? DEFAULT_DISK_RETRY_SECS;
+    this.#faults = new DiskFaults(this.cacheDir, this.#retryEverySecs, () => this.#scheduleRetry());
+    this.#takeLock(options.cacheRequired ?? true);
     this.factories = {
       save: (request) => this.#track(new SaveStore(request, this.#host(request.hostGuid).context)),
       map: (request) => this.#track(new MapStore(request, this.#host(request.hostGuid).context, this.#journal(request))),
@@ -108,13 +137,12 @@ export class FileStores {
       savedS: this.#nowS(),
       disconnectedAtS: host.isLocal ? 0 : host.stream.connected ? this.#nowS() : host.stream.disconnectedAtS,
     };
-    const dir = this.hostDir(host.machineGuid);
-    try {
-      fs.mkdirSync(dir, { recursive: true });
-      writeAtomic(path.join(dir, HOST_FILE), JSON.stringify(file));
-    } catch (cause) {
-      error(`database: cannot write '${path.join(dir, HOST_FILE)}': ${(cause as Error).message}`);
-    }
+    this.#writeHostFile(path.join(this.hostDir(host.machineGuid), HOST_FILE), JSON.stringify(file));
+  }
+
+  /** The disk's state for the agent's charts. */
+  diskStats(): DiskStats {
+    return this.#faults.stats();
   }
 
   /** Hosts with a readable host file under the cache directory. */
@@ -147,19 +175,21 @@ export class FileStores {
     return charts;
   }
 
-  /** Writes every `save` chart (also at stop). */
+  /** Writes every `save` chart (also at stop); a chart the disk refuses is retried. */
   save(): void {
     for (const host of this.#hosts.values()) {
-      for (const store of host.stores) if (store instanceof SaveStore) store.persist();
+      for (const store of host.stores) if (store instanceof SaveStore) this.#save(store);
     }
   }
 
-  /** Writes the journaled slots of every `map` chart into their files and empties the journals. */
+  /**
+   * Writes the journaled slots of every `map` chart into their files and empties the journals;
+   * a host whose charts the disk refused keeps its journal (and the retry checkpoints again).
+   */
   checkpoint(): void {
     for (const host of this.#hosts.values()) {
       if (host.journal === null) continue;
-      this.#checkpointHost(host);
-      host.journal.truncate();
+      if (this.#checkpointHost(host)) host.journal.truncate();
     }
   }
 
@@ -168,32 +198,126 @@ export class FileStores {
     const host = this.#hosts.get(machineGuid);
     host?.journal?.close(true);
     this.#hosts.delete(machineGuid);
-    removeTree(this.hostDir(machineGuid));
+    for (const store of this.#failedSaves) if (store.request.hostGuid === machineGuid) this.#failedSaves.delete(store);
+    this.#pendingHostFiles.delete(path.join(this.hostDir(machineGuid), HOST_FILE));
+    try {
+      removeTree(this.hostDir(machineGuid));
+    } catch (cause) {
+      this.#fault('a removed host directory', this.hostDir(machineGuid), cause);
+    }
   }
 
-  /** At a clean stop: saves and checkpoints everything, removes the journals, stops the timers. */
+  /**
+   * At a clean stop: saves and checkpoints everything, removes the journals of hosts written
+   * whole (a host the disk refused keeps its journal for the next start), stops the timers and
+   * releases the lock.
+   */
   close(): void {
+    this.#closed = true;
     for (const timer of this.#timers.splice(0)) clearInterval(timer);
+    if (this.#retryTimer !== null) clearTimeout(this.#retryTimer);
+    this.#retryTimer = null;
+    this.#retryPending();
     this.save();
     for (const host of this.#hosts.values()) {
-      this.#checkpointHost(host);
-      host.journal?.close(true);
+      const written = this.#checkpointHost(host);
+      host.journal?.close(written);
       host.journal = null;
     }
+    if (this.#faults.failing) {
+      error(`database: stopping while the cache directory '${this.cacheDir}' refuses writes: ` +
+        'samples kept only in memory since the first failed write are lost');
+    }
+    this.#lock?.release();
+    this.#lock = null;
   }
 
-  /** The journal to its file, then every `map` chart's changed slots into its files. */
-  #checkpointHost(host: HostFiles): void {
+  /** The journal to its file, then every `map` chart's changed slots into its files; false when the disk refused one. */
+  #checkpointHost(host: HostFiles): boolean {
     host.journal?.flush();
-    for (const store of host.stores) if (store instanceof MapStore) this.#persist(store);
+    let written = true;
+    for (const store of host.stores) {
+      if (!(store instanceof MapStore)) continue;
+      try {
+        store.persist();
+      } catch (cause) {
+        written = false;
+        this.#fault(`chart '${store.request.chartId}' to`, store.dir, cause);
+      }
+    }
+    return written;
   }
 
-  #persist(store: FileChartStore): void {
+  #save(store: SaveStore): void {
     try {
       store.persist();
+      this.#failedSaves.delete(store);
     } catch (cause) {
-      error(`database: cannot write chart '${store.request.chartId}' to '${store.dir}': ${(cause as Error).message}`);
+      this.#failedSaves.add(store);
+      this.#fault(`chart '${store.request.chartId}' to`, store.dir, cause);
     }
+  }
+
+  #writeHostFile(file: string, json: string): void {
+    try {
+      makeDirectory(path.dirname(file));
+      writeAtomic(file, json);
+      this.#pendingHostFiles.delete(file);
+    } catch (cause) {
+      this.#pendingHostFiles.set(file, json);
+      this.#fault('a host file', file, cause);
+    }
+  }
+
+  /** Takes the lock, or counts the disk's refusal; another live agent's lock is thrown. */
+  #takeLock(required: boolean): void {
+    try {
+      this.#lock = CacheLock.acquire(this.cacheDir);
+    } catch (cause) {
+      if (cause instanceof CacheLockError) throw cause;
+      const file = path.join(this.cacheDir, CACHE_LOCK_FILE);
+      if (required) this.#fault('the lock file', file, cause);
+      else debug(`database: no lock on the cache directory '${this.cacheDir}' (${(cause as Error).message}); it is used only by children in memory mode save or map`);
+      return;
+    }
+    this.#writeLockPid();
+  }
+
+  #writeLockPid(): void {
+    try {
+      this.#lock?.rewrite();
+    } catch (cause) {
+      this.#fault('the lock file', this.#lock!.file, cause);
+    }
+  }
+
+  #scheduleRetry(): void {
+    if (this.#retryTimer !== null || this.#closed) return;
+    this.#retryTimer = setTimeout(() => this.#retry(), this.#retryEverySecs * 1000);
+    this.#retryTimer.unref();
+  }
+
+  /** One retry round: every refused write again; a round the disk takes whole ends the outage. */
+  #retry(): void {
+    this.#retryTimer = null;
+    const errorsBefore = this.#faults.writeErrors;
+    this.#retryPending();
+    this.checkpoint();
+    if (this.#faults.writeErrors === errorsBefore) this.#faults.roundSucceeded();
+    else this.#scheduleRetry();
+  }
+
+  /** The lock, host files and `save` charts the disk refused, written again. */
+  #retryPending(): void {
+    if (this.#lock === null) {
+      try {
+        this.#takeLock(true);
+      } catch (cause) {
+        error((cause as Error).message);
+      }
+    } else if (!this.#lock.written) this.#writeLockPid();
+    for (const [file, json] of [...this.#pendingHostFiles]) this.#writeHostFile(file, json);
+    for (const store of [...this.#failedSaves]) this.#save(store);
   }
 
   #every(secs: number, action: () => void): void {
@@ -212,16 +336,20 @@ export class FileStores {
     let host = this.#hosts.get(machineGuid);
     if (host !== undefined) return host;
     const dir = this.hostDir(machineGuid);
-    replayJournal(dir, JOURNAL_FILE);
+    replayJournal(dir, JOURNAL_FILE, this.#fault);
     const stores = new Set<FileChartStore>();
-    host = { dir, stores, journal: null, context: { hostDir: dir, nowS: this.#nowS, forget: (s) => stores.delete(s) } };
+    const forget = (store: FileChartStore): void => {
+      stores.delete(store);
+      if (store instanceof SaveStore) this.#failedSaves.delete(store);
+    };
+    host = { dir, stores, journal: null, context: { hostDir: dir, nowS: this.#nowS, forget, fault: this.#fault } };
     this.#hosts.set(machineGuid, host);
     return host;
   }
 
   #journal(request: Readonly<ChartStoreRequest>): HostJournal {
     const host = this.#host(request.hostGuid);
-    host.journal ??= new HostJournal(host.dir, JOURNAL_FILE);
+    host.journal ??= new HostJournal(host.dir, JOURNAL_FILE, this.#fault);
     return host.journal;
   }
 }

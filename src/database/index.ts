@@ -12,6 +12,8 @@ export {
   type PersistenceOptions,
   type SavedHost,
 } from './file-stores.js';
+export { CacheLockError, CACHE_LOCK_FILE } from './cache-lock.js';
+export { DEFAULT_DISK_RETRY_SECS, type DiskStats } from './disk-faults.js';
 export {
   createHost,
   normalizeSettings,

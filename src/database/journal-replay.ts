@@ -24,8 +24,15 @@ interface ReplayChart {
   touched: boolean;
 }
 
-/** Replays `<hostDir>/<fileName>` if present; returns the number of slot records applied. */
-export function replayJournal(hostDir: string, fileName: string): number {
+/** Told of a write the disk refused during a replay. */
+export type ReplayFault = (what: string, file: string, cause: unknown) => void;
+
+/**
+ * Replays `<hostDir>/<fileName>` if present; returns the number of slot records applied. When
+ * the disk refuses a write (read-only, full), `onFault` is told and the journal is kept for the
+ * next start; the charts then load what their files hold.
+ */
+export function replayJournal(hostDir: string, fileName: string, onFault: ReplayFault): number {
   const file = path.join(hostDir, fileName);
   let bytes: Buffer;
   try {
@@ -35,18 +42,27 @@ export function replayJournal(hostDir: string, fileName: string): number {
   }
   const charts = new Map<number, ReplayChart>();
   let applied = 0;
-  let scan: RecordScan;
+  let scan: RecordScan | null = null;
+  let refused = false;
   try {
     scan = scanRecords(bytes, (body) => {
       if (body[0] === RECORD_CHART) charts.set(body.readUInt32LE(1), openChart(hostDir, body.toString('utf8', 5)));
       else if (body[0] === RECORD_SLOTS && applySlots(charts.get(body.readUInt32LE(1)), body)) applied++;
     });
+  } catch (cause) {
+    refused = true;
+    onFault('the map journal replay into', hostDir, cause);
   } finally {
-    for (const chart of charts.values()) finishChart(chart);
+    for (const chart of charts.values()) refused = !finishChart(chart, onFault) || refused;
   }
-  if (scan.tornBytes > 0) warn(`database: journal '${file}': ${scan.tornBytes} bytes at its end are torn; ignoring them`);
+  if (scan !== null && scan.tornBytes > 0) warn(`database: journal '${file}': ${scan.tornBytes} bytes at its end are torn; ignoring them`);
+  if (refused) return applied;
   if (applied > 0) info(`database: journal '${file}': replayed ${applied} iterations into ${charts.size} charts`);
-  fs.rmSync(file, { force: true });
+  try {
+    fs.rmSync(file, { force: true });
+  } catch (cause) {
+    onFault('the map journal', file, cause);
+  }
   return applied;
 }
 
@@ -101,9 +117,16 @@ function dimensionFd(chart: ReplayChart, index: number, entries: number): number
   return fd;
 }
 
-function finishChart(chart: ReplayChart): void {
+/** Closes the chart's files and writes its header; false when the disk refused the header. */
+function finishChart(chart: ReplayChart, onFault: ReplayFault): boolean {
   for (const fd of chart.fds) if (fd != null) fs.closeSync(fd);
-  if (chart.touched && chart.header !== null) {
-    writeAtomic(path.join(chart.dir, CHART_HEADER_FILE), encodeChartHeader(chart.header));
+  if (!chart.touched || chart.header === null) return true;
+  const file = path.join(chart.dir, CHART_HEADER_FILE);
+  try {
+    writeAtomic(file, encodeChartHeader(chart.header));
+    return true;
+  } catch (cause) {
+    onFault('a chart header', file, cause);
+    return false;
   }
 }

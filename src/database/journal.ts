@@ -15,7 +15,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { RecordLogWriter } from './record-log.js';
+import { makeDirectory } from './disk-faults.js';
+import { RecordLogWriter, WRITE_NOW_BYTES } from './record-log.js';
 import type { RingPosition } from './store.js';
 
 /** Body type of a CHART record. */
@@ -25,40 +26,61 @@ export const RECORD_SLOTS = 2;
 /** A SLOTS body before its samples. */
 export const SLOTS_FIXED_BYTES = 1 + 4 * 5 + 8 * 2;
 
+/** What a journal tells its owner when the disk refuses it. */
+export type JournalFault = (what: string, file: string, cause: unknown) => void;
+
 /**
- * The journal of one `map` host, owned by `FileStores`: its `MapStore`s append, the owner
- * flushes, truncates at a checkpoint and closes at the stop. Records go through the shared
- * record log (`record-log.ts`).
+ * The journal of one `map` host, owned by `FileStores`: its `MapStore`s append, the journal
+ * writes once per turn, the owner truncates at a checkpoint and closes at the stop. Records go
+ * through the shared record log (`record-log.ts`). When the disk refuses the file (it cannot be
+ * opened, a write fails), the journal is suspended: what reached the file stays there (whole
+ * records, a consistent prefix for a replay), later records are dropped (the rings in RAM hold
+ * the samples, the checkpoint writes them), and the next `truncate()` after a checkpoint that
+ * wrote everything starts a fresh file.
  */
 export class HostJournal {
   readonly file: string;
   /** Bumped when the journal is emptied: charts must announce themselves again. */
   generation = 0;
-  #log: RecordLogWriter;
+  #log: RecordLogWriter | null = null;
   #nextChartNo = 0;
   #closed = false;
+  #scheduled = false;
+  readonly #onFault: JournalFault;
+  readonly #writeSoon = (): void => {
+    this.#scheduled = false;
+    this.flush();
+  };
 
-  constructor(hostDir: string, fileName: string) {
-    fs.mkdirSync(hostDir, { recursive: true });
+  /** Opens (empties) the journal file; a disk that refuses it leaves the journal suspended. */
+  constructor(hostDir: string, fileName: string, onFault: JournalFault) {
     this.file = path.join(hostDir, fileName);
-    this.#log = new RecordLogWriter(this.file);
+    this.#onFault = onFault;
+    this.#open(hostDir);
+  }
+
+  /** Whether records are dropped because the disk refused the file (until a `truncate()`). */
+  get suspended(): boolean {
+    return this.#log === null && !this.#closed;
   }
 
   /** Bytes in the file since it was last emptied. */
   get fileBytes(): number {
-    return this.#log.fileBytes;
+    return this.#log?.fileBytes ?? 0;
   }
 
   /** Appends a CHART record; returns the number its SLOTS records use in this generation. */
   announce(chartDirName: string): number {
-    const name = Buffer.from(chartDirName, 'utf8');
     const chartNo = this.#nextChartNo++;
-    const at = this.#log.begin(1 + 4 + name.length);
-    const buf = this.#log.buffer;
+    const log = this.#log;
+    if (log === null) return chartNo;
+    const name = Buffer.from(chartDirName, 'utf8');
+    const at = log.begin(1 + 4 + name.length);
+    const buf = log.buffer;
     buf[at] = RECORD_CHART;
     buf.writeUInt32LE(chartNo, at + 1);
     name.copy(buf, at + 5);
-    this.#log.end();
+    this.#ended(log);
     return chartNo;
   }
 
@@ -70,9 +92,11 @@ export class HostJournal {
 
   /** Appends the `slots` slots from entry `first` on (wrapping) of every ring, and `position`. */
   appendSlotsAt(chartNo: number, first: number, slots: number, rings: readonly Float32Array[], position: Readonly<RingPosition>): void {
+    const log = this.#log;
+    if (log === null) return;
     const entries = rings.length > 0 ? rings[0].length : 1;
-    const at = this.#log.begin(SLOTS_FIXED_BYTES + rings.length * slots * 4);
-    const buf = this.#log.buffer;
+    const at = log.begin(SLOTS_FIXED_BYTES + rings.length * slots * 4);
+    const buf = log.buffer;
     buf[at] = RECORD_SLOTS;
     buf.writeUInt32LE(chartNo, at + 1);
     buf.writeUInt32LE(first, at + 5);
@@ -88,26 +112,82 @@ export class HostJournal {
         offset += 4;
       }
     }
-    this.#log.end();
+    this.#ended(log);
   }
 
-  /** Writes what is buffered to the file (one write). */
+  /** Writes what is buffered to the file (one write); a refused write suspends the journal. */
   flush(): void {
-    if (!this.#closed) this.#log.flush();
+    const log = this.#log;
+    if (log === null) return;
+    try {
+      log.flush();
+    } catch (cause) {
+      this.#suspend();
+      this.#onFault('the map journal', this.file, cause);
+    }
   }
 
-  /** Empties the journal (after a checkpoint made it redundant). */
+  /**
+   * Empties the journal (after a checkpoint made it redundant); a suspended journal starts a
+   * fresh file, and stays suspended if the disk still refuses it.
+   */
   truncate(): void {
-    this.#log.truncate();
+    if (this.#closed) return;
     this.#nextChartNo = 0;
     this.generation++;
+    if (this.#log === null) {
+      this.#open(path.dirname(this.file));
+      return;
+    }
+    try {
+      this.#log.truncate();
+    } catch (cause) {
+      this.#suspend();
+      this.#onFault('the map journal', this.file, cause);
+    }
   }
 
   /** Closes the file; `remove` deletes it (every chart was checkpointed). */
   close(remove: boolean): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#log.close(!remove);
-    if (remove) fs.rmSync(this.file, { force: true });
+    const log = this.#log;
+    this.#log = null;
+    try {
+      log?.close(!remove);
+      if (remove) fs.rmSync(this.file, { force: true });
+    } catch (cause) {
+      this.#onFault('the map journal', this.file, cause);
+    }
+  }
+
+  #ended(log: RecordLogWriter): void {
+    log.end();
+    if (log.bufferedBytes >= WRITE_NOW_BYTES) this.flush();
+    else if (!this.#scheduled) {
+      this.#scheduled = true;
+      setImmediate(this.#writeSoon);
+    }
+  }
+
+  #open(hostDir: string): void {
+    try {
+      makeDirectory(hostDir);
+      this.#log = new RecordLogWriter(this.file, { autoFlush: false });
+    } catch (cause) {
+      this.#log = null;
+      this.#onFault('the map journal', this.file, cause);
+    }
+  }
+
+  /** Drops what is buffered and stops writing; the file keeps its whole records. */
+  #suspend(): void {
+    const log = this.#log;
+    this.#log = null;
+    try {
+      log?.close(false);
+    } catch {
+      // the descriptor is gone either way
+    }
   }
 }

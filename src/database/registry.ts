@@ -3,6 +3,7 @@
  * GUID first, then by hostname. Given a cache directory, hosts in memory mode `save` or `map`
  * keep their files there and mirrored ones come back after a restart (`restoreHosts`).
  */
+import type { DiskStats } from './disk-faults.js';
 import { FileStores, logRestoredHost, type PersistenceOptions } from './file-stores.js';
 import { createHost, HostImpl, type HostOptions } from './host.js';
 import type { Host, HostIdentity, HostRegistry, HostSettings } from './types.js';
@@ -25,6 +26,8 @@ export interface ManagedHostRegistry extends HostRegistry {
   flush(): void;
   /** At a clean stop (SIGTERM, SIGINT): writes everything, closes the files, stops the timers. */
   close(): void;
+  /** The cache directory's disk state (refused writes, failing now); undefined without one. */
+  diskStats(): DiskStats | undefined;
 }
 
 const PERSISTENT_MODES = new Set(['save', 'map']);
@@ -37,7 +40,8 @@ class Registry implements ManagedHostRegistry {
 
   constructor(localIdentity: HostIdentity, localSettings: HostSettings, options: RegistryOptions) {
     const { persistence, ...hostOptions } = options;
-    this.#files = persistence ? new FileStores(persistence) : null;
+    const cacheRequired = PERSISTENT_MODES.has(localSettings.memoryMode);
+    this.#files = persistence ? new FileStores({ cacheRequired, ...persistence }) : null;
     this.#options = this.#files ? { ...hostOptions, stores: { ...this.#files.factories, ...hostOptions.stores } } : hostOptions;
     this.localhost = createHost(localIdentity, localSettings, true, this.#options);
     this.#byGuid.set(this.localhost.machineGuid, this.localhost);
@@ -107,6 +111,10 @@ class Registry implements ManagedHostRegistry {
     for (const host of this.#byGuid.values()) host.close();
   }
 
+  diskStats(): DiskStats | undefined {
+    return this.#files?.diskStats();
+  }
+
   #saveHost(host: Host): void {
     if (this.#files !== null && PERSISTENT_MODES.has(host.settings.memoryMode)) this.#files.saveHost(host);
   }
@@ -114,7 +122,8 @@ class Registry implements ManagedHostRegistry {
 
 /**
  * Creates the registry with its local host. Mirrored hosts come later through `findOrCreate`
- * (or `restoreHosts`), each with its own settings (memory mode, history, update every).
+ * (or `restoreHosts`), each with its own settings (memory mode, history, update every). Throws
+ * `CacheLockError` when another running agent uses the cache directory.
  */
 export function createHostRegistry(
   localIdentity: HostIdentity,

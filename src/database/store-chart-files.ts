@@ -3,9 +3,9 @@
  * log line naming the file when it fails its check, has other settings or is older than the whole
  * ring), its rings in RAM loaded from the dimension files, and the header written from the chart.
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import { error, warn } from '../log.js';
+import { makeDirectory } from './disk-faults.js';
 import {
   CHART_HEADER_FILE,
   dimensionFileName,
@@ -28,6 +28,8 @@ export interface ChartFilesContext {
   nowS(): number;
   /** Called when the store closes. */
   forget(store: FileChartStore): void;
+  /** A write of `what` to `file` was refused by the disk (counted, logged once, retried). */
+  fault(what: string, file: string, cause: unknown): void;
 }
 
 /** Why a chart header cannot be used for this request, or null. */
@@ -129,11 +131,16 @@ export abstract class FileChartStore implements ChartStore {
     };
   }
 
+  /** The chart header's path. */
+  get headerFile(): string {
+    return path.join(this.dir, CHART_HEADER_FILE);
+  }
+
   protected filePath(entry: DimensionEntry): string {
     return path.join(this.dir, entry.file);
   }
 
-  /** Writes the header when it changed (definitions, position); true when written. */
+  /** Writes the header when it changed (definitions, position); true when written. Throws what the disk throws. */
   protected writeHeader(force = false): boolean {
     const header: ChartHeader = {
       format: FILE_FORMAT_VERSION,
@@ -151,10 +158,10 @@ export abstract class FileChartStore implements ChartStore {
     };
     const json = JSON.stringify(header);
     if (!force && json === this.#lastHeaderJson) return false;
-    this.#lastHeaderJson = json;
     header.savedS = this.context.nowS();
-    fs.mkdirSync(this.dir, { recursive: true });
-    writeAtomic(path.join(this.dir, CHART_HEADER_FILE), encodeChartHeader(header));
+    makeDirectory(this.dir);
+    writeAtomic(this.headerFile, encodeChartHeader(header));
+    this.#lastHeaderJson = json;
     return true;
   }
 
@@ -164,14 +171,14 @@ export abstract class FileChartStore implements ChartStore {
     if (typeof header === 'string') {
       if (header !== 'missing') {
         error(`database: chart '${this.request.chartId}': file '${file}' ${header}; resetting the chart`);
-        removeTree(this.dir);
+        this.#remove(this.dir, 'a chart directory');
       }
       return;
     }
     const problem = headerProblem(header, this.request, this.context.nowS());
     if (problem !== null) {
       warn(`database: chart '${this.request.chartId}': file '${file}': ${problem}; resetting the chart`);
-      removeTree(this.dir);
+      this.#remove(this.dir, 'a chart directory');
       return;
     }
     this.#saved = header;
@@ -185,6 +192,15 @@ export abstract class FileChartStore implements ChartStore {
     if (problem === null) return;
     entry.ring.fill(NaN);
     error(`database: chart '${this.request.chartId}', dimension '${entry.id}': file '${file}' ${problem}; resetting the dimension`);
-    fs.rmSync(file, { force: true });
+    this.#remove(file, 'a dimension file');
+  }
+
+  /** Removes a file or tree; a disk that refuses is a fault (the next write replaces it). */
+  #remove(target: string, what: string): void {
+    try {
+      removeTree(target);
+    } catch (cause) {
+      this.context.fault(what, target, cause);
+    }
   }
 }

@@ -5,10 +5,12 @@
  * event-loop turn for all charts of the host). A checkpoint (periodic, and at a clean stop)
  * writes each dimension's changed slots into its file with one positioned write and empties the
  * journal. After `kill -9`, the files plus the replayed journal hold every completed
- * iteration.
+ * iteration. A disk that refuses a write never reaches the chart: the store reports it to its
+ * owner and keeps the slots dirty, and the next checkpoint writes them from the ring.
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { makeDirectory } from './disk-faults.js';
 import type { HostJournal } from './journal.js';
 import { FileChartStore, type ChartFilesContext } from './store-chart-files.js';
 import { DIMENSION_HEADER_BYTES, ringBytes, writeDimensionFile } from './store-files.js';
@@ -31,6 +33,8 @@ export class MapStore extends FileChartStore {
   /** Slots changed since the last checkpoint, ending before `#journaled.currentEntry`. */
   #dirtySlots = 0;
   #rings: Float32Array[] = [];
+  /** Dimensions whose file could not be created yet (the checkpoint writes it whole). */
+  readonly #missingFiles = new Set<string>();
 
   constructor(request: Readonly<ChartStoreRequest>, context: ChartFilesContext, journal: HostJournal) {
     super(request, context);
@@ -66,13 +70,17 @@ export class MapStore extends FileChartStore {
     this.#journaledAt(position);
   }
 
-  /** Checkpoint: the changed slots of every dimension into its file, then the header. */
+  /**
+   * Checkpoint: the changed slots of every dimension into its file (a file not created yet is
+   * written whole), then the header. Throws what the disk throws; the slots then stay dirty and
+   * the next checkpoint writes them again.
+   */
   persist(): void {
     if (this.closed) return;
-    if (this.#dirtySlots > 0) {
+    if (this.#dirtySlots > 0 || this.#missingFiles.size > 0) {
       const entries = this.historyEntries;
       const first = (this.#journaled.currentEntry - this.#dirtySlots + entries) % entries;
-      for (const entry of this.dimensions) this.#writeSlots(path.join(this.dir, entry.file), entry.ring, first);
+      for (const entry of this.dimensions) this.#writeDimension(entry, first);
       this.#dirtySlots = 0;
     }
     this.#checkpointed = { ...this.#journaled };
@@ -84,8 +92,13 @@ export class MapStore extends FileChartStore {
     this.#rings.push(entry.ring);
     const file = this.filePath(entry);
     if (!fs.existsSync(file)) {
-      fs.mkdirSync(this.dir, { recursive: true });
-      writeDimensionFile(file, this.key(entry.id), entry.ring);
+      try {
+        makeDirectory(this.dir);
+        writeDimensionFile(file, this.key(entry.id), entry.ring);
+      } catch (cause) {
+        this.#missingFiles.add(entry.id);
+        this.context.fault('a dimension file', file, cause);
+      }
     }
     this.#definitionsChanged = true;
   }
@@ -118,11 +131,29 @@ export class MapStore extends FileChartStore {
     return Math.min(this.historyEntries, Math.max(1, slots));
   }
 
-  /** The header with the checkpointed position (the journal carries the newer one). */
+  /**
+   * The header with the checkpointed position (the journal carries the newer one). A refused
+   * write is left to the checkpoint, which writes the header anyway.
+   */
   #writeDefinitions(): void {
     this.#definitionsChanged = false;
     this.position = this.#checkpointed;
-    this.writeHeader();
+    try {
+      this.writeHeader();
+    } catch (cause) {
+      this.context.fault('a chart header', this.headerFile, cause);
+    }
+  }
+
+  #writeDimension(entry: { id: string; file: string; ring: Float32Array }, first: number): void {
+    const file = this.filePath(entry);
+    if (this.#missingFiles.has(entry.id) || !fs.existsSync(file)) {
+      makeDirectory(this.dir);
+      writeDimensionFile(file, this.key(entry.id), entry.ring);
+      this.#missingFiles.delete(entry.id);
+      return;
+    }
+    this.#writeSlots(file, entry.ring, first);
   }
 
   #writeSlots(file: string, ring: Float32Array, first: number): void {

@@ -3,8 +3,8 @@
  * chart is created and written whole when the owner persists it (every `save every seconds` and
  * at a clean stop). A crash loses what came after the last save; the gap shows on restart.
  */
-import fs from 'node:fs';
 import path from 'node:path';
+import { makeDirectory } from './disk-faults.js';
 import { FileChartStore } from './store-chart-files.js';
 import { writeDimensionFile } from './store-files.js';
 import type { RingPosition } from './store.js';
@@ -22,10 +22,10 @@ export class SaveStore extends FileChartStore {
     this.slotWritten(position);
   }
 
-  /** Writes every dimension file, then the header (each atomically). */
+  /** Writes every dimension file, then the header (each atomically); throws what the disk throws. */
   persist(): void {
     if (this.closed || this.dimensions.length === 0) return;
-    fs.mkdirSync(this.dir, { recursive: true });
+    makeDirectory(this.dir);
     for (const entry of this.dimensions) {
       writeDimensionFile(path.join(this.dir, entry.file), this.key(entry.id), entry.ring);
     }
