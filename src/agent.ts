@@ -143,6 +143,7 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
       valuesParsed: plugins.values + (s?.receivers.valuesReceived ?? 0),
       replication: s?.replication,
       spool: s?.sender?.spool ?? undefined,
+      disk: registry.diskStats(),
     };
   }, g.updateEverySecs);
   parts.push({ name: 'self-monitoring', start: () => self.start(), stop: () => self.stop() });

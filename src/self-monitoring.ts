@@ -1,6 +1,8 @@
 /**
  * The agent's own charts on the local host, in netdata's `netdata.*` style: its CPU, its memory,
- * plugins running and disabled, and the lines and values the parsers take per second.
+ * plugins running and disabled, the lines and values the parsers take per second, and the
+ * database's disk (`netdata.db_disk_errors`: writes refused; `netdata.db_disk_failing`: 1 while
+ * samples are kept in memory only).
  */
 import type { Chart, ChartDefinition, DimensionDefinition, Host } from './database/index.js';
 
@@ -16,6 +18,8 @@ export interface SelfStats {
   replication?: { pendingCharts: number; secondsToFill: number; pointsReplayed: number };
   /** The local sender's disk spool (a host without a database); absent when it has none. */
   spool?: { bytesOnDisk: number; points: number; droppedPoints: number };
+  /** The database's cache directory (memory modes save and map); absent without one. */
+  disk?: { writeErrors: number; failing: boolean; recoveries: number };
 }
 
 /** The agent's own charts: `start()` collects every interval until `stop()`. */
@@ -65,6 +69,7 @@ export function createSelfMonitoring(host: Host, readStats: () => SelfStats, upd
     [['lines', 'incremental', 1], ['values', 'incremental', 1]]);
   let replication: [Chart, Chart] | null = null;
   let spool: [Chart, Chart] | null = null;
+  let disk: [Chart, Chart] | null = null;
   let timer: NodeJS.Timeout | null = null;
 
   const write = (chart: Chart, values: number[], nowUs: number): void => {
@@ -99,6 +104,16 @@ export function createSelfMonitoring(host: Host, readStats: () => SelfStats, upd
       ];
       write(spool[0], [stats.spool.bytesOnDisk], nowUs);
       write(spool[1], [stats.spool.points, stats.spool.droppedPoints], nowUs);
+    }
+    if (stats.disk) {
+      disk ??= [
+        define(host, chartDef('db_disk_errors', 'Tributary database writes the disk refused', 'errors/s', 9, 'line', ue),
+          [['write_errors', 'incremental', 1], ['recoveries', 'incremental', 1]]),
+        define(host, chartDef('db_disk_failing', 'Tributary database writes failing (samples in memory only)', 'boolean', 10, 'line', ue),
+          [['failing', 'absolute', 1]]),
+      ];
+      write(disk[0], [stats.disk.writeErrors, stats.disk.recoveries], nowUs);
+      write(disk[1], [stats.disk.failing ? 1 : 0], nowUs);
     }
   };
 
