@@ -108,10 +108,10 @@ export class RemoteWriteBuilder {
   }
 
   #hostInfo(host: Host, instance: string): CachedLabels {
-    const labels: Array<[string, string]> = [
-      ['__name__', 'netdata_info'], ['instance', instance],
-      ['application', host.identity.programName ?? 'netdata'], ['version', host.identity.programVersion ?? ''],
-    ];
+    const labels: Array<[string, string]> = [['__name__', 'netdata_info'], ['instance', instance]];
+    // netdata leaves out what the host does not say
+    if (host.identity.programName) labels.push(['application', host.identity.programName]);
+    if (host.identity.programVersion) labels.push(['version', host.identity.programVersion]);
     const s = this.#s;
     if (s.sendConfiguredLabels || s.sendAutomaticLabels) {
       for (const [name, { value, source }] of host.labels) {

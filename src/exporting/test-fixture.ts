@@ -3,8 +3,12 @@
  * the real parser into real hosts on a fixed clock, a config read by the real config reader, and
  * a raw TCP capture on 127.0.0.1:0.
  */
+import { mkdirSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
-import { loadNetdataConfig, type ConfigOverride, type NetdataConfig } from '../config/index.js';
+import path from 'node:path';
+import {
+  loadExportingConfig, loadNetdataConfig, type ConfigOverride, type ExportingInstanceConfig, type NetdataConfig,
+} from '../config/index.js';
 import { createHostRegistry, type Host, type HostRegistry, type MemoryMode } from '../database/index.js';
 import { createParser } from '../protocol/index.js';
 
@@ -163,4 +167,19 @@ export async function waitUntil(condition: () => boolean, timeoutMs: number, wha
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
+}
+
+/**
+ * One exporting.conf instance `[TYPE:NAME]` with `settings` over netdata 1.37's defaults, read by
+ * the real config reader from a file written under `dir`; the disk queue lives under `dir` too.
+ */
+export function exportingInstance(dir: string, settings: Record<string, string>, section = 'prometheus_remote_write:rw'): ExportingInstanceConfig {
+  mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, `exporting-${section.replace(/[^A-Za-z0-9]/g, '_')}.conf`);
+  const lines = [`[${section}]`, '  enabled = yes', `  disk queue directory = ${path.join(dir, 'queue')}`];
+  for (const [key, value] of Object.entries(settings)) lines.push(`  ${key} = ${value}`);
+  writeFileSync(file, `${lines.join('\n')}\n`);
+  const netdata = loadNetdataConfig(null, [['global', 'hostname', 'node1'], ['directories', 'cache', dir]]);
+  const [instance] = loadExportingConfig(netdata, file).instances;
+  return instance!;
 }

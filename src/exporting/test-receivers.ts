@@ -231,3 +231,37 @@ export class Prometheus extends Receiver {
     throw new Error(`prometheus never had ${expr}: ${this.output.slice(-2000)}`);
   }
 }
+
+/** One series as a Prometheus range-vector query returns it. */
+export interface MatrixSeries {
+  metric: Record<string, string>;
+  values: Array<[number, string]>;
+}
+
+/** Prometheus with its remote-write receiver (`/api/v1/write`) and no scrape jobs. */
+export class PrometheusReceiver extends Receiver {
+  constructor(dir: string, config: string, readonly port: number) {
+    super('prometheus', PROMETHEUS, [
+      `--config.file=${config}`, `--storage.tsdb.path=${path.join(dir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${port}`, '--web.enable-remote-write-receiver',
+    ], dir);
+  }
+
+  static async start(dir: string): Promise<PrometheusReceiver> {
+    await mkdir(dir, { recursive: true });
+    const config = path.join(dir, 'prometheus.yml');
+    await writeFile(config, 'global:\n  scrape_interval: 1m\nscrape_configs: []\n');
+    const prometheus = new PrometheusReceiver(dir, config, await freePort());
+    await prometheus.waitForPort(prometheus.port, 30000);
+    return prometheus;
+  }
+
+  /** Every sample of the series matching `selector` over the last `windowSecs`, at `atS`. */
+  async samples(selector: string, atS: number, windowSecs: number): Promise<MatrixSeries[]> {
+    const params = new URLSearchParams({ query: `${selector}[${windowSecs}s]`, time: String(atS) });
+    const response = await fetch(`http://127.0.0.1:${this.port}/api/v1/query?${params}`);
+    const body = await response.json() as { status: string; data: { result: MatrixSeries[] } };
+    if (body.status !== 'success') throw new Error(`prometheus query ${selector}: ${JSON.stringify(body)}`);
+    return body.data.result;
+  }
+}
