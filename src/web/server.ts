@@ -13,7 +13,8 @@ import { AccessLog, type AccessLogSink } from './access-log.js';
 import type { RegisteredFunction } from './api-function.js';
 import type { HostLinkStatus } from '../streaming/index.js';
 import { createApp } from './app.js';
-import { createDispatcher, type StreamHandler } from './dispatch.js';
+import { createDispatcher, type DispatchTargets, type StreamHandler } from './dispatch.js';
+import { bindToTlsMode, loadServerTls, redirectToHttps } from './tls.js';
 import { accessMatcher } from './patterns.js';
 import type { WebContext } from './web-context.js';
 
@@ -38,6 +39,8 @@ export interface WebDeps {
   functions?: () => readonly RegisteredFunction[];
   /** The streaming links of a host (by GUID), for `/api/v1/info`; default none. */
   linkStatus?: (machineGuid: string) => HostLinkStatus | undefined;
+  /** How long a connection may take to its first request (TLS handshake included); default 60 s. */
+  firstRequestTimeoutMs?: number;
 }
 
 /** A running web server; made by `createWebServer`, started and stopped by the agent. */
@@ -54,7 +57,10 @@ export interface WebServer {
   ports(): number[];
 }
 
-/** A listen address from a `bind to` entry: `*`, `IP`, `IP:PORT`, `[IPv6]:PORT`. */
+/**
+ * A listen address from a `bind to` entry: `*`, `IP`, `IP:PORT`, `[IPv6]:PORT`, each maybe with
+ * an access list and a TLS suffix after it (`=dashboard|streaming^SSL=optional`, see tls.ts).
+ */
 export function parseBindTo(entry: string, defaultPort: number): { host: string | undefined; port: number } {
   const clean = entry.replace(/=.*$/, '');
   const v6 = /^\[([^\]]+)\](?::(\d+))?$/.exec(clean);
@@ -92,33 +98,45 @@ export function createWebServer(config: NetdataConfig, deps: WebDeps): WebServer
   app.on('error', (err: Error) => warn(`web: request failed: ${err.message}`));
   const httpServer = http.createServer(app.callback());
   httpServer.keepAliveTimeout = config.web.disconnectIdleClientsAfterSecs * 1000;
+  const redirectServer = http.createServer(redirectToHttps);
+  redirectServer.keepAliveTimeout = httpServer.keepAliveTimeout;
   const listeners: net.Server[] = [];
   // HTTP connections only: a stream connection belongs to the receiver once handed over
   const sockets = new Set<net.Socket>();
   /** The listeners closing (set by stopListening, awaited by stop). */
   let closing: Promise<unknown> | null = null;
-  const onConnection = createDispatcher({
-    httpServer, streamHandler: deps.streamHandler, accessLog,
+  const targets: DispatchTargets = {
+    httpServer, redirectServer, streamHandler: deps.streamHandler, accessLog,
+    tls: null, firstRequestTimeoutMs: deps.firstRequestTimeoutMs,
     allowConnection: accessMatcher(config.web.allowConnectionsFrom),
     handedOff: (socket) => sockets.delete(socket),
-  });
+  };
+  const onConnection = createDispatcher(targets);
   return {
     async start() {
       closing = null;
       const binds = config.web.bindTo.length ? config.web.bindTo : ['*'];
-      for (const entry of binds) {
+      // every entry is checked before anything listens: a bad ^SSL= suffix stops the start
+      const modes = binds.map((entry) => bindToTlsMode(entry));
+      targets.tls = loadServerTls(config.web);
+      for (const [i, entry] of binds.entries()) {
         const { host, port } = parseBindTo(entry, config.web.defaultPort);
+        const mode = modes[i]!;
+        if (mode === 'force' && !targets.tls) {
+          warn(`web: bind to '${entry}' is ^SSL=force but TLS is off: its plain HTTP is served, its plain streams are refused (as netdata 1.37).`);
+        }
         const server = net.createServer((socket) => {
           sockets.add(socket);
           socket.once('close', () => sockets.delete(socket));
-          onConnection(socket);
+          onConnection(socket, mode);
         });
         await new Promise<void>((resolve, reject) => {
           server.once('error', reject);
           server.listen({ host, port }, () => { server.off('error', reject); resolve(); });
         });
         listeners.push(server);
-        info(`web: listening on ${host ?? '*'}:${(server.address() as net.AddressInfo).port}`);
+        const tlsNote = targets.tls ? (mode === 'default' ? ' (TLS; plain HTTP redirected)' : ` (TLS, ^SSL=${mode})`) : '';
+        info(`web: listening on ${host ?? '*'}:${(server.address() as net.AddressInfo).port}${tlsNote}`);
       }
     },
     async stopListening() {
@@ -129,6 +147,7 @@ export function createWebServer(config: NetdataConfig, deps: WebDeps): WebServer
       await this.stopListening();
       for (const socket of sockets) socket.destroy();
       httpServer.closeAllConnections();
+      redirectServer.closeAllConnections();
       await closing;
       closing = null;
       listeners.length = 0;
