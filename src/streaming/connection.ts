@@ -6,6 +6,7 @@
  */
 import net from 'node:net';
 import type { Destination } from './destination.js';
+import { startClientTls, type ClientTls } from './tls-client.js';
 import type { OutboundTransport } from './transport.js';
 
 /**
@@ -33,7 +34,7 @@ export interface ConnectionListener {
   connected?(destination: Destination): void;
   /** The handshake refused; the destination is skipped for `postponeSecs`. */
   refused?(destination: Destination, reason: string, postponeSecs: number): void;
-  /** A destination that can never be used (udp, SSL); told once. */
+  /** A destination that can never be used (udp, or SSL without TLS settings); told once. */
   unusable?(destination: Destination, message: string): void;
   /** Writes now go out. The owner may `discard()` what was left from the last connection. */
   ready?(destination: Destination): void;
@@ -54,6 +55,11 @@ export interface ConnectionOptions {
   reconnectDelayMs: number;
   /** Most bytes waiting to be sent (`buffer size bytes`). */
   bufferSizeBytes: number;
+  /**
+   * How `:SSL` destinations are connected (the stream sender's `[stream]` TLS settings); without
+   * it such a destination cannot be used.
+   */
+  tls?: ClientTls;
   /** Runs on every new socket before it is ready; it owns the socket until it resolves. */
   handshake?: (socket: net.Socket, destination: Destination) => Promise<HandshakeOutcome>;
   listener?: ConnectionListener;
@@ -253,7 +259,7 @@ export class Connection {
       let socket: net.Socket;
       this.#abortConnect = new AbortController();
       try {
-        socket = await connectSocket(destination, this.#options.connectTimeoutMs, this.#abortConnect.signal);
+        socket = await connectSocket(destination, this.#options.connectTimeoutMs, this.#abortConnect.signal, this.#options.tls);
       } catch (err) {
         if (this.#stopped) return -1;
         this.#listener.connectFailed?.(destination, err instanceof Error ? err.message : String(err));
@@ -283,7 +289,7 @@ export class Connection {
 
   #usable(destination: Destination): boolean {
     let problem = '';
-    if (destination.ssl) problem = 'SSL is not supported';
+    if (destination.ssl && !this.#options.tls) problem = 'SSL is not supported';
     else if (destination.protocol === 'udp') problem = 'udp is not supported';
     if (!problem) return true;
     if (!this.#toldUnusable.has(destination)) {
@@ -358,8 +364,23 @@ export class Connection {
   }
 }
 
-/** Opens a socket to one destination; rejects on error, after `timeoutMs`, or when `signal` aborts. */
-export function connectSocket(destination: Destination, timeoutMs: number, signal?: AbortSignal): Promise<net.Socket> {
+/**
+ * Opens a socket to one destination (TLS on it for an `:SSL` one when `tls` is given); rejects
+ * on error, after `timeoutMs` (for TCP, then again for the TLS handshake), or when `signal` aborts.
+ */
+export async function connectSocket(destination: Destination, timeoutMs: number, signal?: AbortSignal, tls?: ClientTls): Promise<net.Socket> {
+  const socket = await connectTcp(destination, timeoutMs, signal);
+  if (!destination.ssl || !tls) return socket;
+  const onAbort = (): void => { socket.destroy(); };
+  signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    return await startClientTls(socket, destination, tls, timeoutMs);
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+  }
+}
+
+function connectTcp(destination: Destination, timeoutMs: number, signal?: AbortSignal): Promise<net.Socket> {
   return new Promise((resolve, reject) => {
     const socket = destination.protocol === 'unix'
       ? net.connect({ path: destination.host })

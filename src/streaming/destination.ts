@@ -16,7 +16,7 @@ export interface Destination {
   readonly interface: string;
   /** 0 for `unix`. */
   readonly port: number;
-  /** `:SSL` was given: TLS is mandatory (not supported here: such a destination is never used). */
+  /** `:SSL` was given: TLS is mandatory on this destination (streaming/tls-client.ts). */
   readonly ssl: boolean;
   /** `host:port` (IPv6 in brackets) or the socket path: what `[send to ...]` shows. */
   readonly label: string;

@@ -8,13 +8,14 @@ import type { StreamSenderConfig } from '../config/types.js';
 import type { Host } from '../database/types.js';
 import type { PatternMatcher } from './access.js';
 import { parseDestinations, type Destination } from './destination.js';
-import type { SenderLog } from './events.js';
+import { SenderLog } from './events.js';
 import { senderIdentity } from './identity.js';
 import { offeredCapabilities } from './negotiation.js';
 import { hostReplaySource } from './replay-source.js';
 import { Spool, spoolDirectory } from './spool.js';
 import { SpoolRecorder } from './spool-recorder.js';
 import { StreamSender } from './sender.js';
+import { clientTls, type ClientTls } from './tls-client.js';
 
 /** What every sender of this node shares. */
 export interface SenderContext {
@@ -56,7 +57,19 @@ export function createHostSender(host: Host, target: SenderTarget, context: Send
     mode: target.mode,
     source: spool ?? hostReplaySource(host),
     recorder: spool ? new SpoolRecorder(spool) : undefined,
+    tls: target.destinations.some((d) => d.ssl) ? senderTls(s, new SenderLog(host.hostname)) : undefined,
   });
+}
+
+/** The `[stream]` TLS settings, read once per node (and their problems logged once). */
+const tlsOf = new WeakMap<Readonly<StreamSenderConfig>, ClientTls>();
+function senderTls(s: Readonly<StreamSenderConfig>, log: SenderLog): ClientTls {
+  let t = tlsOf.get(s);
+  if (!t) {
+    t = clientTls(s, (message) => log.badDestination(message));
+    tlsOf.set(s, t);
+  }
+  return t;
 }
 
 /**

@@ -25,6 +25,7 @@ import { ReplicationResponder, type ResponderStats } from './replication-sender.
 import { buildStreamRequest, type SenderIdentity } from './request.js';
 import type { SpoolRecorder } from './spool-recorder.js';
 import type { SpoolStats } from './spool.js';
+import type { ClientTls } from './tls-client.js';
 import { outboundTransport } from './transport.js';
 
 /** One host's sender: what it streams, where to, with which timing. */
@@ -52,6 +53,8 @@ export interface SenderOptions {
   source: ReplaySource;
   /** A host without a database: what its charts store goes to the spool (`source`). */
   recorder?: SpoolRecorder;
+  /** How `:SSL` destinations are connected (`[stream]` TLS settings). */
+  tls?: ClientTls;
 }
 
 interface ChartState {
@@ -112,6 +115,7 @@ export class StreamSender implements HostObserver {
       sendTimeoutMs: timeoutMs,
       reconnectDelayMs: options.reconnectDelaySecs * 1000,
       bufferSizeBytes: options.bufferSizeBytes,
+      tls: options.tls,
       handshake: (socket, d) => this.#handshake(socket, d, request, timeoutMs),
       listener: this.#log.listener(() => this.#onEstablished(), (chunk) => this.#commands?.feed(chunk)),
     });
