@@ -1,8 +1,8 @@
 /**
  * Building a host's sender from `[stream]`-style settings, shared by the local host's sender
  * (`[stream]`) and a proxy's (the receiving sections of stream.conf): where to send, with which
- * key, which charts; the timeouts, buffer, reconnect delay, resync iterations and compression
- * are `[stream]`'s (1.37 reads `enable compression` for every sender there).
+ * key, which charts; the timeouts, buffer, reconnect delay, resync iterations, compression and
+ * its levels are `[stream]`'s (1.37 reads `enable compression` for every sender there).
  */
 import type { StreamSenderConfig } from '../config/types.js';
 import type { Host } from '../database/types.js';
@@ -57,6 +57,7 @@ export function createHostSender(host: Host, target: SenderTarget, context: Send
     mode: target.mode,
     source: spool ?? hostReplaySource(host),
     recorder: spool ? new SpoolRecorder(spool) : undefined,
+    compressionLevels: s.compressionLevels,
     tls: target.destinations.some((d) => d.ssl) ? senderTls(s, new SenderLog(host.hostname)) : undefined,
   });
 }

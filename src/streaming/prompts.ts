@@ -14,7 +14,11 @@ export const ERROR_TOO_BUSY = 'The server is too busy now to accept this request
 /** `NETDATA_PROTOCOL_VERSION` a 1.37 child sends. */
 export const STREAMING_PROTOCOL_VERSION = '1.1';
 
-/** Capability bits of `ver=` (reference §2.3). */
+/**
+ * Capability bits of `ver=` (reference §2.3, §11): 1.37's bits 3 to 13 (COMPRESSION is its lz4,
+ * named LZ4 from 1.44), and the compression algorithms netdata 1.44 added (`rrdpush.h`). A 1.37
+ * peer ANDs what it is offered with its own bits, so the later ones never reach it.
+ */
 export const CAP = Object.freeze({
   V1: 1 << 3,
   V2: 1 << 4,
@@ -27,6 +31,9 @@ export const CAP = Object.freeze({
   FUNCTIONS: 1 << 11,
   REPLICATION: 1 << 12,
   BINARY: 1 << 13,
+  ZSTD: 1 << 19,
+  GZIP: 1 << 20,
+  BROTLI: 1 << 21,
 });
 
 /**

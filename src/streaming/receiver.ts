@@ -67,6 +67,8 @@ export interface ReceiversOptions {
 /** One mirrored host's links now: what its child's link negotiated and replicated, and its upstream. */
 export interface ReceivingStatus {
   capabilities: string;
+  /** The algorithm the child's bytes come compressed with; null when plain. */
+  compression: string | null;
   /** null when the link did not negotiate replication. */
   replication: ReplicationReceiverStats | null;
   /** The proxy sender's figures, when the host is re-streamed. */
@@ -134,6 +136,7 @@ export class Receivers {
     if (!session) return undefined;
     return {
       capabilities: session.link?.toString().trim() ?? '',
+      compression: session.link?.compression ?? null,
       replication: session.replication,
       upstream: session.proxyStats,
     };
@@ -304,7 +307,7 @@ export class Receivers {
     this.#sessions.set(host.machineGuid, session);
     this.#o.onHostConnected?.(host, settings);
     const offered = offeredCapabilities({ compression: settings.enableCompression });
-    session.start(LinkCapabilities.forChild(request.version, offered), leftover);
+    session.start(LinkCapabilities.forChild(request.version, offered, settings.compressionAlgorithmsOrder), leftover);
   }
 
   /**

@@ -6,20 +6,22 @@
  * per chart iteration. A local host's blocks are formatted from the chart's state; a proxied
  * host's blocks are the bytes its child sent, forwarded unchanged (DESIGN "The one idea").
  * With replication a chart's blocks wait until the parent's replay of it is answered. Where
- * the link negotiated compression, everything queued goes out as netdata 1.37's lz4 frames
- * (the connection's transport); the parent's commands come back plain.
+ * the link negotiated compression, everything queued goes out as frames of its algorithm (lz4
+ * as netdata 1.37, zstd as 1.44: the connection's transport); the parent's commands come back
+ * plain.
  */
 import type net from 'node:net';
 import {
   chartDefinitionLines, DataBlockWriter, formatVariableValue, hostLabelLines, hostVariableLines,
 } from '../protocol/index.js';
+import type { CompressionLevels } from '../config/types.js';
 import type { Chart, Dimension, Host, HostObserver } from '../database/types.js';
 import { Connection, type ConnectionStats, type HandshakeOutcome } from './connection.js';
 import type { Destination } from './destination.js';
 import { replicationLog, SenderLog } from './events.js';
 import { LinkCapabilities } from './negotiation.js';
 import { ParentCommandReader } from './parent-commands.js';
-import { mayBeIncomplete, validateResponse } from './prompts.js';
+import { mayBeIncomplete, POSTPONE_SECS, validateResponse } from './prompts.js';
 import type { ReplaySource } from './replay-source.js';
 import { ReplicationResponder, type ResponderStats } from './replication-sender.js';
 import { buildStreamRequest, type SenderIdentity } from './request.js';
@@ -53,6 +55,8 @@ export interface SenderOptions {
   source: ReplaySource;
   /** A host without a database: what its charts store goes to the spool (`source`). */
   recorder?: SpoolRecorder;
+  /** `[stream]`'s compression levels (netdata 1.44's defaults when absent). */
+  compressionLevels?: Readonly<CompressionLevels>;
   /** How `:SSL` destinations are connected (`[stream]` TLS settings). */
   tls?: ClientTls;
 }
@@ -79,6 +83,8 @@ export interface SenderStats extends ConnectionStats {
   destination: string;
   /** What the current (or last) link negotiated, as netdata prints it. */
   capabilities: string;
+  /** The algorithm the current (or last) link compresses with; null when plain. */
+  compression: string | null;
   replication: ResponderStats;
   /** The disk spool of a host without a database; null for a host with one. */
   spool: Readonly<SpoolStats> | null;
@@ -141,6 +147,7 @@ export class StreamSender implements HostObserver {
       blocksSent: this.#blocksSent,
       destination: this.#connection.destination?.label ?? '',
       capabilities: this.#link.toString().trim(),
+      compression: this.#link.compression,
       replication: this.#responder.stats,
       spool: this.#options.recorder?.spool.stats ?? null,
     };
@@ -274,7 +281,12 @@ export class StreamSender implements HostObserver {
     if (!verdict.ok) return verdict;
     this.#link = LinkCapabilities.fromParentReply(verdict.version, this.#offered);
     this.#log.negotiated(d, this.#link.toString());
-    return { ok: true, transport: outboundTransport(this.#link) };
+    try {
+      return { ok: true, transport: outboundTransport(this.#link, this.#options.compressionLevels) };
+    } catch (err) {
+      // the algorithm's library was offered (installed) but does not load
+      return { ok: false, reason: err instanceof Error ? err.message : String(err), postponeSecs: POSTPONE_SECS.notUnderstood };
+    }
   }
 
   /**

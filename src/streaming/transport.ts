@@ -7,12 +7,15 @@
  * netdata 1.37 compresses only the child → parent direction (reference §11), so the parent's
  * commands back (REPLAY_CHART) always go plain.
  */
+import { DEFAULT_COMPRESSION_LEVELS } from '../config/stream.js';
+import type { CompressionLevels } from '../config/types.js';
 import type { LinkCapabilities } from './negotiation.js';
 import { Lz4FrameDecoder, Lz4FrameEncoder } from './transport-lz4.js';
+import { ZstdFrameDecoder, ZstdFrameEncoder } from './transport-zstd.js';
 
 /** The sending side's layer of one connection: plain text in, wire bytes out. */
 export interface OutboundTransport {
-  /** As the operator reads it: `lz4`. */
+  /** As the operator reads it: `lz4`, `zstd`. */
   readonly name: string;
   /**
    * Encodes `plain` (whole lines, or the rest of them in a later call); the result is new and
@@ -46,14 +49,30 @@ export interface TransportStats {
   frames: number;
 }
 
-/** The receiving side of `link`: lz4 frames (and plain text between them) where it negotiated compression. */
+/**
+ * The receiving side of `link`: frames of the algorithm it negotiated (and plain text between
+ * them), or plain text. Throws an Error when that algorithm's library does not load (negotiation
+ * checks it first).
+ */
 export function inboundTransport(link: LinkCapabilities, sink: (plain: Buffer) => void): InboundTransport {
-  return link.compression ? new Lz4FrameDecoder(sink) : new PlainInbound(sink);
+  switch (link.compression) {
+    case 'zstd': return new ZstdFrameDecoder(sink);
+    case 'lz4': return new Lz4FrameDecoder(sink);
+    default: return new PlainInbound(sink);
+  }
 }
 
-/** The sending side of `link`: lz4 frames where it negotiated compression, else null (bytes go as they are). */
-export function outboundTransport(link: LinkCapabilities): OutboundTransport | null {
-  return link.compression ? new Lz4FrameEncoder() : null;
+/**
+ * The sending side of `link`: frames of the algorithm it negotiated at its `levels` entry, else
+ * null (bytes go as they are). lz4 is 1.37's acceleration 1 whatever the level. Throws an Error
+ * when the algorithm's library does not load.
+ */
+export function outboundTransport(link: LinkCapabilities, levels?: Readonly<CompressionLevels>): OutboundTransport | null {
+  switch (link.compression) {
+    case 'zstd': return new ZstdFrameEncoder((levels ?? DEFAULT_COMPRESSION_LEVELS).zstd);
+    case 'lz4': return new Lz4FrameEncoder();
+    default: return null;
+  }
 }
 
 /** Bytes pass as they came. */

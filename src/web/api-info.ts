@@ -6,7 +6,8 @@
  * netdata lacks and clients ignore: `last_data` (s) in each `mirrored_hosts_status` entry, the
  * newest stored point of the host, for the dashboard's host menu; and `stream`, the host's links
  * now (what each negotiated; replication pending, seconds still to fill and points replayed on
- * the link from its child; the upstream sender's replication and disk spool), for operators.
+ * the link from its child; the upstream sender's replication and disk spool; each link's
+ * compression algorithm), for operators.
  */
 import type { Host, HostRegistry } from '../database/types.js';
 import type { HealthApi } from '../health/types.js';
@@ -82,6 +83,14 @@ function systemFields(info: SystemInfo): Record<string, string> {
   return out;
 }
 
+/**
+ * `stream-compression` as 1.37 fills it (`web_api_v1.c`): whether the host's link upstream is
+ * compressed, null when the host has no sender. The algorithm is `stream.sent.compression`.
+ */
+function streamCompression(links: HostLinkStatus | undefined): boolean | null {
+  return links?.sent ? links.sent.compression !== null : null;
+}
+
 /** `/api/v1/info` body for a host. */
 export function infoJson(host: Host, ctx: InfoContext): string {
   const hosts = ctx.registry.hosts();
@@ -102,7 +111,7 @@ export function infoJson(host: Host, ctx: InfoContext): string {
     'cloud-enabled': false, 'cloud-available': false, 'agent-claimed': false, 'aclk-available': false,
     'memory-mode': host.settings.memoryMode,
     'multidb-disk-quota': null, 'page-cache-size': null,
-    'stream-enabled': null, 'stream-compression': null,
+    'stream-enabled': null, 'stream-compression': streamCompression(links),
     'hosts-available': hosts.length,
     'https-enabled': false,
     buildinfo: '',

@@ -1,20 +1,30 @@
 /**
- * Compressed links between real agents on 127.0.0.1 (reference §11: netdata 1.37's lz4): a
- * Tributary child and parent negotiate COMPRESSION and the parent stores the child's exact
- * values; `enable compression = no` on the sender, or for the child's key at the parent,
- * leaves the link plain. A raw child that negotiated compression sends plain text between its
- * frames (taken, as 1.37 takes it), then bad frames: each closes its link with an error naming
- * the child, what was stored stays, and the port goes on serving.
+ * Compressed links between real agents on 127.0.0.1 (reference §11: netdata 1.37's lz4, 1.44's
+ * zstd): a Tributary child and parent negotiate ZSTD (lz4 where zstd is not installed) and the
+ * parent stores the child's exact values; a parent whose `compression algorithms order` puts
+ * lz4 first gets lz4; `enable compression = no` on the sender, or for the child's key at the
+ * parent, leaves the link plain. A raw child that negotiated compression sends plain text
+ * between its frames (taken, as 1.37 takes it), then bad frames: each closes its link with an
+ * error naming the child, what was stored stays, and the port goes on serving.
  */
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Lz4FrameEncoder, lz4FrameHeader } from '../../src/streaming/transport-lz4.js';
+import { frameHeader } from '../../src/streaming/transport-frames.js';
+import { ZstdFrameEncoder } from '../../src/streaming/transport-zstd.js';
+import { zstdBinding, zstdMissing } from '../../src/streaming/zstd-binding.js';
 import { connect, request, until, type RawClient } from './in-process.js';
 import { API_KEY, eventually, killAll, newGuid, startNode, type TestNode } from './nodes.js';
 
 after(killAll);
 
 const COMPRESSION = 1 << 10;
+const ZSTD = 1 << 19;
+const noZstd = zstdMissing();
+if (noZstd) console.log(`# the zstd links are tested as lz4 and the raw zstd child is skipped: ${noZstd}`);
+/** What two Tributary agents negotiate by default: zstd first (lz4 without its package). */
+const BETWEEN_TRIBUTARIES = noZstd ? 'VCAPS HLABELS CLAIM CLABELS COMPRESSION REPLICATION ' : 'VCAPS HLABELS CLAIM CLABELS REPLICATION ZSTD ';
+const LZ4_LINK = 'VCAPS HLABELS CLAIM CLABELS COMPRESSION REPLICATION ';
 const nowS = (): number => Math.floor(Date.now() / 1000);
 
 /** `/api/v1/data` of one chart at native resolution: time → values (a row with a null is incomplete). */
@@ -49,22 +59,42 @@ function negotiated(hostname: string, side: 'send to' | 'receive from'): RegExp 
 }
 
 describe('compressed links between Tributary agents', { concurrency: true }, () => {
-  it('a child streams lz4 to a parent, which stores its exact values; the child sends fewer bytes than it queues', async () => {
-    const parent = await startNode({ hostname: 'p-lz4', plugin: false });
-    const child = await startNode({ hostname: 'c-lz4', sendTo: { destination: `127.0.0.1:${parent.port}` } });
-    await child.waitFor(negotiated('c-lz4', 'send to'), 20_000);
-    await parent.waitFor(negotiated('c-lz4', 'receive from'), 20_000);
-    assert.equal(negotiated('c-lz4', 'send to').exec(child.output())![1], 'VCAPS HLABELS CLAIM CLABELS COMPRESSION REPLICATION ');
-    assert.equal(negotiated('c-lz4', 'receive from').exec(parent.output())![1], 'VCAPS HLABELS CLAIM CLABELS COMPRESSION REPLICATION ');
+  it('a child streams zstd to a parent, which stores its exact values; the child sends fewer bytes than it queues', async () => {
+    const parent = await startNode({ hostname: 'p-zstd', plugin: false });
+    const child = await startNode({ hostname: 'c-zstd', sendTo: { destination: `127.0.0.1:${parent.port}` } });
+    await child.waitFor(negotiated('c-zstd', 'send to'), 20_000);
+    await parent.waitFor(negotiated('c-zstd', 'receive from'), 20_000);
+    assert.equal(negotiated('c-zstd', 'send to').exec(child.output())![1], BETWEEN_TRIBUTARIES);
+    assert.equal(negotiated('c-zstd', 'receive from').exec(parent.output())![1], BETWEEN_TRIBUTARIES);
     // a few seconds after the link is up, so the child has collected them
     const start = nowS() + 2;
-    await untilRow(parent, '/host/c-lz4', 'streamtest.values', start + 8);
+    await untilRow(parent, '/host/c-zstd', 'streamtest.values', start + 8);
     await untilRow(child, '', 'streamtest.values', start + 8);
     await sameValues(parent, child, 'streamtest.values', start, start + 8);
     await sameValues(parent, child, 'streamtest.other', start, start + 8);
-    const sent = (await child.api('/api/v1/info')).stream.sent;
-    assert.match(sent.capabilities, /COMPRESSION/);
+    const info = await child.api('/api/v1/info');
+    const sent = info.stream.sent;
+    assert.equal(sent.compression, noZstd ? 'lz4' : 'zstd');
+    assert.equal(info['stream-compression'], true, 'as 1.37 shows a compressed sender');
     assert.ok(sent.bytes_sent > 0 && sent.bytes_sent < sent.bytes_queued, `bytes on the wire ${sent.bytes_sent} < bytes queued ${sent.bytes_queued}`);
+    const atParent = await parent.api('/host/c-zstd/api/v1/info');
+    assert.equal(atParent.stream.received.compression, noZstd ? 'lz4' : 'zstd');
+  });
+
+  it('a parent whose `compression algorithms order` puts lz4 first gets lz4 from a child that has zstd', async () => {
+    const parent = await startNode({
+      hostname: 'p-order', plugin: false, receive: `[${API_KEY}]\n\tenabled = yes\n\tcompression algorithms order = lz4 zstd\n`,
+    });
+    const child = await startNode({ hostname: 'c-order', sendTo: { destination: `127.0.0.1:${parent.port}` } });
+    await child.waitFor(negotiated('c-order', 'send to'), 20_000);
+    await parent.waitFor(negotiated('c-order', 'receive from'), 20_000);
+    assert.equal(negotiated('c-order', 'send to').exec(child.output())![1], LZ4_LINK);
+    assert.equal(negotiated('c-order', 'receive from').exec(parent.output())![1], LZ4_LINK);
+    const start = nowS() + 2;
+    await untilRow(parent, '/host/c-order', 'streamtest.values', start + 3);
+    await untilRow(child, '', 'streamtest.values', start + 3);
+    await sameValues(parent, child, 'streamtest.values', start, start + 3);
+    assert.equal((await child.api('/api/v1/info')).stream.sent.compression, 'lz4');
   });
 
   it('`enable compression = no` on the child\'s [stream], or for its key at the parent, leaves the link plain', async () => {
@@ -80,6 +110,9 @@ describe('compressed links between Tributary agents', { concurrency: true }, () 
     await bySender.waitFor(negotiated('c-sender-off', 'send to'), 20_000);
     assert.equal(negotiated('c-key-off', 'send to').exec(byKey.output())![1], 'VCAPS HLABELS CLAIM CLABELS REPLICATION ');
     assert.equal(negotiated('c-sender-off', 'send to').exec(bySender.output())![1], 'VCAPS HLABELS CLAIM CLABELS REPLICATION ');
+    const info = await bySender.api('/api/v1/info');
+    assert.equal(info['stream-compression'], false, 'a plain sender, as 1.37 shows it');
+    assert.equal(info.stream.sent.compression, null);
     // a few seconds after the link is up, so the child has collected them
     const start = nowS() + 2;
     await untilRow(parent, '/host/c-key-off', 'streamtest.values', start + 3);
@@ -100,6 +133,7 @@ async function compressedChild(parent: TestNode, hostname: string, guid: string)
   await until('the prompt', () => /version=\d+/.test(client.received()) || client.socket.destroyed, 10_000);
   const version = Number(/version=(\d+)/.exec(client.received())![1]);
   assert.ok((version & COMPRESSION) !== 0, `COMPRESSION negotiated (${version})`);
+  assert.equal(version & ZSTD, 0, 'a 1.37 ver= hears no ZSTD');
   return { client, encoder: new Lz4FrameEncoder(), tag: `STREAM ${hostname} [receive from [127.0.0.1]:${client.socket.localPort}]` };
 }
 
@@ -164,6 +198,82 @@ describe('a parent taking bad compressed input from a raw child', () => {
     }
     await eventually('the other child\'s value', async () => {
       const d = await parent.api(`/host/c-lz4-after/api/v1/data?chart=${CHART}&after=-60&format=json`).catch(() => null);
+      return d?.data.some((r: Array<number | null>) => r[1] === 42) ? true : undefined;
+    }, 10_000);
+    other.client.socket.destroy();
+  });
+});
+
+/** A raw child that offers what a 1.37 child does, and ZSTD: the parent keeps only ZSTD. */
+async function zstdChild(parent: TestNode, hostname: string, guid: string): Promise<{ client: RawClient; encoder: ZstdFrameEncoder; tag: string }> {
+  const ver = String(16376 - 4096 + ZSTD);
+  const client = await connect(parent.port, request({ key: API_KEY, hostname, machine_guid: guid, update_every: '1', os: 'linux', ver }));
+  await until('the prompt', () => /version=\d+/.test(client.received()) || client.socket.destroyed, 10_000);
+  const version = Number(/version=(\d+)/.exec(client.received())![1]);
+  assert.equal(version & (ZSTD | COMPRESSION), ZSTD, `only ZSTD kept of ZSTD and COMPRESSION (${version})`);
+  return { client, encoder: new ZstdFrameEncoder(3), tag: `STREAM ${hostname} [receive from [127.0.0.1]:${client.socket.localPort}]` };
+}
+
+/** A zstd block of `bytes` bytes of 'a' in few bytes (one flushed block of a fresh stream). */
+function zstdBomb(bytes: number): Buffer {
+  const zstd = zstdBinding();
+  const out = Buffer.alloc(4096);
+  const [, produced] = new zstd.CCtx().compressStream2(out, Buffer.alloc(bytes, 'a'), zstd.EndDirective.flush);
+  return Buffer.concat([frameHeader(produced), out.subarray(0, produced)]);
+}
+
+describe('a parent taking bad zstd input from a raw child', { skip: noZstd ?? false }, () => {
+  it('stores its frames, closes the link on each bad frame with the child named, and keeps what it stored', async () => {
+    const parent = await startNode({ hostname: 'p-zstd-bad', plugin: false });
+    const hostname = 'c-zstd-bad';
+    const guid = newGuid();
+    const first = await zstdChild(parent, hostname, guid);
+    first.client.socket.write(first.encoder.encode(Buffer.from(`${DEFINITION}${block(1, 0)}`)));
+    for (let i = 2; i <= 8; i++) {
+      first.client.socket.write(first.encoder.encode(Buffer.from(block(i, 1))));
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+    const storedValues = async (): Promise<number[]> => {
+      const d = await parent.api(`/host/${hostname}/api/v1/data?chart=${CHART}&after=-60&format=json&options=unaligned`);
+      return (d.data as Array<[number, number | null]>).map((r) => r[1]).filter((v): v is number => v !== null).reverse();
+    };
+    const KEPT = [3, 4, 5, 6, 7, 8];
+    await eventually('the values', async () => ((await storedValues()).at(-1) === 8 ? true : undefined), 10_000);
+    assert.deepEqual((await storedValues()).slice(-KEPT.length), KEPT, 'every value, exact');
+    first.client.socket.destroy();
+    await parent.waitFor(new RegExp(`${escape(first.tag)}: disconnected`), 10_000);
+
+    const bad: Array<[what: string, wire: (encoder: ZstdFrameEncoder) => Buffer, reason: RegExp, endIt: boolean]> = [
+      ['a corrupt block', () => Buffer.concat([frameHeader(6), Buffer.from([1, 2, 3, 4, 5, 6])]),
+        /corrupt zstd stream: frame 1 \(6 bytes at byte 0 of the stream\): [^\n]+/, false],
+      ['a block decoding to more than 16 KiB', () => zstdBomb(1 << 20),
+        /corrupt zstd stream: frame 1 \(\d+ bytes at byte 0 of the stream\): the block decodes to more than 16384 bytes/, false],
+      ['a length that lies', (encoder) => {
+        const frame = encoder.encode(Buffer.from(`${block(7, 1)}${block(7, 1)}`));
+        return Buffer.concat([lz4FrameHeader(frame.length - 4 - 5), frame.subarray(4, frame.length - 5)]);
+      }, /corrupt zstd stream: frame 1 \(\d+ bytes at byte 0 of the stream\): the block ends inside a zstd block \(5 more bytes expected\)/, false],
+      ['a stream ending inside a frame', (encoder) => encoder.encode(Buffer.from(`${DEFINITION}${block(7, 1)}`)).subarray(0, 20),
+        /zstd stream: the connection ended inside frame 1 \(16 of its \d+ bytes came\)/, true],
+    ];
+    for (const [what, wire, reason, endIt] of bad) {
+      const child = await zstdChild(parent, hostname, guid);
+      child.client.socket.write(wire(child.encoder));
+      if (endIt) child.client.socket.end();
+      await child.client.closed;
+      const line = new RegExp(`ERROR: ${escape(child.tag)}: disconnected \\(completed \\d+ updates\\): ${reason.source}\\.\n`);
+      await parent.waitFor(line, 10_000);
+      const values = await storedValues();
+      assert.deepEqual(values.slice(values.indexOf(3), values.indexOf(3) + KEPT.length), KEPT, `what was stored stays after ${what}`);
+    }
+    // the port still serves: a child of another host streams after all that
+    const other = await zstdChild(parent, 'c-zstd-after', newGuid());
+    other.client.socket.write(other.encoder.encode(Buffer.from(`${DEFINITION}${block(42, 0)}`)));
+    for (let i = 0; i < 3; i++) {
+      await new Promise((r) => setTimeout(r, 1000));
+      other.client.socket.write(other.encoder.encode(Buffer.from(block(42, 1))));
+    }
+    await eventually('the other child\'s value', async () => {
+      const d = await parent.api(`/host/c-zstd-after/api/v1/data?chart=${CHART}&after=-60&format=json`).catch(() => null);
       return d?.data.some((r: Array<number | null>) => r[1] === 42) ? true : undefined;
     }, 10_000);
     other.client.socket.destroy();
