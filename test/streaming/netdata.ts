@@ -33,6 +33,21 @@ export interface NetdataOptions {
   memoryMode?: 'ram' | 'save' | 'dbengine';
   /** More netdata.conf text, appended. */
   extraConf?: string;
+  /**
+   * TLS on the web server: `[web] ssl key` / `ssl certificate`, and `bind to` entries that
+   * replace the plain `127.0.0.1:<port>` (see tlsBindTo).
+   */
+  tls?: { key: string; cert: string; bindTo: string };
+}
+
+/**
+ * `bind to` for a netdata with TLS: its API port (`port`, which `api()` reads in plain HTTP)
+ * `^SSL=optional`, and a streaming port `^SSL=force`. 1.37 reads `^SSL=` only after an access
+ * list.
+ */
+export function tlsBindTo(port: number, streamPort: number): string {
+  return `127.0.0.1:${port}=dashboard|registry|badges|management|netdata.conf|streaming^SSL=optional ` +
+    `127.0.0.1:${streamPort}=streaming^SSL=force`;
 }
 
 export interface NetdataNode {
@@ -77,7 +92,10 @@ export function restartNetdata(node: NetdataNode, o: NetdataOptions): NetdataNod
 function writeConfig(dir: string, o: NetdataOptions): void {
   const plugins = PLUGIN_DIRS.find((d) => existsSync(join(d, 'system-info.sh')))!;
   const stock = STOCK_CONFIG_DIRS.find((d) => existsSync(d)) ?? '/usr/lib/netdata/conf.d';
-  const web = o.port > 0 ? `[web]\n\tmode = static-threaded\n\tbind to = 127.0.0.1:${o.port}\n` : '[web]\n\tmode = none\n';
+  const tls = o.tls ? `\tssl key = ${o.tls.key}\n\tssl certificate = ${o.tls.cert}\n` : '';
+  const web = o.port > 0
+    ? `[web]\n\tmode = static-threaded\n\tbind to = ${o.tls?.bindTo ?? `127.0.0.1:${o.port}`}\n${tls}`
+    : '[web]\n\tmode = none\n';
   writeFileSync(join(dir, 'netdata.conf'),
     `[global]\n\thostname = ${o.hostname}\n\trun as user = ${process.getuid?.() === 0 ? 'root' : process.env.USER ?? 'root'}\n` +
     `[db]\n\tmode = ${o.memoryMode ?? 'ram'}\n\tretention = ${o.retention ?? 600}\n\tupdate every = 1\n` +
