@@ -63,17 +63,17 @@ function isOtherAgent(pid: number): boolean {
 }
 
 /**
- * The lock of one cache directory, held from `acquire` to `release` (at the agent's stop). A
+ * The lock of one cache directory, held from `acquire` to `release` (at the agent's stop). The
+ * file is not kept open (a cache with no file open for writing can be remounted read-only). A
  * lock file that could be created but not written (a full disk) is written again by `rewrite()`.
  */
 export class CacheLock {
   readonly file: string;
-  #fd: number;
   #written = false;
+  #released = false;
 
-  private constructor(file: string, fd: number) {
+  private constructor(file: string) {
     this.file = file;
-    this.#fd = fd;
   }
 
   /**
@@ -89,7 +89,8 @@ export class CacheLock {
     makeDirectory(cacheDir);
     for (let attempt = 1; ; attempt++) {
       try {
-        return new CacheLock(file, fs.openSync(file, 'wx', 0o644));
+        fs.closeSync(fs.openSync(file, 'wx', 0o644));
+        return new CacheLock(file);
       } catch (cause) {
         if (errnoCode(cause) !== 'EEXIST' || attempt >= TAKE_OVER_ATTEMPTS) throw cause;
       }
@@ -107,20 +108,18 @@ export class CacheLock {
 
   /** Writes this process's PID into the file (again); throws what the write throws. */
   rewrite(): void {
-    if (this.#fd < 0) return;
-    const text = Buffer.from(`${process.pid}\n`, 'latin1');
-    fs.ftruncateSync(this.#fd, 0);
-    fs.writeSync(this.#fd, text, 0, text.length, 0);
+    if (this.#released) return;
+    fs.writeFileSync(this.file, `${process.pid}\n`);
     this.#written = true;
   }
 
-  /** Removes the lock file (if it is still ours) and closes it. */
+  /** Removes the lock file if it is still ours (or was never written). */
   release(): void {
-    if (this.#fd < 0) return;
-    fs.closeSync(this.#fd);
-    this.#fd = -1;
+    if (this.#released) return;
+    this.#released = true;
     try {
-      if (lockedPid(this.file) === process.pid || !this.#written) fs.rmSync(this.file, { force: true });
+      const pid = lockedPid(this.file);
+      if (pid === process.pid || (pid === 0 && !this.#written)) fs.rmSync(this.file, { force: true });
     } catch {
       // a read-only cache keeps the file; its PID is gone once we are
     }
