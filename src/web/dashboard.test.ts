@@ -2,14 +2,15 @@ process.env.TZ = 'UTC';
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { startFixture, feedSeconds, type Fixture } from './test-fixture.js';
+import { startFixture, feedSeconds, type Fixture, type FixtureOptions } from './test-fixture.js';
+import { makeTestCerts, opensslMissing, type TestCerts } from '../../test/support/tls-certs.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
-async function fixture(): Promise<Fixture> {
-  const f = await startFixture();
+async function fixture(options: FixtureOptions = {}): Promise<Fixture> {
+  const f = await startFixture(options);
   f.feed('CHART system.load "" "System Load" "load" load system.load line 100 1\n' +
     'DIMENSION load1 "" absolute 1 100\nDIMENSION load5 "" absolute 1 100\n' +
     'CHART net.eth0 "" "Bandwidth" "kilobits/s" eth0 net.eth0 area 200 1\nDIMENSION in "" absolute 1 1\nDIMENSION out "" absolute -1 1\n');
@@ -69,6 +70,52 @@ describe('dashboard in headless Chromium', () => {
       await page.waitForURL(`${f.base}/`);
       await page.waitForSelector('.chart[data-chart="system.load"][data-drawn]');
       assert.equal(await page.$eval('#title', (e) => e.textContent), 'web-test');
+    } finally {
+      await browser.close();
+    }
+  });
+});
+
+describe('dashboard over HTTPS in headless Chromium', () => {
+  let f: Fixture | null = null;
+  let certs: TestCerts | null = null;
+  before(async () => {
+    if (opensslMissing()) return;
+    certs = makeTestCerts();
+    f = await fixture({ overrides: [['web', 'ssl key', certs.leaf.key], ['web', 'ssl certificate', certs.leaf.cert]] });
+  });
+  after(async () => {
+    await f?.stop();
+    certs?.remove();
+  });
+
+  it('follows the 301 from plain HTTP to https and draws the charts with /api/v1/data read over HTTPS', async (t) => {
+    const noOpenssl = opensslMissing();
+    if (noOpenssl) return t.skip(noOpenssl);
+    if (!existsSync(CHROMIUM)) return t.skip(`${CHROMIUM} is not installed`);
+    const port = f!.server.ports()[0]!;
+    const httpsBase = `https://127.0.0.1:${port}`;
+    const { chromium } = await import('playwright-core');
+    // the test CA is not in chromium's store: certificate errors are ignored for this browser only
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: [...CHROMIUM_ARGS, '--ignore-certificate-errors'] });
+    try {
+      const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, ignoreHTTPSErrors: true });
+      const first = await page.goto(`http://127.0.0.1:${port}/`);
+      assert.equal(new URL(page.url()).protocol, 'https:', `redirected to ${page.url()}`);
+      assert.equal(first?.request().redirectedFrom()?.url(), `http://127.0.0.1:${port}/`);
+      await page.waitForSelector('body[data-ready="true"]');
+      await page.waitForSelector('.chart[data-chart="net.eth0"][data-drawn]');
+      for (const id of ['system.load', 'net.eth0']) {
+        const shown = JSON.parse((await page.getAttribute(`.chart[data-chart="${id}"]`, 'data-last-values'))!);
+        const api = await page.evaluate(async (u) => {
+          const res = await fetch(u);
+          return { status: res.status, url: res.url, body: await res.json() };
+        }, `/api/v1/data?chart=${id}&after=-300&points=300&options=flip`);
+        assert.equal(api.status, 200);
+        assert.ok(api.url.startsWith(`${httpsBase}/api/v1/data`), api.url);
+        assert.deepEqual(shown, api.body.data[api.body.data.length - 1].slice(1));
+      }
+      await page.screenshot({ path: '/tmp/tributary-dashboard-https.png' });
     } finally {
       await browser.close();
     }
