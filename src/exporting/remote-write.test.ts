@@ -225,3 +225,52 @@ describe('remote write HTTP status handling', () => {
     assert.ok(logLines.some((l) => l.includes(`cannot deliver to 'http://127.0.0.1:${port}/api/v1/write' (ECONNREFUSED)`)));
   });
 });
+
+describe('remote write to several VictoriaMetrics', () => {
+  const reason = missing(VICTORIA_METRICS);
+  const vms: VictoriaMetrics[] = [];
+  before(async () => {
+    if (reason) return;
+    vms.push(await VictoriaMetrics.start(path.join(tmp, 'vm-a')), await VictoriaMetrics.start(path.join(tmp, 'vm-b')));
+  });
+  after(async () => { for (const vm of vms) await vm.stop(); });
+
+  async function run(mode: string, prefix: string): Promise<Array<Record<string, Array<[number, number]>>>> {
+    const data = new TestData(CHILDREN, START_S);
+    const instance = start(data, {
+      destination: vms.map((vm) => `127.0.0.1:${vm.httpPort}`).join(' '), 'destinations mode': mode, prefix,
+      'send charts matching': 'test.* child.*',
+    });
+    data.collectUntil(20);
+    instance.tick();
+    data.collectUntil(30);
+    instance.tick();
+    await waitUntil(() => instance.destinations.every((d) => d.queue.batches === 0), 10000, 'every queue empty');
+    await instance.stop();
+    return Promise.all(vms.map(async (vm) => fromVm(await vm.export(`{__name__=~"${prefix}_.*"}`))));
+  }
+
+  it('shards: every series lands on exactly one, and all are found across both', async (t) => {
+    if (reason) return t.skip(reason);
+    const [a, b] = await run('shard', 'sharded');
+    const keysA = Object.keys(a!);
+    const keysB = Object.keys(b!);
+    assert.deepEqual(keysA.filter((k) => keysB.includes(k)), [], 'no series on both');
+    assert.ok(keysA.length > 0 && keysB.length > 0, `both shards used: ${keysA.length} and ${keysB.length}`);
+    const all = { ...a, ...b };
+    assert.deepEqual(Object.keys(all).sort(), [
+      'sharded_disk_space_GiB_average{chart=test./home,dimension=avail,family=disk,instance=my-node}',
+      'sharded_disk_space_GiB_average{chart=test./home,dimension=used space,family=disk,instance=my-node}',
+      'sharded_net_net_kilobits_persec_average{chart=test.net,dimension=received,family=net,instance=my-node}',
+      'sharded_system_load_load_average{chart=child.load,dimension=load1,family=load,instance=child1}',
+    ]);
+    for (const points of Object.values(all)) assert.equal(points.length, 2, 'both samples of a series on its shard');
+  });
+
+  it('replicates: every series on both', async (t) => {
+    if (reason) return t.skip(reason);
+    const [a, b] = await run('replicate', 'replicated');
+    assert.equal(Object.keys(a!).length, 4);
+    assert.deepEqual(a, b);
+  });
+});
