@@ -6,7 +6,11 @@
  */
 import { ConfigError, type ConfigDocument, type ConfigEntry } from './types.js';
 import type { ParsedConfig, SectionOrigin } from './document.js';
-import { BadValue } from './values.js';
+import { warn } from '../log.js';
+import { BadValue, CONFIG_LINE_MAX_BYTES, cutToUtf8Bytes } from './values.js';
+
+/** What a line holds besides its key and value: ` = `. */
+const SEPARATOR_BYTES = 3;
 
 /** A key's place: `[section]` and key name. */
 export type KeyName = readonly [section: string, key: string];
@@ -69,6 +73,24 @@ export class ConfigReader {
     this.#sectionLines = parsed.sectionLines;
     this.errors = [...parsed.errors];
     this.#file = file;
+    this.#boundValues();
+  }
+
+  /**
+   * Cuts every value whose line is longer than netdata reads (`CONFIG_LINE_MAX_BYTES`) where
+   * netdata cuts it, with a warning naming the file and line: a 100 MB hostname is not kept.
+   */
+  #boundValues(): void {
+    for (const [section, keys] of this.#document) {
+      for (const [key, entry] of keys) {
+        const room = Math.max(0, CONFIG_LINE_MAX_BYTES - Buffer.byteLength(key) - SEPARATOR_BYTES);
+        const value = cutToUtf8Bytes(entry.value, room);
+        if (value.length === entry.value.length) continue;
+        warn(`${entry.file}:${entry.line}: [${section}] ${key}: the line is longer than the ${CONFIG_LINE_MAX_BYTES} bytes ` +
+          `netdata reads (${Buffer.byteLength(entry.value)} bytes of value); keeping the first ${Buffer.byteLength(value)} bytes, as netdata does`);
+        keys.set(key, { ...entry, value: value.trimEnd() });
+      }
+    }
   }
 
   /** The entry as written, if any. Marks the key known. */

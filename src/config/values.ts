@@ -6,6 +6,25 @@
 import type { MemoryMode } from '../database/types.js';
 import { parseDurationSecs } from './duration.js';
 
+/**
+ * Longest line netdata 1.37 reads from a config file: `appconfig_load` reads with `fgets` into
+ * CONFIG_FILE_LINE_MAX ((CONFIG_MAX_NAME 1024 + CONFIG_MAX_VALUE 2048 + 1024) × 2 = 8192) bytes,
+ * which keeps 8191; the rest of a longer line comes back as further lines, ignored for having no
+ * `=`. So a value (the hostname among them) ends at the line's 8191st byte.
+ */
+export const CONFIG_LINE_MAX_BYTES = 8191;
+
+/** `text` cut to at most `maxBytes` bytes of UTF-8, never inside a character. */
+export function cutToUtf8Bytes(text: string, maxBytes: number): string {
+  if (text.length * 3 <= maxBytes) return text;
+  const bytes = Buffer.from(text.slice(0, maxBytes), 'utf8');
+  if (bytes.length <= maxBytes) return text.slice(0, maxBytes);
+  let end = Math.max(0, maxBytes);
+  // step back over continuation bytes (10xxxxxx) to the start of the cut character
+  while (end > 0 && (bytes[end] & 0xc0) === 0x80) end--;
+  return bytes.toString('utf8', 0, end);
+}
+
 /** Thrown by a value parser; caught by the reader. */
 export class BadValue extends Error {}
 
