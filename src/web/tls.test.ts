@@ -196,6 +196,50 @@ describe('TLS on the web port', { skip: missing ?? false }, () => {
   });
 });
 
+/** The TLS version and cipher a client with `options` gets from `port`. */
+function handshake(port: number, ca: string, options: tls.ConnectionOptions): Promise<{ version: string | null; cipher: string }> {
+  return new Promise((resolve, reject) => {
+    const socket = tls.connect({ host: '127.0.0.1', port, ca: readFileSync(ca), ...options }, () => {
+      resolve({ version: socket.getProtocol(), cipher: socket.getCipher().name });
+      socket.destroy();
+    });
+    socket.on('error', reject);
+  });
+}
+
+describe('tls version and tls ciphers', { skip: missing ?? false }, () => {
+  it('offers TLS 1.2 to 1.3 by default, and 1.3 no more with tls version = 1.2 (the highest, as 1.37)', async () => {
+    const certs = makeTestCerts();
+    const byDefault = await start(certs);
+    const upTo12 = await start(certs, [['web', 'tls version', '1.2']]);
+    try {
+      assert.equal((await handshake(byDefault.ports.plain, certs.caFile, {})).version, 'TLSv1.3');
+      assert.equal((await handshake(byDefault.ports.plain, certs.caFile, { maxVersion: 'TLSv1.2' })).version, 'TLSv1.2');
+      assert.equal((await handshake(upTo12.ports.plain, certs.caFile, {})).version, 'TLSv1.2');
+      await assert.rejects(handshake(upTo12.ports.plain, certs.caFile, { minVersion: 'TLSv1.3' }), /protocol version|wrong version|alert/i);
+    } finally {
+      await byDefault.server.stop();
+      await upTo12.server.stop();
+      certs.remove();
+    }
+  });
+
+  it('uses the tls ciphers list, and keeps the default list (logged) when it cannot be used', async () => {
+    const certs = makeTestCerts();
+    const one = await start(certs, [['web', 'tls version', '1.2'], ['web', 'tls ciphers', 'ECDHE-RSA-AES128-GCM-SHA256']]);
+    const bad = await start(certs, [['web', 'tls ciphers', 'NO-SUCH-CIPHER']]);
+    try {
+      assert.equal((await handshake(one.ports.plain, certs.caFile, {})).cipher, 'ECDHE-RSA-AES128-GCM-SHA256');
+      assert.ok(logLines.some((l) => /ERROR.*\[web\] tls ciphers 'NO-SUCH-CIPHER' cannot be used .*keeping the default cipher list\./.test(l)));
+      assert.equal((await httpsGet(bad.ports.plain, '/api/v1/info', certs.caFile)).status, 200);
+    } finally {
+      await one.server.stop();
+      await bad.server.stop();
+      certs.remove();
+    }
+  });
+});
+
 describe('TLS handshake timeout', { skip: missing ?? false }, () => {
   it('closes a ClientHello that never finishes after the first-request timeout', async () => {
     const certs = makeTestCerts();
