@@ -37,7 +37,7 @@ export const DEFAULT_ACCEPT_STREAMING_REQUEST_EVERY_SECS = 0;
 export const DEFAULT_SSL_KEY_FILE = 'ssl/key.pem';
 /** `[web] ssl certificate` default, under the config directory. */
 export const DEFAULT_SSL_CERTIFICATE_FILE = 'ssl/cert.pem';
-/** `[web] tls version`: the lowest TLS version accepted (1.37: `1.3`). */
+/** `[web] tls version`: the highest TLS version offered (1.37: `1.3`). */
 export const DEFAULT_TLS_VERSION = '1.3';
 /** `[web] tls ciphers`: `none` leaves the TLS library's own list. */
 export const DEFAULT_TLS_CIPHERS = 'none';
@@ -91,7 +91,7 @@ export function readWeb(r: ConfigReader, configDir: string, path: (text: string)
   };
 }
 
-/** `tls version` values 1.37 knows (`security.c`), each the lowest version it then accepts. */
+/** `tls version` values 1.37 knows (`security.c`), each the highest version it then offers. */
 const TLS_VERSIONS: Readonly<Record<string, TlsVersion>> = {
   '1.0': '1.0', '1.1': '1.1', '1.2': '1.2', '1.3': '1.3',
 };

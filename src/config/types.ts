@@ -80,7 +80,7 @@ export interface WebConfig {
   sslKey: string;
   /** `ssl certificate`: the PEM certificate (chain) beside it (default `<config>/ssl/cert.pem`). */
   sslCertificate: string;
-  /** `tls version`: the lowest TLS version the port accepts. */
+  /** `tls version`: the highest TLS version the port offers (1.37 `security.c` sets it as the maximum). */
   tlsVersion: TlsVersion;
   /** `tls ciphers`: an OpenSSL cipher list for TLS 1.2 and below, `none` for the default. */
   tlsCiphers: string;
