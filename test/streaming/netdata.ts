@@ -4,7 +4,7 @@
  * Its own plugins directory is kept (a 1.37 child needs its `system-info.sh`, reference §9).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -68,9 +68,17 @@ process.once('exit', () => {
   for (const node of running) node.child.kill('SIGKILL');
 });
 
-/** Stops every netdata still running: SIGTERM, then SIGKILL after 10 s (use in `after`). */
+/** The directories `startNetdata` made, removed by stopAllNetdata. */
+const made = new Set<string>();
+
+/**
+ * Stops every netdata still running: SIGTERM, then SIGKILL after 10 s, and removes the
+ * directories they ran in (use in `after`).
+ */
 export async function stopAllNetdata(): Promise<void> {
   await Promise.all([...running].map((n) => n.stop()));
+  for (const dir of made) rmSync(dir, { recursive: true, force: true });
+  made.clear();
 }
 
 /** Collectors and features turned off so the test peer is light and quiet. */
@@ -79,6 +87,7 @@ const OFF = ['apps', 'charts.d', 'fping', 'ioping', 'perf', 'slabinfo', 'nfacct'
 
 export function startNetdata(o: NetdataOptions): NetdataNode {
   const dir = mkdtempSync(join(tmpdir(), `tributary-netdata-${o.hostname}-`));
+  made.add(dir);
   for (const d of ['etc', 'cache', 'lib', 'log', 'run']) mkdirSync(join(dir, d));
   writeConfig(dir, o);
   return launch(dir, o);
