@@ -2,9 +2,11 @@
  * One run of one plugin process: spawned as netdata does (`/bin/sh -c "exec <path> <update every>
  * <options>"`, reference §1.1) in a process group of its own, so stopping it stops its children
  * too. Hands stdout bytes and stderr lines to callbacks; knows nothing of the commands (stderr
- * lines come from the protocol part's bounded line splitter).
+ * lines come from the protocol part's bounded line splitter). Spawned with `node:child_process`
+ * rather than execa, whose import costs more RSS than a headless collector can spare
+ * (docs/memory.md gives the figures).
  */
-import { execa, type ResultPromise } from 'execa';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { BoundedLineSplitter } from '../protocol/index.js';
 
 /** Default wait between SIGTERM and SIGKILL when stopping a plugin's process group. */
@@ -54,28 +56,38 @@ function killGroup(pgid: number, signal: NodeJS.Signals | 0): boolean {
 export class PluginProcess {
   readonly pid: number;
   readonly done: Promise<ProcessExit>;
-  readonly #subprocess: ResultPromise;
+  readonly #subprocess: ChildProcess;
   readonly #graceMs: number;
   #exited = false;
+  #spawnFailed = false;
   #killTimer: NodeJS.Timeout | null = null;
 
   constructor(options: PluginProcessOptions) {
     this.#graceMs = options.killGraceMs ?? DEFAULT_KILL_GRACE_MS;
     const command = pluginCommand(options.path, options.updateEverySecs, options.commandOptions);
-    this.#subprocess = execa('/bin/sh', ['-c', command], {
-      env: options.env, extendEnv: false, cwd: options.cwd, detached: true,
-      // stdin is a pipe netdata 1.37 uses for FUNCTION calls; nothing is written to it yet.
-      stdin: 'pipe', stdout: 'pipe', stderr: 'pipe', buffer: false, reject: false, cleanup: true,
+    // Only `env`: the agent's own environment is not passed on (netdata's plugin environment).
+    // stdin is a pipe netdata 1.37 uses for FUNCTION calls; nothing is written to it yet.
+    this.#subprocess = spawn('/bin/sh', ['-c', command], {
+      env: options.env, cwd: options.cwd, detached: true, stdio: ['pipe', 'pipe', 'pipe'],
     });
     this.pid = this.#subprocess.pid ?? 0;
+    // 'close' follows 'exit' once stdout and stderr closed too; a spawn error is followed by it.
+    this.done = new Promise<ProcessExit>((resolve) => {
+      this.#subprocess.once('close', (exitCode, signal) => {
+        this.#exited = true;
+        resolve({ exitCode, signal });
+      });
+    }).then((exit) => this.#settle(exit));
+    this.#subprocess.on('error', () => { this.#spawnFailed = true; });
     this.#subprocess.stdout?.on('data', (chunk: Buffer) => options.onStdout(chunk));
     const stderr = new BoundedLineSplitter(
       options.maxStderrLineBytes ?? DEFAULT_MAX_STDERR_LINE_BYTES, options.onStderrLine);
     this.#subprocess.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk));
     this.#subprocess.stderr?.on('end', () => stderr.end());
     this.#subprocess.stdin?.on('error', () => { /* the plugin closed its stdin: nothing to do */ });
+    this.#subprocess.stdout?.on('error', () => { /* closed with the process: 'close' follows */ });
+    this.#subprocess.stderr?.on('error', () => { /* as stdout */ });
     this.#subprocess.on('exit', () => this.#onExit());
-    this.done = this.#wait();
   }
 
   /** Whether the plugin process (not its group) is still running. */
@@ -105,8 +117,7 @@ export class PluginProcess {
     }, this.#graceMs);
   }
 
-  async #wait(): Promise<ProcessExit> {
-    const result = await this.#subprocess;
+  async #settle(exit: ProcessExit): Promise<ProcessExit> {
     if (this.#killTimer) clearTimeout(this.#killTimer);
     this.#killTimer = null;
     // Leftovers of the group (children the plugin did not wait for) go with it.
@@ -114,6 +125,7 @@ export class PluginProcess {
       await new Promise((resolve) => setTimeout(resolve, Math.min(this.#graceMs, 100)));
       killGroup(this.pid, 'SIGKILL');
     }
-    return { exitCode: result.exitCode ?? null, signal: result.signal ?? null };
+    // A process that never started (no /bin/sh, no cwd) has neither an exit code nor a signal.
+    return this.#spawnFailed && this.pid === 0 ? { exitCode: null, signal: null } : exit;
   }
 }
