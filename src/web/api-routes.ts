@@ -16,7 +16,7 @@ import {
 import { badgeRequest } from './badge.js';
 import { functionCall } from './api-function.js';
 import { CONTENT_TYPE } from './data-format.js';
-import { HttpError, type ApiResponse } from './http-error.js';
+import { HttpError, methodNotAllowed, type ApiResponse } from './http-error.js';
 import { htmlEscape } from './number-format.js';
 import { param, parseParams, toInteger, type Params } from './params.js';
 import { clientIp } from './patterns.js';
@@ -105,6 +105,15 @@ export function createApiRouter(w: WebContext): Router {
       throw new HttpError(403, 'You are not allowed to access this resource.');
     }
     send(ctx, text(w.effectiveConfig()));
+  });
+  // other methods on a known route: 405 with Allow (GET and HEAD were answered above)
+  router.all('/api/v1/:command', (ctx) => {
+    const command = ctx.params.command;
+    if (!Object.hasOwn(table, command)) throw new HttpError(404, `Unsupported v1 API command: ${htmlEscape(command)}`);
+    throw methodNotAllowed(ctx.method, `/api/v1/${command}`);
+  });
+  router.all('/netdata.conf', (ctx) => {
+    throw methodNotAllowed(ctx.method, '/netdata.conf');
   });
   return router;
 }

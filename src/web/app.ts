@@ -6,7 +6,7 @@ import Koa, { type Context, type Next } from 'koa';
 import type { Host } from '../database/types.js';
 import type { AccessLog } from './access-log.js';
 import { createApiRouter } from './api-routes.js';
-import { HttpError } from './http-error.js';
+import { HttpError, methodNotAllowed } from './http-error.js';
 import { htmlEscape } from './number-format.js';
 import { clientIp } from './patterns.js';
 import { createStaticHandler } from './static-files.js';
@@ -44,7 +44,8 @@ async function errors(ctx: Context, next: Next): Promise<void> {
     ctx.status = status;
     ctx.type = status === 404 && ctx.path.startsWith('/api/') === false ? CONTENT_TYPE.html : CONTENT_TYPE.text;
     ctx.body = err instanceof HttpError ? err.message : 'Internal server error.';
-    if (!(err instanceof HttpError)) ctx.app.emit('error', err, ctx);
+    if (err instanceof HttpError) for (const [name, value] of Object.entries(err.headers)) ctx.set(name, value);
+    else ctx.app.emit('error', err, ctx);
   }
 }
 
@@ -82,6 +83,27 @@ async function commonHeaders(ctx: Context, next: Next): Promise<void> {
   await next();
 }
 
+/** CORS preflight answers as netdata 1.37 writes them (web_client.c, WEB_CLIENT_MODE_OPTIONS). */
+const PREFLIGHT_HEADERS: Readonly<Record<string, string>> = {
+  'Access-Control-Allow-Methods': 'GET, OPTIONS',
+  'Access-Control-Allow-Headers': 'accept, x-requested-with, origin, content-type, cookie, pragma, cache-control, x-auth-token',
+  'Access-Control-Max-Age': '1209600',
+};
+
+/** `OPTIONS` on any path: netdata's "OK" with the preflight headers, to a client allowed anything. */
+function preflight(w: WebContext) {
+  return async (ctx: Context, next: Next) => {
+    if (ctx.method !== 'OPTIONS') return next();
+    const address = ctx.socket.remoteAddress;
+    if (!w.allowDashboard(address) && !w.allowBadges(address) && !w.allowNetdataConf(address)) {
+      throw new HttpError(403, 'You are not allowed to access this resource.');
+    }
+    ctx.set(PREFLIGHT_HEADERS);
+    ctx.type = CONTENT_TYPE.text;
+    ctx.body = 'OK';
+  };
+}
+
 /** Builds the Koa app; `log` receives one line per finished request. */
 export function createApp(w: WebContext, log: AccessLog): Koa {
   const app = new Koa();
@@ -92,12 +114,14 @@ export function createApp(w: WebContext, log: AccessLog): Koa {
   app.use(errors);
   app.use(commonHeaders);
   app.use(hostPrefix(w));
+  app.use(preflight(w));
   app.use(router.routes());
   app.use(async (ctx) => {
     if (ctx.status !== 404 || ctx.body !== undefined) return;
     const api = /^\/api\/([^/]*)/.exec(ctx.path);
     if (api && api[1] !== 'v1') throw new HttpError(404, `Unsupported API version: ${htmlEscape(api[1])}`);
     if (api) throw new HttpError(404, `Unsupported v1 API command: ${htmlEscape(ctx.path.slice(8))}`);
+    if (ctx.method !== 'GET' && ctx.method !== 'HEAD') throw methodNotAllowed(ctx.method, ctx.path);
     if (!w.allowDashboard(ctx.socket.remoteAddress)) throw new HttpError(403, 'You are not allowed to access this resource.');
     await serveFile(ctx);
   });
