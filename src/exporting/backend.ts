@@ -11,10 +11,11 @@ import type { HostRegistry } from '../database/index.js';
 import { debug, error, info, warn } from '../log.js';
 import { Connection, parseDestinations, type Destination } from '../streaming/index.js';
 import type { BackendFormat } from './format.js';
-import { GRAPHITE } from './graphite.js';
+import { GRAPHITE, GRAPHITE_1_37 } from './graphite.js';
+import { sendsLabels, sentLabels, type LabelChoice } from './host-labels.js';
 import { IterationBuilder } from './iteration.js';
-import { JSON_LINES } from './json.js';
-import { OPENTSDB } from './opentsdb.js';
+import { JSON_1_37, JSON_LINES } from './json.js';
+import { OPENTSDB, OPENTSDB_1_37 } from './opentsdb.js';
 import { BackendCharts, emptyCounters, type BackendCounters } from './self-charts.js';
 import { Selection } from './selection.js';
 
@@ -66,13 +67,27 @@ export function createBackend(config: NetdataConfig, deps: BackendDeps): Backend
   return new RunningBackend(config.backend, deps, null);
 }
 
-/**
- * Builds a plaintext connector (graphite, json, opentsdb over TCP) for the exporting.conf
- * instance `name`: the same running backend, with 1.37's `netdata.exporting_<name>_*` charts.
- */
-export function createLineInstance(name: string, config: Readonly<BackendConfig>, deps: BackendDeps): Backend {
-  return new RunningBackend(config, deps, name);
+/** What an exporting.conf plaintext instance has beyond `[backend]`'s settings. */
+export interface LineInstanceOptions extends LabelChoice {
+  /** Its name (log lines, `netdata.exporting_<name>_*` charts). */
+  name: string;
 }
+
+/**
+ * Builds a plaintext connector (graphite, json, opentsdb over TCP) for an exporting.conf
+ * instance: the same running backend, writing netdata 1.37's lines (host labels on each), with
+ * 1.37's `netdata.exporting_<name>_*` charts.
+ */
+export function createLineInstance(options: Readonly<LineInstanceOptions>, config: Readonly<BackendConfig>, deps: BackendDeps): Backend {
+  return new RunningBackend(config, deps, options.name, { format: EXPORTING_FORMATS[config.type], labels: options });
+}
+
+/** exporting.conf's connectors (1.37 lines) by type. */
+export const EXPORTING_FORMATS: Readonly<Record<BackendType, BackendFormat>> = Object.freeze({
+  graphite: GRAPHITE_1_37,
+  opentsdb: OPENTSDB_1_37,
+  json: JSON_1_37,
+});
 
 class RunningBackend implements Backend {
   readonly config: Readonly<BackendConfig>;
@@ -95,14 +110,19 @@ class RunningBackend implements Backend {
   #timer: NodeJS.Timeout | null = null;
   #started = false;
 
-  constructor(config: Readonly<BackendConfig>, deps: BackendDeps, instance: string | null) {
+  constructor(
+    config: Readonly<BackendConfig>, deps: BackendDeps, instance: string | null,
+    connector?: { format: BackendFormat; labels: Readonly<LabelChoice> },
+  ) {
     this.config = config;
     this.#instance = instance;
     this.#tag = instance === null ? 'BACKEND' : `EXPORTING [${instance}]`;
     const tag = this.#tag;
+    const format = connector?.format ?? BACKEND_FORMATS[config.type];
+    const render = format.renderLabels;
+    const labels = connector?.labels;
     this.#deps = deps;
     this.#nowMs = deps.nowMs ?? Date.now;
-    const format = BACKEND_FORMATS[config.type];
     this.#destinationText = config.destination.join(' ');
     this.#builder = new IterationBuilder({
       format: format.format,
@@ -114,6 +134,7 @@ class RunningBackend implements Backend {
         matcher(config.sendHostsMatching),
         matcher(config.sendChartsMatching),
       ),
+      hostLabels: render && labels && sendsLabels(labels) ? (host) => render(sentLabels(host, labels)) : undefined,
     });
     this.#connection = new Connection({
       destinations: this.#destinations(format.defaultPort),

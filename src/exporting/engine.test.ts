@@ -13,6 +13,10 @@ import { setLogSink, type LogSink } from '../log.js';
 import { createExporting } from './index.js';
 import { Capture, TestData, T0, waitUntil } from './test-fixture.js';
 
+/** netdata's label sources. */
+const LABEL_AUTO = 1;
+const LABEL_CONFIG = 2;
+
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'tributary-engine-'));
 let previousSink: LogSink;
 const lines: string[] = [];
@@ -24,9 +28,9 @@ after(() => {
 
 describe('createExporting', () => {
   it('runs several instances at once, each with its own settings, connection and self charts', async (t) => {
-    const [graphite, json, legacy] = [new Capture(), new Capture(), new Capture()];
-    const ports = [await graphite.listen(), await json.listen(), await legacy.listen()];
-    t.after(async () => { for (const c of [graphite, json, legacy]) await c.close(); });
+    const [graphite, json, legacy, json37, tsdb] = [new Capture(), new Capture(), new Capture(), new Capture(), new Capture()];
+    const ports = [await graphite.listen(), await json.listen(), await legacy.listen(), await json37.listen(), await tsdb.listen()];
+    t.after(async () => { for (const c of [graphite, json, legacy, json37, tsdb]) await c.close(); });
     const file = path.join(tmp, 'exporting.conf');
     writeFileSync(file, [
       '[exporting:global]',
@@ -45,6 +49,14 @@ describe('createExporting', () => {
       `[opentsdb:off]`,
       '  enabled = no',
       `[kinesis:cloud]`,
+      `[json:three]`,
+      `  destination = 127.0.0.1:${ports[3]}`,
+      '  data source = as collected',
+      '  send charts matching = test.net',
+      `[opentsdb:four]`,
+      `  destination = 127.0.0.1:${ports[4]}`,
+      '  data source = as collected',
+      '  send charts matching = test.net',
       '',
     ].join('\n'));
     const netdata = loadNetdataConfig(null, [
@@ -55,14 +67,23 @@ describe('createExporting', () => {
     ]);
     const data = new TestData([], T0);
     const engine = createExporting(netdata, loadExportingConfig(netdata, file), { registry: data.registry, nowMs: data.clock.nowMs, schedule: false });
-    assert.deepEqual(engine.instances.map((i) => i.name), ['backend', 'one', 'two']);
+    assert.deepEqual(engine.instances.map((i) => i.name), ['backend', 'one', 'two', 'three', 'four']);
+    data.registry.localhost.replaceLabels(new Map([
+      ['room', { value: 'a b;c', source: LABEL_CONFIG }], ['_os_name', { value: 'Debian', source: LABEL_AUTO }],
+    ]));
     assert.ok(lines.some((l) => l.includes("EXPORTING [cloud]: connector type 'kinesis'") && l.includes(`${file}:16`)));
     engine.start();
     t.after(() => engine.stop());
     await waitUntil(() => engine.instances.every((i) => i.connected), 10000, 'every instance to connect');
     data.collectUntil(20);
     for (const i of engine.instances) i.tick();
-    assert.equal(await graphite.waitFor(44), 'netdata.my-node.test.net.received 20000 1700000020\n');
+    // netdata 1.37's lines carry the configured host labels (not the automatic ones by default)
+    assert.equal(await graphite.waitFor(55), 'netdata.my-node.test.net.received;room=a_b_c 20000 1700000020\n');
+    assert.equal(await tsdb.waitFor(66), 'put netdata.test.net.received 1700000020 20000 host=my-node room=a_b_c\n');
+    assert.equal(await json37.waitFor(273), '{"prefix":"netdata","hostname":"my-node","labels":{"room":"a b;c"},'
+      + '"chart_id":"test.net","chart_name":"test.net","chart_family":"net","chart_context":"net.net","chart_type":"test",'
+      + '"units":"kilobits/s","id":"received","name":"received","value":20000,"timestamp":1700000020}\n');
+    // 1.10's [backend] lines stay as they were
     assert.deepEqual((await legacy.waitFor(100)).trim().split('\n'), [
       'netdata.legacy-node.test._home.avail 120 1700000020',
       'netdata.legacy-node.test._home.used_space 40000 1700000020',
@@ -71,7 +92,9 @@ describe('createExporting', () => {
     const charts = [...data.registry.localhost.charts.keys()].filter((id) => id.startsWith('netdata.')).sort();
     assert.deepEqual(charts, [
       'netdata.backend_bytes', 'netdata.backend_metrics', 'netdata.backend_ops',
+      'netdata.exporting_four_bytes', 'netdata.exporting_four_metrics', 'netdata.exporting_four_ops',
       'netdata.exporting_one_bytes', 'netdata.exporting_one_metrics', 'netdata.exporting_one_ops',
+      'netdata.exporting_three_bytes', 'netdata.exporting_three_metrics', 'netdata.exporting_three_ops',
       'netdata.exporting_two_bytes', 'netdata.exporting_two_metrics', 'netdata.exporting_two_ops',
     ]);
     const one = data.registry.localhost.charts.get('netdata.exporting_one_metrics')!;

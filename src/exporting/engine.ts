@@ -52,7 +52,7 @@ function createInstance(i: Readonly<ExportingInstanceConfig>, deps: RemoteWriteD
   }
   if (i.type === 'graphite' || i.type === 'json' || i.type === 'opentsdb') {
     if (i.tls) error(`${tag}: TLS is not available for '${i.typeName}'; sending in plain text`);
-    const backend = createLineInstance(i.name, lineConfig(i, LINE_TYPES[i.type]), deps);
+    const backend = createLineInstance(i, lineConfig(i, LINE_TYPES[i.type]), deps);
     return { name: i.name, start: () => backend.start(), stop: () => backend.stop(), tick: () => backend.tick(), get connected() { return backend.connected; } };
   }
   error(`${tag}: connector type '${i.typeName}' (${i.file}:${i.line}) is not available in this agent; the instance is not started`);

@@ -13,6 +13,8 @@ export interface MetricPoint {
   hostname: string;
   /** The host's tags (`''` when none). */
   hostTags: string;
+  /** The host's labels as the connector writes them (`BackendFormat.renderLabels`), `''` when none. */
+  hostLabels: string;
   chart: Chart;
   dimension: Dimension;
   /** Chart and dimension as `send names instead of ids` says, through `backendName`. */
@@ -26,11 +28,19 @@ export interface MetricPoint {
 /** Formats one metric as one line, newline included. Pure: same point, same line. */
 export type MetricFormatter = (point: Readonly<MetricPoint>) => string;
 
+/** A host's labels an instance sends: name and value as stored, in the host's order. */
+export type HostLabels = ReadonlyArray<readonly [name: string, value: string]>;
+
 /** A backend type: its formatter and the port a destination without one gets. */
 export interface BackendFormat {
   readonly type: BackendType;
   readonly defaultPort: number;
   readonly format: MetricFormatter;
+  /**
+   * netdata 1.37's connectors write the host's labels on every line; this renders them once per
+   * host and iteration into `MetricPoint.hostLabels`. 1.10's backends have none.
+   */
+  readonly renderLabels?: (labels: HostLabels) => string;
 }
 
 /** `%0.7Lf` (netdata's `CALCULATED_NUMBER_FORMAT`) for values read from the database. */

@@ -21,6 +21,8 @@ export interface IterationSettings {
   /** `send names instead of ids`. */
   sendNames: boolean;
   selection: Selection;
+  /** The host's labels as the lines carry them (1.37's connectors); none when absent. */
+  hostLabels?: (host: Host) => string;
 }
 
 /** The lines of one iteration and how many metrics they hold. */
@@ -40,7 +42,7 @@ export class IterationBuilder {
   constructor(settings: Readonly<IterationSettings>) {
     this.#settings = settings;
     this.#point = {
-      prefix: settings.prefix, hostname: '', hostTags: '', chart: undefined!, dimension: undefined!,
+      prefix: settings.prefix, hostname: '', hostTags: '', hostLabels: '', chart: undefined!, dimension: undefined!,
       chartName: '', dimensionName: '', value: '', timestampS: 0,
     };
   }
@@ -55,6 +57,7 @@ export class IterationBuilder {
       if (!this.#settings.selection.host(host)) continue;
       this.#point.hostname = host.isLocal ? this.#settings.localHostname : host.hostname;
       this.#point.hostTags = host.identity.tags ?? '';
+      this.#point.hostLabels = this.#settings.hostLabels?.(host) ?? '';
       for (const chart of host.charts.values()) this.#chart(chart, afterS, beforeS, out);
     }
     return out;

@@ -1,8 +1,11 @@
 /**
  * OpenTSDB telnet (reference §4.2):
- * `put <prefix>.<chart>.<dimension> <unix_ts> <value> host=<hostname>[ <host tags>]\n`.
+ * `put <prefix>.<chart>.<dimension> <unix_ts> <value> host=<hostname>[ <host tags>]\n`; netdata
+ * 1.37's connector (`exporting/opentsdb/opentsdb.c` @1.37) adds ` <label>=<value>` per label sent,
+ * a value's characters other than letters, digits, `-`, `.`, `/` and UTF-8 as `_`. (1.37 also
+ * leaves a space at the end of the line when labels are on and none passes; not copied.)
  */
-import type { BackendFormat, MetricPoint } from './format.js';
+import type { BackendFormat, HostLabels, MetricPoint } from './format.js';
 
 /** OpenTSDB's telnet port, used when a destination names none. */
 export const OPENTSDB_DEFAULT_PORT = 4242;
@@ -12,6 +15,25 @@ export function formatOpentsdb(p: Readonly<MetricPoint>): string {
   const tags = p.hostTags ? ` ${p.hostTags}` : '';
   return `put ${p.prefix}.${p.chartName}.${p.dimensionName} ${p.timestampS} ${p.value} host=${p.hostname}${tags}\n`;
 }
+
+/** One `put` line of netdata 1.37's opentsdb connector. */
+export function formatOpentsdbLabelled(p: Readonly<MetricPoint>): string {
+  const tags = p.hostTags ? ` ${p.hostTags}` : '';
+  return `put ${p.prefix}.${p.chartName}.${p.dimensionName} ${p.timestampS} ${p.value} host=${p.hostname}${tags}${p.hostLabels}\n`;
+}
+
+/** ` name=value` per label (netdata's `sanitize_opentsdb_label_value` on the value). */
+export function opentsdbLabels(labels: HostLabels): string {
+  return labels.map(([name, value]) => ` ${name}=${value.replace(/[^A-Za-z0-9./\-\u0080-\uffff]/g, '_')}`).join('');
+}
+
+/** exporting.conf's `opentsdb` (telnet) connector (1.37). */
+export const OPENTSDB_1_37: BackendFormat = Object.freeze({
+  type: 'opentsdb',
+  defaultPort: OPENTSDB_DEFAULT_PORT,
+  format: formatOpentsdbLabelled,
+  renderLabels: opentsdbLabels,
+});
 
 /** The `opentsdb` (telnet) backend type. */
 export const OPENTSDB: BackendFormat = Object.freeze({

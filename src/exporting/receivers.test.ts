@@ -10,7 +10,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { setLogSink, type LogSink } from '../log.js';
-import { createBackend, type Backend } from './index.js';
+import { createBackend, createLineInstance, type Backend } from './index.js';
 import { backendConfig, TestData, waitUntil } from './test-fixture.js';
 import { Carbon, CARBON_CACHE, missing, VICTORIA_METRICS, VictoriaMetrics, WHISPER_FETCH, type ExportedSeries } from './test-receivers.js';
 
@@ -104,6 +104,30 @@ describe('backends against VictoriaMetrics', () => {
       'tsdb.test._home.avail{host=my-node}': [[S + 17, 1853], [S + 27, 1225]],
       'tsdb.test._home.used_space{host=my-node}': [[S + 17, 306], [S + 27, 450]],
       'tsdb.test.net.received{host=my-node}': [[S + 17, 136000], [S + 27, 80000]],
+    });
+  });
+
+  it('stores netdata 1.37 graphite and opentsdb lines with the host labels as tags', async (t) => {
+    if (reason) return t.skip(reason);
+    const data = new TestData([], START_S);
+    data.registry.localhost.replaceLabels(new Map([['room', { value: 'lab 1', source: 2 }]]));
+    const labels = { sendConfiguredLabels: true, sendAutomaticLabels: false };
+    const settings = { hostname: 'my-node', 'update every': '10', 'data source': 'as collected', 'send charts matching': 'test.net' };
+    const graphite = createLineInstance({ name: 'g', ...labels },
+      backendConfig({ ...settings, type: 'graphite', prefix: 'tagged', destination: `127.0.0.1:${vm!.graphitePort}` }).backend,
+      { registry: data.registry, nowMs: data.clock.nowMs, schedule: false });
+    const tsdb = createLineInstance({ name: 'o', ...labels },
+      backendConfig({ ...settings, type: 'opentsdb', prefix: 'labelled', destination: `127.0.0.1:${vm!.opentsdbPort}` }).backend,
+      { registry: data.registry, nowMs: data.clock.nowMs, schedule: false });
+    for (const b of [graphite, tsdb]) b.start();
+    t.after(async () => { await graphite.stop(); await tsdb.stop(); });
+    await waitUntil(() => graphite.connected && tsdb.connected, 10000, 'both to connect');
+    data.collectUntil(20);
+    graphite.tick();
+    tsdb.tick();
+    assert.deepEqual(await exported(vm!, '{__name__=~"(tagged|labelled)[.].*"}', 2), {
+      'labelled.test.net.received{host=my-node,room=lab_1}': [[START_S + 20, 20000]],
+      'tagged.my-node.test.net.received{room=lab_1}': [[START_S + 20, 20000]],
     });
   });
 

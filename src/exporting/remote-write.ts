@@ -18,15 +18,13 @@
 import type { BackendDataSource } from '../config/types.js';
 import type { Chart, Dimension, Host } from '../database/types.js';
 import { prometheusUnits } from './prometheus.js';
+import { sentLabels } from './host-labels.js';
 import { chartAvailable, type Selection } from './selection.js';
 import { storedValue, storedWindow } from './stored-value.js';
 import { encodeLabels, type SeriesSample } from './write-request.js';
 
 /** netdata's `PROMETHEUS_ELEMENT_MAX`: longest name or label value. */
 export const PROMETHEUS_ELEMENT_MAX = 256;
-/** netdata's label sources (`RRDLABEL_SRC_AUTO`, `RRDLABEL_SRC_CONFIG`). */
-const LABEL_SOURCE_AUTO = 1;
-const LABEL_SOURCE_CONFIG = 2;
 const USEC_PER_MS = 1000;
 const MS_PER_SEC = 1000;
 
@@ -112,14 +110,7 @@ export class RemoteWriteBuilder {
     // netdata leaves out what the host does not say
     if (host.identity.programName) labels.push(['application', host.identity.programName]);
     if (host.identity.programVersion) labels.push(['version', host.identity.programVersion]);
-    const s = this.#s;
-    if (s.sendConfiguredLabels || s.sendAutomaticLabels) {
-      for (const [name, { value, source }] of host.labels) {
-        const send = (s.sendConfiguredLabels && (source & LABEL_SOURCE_CONFIG) !== 0)
-          || (s.sendAutomaticLabels && (source & LABEL_SOURCE_AUTO) !== 0);
-        if (send) labels.push([prometheusName(name), prometheusLabel(value)]);
-      }
-    }
+    for (const [name, value] of sentLabels(host, this.#s)) labels.push([prometheusName(name), prometheusLabel(value)]);
     return this.#labels(host, labels);
   }
 
