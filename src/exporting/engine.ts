@@ -2,12 +2,14 @@
  * netdata 1.37's exporting engine: every enabled `exporting.conf` instance runs on its own, with
  * its own iteration timer, connection or queues, and self charts; netdata.conf's 1.10 `[backend]`,
  * when enabled, runs beside them as it always did (1.37 ignores it; 1.10 configs keep working).
- * Connector types this agent lacks are logged and left out, as a netdata built without them does.
+ * Connector types this agent lacks (kinesis, pubsub, mongodb) are logged and left out, as a
+ * netdata built without them does.
  */
 import type { BackendConfig, NetdataConfig } from '../config/index.js';
 import type { ExportingConfig, ExportingInstanceConfig } from '../config/exporting.js';
 import { error, info } from '../log.js';
 import { createBackend, createLineInstance } from './backend.js';
+import { createHttpLineInstance, isHttpLineType } from './http-line-instance.js';
 import { createRemoteWriteInstance, type RemoteWriteDeps } from './remote-write-instance.js';
 
 /** What the engine runs: a backend or a remote write instance alike. */
@@ -54,6 +56,10 @@ function createInstance(i: Readonly<ExportingInstanceConfig>, deps: RemoteWriteD
     if (i.tls) error(`${tag}: TLS is not available for '${i.typeName}'; sending in plain text`);
     const backend = createLineInstance(i, lineConfig(i, LINE_TYPES[i.type]), deps);
     return { name: i.name, start: () => backend.start(), stop: () => backend.stop(), tick: () => backend.tick(), get connected() { return backend.connected; } };
+  }
+  if (isHttpLineType(i.type)) {
+    const instance = createHttpLineInstance(i, deps);
+    return { name: i.name, start: () => instance.start(), stop: () => instance.stop(), tick: () => instance.tick(), get connected() { return instance.connected; } };
   }
   error(`${tag}: connector type '${i.typeName}' (${i.file}:${i.line}) is not available in this agent; the instance is not started`);
   return null;

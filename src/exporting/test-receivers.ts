@@ -91,13 +91,23 @@ export interface ExportedSeries {
   timestamps: number[];
 }
 
-/** VictoriaMetrics with its graphite and opentsdb listeners. */
+/** VictoriaMetrics with its graphite and opentsdb listeners (and opentsdb's HTTP `/api/put` when asked). */
 export class VictoriaMetrics extends Receiver {
-  constructor(dir: string, readonly httpPort: number, readonly graphitePort: number, readonly opentsdbPort: number) {
+  constructor(dir: string, readonly httpPort: number, readonly graphitePort: number, readonly opentsdbPort: number, readonly opentsdbHttpPort = 0) {
     super('victoria-metrics', VICTORIA_METRICS, [
       `-storageDataPath=${dir}`, `-httpListenAddr=127.0.0.1:${httpPort}`,
       `-graphiteListenAddr=127.0.0.1:${graphitePort}`, `-opentsdbListenAddr=127.0.0.1:${opentsdbPort}`,
+      ...(opentsdbHttpPort ? [`-opentsdbHTTPListenAddr=127.0.0.1:${opentsdbHttpPort}`] : []),
     ], dir);
+  }
+
+  /** Starts on free ports with opentsdb's HTTP listener too. */
+  static async startWithHttpPut(dir: string): Promise<VictoriaMetrics> {
+    await mkdir(dir, { recursive: true });
+    const vm = new VictoriaMetrics(dir, await freePort(), await freePort(), await freePort(), await freePort());
+    await vm.waitForPort(vm.httpPort);
+    await vm.waitForPort(vm.opentsdbHttpPort);
+    return vm;
   }
 
   /** Starts on free ports, or again on the ports (and data) of `previous`. */
