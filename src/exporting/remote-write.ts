@@ -72,6 +72,28 @@ interface CachedLabels {
   hash: number;
 }
 
+/** A chart's share of its series' labels (sanitised once per change, not per iteration). */
+interface ChartScope {
+  key: string;
+  chart: string;
+  family: string;
+  instance: string;
+  /** `<prefix>_<context>`: as collected names start here. */
+  base: string;
+  /** The average or sum series name. */
+  stored: string;
+  homogeneous: boolean;
+  prometheusModule: boolean;
+}
+
+/** A dimension's encoded labels and what they were made from. */
+interface DimensionLabels extends CachedLabels {
+  scope: ChartScope;
+  source: string;
+  definition: Readonly<Dimension['definition']>;
+  homogeneous: boolean;
+}
+
 function homogeneous(chart: Chart): boolean {
   const [first] = chart.dimensions;
   return chart.dimensions.every((d) => d.definition.algorithm === first!.definition.algorithm
@@ -87,7 +109,9 @@ function isCounter(d: Dimension): boolean {
 /** Builds the series of each iteration for one instance; keeps each series' encoded labels. */
 export class RemoteWriteBuilder {
   readonly #s: Readonly<RemoteWriteSettings>;
-  readonly #cache = new WeakMap<Dimension | Host, CachedLabels>();
+  readonly #cache = new WeakMap<Host, CachedLabels>();
+  readonly #scopes = new WeakMap<Chart, ChartScope>();
+  readonly #dimensions = new WeakMap<Dimension, DimensionLabels>();
 
   constructor(settings: Readonly<RemoteWriteSettings>) {
     this.#s = settings;
@@ -118,22 +142,12 @@ export class RemoteWriteBuilder {
     const s = this.#s;
     const asCollected = s.dataSource === 'as collected';
     if (!s.selection.chart(chart) || !chartAvailable(chart, !asCollected)) return;
-    const def = chart.definition;
-    const chartLabel = prometheusLabel(s.sendNames ? chart.fullName : chart.id);
-    const family = prometheusLabel(def.family);
-    const context = prometheusName(def.context);
+    const scope = this.#scope(chart, instance);
     if (asCollected) {
-      const same = homogeneous(chart);
-      const prometheusModule = def.module === 'prometheus';
       for (const d of chart.dimensions) {
         if (d.lastCollectedTimeUs === 0 || d.definition.options.obsolete) continue;
         if (Math.floor(d.lastCollectedTimeUs / 1e6) < afterS || !Number.isFinite(d.lastCollectedValue)) continue;
-        const suffix = isCounter(d) && !prometheusModule ? '_total' : '';
-        const dimName = s.sendNames ? d.definition.name : d.definition.id;
-        const labels: Array<[string, string]> = same
-          ? [['__name__', `${s.prefix}_${context}${suffix}`], ['chart', chartLabel], ['dimension', prometheusLabel(dimName)], ['family', family], ['instance', instance]]
-          : [['__name__', `${s.prefix}_${context}_${prometheusName(dimName)}${suffix}`], ['chart', chartLabel], ['family', family], ['instance', instance]];
-        const cached = this.#labels(d, labels);
+        const cached = this.#dimension(d, scope);
         out.push({ labels: cached.labels, hash: cached.hash, value: d.lastCollectedValue, timestampMs: Math.floor(d.lastCollectedTimeUs / USEC_PER_MS) });
       }
       return;
@@ -141,19 +155,65 @@ export class RemoteWriteBuilder {
     const window = storedWindow(chart, afterS, beforeS);
     if (!window) return;
     const sum = s.dataSource === 'sum';
-    const name = sum ? `${s.prefix}_${context}_sum` : `${s.prefix}_${context}${prometheusUnits(def.units)}_average`;
+    const timestampMs = window.lastS * MS_PER_SEC;
     for (const d of chart.dimensions) {
       if (d.lastCollectedTimeUs === 0 || d.definition.options.obsolete) continue;
       const value = storedValue(chart, d.index, window, sum);
       if (!Number.isFinite(value)) continue;
-      const dimName = prometheusLabel(s.sendNames ? d.definition.name : d.definition.id);
-      const cached = this.#labels(d, [['__name__', name], ['chart', chartLabel], ['dimension', dimName], ['family', family], ['instance', instance]]);
-      out.push({ labels: cached.labels, hash: cached.hash, value, timestampMs: window.lastS * MS_PER_SEC });
+      const cached = this.#dimension(d, scope);
+      out.push({ labels: cached.labels, hash: cached.hash, value, timestampMs });
     }
   }
 
+  /** What every series of `chart` shares, rebuilt only when the chart's names change. */
+  #scope(chart: Chart, instance: string): ChartScope {
+    const s = this.#s;
+    const def = chart.definition;
+    const chartSource = s.sendNames ? chart.fullName : chart.id;
+    const key = `${chartSource}\u0000${def.family}\u0000${def.context}\u0000${def.units}\u0000${def.module}\u0000${instance}`;
+    const cached = this.#scopes.get(chart);
+    if (cached && cached.key === key) {
+      if (s.dataSource === 'as collected') cached.homogeneous = homogeneous(chart);
+      return cached;
+    }
+    const context = prometheusName(def.context);
+    const scope: ChartScope = {
+      key, chart: prometheusLabel(chartSource), family: prometheusLabel(def.family), instance,
+      base: `${s.prefix}_${context}`,
+      stored: s.dataSource === 'sum' ? `${s.prefix}_${context}_sum` : `${s.prefix}_${context}${prometheusUnits(def.units)}_average`,
+      homogeneous: homogeneous(chart), prometheusModule: def.module === 'prometheus',
+    };
+    this.#scopes.set(chart, scope);
+    return scope;
+  }
+
+  /** A dimension's encoded labels in `scope`, rebuilt only when its name, definition or scope change. */
+  #dimension(d: Dimension, scope: ChartScope): CachedLabels {
+    const s = this.#s;
+    const source = s.sendNames ? d.definition.name : d.definition.id;
+    const cached = this.#dimensions.get(d);
+    if (cached && cached.scope === scope && cached.source === source && cached.definition === d.definition
+      && cached.homogeneous === scope.homogeneous) return cached;
+    // written in name order already: __name__, chart, dimension, family, instance
+    let labels: Array<[string, string]>;
+    if (s.dataSource !== 'as collected') {
+      labels = [['__name__', scope.stored], ['chart', scope.chart], ['dimension', prometheusLabel(source)], ['family', scope.family], ['instance', scope.instance]];
+    } else {
+      const suffix = isCounter(d) && !scope.prometheusModule ? '_total' : '';
+      labels = scope.homogeneous
+        ? [['__name__', `${scope.base}${suffix}`], ['chart', scope.chart], ['dimension', prometheusLabel(source)], ['family', scope.family], ['instance', scope.instance]]
+        : [['__name__', `${scope.base}_${prometheusName(source)}${suffix}`], ['chart', scope.chart], ['family', scope.family], ['instance', scope.instance]];
+    }
+    const encoded = encodeLabels(labels);
+    const fresh: DimensionLabels = {
+      key: '', labels: encoded, hash: labelsHash(encoded), scope, source, definition: d.definition, homogeneous: scope.homogeneous,
+    };
+    this.#dimensions.set(d, fresh);
+    return fresh;
+  }
+
   /** The encoded labels of `owner`'s series, kept until one of them changes. */
-  #labels(owner: Dimension | Host, labels: Array<[string, string]>): CachedLabels {
+  #labels(owner: Host, labels: Array<[string, string]>): CachedLabels {
     const key = labels.map(([n, v]) => `${n}\u0000${v}`).join('\u0001');
     const cached = this.#cache.get(owner);
     if (cached && cached.key === key) return cached;
