@@ -1,22 +1,28 @@
 /**
- * Compression on a stream link (reference §11, netdata 1.37's lz4): bytes on the wire per value
- * and CPU per value, for none and lz4, on two feeds: a real netdata 1.37 child's stream (the lz4
- * capture, decoded) and a generated 100 charts x 10 dimensions (counters and gauges from a
- * seeded random walk, one iteration a second).
- *   1. The codec in this process: each feed encoded as the sender does (one write per second,
- *      cut into frames of at most 16 KiB at newlines), linked blocks (1.37's dictionary) and
- *      standalone ones; µs per value to encode and to decode. The capture's own bytes are
- *      netdata 1.37's lz4 of that feed.
- *   2. A parent process fed the generated feed flat out over 127.0.0.1 by a raw child, plain and
- *      as lz4 frames (encoded before the clock starts): its CPU per value, Tributary next to
- *      netdata 1.37, the best of alternating none / lz4 runs. The issue's target: lz4 within
- *      1.3x of none.
- *   3. Senders: a Tributary child and a netdata 1.37 child streaming the generated feed from the
- *      same plugin at 1 s, through a byte-counting relay, lz4 on and off: the wire bytes per value
- *      and the child's CPU per value.
+ * Compression on a stream link (reference §11: netdata 1.37's lz4, 1.44's zstd, gzip, brotli):
+ * bytes on the wire per value and CPU per value, on two feeds: a real netdata 1.37 child's stream
+ * (the lz4 capture, decoded) and a generated 100 charts x 10 dimensions (counters and gauges from
+ * a seeded random walk, one iteration a second).
+ *   1. The codecs in this process: each feed encoded as a sender does (one write per second, cut
+ *      into frames at newlines), one stream per connection: lz4 (linked blocks, 1.37's
+ *      dictionary, and standalone ones), zstd at several levels, and gzip and brotli as netdata
+ *      1.44 runs them (one deflate / brotli stream, flushed per chunk; here through node:zlib's
+ *      streams, which is how this agent could run them); µs per value to encode and to decode.
+ *      The capture's own bytes are netdata 1.37's lz4 of that feed. The issue's target: zstd at
+ *      least 5x smaller than plain text.
+ *   2. A parent process fed the generated feed flat out over 127.0.0.1 by a raw child, plain, as
+ *      lz4 and as zstd frames (encoded before the clock starts): its CPU per value, Tributary
+ *      next to netdata 1.37 (which has no zstd), the best of alternating runs. The target: a
+ *      compressed parent within 1.3x of an uncompressed one.
+ *   3. Senders: a Tributary child (zstd, lz4, off) and a netdata 1.37 child (lz4, off) streaming
+ *      the generated feed from the same plugin at 1 s, through a byte-counting relay: the wire
+ *      bytes per value and the child's CPU per value.
+ *   4. What zstd costs in memory: a fresh node process's RSS before and after loading zstd-napi,
+ *      and per link (an encoder and a decoder that carried the feed), next to lz4's.
  *
- * Run: npx tsc -p . && node dist/bench/compression.js
+ * Run: npx tsc -p . && node dist/bench/compression.js [part...]   (e.g. `2 4`; all parts by default)
  */
+import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -24,7 +30,12 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import zlib from 'node:zlib';
+import { DEFAULT_COMPRESSION_LEVELS } from '../src/config/stream.js';
+import type { InboundTransport, OutboundTransport } from '../src/streaming/transport.js';
 import { Lz4FrameDecoder, Lz4FrameEncoder } from '../src/streaming/transport-lz4.js';
+import { ZSTD_MAX_TEXT_BYTES, ZstdFrameDecoder, ZstdFrameEncoder } from '../src/streaming/transport-zstd.js';
+import { zstdMissing } from '../src/streaming/zstd-binding.js';
 import { API_KEY, killAll, startNode } from '../test/streaming/nodes.js';
 import { netdataMissing, startNetdata, stopAllNetdata } from '../test/streaming/netdata.js';
 import { cpuSecs, onNetdataParent, onTributaryParent } from './parents.js';
@@ -41,9 +52,27 @@ const FLAT_OUT_BATCH = 50;
 const PARENT_ROUNDS = 4;
 const SENDER_SECS = 30;
 const SENDER_WARMUP_SECS = 5;
-/** VCAPS HLABELS CLAIM CLABELS, with COMPRESSION or without; no REPLICATION, so no replay conversation. */
+/** VCAPS HLABELS CLAIM CLABELS, with COMPRESSION or ZSTD or neither; no REPLICATION, so no replay conversation. */
 const VER_PLAIN = (1 << 6) | (1 << 7) | (1 << 8) | (1 << 9);
+const COMPRESSION_BITS = (1 << 10) | (1 << 19);
 const VER_LZ4 = VER_PLAIN | (1 << 10);
+const VER_ZSTD = VER_PLAIN | (1 << 19);
+/** The zstd levels part 1 measures (netdata 1.44's default is 3). */
+const ZSTD_LEVELS = [1, 2, 3, 5, 9];
+/** `[stream] zstd compression level` by default: what parts 2 to 4 run. */
+const ZSTD_LEVEL = DEFAULT_COMPRESSION_LEVELS.zstd;
+/** netdata 1.44's default gzip and brotli levels. */
+const GZIP_LEVEL = 1;
+const BROTLI_LEVEL = 3;
+/** The issue's targets. */
+const TARGET_ZSTD_RATIO = 5;
+const TARGET_PARENT_CPU_RATIO = 1.3;
+/** Links part 4 opens in one process to see what each costs. */
+const MEMORY_LINKS = 50;
+const ZSTD_MISSING = zstdMissing();
+/** The parts asked for on the command line (all when none). */
+const PARTS = new Set(process.argv.slice(2).map(Number));
+const part = (n: number): boolean => PARTS.size === 0 || PARTS.has(n);
 
 const NETDATA_PLUGINS = ['/usr/libexec/netdata/plugins.d', '/usr/lib/netdata/plugins.d'].find((d) => existsSync(join(d, 'system-info.sh'))) ?? '';
 const CAPTURE = fileURLToPath(new URL('../../test/fixtures/captures/netdata-1.37-lz4.child-to-parent.bin', import.meta.url));
@@ -100,7 +129,7 @@ function countValues(text: Buffer): number {
   return (text.toString('latin1').match(/^R?SET /gm) ?? []).length;
 }
 
-// ---- 1. the codec ------------------------------------------------------------------------------
+// ---- 1. the codecs -----------------------------------------------------------------------------
 
 interface CodecFigures { wireBytes: number; encodeUsPerValue: number; decodeUsPerValue: number }
 
@@ -111,51 +140,137 @@ function cpuUs(fn: () => void): number {
   return t.user + t.system;
 }
 
+/** A codec of this agent: one connection's encoder and decoder. */
+interface SyncCodec { encoder: () => OutboundTransport; decoder: (sink: (b: Buffer) => void) => InboundTransport }
+
 /** Encodes `writes` as one connection's stream; the best run (the code is warm by then). */
-function codec(writes: Buffer[], values: number, linked: boolean): CodecFigures {
+function codec(writes: Buffer[], values: number, c: SyncCodec): CodecFigures {
   let best: CodecFigures | null = null;
   const until = performance.now() + CODEC_MIN_MS;
   for (let r = 0; r < CODEC_REPEATS || performance.now() < until; r++) {
-    const encoder = new Lz4FrameEncoder({ linked });
+    const encoder = c.encoder();
     let wire: Buffer[] = [];
     const encodeUs = cpuUs(() => { wire = writes.map((w) => encoder.encode(w)); });
     const stream = Buffer.concat(wire);
-    let plain = 0;
-    const decoder = new Lz4FrameDecoder((b) => { plain += b.length; });
+    const parts: Buffer[] = [];
+    const decoder = c.decoder((b) => { parts.push(b); });
     const decodeUs = cpuUs(() => {
       for (let i = 0; i < stream.length; i += 65536) decoder.push(stream.subarray(i, i + 65536));
     });
-    if (plain !== writes.reduce((n, w) => n + w.length, 0)) throw new Error('the round trip lost bytes');
+    if (!Buffer.concat(parts).equals(Buffer.concat(writes))) throw new Error('the round trip changed the text');
     const f = { wireBytes: stream.length, encodeUsPerValue: encodeUs / values, decodeUsPerValue: decodeUs / values };
     if (!best || f.encodeUsPerValue + f.decodeUsPerValue < best.encodeUsPerValue + best.decodeUsPerValue) best = f;
   }
   return best!;
 }
 
-function codecPart(): void {
+/** The chunks a sender cuts `write` into (at most `maxBytes`, at the last newline that fits). */
+function chunksOf(write: Buffer, maxBytes: number): Buffer[] {
+  const chunks: Buffer[] = [];
+  for (let pos = 0; pos < write.length;) {
+    let end = write.length;
+    if (end - pos > maxBytes) {
+      const newline = write.lastIndexOf(0x0a, pos + maxBytes - 1);
+      end = newline > pos ? newline + 1 : pos + maxBytes;
+    }
+    chunks.push(write.subarray(pos, end));
+    pos = end;
+  }
+  return chunks;
+}
+
+/** Writes `chunk` and flushes it through a node:zlib stream; resolves with what came out. */
+function flushThrough(stream: zlib.Gzip | zlib.BrotliCompress, chunk: Buffer, kind: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const out: Buffer[] = [];
+    const onData = (b: Buffer): void => { out.push(b); };
+    stream.on('data', onData);
+    stream.once('error', reject);
+    stream.write(chunk);
+    stream.flush(kind, () => { stream.off('data', onData); stream.off('error', reject); resolve(Buffer.concat(out)); });
+  });
+}
+
+/** gzip or brotli as netdata 1.44 streams them, through node:zlib's (asynchronous) streams; the best run. */
+async function zlibCodec(writes: Buffer[], values: number, kind: 'gzip' | 'brotli'): Promise<CodecFigures> {
+  const chunks = writes.flatMap((w) => chunksOf(w, ZSTD_MAX_TEXT_BYTES));
+  let best: CodecFigures | null = null;
+  for (let r = 0; r < CODEC_REPEATS; r++) {
+    const encoder = kind === 'gzip'
+      ? zlib.createGzip({ level: GZIP_LEVEL, windowBits: 15 })
+      : zlib.createBrotliCompress({ params: { [zlib.constants.BROTLI_PARAM_QUALITY]: BROTLI_LEVEL } });
+    const flush = kind === 'gzip' ? zlib.constants.Z_SYNC_FLUSH : zlib.constants.BROTLI_OPERATION_FLUSH;
+    const t0 = process.cpuUsage();
+    const blocks: Buffer[] = [];
+    for (const chunk of chunks) blocks.push(await flushThrough(encoder, chunk, flush));
+    const te = process.cpuUsage(t0);
+    encoder.destroy();
+    const decoder = kind === 'gzip' ? zlib.createGunzip() : zlib.createBrotliDecompress();
+    let plain = 0;
+    decoder.on('data', (b: Buffer) => { plain += b.length; });
+    const t1 = process.cpuUsage();
+    for (const block of blocks) await new Promise<void>((resolve) => { decoder.write(block, () => resolve()); });
+    await new Promise<void>((resolve) => { decoder.flush(() => resolve()); });
+    const td = process.cpuUsage(t1);
+    decoder.destroy();
+    if (plain !== chunks.reduce((n, c) => n + c.length, 0)) throw new Error(`${kind}: the round trip lost bytes`);
+    // each block in netdata's 4-byte frame header
+    const f = {
+      wireBytes: blocks.reduce((n, b) => n + 4 + b.length, 0),
+      encodeUsPerValue: (te.user + te.system) / values, decodeUsPerValue: (td.user + td.system) / values,
+    };
+    if (!best || f.encodeUsPerValue + f.decodeUsPerValue < best.encodeUsPerValue + best.decodeUsPerValue) best = f;
+  }
+  return best!;
+}
+
+/** The feeds of part 1: name, writes, values, and netdata 1.37's own lz4 bytes where there are. */
+function codecFeeds(): Array<[string, Buffer[], number, Buffer | null]> {
   const capture = captureFeed();
   const feed = new Feed();
   const generated = [Buffer.from(definitions() + feed.iteration(0))];
   for (let s = 1; s < CODEC_SECONDS; s++) generated.push(Buffer.from(feed.iteration(1_000_000)));
   // the capture as the sender queued it: one write per line group (1.37 commits per chart)
   const captureWrites = capture.text.toString('latin1').split(/(?<=\nEND\n|\nREND [^\n]*\n|\nOVERWRITE labels\n)/).map((t) => Buffer.from(t, 'latin1'));
-  const feeds: Array<[string, Buffer[], number, Buffer | null]> = [
+  return [
     [`generated ${CHARTS}x${DIMENSIONS}, ${CODEC_SECONDS} s`, generated, CODEC_SECONDS * VALUES_PER_ITERATION, null],
     ['1.37 child capture', captureWrites, countValues(capture.text), capture.wire],
   ];
-  console.log(`\n1. codec in this process (best run over ${CODEC_MIN_MS} ms): bytes on the wire per value, µs of CPU per value`);
-  console.log(`${'feed'.padEnd(28)}${'plain B/v'.padStart(10)}${'nd lz4 B/v'.padStart(11)}${'lz4 B/v'.padStart(9)}${'ratio'.padStart(7)}` +
-    `${'enc µs/v'.padStart(10)}${'dec µs/v'.padStart(10)}${'alone B/v'.padStart(11)}${'enc µs/v'.padStart(10)}${'dec µs/v'.padStart(10)}`);
-  for (const [name, writes, values, netdataWire] of feeds) {
+}
+
+/** Part 1; returns the generated feed's zstd ratio at the default level (null without zstd). */
+async function codecPart(): Promise<number | null> {
+  console.log(`\n1. codecs in this process (best run over ${CODEC_MIN_MS} ms): bytes on the wire per value, µs of CPU per value`);
+  console.log(`${'feed'.padEnd(28)}${'codec'.padEnd(20)}${'B/v'.padStart(8)}${'ratio'.padStart(8)}${'enc µs/v'.padStart(10)}${'dec µs/v'.padStart(10)}`);
+  let zstdRatio: number | null = null;
+  const lz4 = (linked: boolean): SyncCodec => ({ encoder: () => new Lz4FrameEncoder({ linked }), decoder: (sink) => new Lz4FrameDecoder(sink) });
+  for (const [name, writes, values, netdataWire] of codecFeeds()) {
     const plain = writes.reduce((n, w) => n + w.length, 0);
-    const linked = codec(writes, values, true);
-    const alone = codec(writes, values, false);
-    console.log(`${name.padEnd(28)}${fmt(plain / values, 2).padStart(10)}${(netdataWire ? fmt(netdataWire.length / values, 2) : '-').padStart(11)}` +
-      `${fmt(linked.wireBytes / values, 2).padStart(9)}${fmt(plain / linked.wireBytes, 2).padStart(7)}` +
-      `${fmt(linked.encodeUsPerValue, 3).padStart(10)}${fmt(linked.decodeUsPerValue, 3).padStart(10)}` +
-      `${fmt(alone.wireBytes / values, 2).padStart(11)}${fmt(alone.encodeUsPerValue, 3).padStart(10)}${fmt(alone.decodeUsPerValue, 3).padStart(10)}`);
+    const row = (codecName: string, f: CodecFigures | null, wireBytes = f?.wireBytes ?? 0): void => {
+      console.log(`${name.padEnd(28)}${codecName.padEnd(20)}${fmt(wireBytes / values, 2).padStart(8)}${fmt(plain / wireBytes, 2).padStart(8)}` +
+        `${(f ? fmt(f.encodeUsPerValue, 3) : '-').padStart(10)}${(f ? fmt(f.decodeUsPerValue, 3) : '-').padStart(10)}`);
+    };
+    row('none', null, plain);
+    if (netdataWire) row('netdata 1.37 lz4', null, netdataWire.length);
+    row('lz4', codec(writes, values, lz4(true)));
+    row('lz4 standalone', codec(writes, values, lz4(false)));
+    if (ZSTD_MISSING) console.log(`${name.padEnd(28)}${'zstd'.padEnd(20)}skipped: ${ZSTD_MISSING}`);
+    else {
+      for (const level of ZSTD_LEVELS) {
+        const f = codec(writes, values, { encoder: () => new ZstdFrameEncoder(level), decoder: (sink) => new ZstdFrameDecoder(sink) });
+        row(`zstd ${level}${level === ZSTD_LEVEL ? ' (default)' : ''}`, f);
+        if (level === ZSTD_LEVEL && netdataWire === null) zstdRatio = plain / f.wireBytes;
+      }
+    }
+    row(`gzip ${GZIP_LEVEL} (node:zlib)`, await zlibCodec(writes, values, 'gzip'));
+    row(`brotli ${BROTLI_LEVEL} (node:zlib)`, await zlibCodec(writes, values, 'brotli'));
   }
-  console.log('(lz4 = linked blocks, one lz4 stream per connection as 1.37; alone = every block standalone; nd lz4 = the capture\'s own bytes)');
+  console.log('(ratio = plain bytes / wire bytes, frame headers included; lz4 = one lz4 stream per connection as 1.37, standalone =\n' +
+    'every block alone; gzip and brotli run on node:zlib\'s thread pool, their µs include its hand-offs)');
+  if (zstdRatio !== null) {
+    console.log(`target: zstd ${fmt(zstdRatio, 2)}x smaller than plain text on the generated feed (>= ${TARGET_ZSTD_RATIO}x): ${zstdRatio >= TARGET_ZSTD_RATIO ? 'met' : 'NOT met'}`);
+  }
+  return zstdRatio;
 }
 
 // ---- measuring a process -----------------------------------------------------------------------
@@ -178,8 +293,8 @@ function write(socket: net.Socket, bytes: Buffer): Promise<void> {
 
 // ---- 2. a parent fed flat out ------------------------------------------------------------------
 
-/** The whole flat-out stream, plain, and as one connection's lz4 frames, in writes of FLAT_OUT_BATCH iterations. */
-function flatOutFeed(): { plain: Buffer[]; lz4: Buffer[] } {
+/** The whole flat-out stream, plain, and as one connection's lz4 and zstd frames, in writes of FLAT_OUT_BATCH iterations. */
+function flatOutFeed(): { plain: Buffer[]; lz4: Buffer[]; zstd: Buffer[] | null } {
   const feed = new Feed();
   const plain = [Buffer.from(definitions() + feed.iteration(0))];
   for (let b = 0; b < FLAT_OUT_ITERATIONS; b += FLAT_OUT_BATCH) {
@@ -187,8 +302,9 @@ function flatOutFeed(): { plain: Buffer[]; lz4: Buffer[] } {
     for (let k = 0; k < FLAT_OUT_BATCH; k++) text += feed.iteration(1_000_000);
     plain.push(Buffer.from(text));
   }
-  const encoder = new Lz4FrameEncoder();
-  return { plain, lz4: plain.map((p) => encoder.encode(p)) };
+  const lz4 = new Lz4FrameEncoder();
+  const zstd = ZSTD_MISSING ? null : new ZstdFrameEncoder(ZSTD_LEVEL);
+  return { plain, lz4: plain.map((p) => lz4.encode(p)), zstd: zstd ? plain.map((p) => zstd.encode(p)) : null };
 }
 
 /** One raw child's stream into the parent at `port`; returns the parent's CPU seconds for it. */
@@ -200,7 +316,7 @@ async function feedParent(pid: number, port: number, hostname: string, version: 
     `&update_every=1&os=linux&timezone=UTC&ver=${version} HTTP/1.1\r\nUser-Agent: bench/1\r\nAccept: */*\r\n\r\n`);
   const [reply] = await once(socket, 'data') as [Buffer];
   const bits = Number(/version=(\d+)/.exec(reply.toString())?.[1]);
-  if ((bits & (1 << 10)) !== (version & (1 << 10))) throw new Error(`${hostname}: parent replied ${JSON.stringify(reply.toString())}`);
+  if ((bits & COMPRESSION_BITS) !== (version & COMPRESSION_BITS)) throw new Error(`${hostname}: parent replied ${JSON.stringify(reply.toString())}`);
   await write(socket, writes[0]!);
   await sleep(1000);
   const cpu0 = await untilIdle(pid);
@@ -210,27 +326,32 @@ async function feedParent(pid: number, port: number, hostname: string, version: 
   return cpu1 - cpu0;
 }
 
-interface ParentFigures { noneUsPerValue: number; lz4UsPerValue: number }
+/** µs of the parent's CPU per value, per link kind; null where the parent has no such link. */
+interface ParentFigures { noneUsPerValue: number; lz4UsPerValue: number; zstdUsPerValue: number | null }
 
-async function measureParent(pid: number, port: number, label: string): Promise<ParentFigures> {
+async function measureParent(pid: number, port: number, label: string, withZstd: boolean): Promise<ParentFigures> {
   const feed = flatOutFeed();
   const values = FLAT_OUT_ITERATIONS * VALUES_PER_ITERATION;
   const none: number[] = [];
   const lz4: number[] = [];
+  const zstd: number[] = [];
   for (let r = 0; r < PARENT_ROUNDS; r++) {
     none.push(await feedParent(pid, port, `${label}-none-${r}`, VER_PLAIN, feed.plain));
     lz4.push(await feedParent(pid, port, `${label}-lz4-${r}`, VER_LZ4, feed.lz4));
+    if (withZstd && feed.zstd) zstd.push(await feedParent(pid, port, `${label}-zstd-${r}`, VER_ZSTD, feed.zstd));
   }
   // the CPUs are shared: the least disturbed run of each says what the work costs
-  return { noneUsPerValue: (Math.min(...none) / values) * 1e6, lz4UsPerValue: (Math.min(...lz4) / values) * 1e6 };
+  const usPerValue = (runs: number[]): number => (Math.min(...runs) / values) * 1e6;
+  return { noneUsPerValue: usPerValue(none), lz4UsPerValue: usPerValue(lz4), zstdUsPerValue: zstd.length ? usPerValue(zstd) : null };
 }
 
 function tributaryParent(): Promise<ParentFigures> {
-  return onTributaryParent('bench-lz4-parent', (pid, port) => measureParent(pid, port, 'trib'));
+  return onTributaryParent('bench-lz4-parent', (pid, port) => measureParent(pid, port, 'trib', true));
 }
 
 function netdataParent(): Promise<ParentFigures | string> {
-  return onNetdataParent('nd-lz4-bench-parent', (pid, port) => measureParent(pid, port, 'nd'));
+  // netdata 1.37 has no zstd: it would answer a ZSTD child with lz4 or nothing
+  return onNetdataParent('nd-lz4-bench-parent', (pid, port) => measureParent(pid, port, 'nd', false));
 }
 
 // ---- 3. senders through a counting relay -------------------------------------------------------
@@ -294,26 +415,36 @@ async function measureSender(parentPort: number, start: (relayPort: number) => P
   }
 }
 
+/** A Tributary child of the plugin's feed, through the relay at `port`, with `[stream]` lines `extra`. */
+function tributaryChild(dir: string, plugin: string, name: string, extra: string): (port: number) => Promise<{ pid: number; stop: () => Promise<void> }> {
+  return async (port) => {
+    const pluginsDir = mkdtempSync(join(dir, 'plugins-'));
+    writeFileSync(join(pluginsDir, 'gen.plugin'), readFileSync(plugin));
+    chmodSync(join(pluginsDir, 'gen.plugin'), 0o755);
+    const node = await startNode({ hostname: name, web: false, pluginsDir, sendTo: { destination: `127.0.0.1:${port}`, extra } });
+    return { pid: node.child.pid!, stop: () => node.stop() };
+  };
+}
+
 async function senderPart(): Promise<Map<string, SenderFigures | string>> {
   const dir = mkdtempSync(join(tmpdir(), 'tributary-bench-lz4-'));
   const plugin = feedPlugin(dir);
+  // a Tributary parent picks zstd where both have it; the other one prefers lz4
   const parent = await startNode({ hostname: 'bench-lz4-sink', plugin: false });
+  const lz4Parent = await startNode({
+    hostname: 'bench-lz4-sink-lz4', plugin: false, receive: `[${API_KEY}]\n\tenabled = yes\n\tcompression algorithms order = lz4\n`,
+  });
   const results = new Map<string, SenderFigures | string>();
   try {
+    if (ZSTD_MISSING) results.set('tributary child, zstd', ZSTD_MISSING);
+    else results.set('tributary child, zstd', await measureSender(parent.port, tributaryChild(dir, plugin, 'bench-zstd-t', '')));
+    results.set('tributary child, lz4', await measureSender(lz4Parent.port, tributaryChild(dir, plugin, 'bench-lz4-t', '')));
+    results.set('tributary child, off', await measureSender(parent.port, tributaryChild(dir, plugin, 'bench-off-t', '\tenable compression = no\n')));
     for (const compression of ['yes', 'no']) {
-      results.set(`tributary child, lz4 ${compression === 'yes' ? 'on' : 'off'}`, await measureSender(parent.port, async (port) => {
-        const pluginsDir = mkdtempSync(join(dir, 'plugins-'));
-        writeFileSync(join(pluginsDir, 'gen.plugin'), readFileSync(plugin));
-        chmodSync(join(pluginsDir, 'gen.plugin'), 0o755);
-        const node = await startNode({
-          hostname: `bench-lz4-t-${compression}`, web: false, pluginsDir,
-          sendTo: { destination: `127.0.0.1:${port}`, extra: `\tenable compression = ${compression}\n` },
-        });
-        return { pid: node.child.pid!, stop: () => node.stop() };
-      }));
+      const name = `netdata 1.37 child, ${compression === 'yes' ? 'lz4' : 'off'}`;
       const missing = netdataMissing();
-      if (missing) { results.set(`netdata child, lz4 ${compression}`, missing); continue; }
-      results.set(`netdata 1.37 child, lz4 ${compression === 'yes' ? 'on' : 'off'}`, await measureSender(parent.port, async (port) => {
+      if (missing) { results.set(name, missing); continue; }
+      results.set(name, await measureSender(parent.port, async (port) => {
         const nd = startNetdata({
           hostname: `bench-lz4-nd-${compression}`, port: 0, alsoOff: ['proc'],
           // the plugin's directory after netdata's own (its system-info.sh, reference §9); the later key wins
@@ -325,8 +456,87 @@ async function senderPart(): Promise<Map<string, SenderFigures | string>> {
     }
   } finally {
     parent.kill();
+    lz4Parent.kill();
   }
   return results;
+}
+
+// ---- 4. what zstd costs in memory -------------------------------------------------------------
+
+/**
+ * A fresh node process: RSS at start, after loading zstd-napi, and after MEMORY_LINKS links
+ * (an encoder and a decoder each, every one carrying 60 s of the generated feed), then the same
+ * for lz4 in another fresh process. Prints one JSON line per codec.
+ */
+function memoryPart(): void {
+  console.log('\n4. memory: RSS of a fresh process, loading the codec, and per link on each side');
+  const script = join(mkdtempSync(join(tmpdir(), 'tributary-bench-mem-')), 'mem.mjs');
+  const dist = fileURLToPath(new URL('../src/streaming/', import.meta.url));
+  writeFileSync(script, `
+const kind = process.argv[2];
+const feed = Buffer.from(${JSON.stringify(new Feed().iteration(1_000_000))});
+// enough text for every window to fill
+const SECONDS = 30;
+const N = ${MEMORY_LINKS};
+const rss = () => process.memoryUsage().rss;
+const buffers = () => process.memoryUsage().arrayBuffers;
+// V8 frees dead buffers' memory on a thread of its own: collect, let it, collect again
+const settle = async () => { globalThis.gc(); await new Promise((r) => setTimeout(r, 300)); globalThis.gc(); };
+await settle();
+const start = rss();
+const m = await import(${JSON.stringify(dist)} + 'transport-' + kind + '.js');
+const zstd = kind === 'zstd' ? (await import(${JSON.stringify(`${dist}zstd-binding.js`)})).zstdBinding() : null;
+const encoder = () => zstd ? new m.ZstdFrameEncoder(${ZSTD_LEVEL}) : new m.Lz4FrameEncoder();
+const decoder = () => zstd ? new m.ZstdFrameDecoder(() => {}) : new m.Lz4FrameDecoder(() => {});
+const one = encoder();
+const wire = Array.from({ length: SECONDS }, () => one.encode(feed));
+await settle();
+const loaded = rss();
+// the JavaScript buffers each end keeps (exact: their ArrayBuffers)
+const keep = [];
+let b0 = buffers();
+for (let i = 0; i < N; i++) { const e = encoder(); for (let s = 0; s < SECONDS; s++) e.encode(feed); keep.push(e); }
+await settle();
+const senderJs = (buffers() - b0) / N;
+b0 = buffers();
+for (let i = 0; i < N; i++) { const d = decoder(); for (const w of wire) d.push(w); keep.push(d); }
+await settle();
+const receiverJs = (buffers() - b0) / N;
+// zstd's own state (native memory, only the RSS shows it): bare contexts fed into one shared buffer, no garbage
+let senderNative = 0, receiverNative = 0;
+if (zstd) {
+  const out = Buffer.allocUnsafe(1 << 20);
+  let r0 = rss();
+  for (let i = 0; i < N; i++) {
+    const c = new zstd.CCtx();
+    c.setParameter(zstd.CParameter.compressionLevel, ${ZSTD_LEVEL});
+    for (let s = 0; s < SECONDS; s++) c.compressStream2(out, feed, zstd.EndDirective.flush);
+    keep.push(c);
+  }
+  senderNative = (rss() - r0) / N;
+  const blocks = [];
+  for (const w of wire) for (let p = 0; p < w.length;) { const n = (w[p + 1] & 0x7f) | ((w[p + 2] & 0x7f) << 7); blocks.push(w.subarray(p + 4, p + 4 + n)); p += 4 + n; }
+  r0 = rss();
+  for (let i = 0; i < N; i++) { const d = new zstd.DCtx(); for (const b of blocks) d.decompressStream(out, b); keep.push(d); }
+  receiverNative = (rss() - r0) / N;
+}
+console.log(JSON.stringify({ startMiB: start / 1048576, libraryMiB: (loaded - start) / 1048576,
+  senderKiB: (senderJs + senderNative) / 1024, receiverKiB: (receiverJs + receiverNative) / 1024 }));
+`);
+  console.log(`${'codec'.padEnd(8)}${'start MiB'.padStart(11)}${'library MiB'.padStart(13)}${'sender KiB'.padStart(12)}${'receiver KiB'.padStart(14)}`);
+  for (const kind of ['lz4', 'zstd']) {
+    if (kind === 'zstd' && ZSTD_MISSING) { console.log(`zstd    skipped: ${ZSTD_MISSING}`); continue; }
+    const r = JSON.parse(execFileSync(process.execPath, ['--expose-gc', script, kind], {
+      encoding: 'utf8',
+      // glibc hands freed memory back at once, so the RSS is what the links keep, not the garbage they made
+      env: { ...process.env, MALLOC_TRIM_THRESHOLD_: '0', MALLOC_TOP_PAD_: '0' },
+    })) as
+      { startMiB: number; libraryMiB: number; senderKiB: number; receiverKiB: number };
+    console.log(`${kind.padEnd(8)}${fmt(r.startMiB, 1).padStart(11)}${fmt(r.libraryMiB, 1).padStart(13)}` +
+      `${fmt(r.senderKiB, 0).padStart(12)}${fmt(r.receiverKiB, 0).padStart(14)}`);
+  }
+  console.log(`(library = RSS of the transport module and one link, for zstd with the native binding loaded; sender, receiver = per\n` +
+    `link's encoder or decoder after 30 s of the feed: its buffers, and zstd's own state at level ${ZSTD_LEVEL} (RSS of ${MEMORY_LINKS} contexts))`);
 }
 
 // ---- report ------------------------------------------------------------------------------------
@@ -336,25 +546,39 @@ function fmt(n: number, digits = 0): string {
 }
 
 async function main(): Promise<void> {
-  codecPart();
+  if (part(1)) await codecPart();
+  if (part(2)) await parentPart();
+  if (part(3)) await senderReport();
+  if (part(4)) memoryPart();
+}
 
+async function parentPart(): Promise<void> {
   console.log(`\n2. parent CPU per value, a raw child flat out: ${FLAT_OUT_ITERATIONS} iterations of ${CHARTS}x${DIMENSIONS}, best of ${PARENT_ROUNDS} alternating runs`);
-  console.log(`${'parent'.padEnd(16)}${'none µs/v'.padStart(11)}${'lz4 µs/v'.padStart(11)}${'lz4/none'.padStart(10)}${'none v/CPU-s'.padStart(14)}${'lz4 v/CPU-s'.padStart(14)}`);
+  console.log(`${'parent'.padEnd(16)}${'none µs/v'.padStart(11)}${'lz4 µs/v'.padStart(11)}${'zstd µs/v'.padStart(11)}${'lz4/none'.padStart(10)}${'zstd/none'.padStart(11)}${'none v/CPU-s'.padStart(14)}`);
   const parents: Array<[string, ParentFigures | string]> = [['tributary', await tributaryParent()], ['netdata 1.37', await netdataParent()]];
   for (const [name, f] of parents) {
     if (typeof f === 'string') { console.log(`${name.padEnd(16)}skipped: ${f}`); continue; }
-    console.log(`${name.padEnd(16)}${fmt(f.noneUsPerValue, 3).padStart(11)}${fmt(f.lz4UsPerValue, 3).padStart(11)}` +
-      `${fmt(f.lz4UsPerValue / f.noneUsPerValue, 2).padStart(10)}${fmt(1e6 / f.noneUsPerValue).padStart(14)}${fmt(1e6 / f.lz4UsPerValue).padStart(14)}`);
+    const zstd = f.zstdUsPerValue;
+    console.log(`${name.padEnd(16)}${fmt(f.noneUsPerValue, 3).padStart(11)}${fmt(f.lz4UsPerValue, 3).padStart(11)}${(zstd === null ? '-' : fmt(zstd, 3)).padStart(11)}` +
+      `${fmt(f.lz4UsPerValue / f.noneUsPerValue, 2).padStart(10)}${(zstd === null ? '-' : fmt(zstd / f.noneUsPerValue, 2)).padStart(11)}${fmt(1e6 / f.noneUsPerValue).padStart(14)}`);
+    if (name !== 'tributary') continue;
+    for (const [codecName, us] of [['lz4', f.lz4UsPerValue], ['zstd', zstd]] as const) {
+      if (us === null) continue;
+      const ratio = us / f.noneUsPerValue;
+      console.log(`target: a ${codecName} parent at ${fmt(ratio, 2)}x the CPU per value of a plain one (<= ${TARGET_PARENT_CPU_RATIO}x): ${ratio <= TARGET_PARENT_CPU_RATIO ? 'met' : 'NOT met'}`);
+    }
   }
+}
 
+async function senderReport(): Promise<void> {
   console.log(`\n3. senders: the generated feed from a plugin at 1 s for ${SENDER_SECS} s, through a counting relay`);
-  console.log(`${'sender'.padEnd(30)}${'wire B/v'.padStart(10)}${'off/on'.padStart(8)}${'CPU µs/v'.padStart(10)}`);
+  console.log(`${'sender'.padEnd(30)}${'wire B/v'.padStart(10)}${'off/this'.padStart(10)}${'CPU µs/v'.padStart(10)}`);
   const senders = await senderPart();
   for (const [name, f] of senders) {
     if (typeof f === 'string') { console.log(`${name.padEnd(30)}skipped: ${f}`); continue; }
-    const off = senders.get(name.replace('lz4 on', 'lz4 off'));
-    const ratio = name.endsWith('lz4 on') && off && typeof off !== 'string' ? fmt(off.bytesPerValue / f.bytesPerValue, 2) : '';
-    console.log(`${name.padEnd(30)}${fmt(f.bytesPerValue, 2).padStart(10)}${ratio.padStart(8)}${fmt(f.cpuUsPerValue, 3).padStart(10)}`);
+    const off = senders.get(name.replace(/, \w+$/, ', off'));
+    const ratio = !name.endsWith(', off') && off && typeof off !== 'string' ? fmt(off.bytesPerValue / f.bytesPerValue, 2) : '';
+    console.log(`${name.padEnd(30)}${fmt(f.bytesPerValue, 2).padStart(10)}${ratio.padStart(10)}${fmt(f.cpuUsPerValue, 3).padStart(10)}`);
   }
   console.log('(per value of the plugin\'s feed; each agent\'s own charts ride along, more of them on netdata. A sender\'s CPU\n' +
     'includes reading its plugin and its database, at 10 ms ticks; part 1 has the codec\'s own cost)');

@@ -30,7 +30,7 @@ describe('loadStreamConfig [stream]', () => {
       initialClockResyncIterations: 60, sendChartsMatching: '!apps.* *',
       enableSpool: true, spoolDirectory: join(netdata.global.directories.cache, 'stream-spool'), spoolSizeBytes: 16777216,
       enableCompression: true, sslSkipCertificateVerification: false, caPath: null, caFile: null,
-      compressionLevels: { zstd: 3, lz4: 1, brotli: 3, gzip: 1 },
+      compressionLevels: { zstd: 1, lz4: 1, brotli: 3, gzip: 1 },
     });
   });
   it('disables sending without a destination, with netdata\'s message', () => {

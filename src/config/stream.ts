@@ -47,9 +47,11 @@ export const DEFAULT_ENABLE_COMPRESSION = true;
 export const DEFAULT_SSL_SKIP_CERTIFICATE_VERIFICATION = false;
 /**
  * `[stream] zstd compression level`, `lz4 compression acceleration`, `brotli compression level`,
- * `gzip compression level`: netdata 1.44's defaults (`compression.c`).
+ * `gzip compression level`: netdata 1.44's defaults (`compression.c`), but zstd 1 (1.44: 3),
+ * which bench/compression.ts measures smaller, at half the CPU and a quarter of the parent's
+ * window memory on a stream's text (docs/compression.md).
  */
-export const DEFAULT_COMPRESSION_LEVELS: Readonly<CompressionLevels> = Object.freeze({ zstd: 3, lz4: 1, brotli: 3, gzip: 1 });
+export const DEFAULT_COMPRESSION_LEVELS: Readonly<CompressionLevels> = Object.freeze({ zstd: 1, lz4: 1, brotli: 3, gzip: 1 });
 /** `compression algorithms order` (1.44's `RRDPUSH_COMPRESSION_ALGORITHMS_ORDER`). */
 export const DEFAULT_COMPRESSION_ALGORITHMS_ORDER: readonly CompressionAlgorithm[] = Object.freeze(['zstd', 'lz4', 'brotli', 'gzip']);
 
