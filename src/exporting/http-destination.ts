@@ -9,7 +9,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { error, info, LogThrottle } from '../log.js';
-import type { BatchQueue } from './batch-queue.js';
+import type { BatchQueue, QueuedBatch } from './batch-queue.js';
 import type { BackendCounters } from './self-charts.js';
 
 /** First wait after a failed attempt. */
@@ -95,7 +95,7 @@ export class HttpDestination {
         if (length < MAX_RESPONSE_BYTES) chunks.push(chunk);
         length += chunk.length;
       });
-      response.on('end', () => this.#answered(request, response.statusCode ?? 0, Buffer.concat(chunks), length));
+      response.on('end', () => this.#answered(request, batch, response.statusCode ?? 0, Buffer.concat(chunks), length));
       response.on('error', (err) => this.#failed(request, err.message));
     });
     request.on('timeout', () => request.destroy(new Error(`no answer within ${this.#o.timeoutMs} ms`)));
@@ -114,18 +114,22 @@ export class HttpDestination {
     this.queue.close();
   }
 
-  #answered(request: http.ClientRequest, status: number, body: Buffer, length: number): void {
+  /** Removes `batch` from the head unless a full queue dropped it while it was out. */
+  #done(batch: QueuedBatch): void {
+    if (this.queue.peek() === batch) this.queue.shift();
+  }
+
+  #answered(request: http.ClientRequest, batch: QueuedBatch, status: number, body: Buffer, length: number): void {
     if (this.#inFlight !== request) return;
     this.#inFlight = null;
     const c = this.#o.counters();
-    const batch = this.queue.peek()!;
     c.reads++;
     c.receivedBytes += length;
     if (status >= 200 && status < 300) {
       c.writes++;
       c.sentBytes += batch.body.length;
       c.sentMetrics += batch.samples;
-      this.queue.shift();
+      this.#done(batch);
       this.delivered++;
       this.#backoffMs = 0;
       if (this.#failing) info(`${this.#o.tag}: '${this.url.href}' accepts batches again`);
@@ -140,7 +144,7 @@ export class HttpDestination {
       c.discards++;
       c.lostMetrics += batch.samples;
       c.lostBytes += batch.body.length;
-      this.queue.shift();
+      this.#done(batch);
       this.kick();
       return;
     }

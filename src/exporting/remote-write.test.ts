@@ -16,6 +16,9 @@ import { createRemoteWriteInstance, type RemoteWriteInstance } from './index.js'
 import { exportingInstance, TestData, waitUntil } from './test-fixture.js';
 import { missing, PROMETHEUS, PrometheusReceiver, VICTORIA_METRICS, VictoriaMetrics, type ExportedSeries } from './test-receivers.js';
 import { storedValue, storedWindow } from './stored-value.js';
+import { MemoryQueue } from './batch-queue.js';
+import { HttpDestination } from './http-destination.js';
+import { emptyCounters } from './self-charts.js';
 
 const CHILDREN = [{ hostname: 'child1', memoryMode: 'ram' as const }];
 /** Recent enough for every receiver's retention, old enough to be complete. */
@@ -272,5 +275,34 @@ describe('remote write to several VictoriaMetrics', () => {
     const [a, b] = await run('replicate', 'replicated');
     assert.equal(Object.keys(a!).length, 4);
     assert.deepEqual(a, b);
+  });
+});
+
+describe('HttpDestination', () => {
+  it('keeps the next batch when a full queue dropped the one out while it was being answered', async (t) => {
+    const bodies: string[] = [];
+    const server = http.createServer((req, res) => {
+      let body = '';
+      req.setEncoding('utf8');
+      req.on('data', (c: string) => { body += c; });
+      req.on('end', () => { bodies.push(body); setTimeout(() => res.writeHead(204).end(), 200); });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+    t.after(() => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }));
+    const drops: number[] = [];
+    const queue = new MemoryQueue(1, (_b, samples) => drops.push(samples));
+    const destination = new HttpDestination({
+      urls: [new URL(`http://127.0.0.1:${(server.address() as import('node:net').AddressInfo).port}/`)],
+      headers: {}, timeoutMs: 5000, tag: 'test', queue, counters: () => emptyCounters(),
+    });
+    t.after(() => destination.stop());
+    queue.push({ body: Buffer.from('first'), samples: 1 });
+    destination.kick();
+    await waitUntil(() => bodies.length === 1, 5000, 'the first request');
+    queue.push({ body: Buffer.from('second'), samples: 2 });
+    assert.deepEqual(drops, [1], 'the first batch is dropped for room while it is out');
+    await waitUntil(() => destination.delivered === 2, 5000, 'both answered');
+    assert.deepEqual(bodies, ['first', 'second']);
+    assert.equal(queue.batches, 0);
   });
 });
