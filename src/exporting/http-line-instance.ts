@@ -2,20 +2,20 @@
  * netdata 1.37's `graphite:http`, `json:http` and `opentsdb:http` instances (and their `:https`):
  * every `update every` seconds the iteration's lines (`iteration.ts`, 1.37's formats) are one
  * HTTP POST to `/api/put` on the destination, graphite as lines, json and opentsdb as a JSON list
- * (`[\n` objects joined by `,\n` `\n]\n`, as 1.37 writes it). Delivery is the remote write
- * destination's (`http-destination.ts`): a batch leaves the memory queue, `buffer on failures`
- * batches deep, only on a 2xx or a 4xx.
+ * (`[\n` objects joined by `,\n` `\n]\n`, as 1.37 writes it). Delivery and queue are remote
+ * write's (`http-destination.ts`, `instance-queue.ts`): a batch leaves its queue, on disk unless
+ * `disk queue size bytes` is 0, only on a 2xx or a 4xx; destinations after the first are failover.
  */
 import type { ExportingInstanceConfig } from '../config/exporting.js';
 import { createSimplePattern } from '../config/index.js';
 import { error, info } from '../log.js';
 import { parseDestinations } from '../streaming/index.js';
 import type { BackendDeps } from './backend.js';
-import { MemoryQueue } from './batch-queue.js';
 import type { BackendFormat } from './format.js';
 import { GRAPHITE_1_37 } from './graphite.js';
 import { sendsLabels, sentLabels } from './host-labels.js';
 import { HttpDestination } from './http-destination.js';
+import { instanceQueue, queueName } from './instance-queue.js';
 import { everyStep } from './iteration-timer.js';
 import { IterationBuilder } from './iteration.js';
 import { JSON_1_37 } from './json.js';
@@ -153,15 +153,10 @@ class RunningHttpLines implements HttpLineInstance {
     }
     const headers: Record<string, string> = { 'Content-Type': this.#connector.contentType };
     if (c.username || c.password) headers.Authorization = `Basic ${Buffer.from(`${c.username}:${c.password}`).toString('base64')}`;
-    const onDrop = (batches: number, samples: number, bytes: number, reason: string): void => {
-      error(`${this.#tag}: dropped the ${batches} oldest batches (${samples} metrics): ${reason}`);
-      this.#counters.discards += batches;
-      this.#counters.lostMetrics += samples;
-      this.#counters.lostBytes += bytes;
-    };
+    const name = queueName(destinations.filter((d) => d.protocol !== 'unix').map((d) => d.label));
     return new HttpDestination({
       urls, headers, timeoutMs: c.timeoutMs, tag: this.#tag,
-      queue: new MemoryQueue(c.bufferOnFailures, onDrop), counters: () => this.#counters,
+      queue: instanceQueue(c, name, c.diskQueueSizeBytes, this.#tag, () => this.#counters), counters: () => this.#counters,
     });
   }
 }

@@ -9,16 +9,14 @@
  * memory, `buffer on failures` batches deep, as netdata. The self charts are 1.37's
  * `netdata.exporting_<name>_*`.
  */
-import path from 'node:path';
 import type { ExportingInstanceConfig } from '../config/exporting.js';
 import { createSimplePattern } from '../config/index.js';
 import type { HostRegistry } from '../database/index.js';
 import { error, info } from '../log.js';
 import { parseDestinations } from '../streaming/index.js';
 import type { BackendDeps } from './backend.js';
-import { MemoryQueue, type BatchQueue, type DropListener } from './batch-queue.js';
-import { DiskQueue } from './disk-queue.js';
 import { HttpDestination } from './http-destination.js';
+import { instanceQueue, queueName } from './instance-queue.js';
 import { everyStep } from './iteration-timer.js';
 import { RemoteWriteBuilder, type BatchSeries } from './remote-write.js';
 import { BackendCharts, emptyCounters, type BackendCounters } from './self-charts.js';
@@ -67,11 +65,6 @@ export function createRemoteWriteInstance(config: Readonly<ExportingInstanceConf
 function matcher(pattern: string): (name: string) => boolean {
   const compiled = createSimplePattern(pattern);
   return (name) => compiled.matches(name);
-}
-
-/** A queue folder's name for a set of destinations. */
-function queueName(labels: readonly string[]): string {
-  return labels.join('+').replace(/[^A-Za-z0-9._-]/g, '_');
 }
 
 class RunningRemoteWrite implements RemoteWriteInstance {
@@ -206,27 +199,8 @@ class RunningRemoteWrite implements RemoteWriteInstance {
     const queueBytes = Math.floor(c.diskQueueSizeBytes / groups.length);
     return groups.map((group) => new HttpDestination({
       urls: group.map((u) => u.url), headers, timeoutMs: c.timeoutMs, tag: this.#tag,
-      queue: this.#makeQueue(queueName(group.map((u) => u.label)), queueBytes),
+      queue: instanceQueue(c, queueName(group.map((u) => u.label)), queueBytes, this.#tag, () => this.#counters),
       counters: () => this.#counters,
     }));
-  }
-
-  #makeQueue(name: string, bytes: number): BatchQueue {
-    const onDrop: DropListener = (batches, samples, bodyBytes, reason) => {
-      error(`${this.#tag}: dropped the ${batches} oldest batches (${samples} samples) for '${name}': ${reason}`);
-      const c = this.#counters;
-      c.discards += batches;
-      c.lostMetrics += samples;
-      c.lostBytes += bodyBytes;
-    };
-    if (bytes > 0) {
-      const dir = path.join(this.#c.diskQueueDirectory, name);
-      try {
-        return new DiskQueue(dir, bytes, this.#tag, onDrop);
-      } catch (err) {
-        error(`${this.#tag}: cannot use the disk queue '${dir}' (${String(err)}); keeping ${this.#c.bufferOnFailures} batches in memory instead`);
-      }
-    }
-    return new MemoryQueue(this.#c.bufferOnFailures, onDrop);
   }
 }
