@@ -34,6 +34,11 @@ import type { Host, HostIdentity, HostSettings } from './types.js';
 export const DEFAULT_SAVE_EVERY_SECS = 0;
 /** How often `map` writes its journal into the dimension files and empties it. */
 export const DEFAULT_CHECKPOINT_EVERY_SECS = 60;
+/**
+ * A journal this long whose checkpoints fail is suspended: it stops growing (the rings in RAM
+ * hold the samples) until a checkpoint writes everything.
+ */
+export const MAX_UNCHECKPOINTED_JOURNAL_BYTES = 64 * 1024 * 1024;
 
 /** Where and how often files are written. */
 export interface PersistenceOptions {
@@ -190,6 +195,7 @@ export class FileStores {
     for (const host of this.#hosts.values()) {
       if (host.journal === null) continue;
       if (this.#checkpointHost(host)) host.journal.truncate();
+      else if (host.journal.fileBytes > MAX_UNCHECKPOINTED_JOURNAL_BYTES) host.journal.suspend();
     }
   }
 

@@ -180,6 +180,15 @@ export class HostJournal {
     }
   }
 
+  /**
+   * Stops journaling until the next `truncate()`: the owner's checkpoints keep failing and the
+   * file must not grow without bound (the rings in RAM hold the samples).
+   */
+  suspend(): void {
+    this.flush();
+    this.#suspend();
+  }
+
   /** Drops what is buffered and stops writing; the file keeps its whole records. */
   #suspend(): void {
     const log = this.#log;
