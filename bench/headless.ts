@@ -1,22 +1,25 @@
 /**
  * What a Tributary process costs in memory next to a bare `node` on the same machine, in one run:
  *   1. a headless collector ([web] mode none, memory mode none, streaming on) running the bundled
- *      plugins.d, streaming to a Tributary parent on 127.0.0.1, SETTLE_SECS after its link is up;
+ *      plugins.d, streaming to a Tributary parent on 127.0.0.1, SETTLE_SECS after its link is up:
+ *      once started in the foreground (`-D`, plain node), once started as an operator starts it
+ *      (`tributary -c netdata.conf`, in the background, with the V8 flags the agent picks);
  *   2. an idle parent (web on, memory mode ram, no children, no plugins), SETTLE_SECS after start;
  *   3. netdata 1.37 as the same idle parent, for reference, when it is installed.
  * Each next to `node -e 'setInterval(()=>{},1e9)'` started at the same moment. RSS is VmRSS from
  * /proc/<pid>/status, split into anonymous and file-backed pages from /proc/<pid>/smaps_rollup
  * (file-backed: the node binary's code that the process has touched, such as the optimizing
- * compiler). Figures only: the goals are printed as met or not, never asserted.
+ * compiler), and the process's CPU over the samples. Figures only: the goals are printed as met
+ * or not, never asserted.
  *
  * Run: npx tsc -p . && node dist/bench/headless.js
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { killAll, REPO, startNode, type TestNode } from '../test/streaming/nodes.js';
+import { killAll, MAIN, REPO, startNode, type TestNode } from '../test/streaming/nodes.js';
 import { stopAllNetdata } from '../test/streaming/netdata.js';
-import { onNetdataParent } from './parents.js';
+import { cpuSecs, onNetdataParent } from './parents.js';
 
 /** Seconds a process runs in its steady state before it is measured. */
 const SETTLE_SECS = 20;
@@ -26,37 +29,45 @@ const SAMPLES = 5;
 const HEADLESS_GOAL_MB = 8;
 /** The idle parent's goal: at most this much RSS over a bare node (issue 14). */
 const IDLE_PARENT_GOAL_MB = 15;
+/** How long the agent started in the background may take to connect. */
+const CONNECT_TIMEOUT_MS = 30_000;
+/** How long a stopped agent may take to stop its plugins and exit. */
+const STOP_GRACE_MS = 5000;
 /** The bare node every figure is compared with. */
 const BARE_NODE_ARGS = ['-e', 'setInterval(()=>{},1e9)'];
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** A process's resident memory in MB: all of it, and its anonymous and file-backed parts. */
+/** A process's resident memory in MB (all of it, anonymous and file-backed) and its CPU use. */
 interface Rss {
   totalMb: number;
   anonMb: number;
   fileMb: number;
+  /** CPU over the samples, in % of one core. */
+  cpuPct: number;
 }
 
 function kbField(text: string, name: string): number {
   return Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? NaN);
 }
 
-function rss(pid: number): Rss {
+function rss(pid: number): Omit<Rss, 'cpuPct'> {
   const totalKb = kbField(readFileSync(`/proc/${pid}/status`, 'utf8'), 'VmRSS');
   const anonKb = kbField(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'), 'Anonymous');
   return { totalMb: totalKb / 1024, anonMb: anonKb / 1024, fileMb: (totalKb - anonKb) / 1024 };
 }
 
-/** The largest of SAMPLES readings one second apart (the total decides). */
+/** The largest of SAMPLES readings one second apart (the total decides), and the CPU meanwhile. */
 async function peakRss(pid: number): Promise<Rss> {
+  const cpu0 = cpuSecs(pid);
+  const t0 = Date.now();
   let peak = rss(pid);
   for (let i = 1; i < SAMPLES; i++) {
     await sleep(1000);
     const now = rss(pid);
     if (now.totalMb > peak.totalMb) peak = now;
   }
-  return peak;
+  return { ...peak, cpuPct: ((cpuSecs(pid) - cpu0) / ((Date.now() - t0) / 1000)) * 100 };
 }
 
 function bareNode(): ChildProcess {
@@ -80,23 +91,77 @@ interface Pair {
   note: string;
 }
 
-async function headless(): Promise<Pair> {
+/** The headless collector's directory: its netdata.conf streams the bundled plugins to `parentPort`. */
+function headlessNode(parentPort: number): Promise<TestNode> {
+  return startNode({
+    hostname: 'bench-mem-headless', memoryMode: 'none', web: false, plugin: false,
+    pluginsDir: join(REPO, 'plugins.d'), sendTo: { destination: `127.0.0.1:${parentPort}` },
+  });
+}
+
+/** The same collector in the foreground, `node main.js -c netdata.conf -D`. */
+async function foreground(node: TestNode, bare: ChildProcess): Promise<[Rss, Rss]> {
+  await node.waitFor('established communication', CONNECT_TIMEOUT_MS);
+  await sleep(SETTLE_SECS * 1000);
+  return Promise.all([peakRss(node.child.pid!), peakRss(bare.pid!)]);
+}
+
+/** The PID in `file` once it holds one. */
+async function pidFrom(file: string): Promise<number> {
+  for (let waited = 0; waited < CONNECT_TIMEOUT_MS; waited += 100) {
+    const pid = existsSync(file) ? Number.parseInt(readFileSync(file, 'utf8'), 10) : NaN;
+    if (pid > 0) return pid;
+    await sleep(100);
+  }
+  throw new Error(`no pid in ${file}`);
+}
+
+/** Resolves when `text` is in `file`. */
+async function untilLogged(file: string, text: string): Promise<void> {
+  for (let waited = 0; waited < CONNECT_TIMEOUT_MS; waited += 200) {
+    if (existsSync(file) && readFileSync(file, 'utf8').includes(text)) return;
+    await sleep(200);
+  }
+  throw new Error(`'${text}' not in ${file}`);
+}
+
+/** The same collector as an operator starts it, `tributary -c netdata.conf -P pidfile` (background). */
+async function background(dir: string, bare: ChildProcess): Promise<[Rss, Rss, string]> {
+  const pidFile = join(dir, 'tributary.pid');
+  const said = execFileSync(process.execPath, [MAIN, '-c', join(dir, 'netdata.conf'), '-P', pidFile], { encoding: 'utf8' });
+  const pid = await pidFrom(pidFile);
+  try {
+    await untilLogged(join(dir, 'tributary.log'), 'established communication');
+    await sleep(SETTLE_SECS * 1000);
+    const [measured, bareRss] = await Promise.all([peakRss(pid), peakRss(bare.pid!)]);
+    return [measured, bareRss, said.trim()];
+  } finally {
+    await stopPid(pid);
+  }
+}
+
+/** SIGTERM (the agent stops its plugins), then SIGKILL if it is still there after STOP_GRACE_MS. */
+async function stopPid(pid: number): Promise<void> {
+  process.kill(pid, 'SIGTERM');
+  for (let waited = 0; waited < STOP_GRACE_MS && existsSync(`/proc/${pid}`); waited += 100) await sleep(100);
+  if (existsSync(`/proc/${pid}`)) process.kill(pid, 'SIGKILL');
+}
+
+async function headless(): Promise<Pair[]> {
   const parent = await startNode({ hostname: 'bench-mem-parent', plugin: false });
   let collector: TestNode | null = null;
   try {
     return await besideBareNode(async (bare) => {
-      collector = await startNode({
-        hostname: 'bench-mem-headless', memoryMode: 'none', web: false, plugin: false,
-        pluginsDir: join(REPO, 'plugins.d'), sendTo: { destination: `127.0.0.1:${parent.port}` },
-      });
-      await collector.waitFor('established communication', 30_000);
-      await sleep(SETTLE_SECS * 1000);
-      const [measured, bareRss] = await Promise.all([peakRss(collector.child.pid!), peakRss(bare.pid!)]);
+      const node = collector = await headlessNode(parent.port);
+      const [fg, fgBare] = await foreground(node, bare);
       const charts = await parent.api('/host/bench-mem-headless/api/v1/charts');
-      return {
-        label: 'headless collector', measured, bare: bareRss,
-        note: `${Object.keys(charts.charts).length} charts of it on the parent`,
-      };
+      await node.stop();
+      const [bg, bgBare, said] = await background(node.dir, bare);
+      return [
+        { label: 'headless collector, -D', measured: fg, bare: fgBare,
+          note: `${Object.keys(charts.charts).length} charts of it on the parent` },
+        { label: 'headless collector, background', measured: bg, bare: bgBare, note: `launcher said: ${said}` },
+      ];
     });
   } finally {
     (collector as TestNode | null)?.kill();
@@ -127,7 +192,8 @@ async function netdataIdleParent(): Promise<Rss | string> {
 const mb = (n: number): string => n.toFixed(1);
 
 function row(name: string, r: Rss): string {
-  return `${name.padEnd(30)}${mb(r.totalMb).padStart(9)}${mb(r.anonMb).padStart(9)}${mb(r.fileMb).padStart(9)}`;
+  return `${name.padEnd(34)}${mb(r.totalMb).padStart(9)}${mb(r.anonMb).padStart(9)}${mb(r.fileMb).padStart(9)}` +
+    `${r.cpuPct.toFixed(2).padStart(9)}`;
 }
 
 function report(pair: Pair, goalMb: number): void {
@@ -142,8 +208,8 @@ function report(pair: Pair, goalMb: number): void {
 async function main(): Promise<void> {
   console.log(`RSS after ${SETTLE_SECS} s in steady state, largest of ${SAMPLES} samples 1 s apart ` +
     `(bare node: node ${BARE_NODE_ARGS.join(' ')})\n`);
-  console.log(`${'process'.padEnd(30)}${'RSS MB'.padStart(9)}${'anon'.padStart(9)}${'file'.padStart(9)}`);
-  report(await headless(), HEADLESS_GOAL_MB);
+  console.log(`${'process'.padEnd(34)}${'RSS MB'.padStart(9)}${'anon'.padStart(9)}${'file'.padStart(9)}${'CPU %'.padStart(9)}`);
+  for (const pair of await headless()) report(pair, HEADLESS_GOAL_MB);
   report(await idleParent(), IDLE_PARENT_GOAL_MB);
   const nd = await netdataIdleParent();
   if (typeof nd === 'string') console.log(`netdata 1.37 idle parent: skipped (${nd})`);
