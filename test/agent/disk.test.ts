@@ -14,9 +14,13 @@ import { join } from 'node:path';
 import { cleanupAfter } from '../support/cleanup.js';
 import { agentDirs, eventually, freePort, startAgent, type AgentDirs, type RunningAgent } from '../support/agent-process.js';
 
-const { children, dirs } = cleanupAfter();
 const mounts: string[] = [];
-after(() => { for (const dir of mounts.splice(0)) unmount(dir); });
+// before cleanupAfter's hook (hooks run in order): the agents killed and the mounts gone, then the dirs removed
+after(() => {
+  for (const child of children) if (child.exitCode === null && child.signalCode === null && child.pid) process.kill(child.pid, 'SIGKILL');
+  for (const dir of [...mounts]) unmount(dir);
+});
+const { children, dirs } = cleanupAfter();
 
 /** The tmpfs each test mounts on its cache directory. */
 const CACHE_FS_BYTES = 2 * 1024 * 1024;
@@ -49,7 +53,12 @@ function unmount(dir: string): void {
   try {
     execFileSync('umount', [dir], { stdio: 'pipe' });
   } catch {
-    execFileSync('umount', ['-l', dir], { stdio: 'pipe' });
+    // still busy (an agent not yet gone): detach it now, the kernel frees it when the last file closes
+    try {
+      execFileSync('umount', ['-l', dir], { stdio: 'pipe' });
+    } catch (err) {
+      console.log(`# cannot unmount '${dir}': ${String(err)}`);
+    }
   }
 }
 
