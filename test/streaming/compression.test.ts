@@ -2,7 +2,7 @@
  * Compressed links between real agents on 127.0.0.1 (reference §11: netdata 1.37's lz4, 1.44's
  * zstd): a Tributary child and parent negotiate ZSTD (lz4 where zstd is not installed) and the
  * parent stores the child's exact values; a parent whose `compression algorithms order` puts
- * lz4 first gets lz4; `enable compression = no` on the sender, or for the child's key at the
+ * lz4 first gets lz4, and a proxy takes lz4 in and sends zstd on; `enable compression = no` on the sender, or for the child's key at the
  * parent, leaves the link plain. A raw child that negotiated compression sends plain text
  * between its frames (taken, as 1.37 takes it), then bad frames: each closes its link with an
  * error naming the child, what was stored stays, and the port goes on serving.
@@ -95,6 +95,26 @@ describe('compressed links between Tributary agents', { concurrency: true }, () 
     await untilRow(child, '', 'streamtest.values', start + 3);
     await sameValues(parent, child, 'streamtest.values', start, start + 3);
     assert.equal((await child.api('/api/v1/info')).stream.sent.compression, 'lz4');
+  });
+
+  it('a proxy takes lz4 from its child and sends the child\'s host on as zstd; the top stores the exact values', async () => {
+    const top = await startNode({ hostname: 'p-px-top', plugin: false });
+    const proxy = await startNode({
+      hostname: 'p-px', plugin: false, sendTo: { destination: `127.0.0.1:${top.port}` },
+      receive: `[${API_KEY}]\n\tenabled = yes\n\tcompression algorithms order = lz4\n`,
+    });
+    const child = await startNode({ hostname: 'c-px', sendTo: { destination: `127.0.0.1:${proxy.port}` } });
+    await child.waitFor(negotiated('c-px', 'send to'), 20_000);
+    await proxy.waitFor(negotiated('c-px', 'send to'), 20_000);
+    assert.equal(negotiated('c-px', 'send to').exec(child.output())![1], LZ4_LINK, 'child -> proxy: lz4, the proxy\'s order');
+    assert.equal(negotiated('c-px', 'send to').exec(proxy.output())![1], BETWEEN_TRIBUTARIES, 'proxy -> top: zstd');
+    const start = nowS() + 2;
+    await untilRow(top, '/host/c-px', 'streamtest.values', start + 4);
+    await untilRow(child, '', 'streamtest.values', start + 4);
+    await sameValues(top, child, 'streamtest.values', start, start + 4);
+    const atProxy = (await proxy.api('/host/c-px/api/v1/info')).stream;
+    assert.equal(atProxy.received.compression, 'lz4');
+    assert.equal(atProxy.sent.compression, noZstd ? 'lz4' : 'zstd');
   });
 
   it('`enable compression = no` on the child\'s [stream], or for its key at the parent, leaves the link plain', async () => {
