@@ -2,8 +2,8 @@
  * Compressed links between real agents on 127.0.0.1 (reference §11: netdata 1.37's lz4, 1.44's
  * zstd): a Tributary child and parent negotiate ZSTD (lz4 where zstd is not installed) and the
  * parent stores the child's exact values; a parent whose `compression algorithms order` puts
- * lz4 first gets lz4, and a proxy takes lz4 in and sends zstd on; `enable compression = no` on the sender, or for the child's key at the
- * parent, leaves the link plain. A raw child that negotiated compression sends plain text
+ * lz4 first gets lz4, and a proxy takes lz4 in and sends zstd on; `enable compression = no` on
+ * the sender, or for the child's key at the parent, leaves the link plain. A raw child that negotiated compression sends plain text
  * between its frames (taken, as 1.37 takes it), then bad frames: each closes its link with an
  * error naming the child, what was stored stays, and the port goes on serving.
  */
