@@ -59,11 +59,23 @@ export function safeName(id: string): string {
   return `${cleaned}~${crc32(id).toString(16).padStart(8, '0')}`;
 }
 
-/** Writes `data` to `file` through a temporary file and a rename (never torn). */
+/**
+ * Writes `data` to `file` through a temporary file and a rename (never torn). Throws what the
+ * disk throws, after removing the temporary file (a full disk keeps no half-written copy).
+ */
 export function writeAtomic(file: string, data: Buffer | string): void {
   const temp = `${file}.tmp`;
-  fs.writeFileSync(temp, data);
-  fs.renameSync(temp, file);
+  try {
+    fs.writeFileSync(temp, data);
+    fs.renameSync(temp, file);
+  } catch (cause) {
+    try {
+      fs.rmSync(temp, { force: true });
+    } catch {
+      // a read-only disk keeps it; the next write replaces it
+    }
+    throw cause;
+  }
 }
 
 /** The header bytes: magic, JSON length, JSON checksum, then the JSON. */
