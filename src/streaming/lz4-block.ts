@@ -104,15 +104,25 @@ export interface Lz4EncoderOptions {
    * Off, each block stands alone (any lz4 stream decoder reads them too).
    */
   linked: boolean;
+  /**
+   * lz4's acceleration (`[stream] lz4 compression acceleration`, 1.44): 1 (default, as 1.37
+   * always compresses) is the smallest; larger steps faster through data that does not repeat.
+   */
+  acceleration?: number;
 }
 
+/** The most acceleration lz4 takes (`LZ4_ACCELERATION_MAX`). */
+export const LZ4_MAX_ACCELERATION = 65537;
+
 /**
- * lz4's fast compressor (acceleration 1, a 4096-entry hash of 4-byte sequences) over one
- * stream of blocks. Lives for one connection: a new connection needs a new encoder (or reset()).
+ * lz4's fast compressor (acceleration 1 by default, a 4096-entry hash of 4-byte sequences) over
+ * one stream of blocks. Lives for one connection: a new connection needs a new encoder (or reset()).
  */
 export class Lz4BlockEncoder {
   readonly #linked: boolean;
   readonly #maxBlockBytes: number;
+  /** The search's first step count, `acceleration << SKIP_TRIGGER` (lz4's `searchMatchNb`). */
+  readonly #firstMisses: number;
   /** Position in #window of the last sequence with each hash; -1 = none. */
   readonly #table = new Int32Array(1 << HASH_LOG).fill(-1);
   /** The stream's last 64 KiB (when linked), then the block being compressed. */
@@ -122,6 +132,8 @@ export class Lz4BlockEncoder {
   constructor(options: Lz4EncoderOptions) {
     this.#linked = options.linked;
     this.#maxBlockBytes = options.maxBlockBytes;
+    const acceleration = Math.min(LZ4_MAX_ACCELERATION, Math.max(1, Math.round(options.acceleration ?? 1)));
+    this.#firstMisses = acceleration << SKIP_TRIGGER;
     // linked: the history and room for two blocks, so the history slides back every other block
     this.#window = Buffer.allocUnsafe(options.linked ? LZ4_WINDOW_BYTES + 2 * options.maxBlockBytes : options.maxBlockBytes);
   }
@@ -173,7 +185,7 @@ export class Lz4BlockEncoder {
     let ref = -1;
     search: for (;;) {
       // find a match, stepping faster through data that does not repeat
-      let misses = 1 << SKIP_TRIGGER;
+      let misses = this.#firstMisses;
       let next = ip;
       let step = 1;
       do {

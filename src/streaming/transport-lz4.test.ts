@@ -148,6 +148,17 @@ describe('Lz4FrameEncoder', () => {
     }
   });
 
+  it('takes `lz4 compression acceleration`: a faster search, never a smaller stream, the same text back', () => {
+    const text = metricsText(100, 10, 30);
+    const sizes = [1, 8, 64].map((acceleration) => {
+      const wire = new Lz4FrameEncoder({ acceleration }).encode(text);
+      assert.equal(decode(wire, 3000).text, text.toString('latin1'), `acceleration ${acceleration}`);
+      return wire.length;
+    });
+    assert.ok(sizes[0]! <= sizes[1]! && sizes[1]! <= sizes[2]!, `sizes ${sizes.join(' <= ')}`);
+    assert.ok(sizes[0]! < sizes[2]!, 'a high acceleration gives up some matches');
+  });
+
   it('cuts chunks at the last newline that fits, or at the limit inside a long line, and every length fits 14 bits', () => {
     const line = Buffer.from(`SET "${'x'.repeat(90)}" = 1\n`);
     const text = Buffer.concat([...Array<Buffer>(400).fill(line), Buffer.from('y'.repeat(40_000)), Buffer.from('\nEND\n')]);

@@ -76,6 +76,8 @@ export interface Lz4FrameEncoderOptions {
    * stands alone; a 1.37 receiver reads both.
    */
   linked?: boolean;
+  /** `[stream] lz4 compression acceleration` (1.44; 1 by default, what 1.37 always uses). */
+  acceleration?: number;
 }
 
 /** lz4 blocks of at most {@link LZ4_ENCODER_MAX_TEXT_BYTES} of text. */
@@ -83,8 +85,8 @@ class Lz4StreamEncoder implements BlockEncoder {
   readonly maxTextBytes = LZ4_ENCODER_MAX_TEXT_BYTES;
   readonly #blocks: Lz4BlockEncoder;
 
-  constructor(linked: boolean) {
-    this.#blocks = new Lz4BlockEncoder({ maxBlockBytes: LZ4_ENCODER_MAX_TEXT_BYTES, linked });
+  constructor(linked: boolean, acceleration: number) {
+    this.#blocks = new Lz4BlockEncoder({ maxBlockBytes: LZ4_ENCODER_MAX_TEXT_BYTES, linked, acceleration });
   }
 
   bound(textBytes: number): number {
@@ -103,6 +105,6 @@ class Lz4StreamEncoder implements BlockEncoder {
  */
 export class Lz4FrameEncoder extends FrameEncoder {
   constructor(options: Lz4FrameEncoderOptions = {}) {
-    super('lz4', new Lz4StreamEncoder(options.linked ?? true));
+    super('lz4', new Lz4StreamEncoder(options.linked ?? true, options.acceleration ?? 1));
   }
 }

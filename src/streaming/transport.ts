@@ -63,14 +63,14 @@ export function inboundTransport(link: LinkCapabilities, sink: (plain: Buffer) =
 }
 
 /**
- * The sending side of `link`: frames of the algorithm it negotiated at its `levels` entry, else
- * null (bytes go as they are). lz4 is 1.37's acceleration 1 whatever the level. Throws an Error
- * when the algorithm's library does not load.
+ * The sending side of `link`: frames of the algorithm it negotiated at its `levels` entry (zstd's
+ * level, lz4's acceleration), else null (bytes go as they are). Throws an Error when the
+ * algorithm's library does not load.
  */
 export function outboundTransport(link: LinkCapabilities, levels?: Readonly<CompressionLevels>): OutboundTransport | null {
   switch (link.compression) {
     case 'zstd': return new ZstdFrameEncoder((levels ?? DEFAULT_COMPRESSION_LEVELS).zstd);
-    case 'lz4': return new Lz4FrameEncoder();
+    case 'lz4': return new Lz4FrameEncoder({ acceleration: (levels ?? DEFAULT_COMPRESSION_LEVELS).lz4 });
     default: return null;
   }
 }
