@@ -5,6 +5,7 @@
  */
 import * as http from 'node:http';
 import * as net from 'node:net';
+import type * as stream from 'node:stream';
 import type { HostRegistry } from '../database/types.js';
 import type { HealthApi } from '../health/types.js';
 import type { NetdataConfig } from '../config/types.js';
@@ -87,6 +88,26 @@ function webContext(config: NetdataConfig, deps: WebDeps): WebContext {
   };
 }
 
+/** Node's default answers to a request its parser refused (`http.Server` without a `clientError` listener). */
+const CLIENT_ERROR_ANSWERS: Readonly<Record<string, string>> = {
+  HPE_HEADER_OVERFLOW: '431 Request Header Fields Too Large',
+  ERR_HTTP_REQUEST_TIMEOUT: '408 Request Timeout',
+};
+
+/**
+ * A request the HTTP parser refused. Bytes after a request that closes its connection (a
+ * second HTTP/1.0 request in the same write) are not an error of the first: it is answered
+ * and the connection closes, as netdata does. Anything else gets Node's own answer.
+ */
+function answerClientError(err: Error & { code?: string }, socket: stream.Duplex): void {
+  if (err.code === 'HPE_CLOSED_CONNECTION') return;
+  if (socket.writable && !(socket as { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent) {
+    const status = CLIENT_ERROR_ANSWERS[err.code ?? ''] ?? '400 Bad Request';
+    socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\n\r\n`);
+  }
+  socket.destroy();
+}
+
 /**
  * Creates the web server for `[web]`. Nothing listens until `start()`; `stop()` closes the
  * listeners and every open connection. Must not be created when `[web] mode = none`.
@@ -98,6 +119,7 @@ export function createWebServer(config: NetdataConfig, deps: WebDeps): WebServer
   app.on('error', (err: Error) => warn(`web: request failed: ${err.message}`));
   const httpServer = http.createServer(app.callback());
   httpServer.keepAliveTimeout = config.web.disconnectIdleClientsAfterSecs * 1000;
+  httpServer.on('clientError', answerClientError);
   const redirectServer = http.createServer(redirectToHttps);
   redirectServer.keepAliveTimeout = httpServer.keepAliveTimeout;
   const listeners: net.Server[] = [];
