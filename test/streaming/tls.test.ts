@@ -2,12 +2,14 @@
  * Tributary to Tributary over TLS, real agents on 127.0.0.1 with certificates made by openssl:
  * a child into a parent's `^SSL=force` streaming port (certificate verified with `CAfile`), a
  * plain child refused there while the TLS one goes on, a proxy receiving plain text and sending
- * TLS, and a sender that meets an expired certificate, one from an unknown CA, or skips the
- * verification. Skipped, with the reason, when openssl is missing.
+ * TLS, a proxy receiving lz4 over TLS and sending zstd in plain text, and a sender that meets
+ * an expired certificate, one from an unknown CA, or skips the verification. Skipped, with the
+ * reason, when openssl is missing.
  */
 import { describe, it, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { API_KEY, dataRows, eventually, freePort, killAll, RESYNC_ROWS, startNode, type TestNode } from './nodes.js';
+import { zstdMissing } from '../../src/streaming/zstd-binding.js';
 import { makeTestCerts, opensslMissing, type KeyPair, type TestCerts } from '../support/tls-certs.js';
 
 const missing = opensslMissing();
@@ -20,6 +22,8 @@ after(() => {
 });
 
 const CHART = 'streamtest.values';
+const noZstd = zstdMissing();
+if (noZstd) console.log(`# the proxy's upstream link is tested as lz4: ${noZstd}`);
 
 /**
  * netdata.conf lines for a parent: `pair` on the web server, the default port (the tests' API)
@@ -79,6 +83,30 @@ describe('TLS between Tributary agents', { skip: missing ?? false, concurrency: 
     await child.waitFor(linkUp('c-tls-src', proxy.port), 20_000);
     await proxy.waitFor(linkUp('c-tls-src', streamPort), 20_000);
     await assertValues(top, '/host/c-tls-src');
+  });
+
+  it('a proxy receives lz4 over TLS and sends zstd in plain text; the top stores the child\'s values', async () => {
+    const streamPort = await freePort();
+    const top = await startNode({ hostname: 'p-mix-top', plugin: false });
+    const proxy = await startNode({
+      hostname: 'p-mix', plugin: false, extraConf: tlsWeb(certs!.leaf, streamPort),
+      sendTo: { destination: `127.0.0.1:${top.port}` },
+      receive: `[${API_KEY}]\n\tenabled = yes\n\tcompression algorithms order = lz4\n`,
+    });
+    const child = await startNode({
+      hostname: 'c-mix', sendTo: { destination: `127.0.0.1:${streamPort}:SSL`, extra: `\tCAfile = ${certs!.caFile}\n` },
+    });
+    const caps = (node: TestNode, port: number): string | undefined =>
+      new RegExp(`STREAM c-mix \\[send to 127\\.0\\.0\\.1:${port}\\]: established link with negotiated capabilities: ([A-Z ]+)\n`).exec(node.output())?.[1];
+    await child.waitFor(linkUp('c-mix', streamPort), 20_000);
+    await proxy.waitFor(linkUp('c-mix', top.port), 20_000);
+    assert.match(caps(child, streamPort) ?? '', / COMPRESSION /, 'child -> proxy: lz4 (the proxy\'s order), inside TLS');
+    assert.equal(caps(proxy, top.port), noZstd ? 'VCAPS HLABELS CLAIM CLABELS COMPRESSION REPLICATION ' : 'VCAPS HLABELS CLAIM CLABELS REPLICATION ZSTD ',
+      'proxy -> top: zstd, plain TCP');
+    await assertValues(top, '/host/c-mix');
+    const atProxy = (await proxy.api('/host/c-mix/api/v1/info')).stream;
+    assert.equal(atProxy.received.compression, 'lz4');
+    assert.equal(atProxy.sent.compression, noZstd ? 'lz4' : 'zstd');
   });
 
   it('a sender refuses an expired certificate and one from an unknown CA, names the destination and retries after its delay', async () => {
