@@ -2,7 +2,7 @@ import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { agentDirs, freePort, isAlive, startAgent, type RunningAgent } from '../support/agent-process.js';
+import { agentDirs, eventually, freePort, isAlive, startAgent, type RunningAgent } from '../support/agent-process.js';
 
 const started: RunningAgent[] = [];
 after(() => { for (const a of started) a.kill(); });
@@ -63,10 +63,16 @@ describe('tributary agent', () => {
     const pluginPid = Number(/good\.plugin' running on pid (\d+)/.exec(first.output())?.[1]);
     assert.ok(pluginPid > 0, 'the plugin was started');
 
-    const info = await getJson(port, '/api/v1/info');
-    const charts = await getJson(port, '/api/v1/charts');
+    // the agent is up before the plugin's first lines have been read: wait for its chart and function
+    const charts = await eventually('the plugin chart', async () => {
+      const c = await getJson(port, '/api/v1/charts');
+      return c.charts['fixture.good'] ? c : undefined;
+    });
+    const info = await eventually('the plugin function', async () => {
+      const i = await getJson(port, '/api/v1/info');
+      return i.functions?.['good-fn'] ? i : undefined;
+    });
     assert.equal(charts.hostname, 'cli-host');
-    assert.ok(charts.charts['fixture.good'], 'the plugin chart is there');
     const guidFile = join(dirs.root, 'lib', 'registry', 'netdata.public.unique.id');
     const guid = readFileSync(guidFile, 'utf8').trim();
     assert.equal(info.uid, guid);
