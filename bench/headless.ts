@@ -3,7 +3,8 @@
  *   1. a headless collector ([web] mode none, memory mode none, streaming on) running the bundled
  *      plugins.d, streaming to a Tributary parent on 127.0.0.1, SETTLE_SECS after its link is up:
  *      once started in the foreground (`-D`, plain node), once started as an operator starts it
- *      (`tributary -c netdata.conf`, in the background, with the V8 flags the agent picks);
+ *      (`tributary -c netdata.conf`, in the background, with the V8 flags the agent picks), to a
+ *      parent that picks zstd (Tributary's default) and to one that picks lz4 (as netdata 1.37);
  *   2. an idle parent (web on, memory mode ram, no children, no plugins), SETTLE_SECS after start;
  *   3. netdata 1.37 as the same idle parent, for reference, when it is installed.
  * Each next to `node -e 'setInterval(()=>{},1e9)'` started at the same moment. RSS is VmRSS from
@@ -15,9 +16,9 @@
  * Run: npx tsc -p . && node dist/bench/headless.js
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { killAll, MAIN, REPO, startNode, type TestNode } from '../test/streaming/nodes.js';
+import { API_KEY, killAll, MAIN, REPO, startNode, type TestNode } from '../test/streaming/nodes.js';
 import { stopAllNetdata } from '../test/streaming/netdata.js';
 import { cpuSecs, onNetdataParent } from './parents.js';
 
@@ -147,8 +148,23 @@ async function stopPid(pid: number): Promise<void> {
   if (existsSync(`/proc/${pid}`)) process.kill(pid, 'SIGKILL');
 }
 
+/** Points the collector in `dir` at another parent. */
+function streamTo(dir: string, port: number): void {
+  const file = join(dir, 'stream.conf');
+  writeFileSync(file, readFileSync(file, 'utf8').replace(/destination = 127\.0\.0\.1:\d+/, `destination = 127.0.0.1:${port}`));
+}
+
+/**
+ * The collector in the foreground and in the background to a Tributary parent with its default
+ * compression (zstd between agents), then in the background to a parent that puts lz4 first
+ * (what a netdata 1.37 parent negotiates).
+ */
 async function headless(): Promise<Pair[]> {
   const parent = await startNode({ hostname: 'bench-mem-parent', plugin: false });
+  const lz4Parent = await startNode({
+    hostname: 'bench-mem-parent-lz4', plugin: false,
+    receive: `[${API_KEY}]\n\tenabled = yes\n\tcompression algorithms order = lz4 zstd\n`,
+  });
   let collector: TestNode | null = null;
   try {
     return await besideBareNode(async (bare) => {
@@ -157,15 +173,19 @@ async function headless(): Promise<Pair[]> {
       const charts = await parent.api('/host/bench-mem-headless/api/v1/charts');
       await node.stop();
       const [bg, bgBare, said] = await background(node.dir, bare);
+      streamTo(node.dir, lz4Parent.port);
+      const [lz4, lz4Bare] = await background(node.dir, bare);
       return [
         { label: 'headless collector, -D', measured: fg, bare: fgBare,
           note: `${Object.keys(charts.charts).length} charts of it on the parent` },
         { label: 'headless collector, background', measured: bg, bare: bgBare, note: `launcher said: ${said}` },
+        { label: '  same, parent prefers lz4', measured: lz4, bare: lz4Bare, note: 'the link as with netdata 1.37' },
       ];
     });
   } finally {
     (collector as TestNode | null)?.kill();
     parent.kill();
+    lz4Parent.kill();
   }
 }
 
