@@ -24,6 +24,25 @@ const MAX_RESPONSE_BYTES = 64 * 1024;
 const FAILURE_LOGS_PER_PERIOD = 5;
 const FAILURE_LOG_PERIOD_MS = 60_000;
 
+/**
+ * The codes of Node's TLS client when it does not trust the peer's certificate (OpenSSL's
+ * verify results, and Node's own name check).
+ */
+const UNTRUSTED_CERTIFICATE_CODE = /CERT|SIGNATURE|ISSUER/;
+
+/**
+ * Why a request failed, for the log: the system error code (`ECONNREFUSED`), or for a
+ * certificate the TLS client does not trust, what is wrong with it and how to trust a private CA.
+ */
+function failureReason(err: Error): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code && UNTRUSTED_CERTIFICATE_CODE.test(code)) {
+    return `TLS: the certificate of the destination is not trusted: ${err.message} (${code}); `
+      + 'a private CA is trusted with NODE_EXTRA_CA_CERTS=<CA file> in the agent\'s environment';
+  }
+  return code ?? err.message;
+}
+
 /** What a destination sends and how. */
 export interface HttpDestinationOptions {
   /** Where to send; with more than one, the next is tried after a failure (failover). */
@@ -99,7 +118,7 @@ export class HttpDestination {
       response.on('error', (err) => this.#failed(request, err.message));
     });
     request.on('timeout', () => request.destroy(new Error(`no answer within ${this.#o.timeoutMs} ms`)));
-    request.on('error', (err) => this.#failed(request, (err as NodeJS.ErrnoException).code ?? err.message));
+    request.on('error', (err) => this.#failed(request, failureReason(err)));
     request.end(batch.body);
   }
 
