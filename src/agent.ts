@@ -79,7 +79,7 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
   parts.push({ name: 'plugins.d', start: () => pluginsd.start(), stop: () => pluginsd.stop() });
 
   const health = g.memoryMode !== 'none' && config.health.enabled
-    ? (await import('./health/index.js')).createHealth(config, { registry })
+    ? (await import('./health/index.js')).createHealth(config, { registry, version: AGENT_VERSION })
     : null;
   if (health) parts.push({ name: 'health', start: () => health.start(), stop: () => health.stop() });
 

@@ -1,7 +1,21 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { loadNetdataConfig } from '../config/index.js';
-import { pluginEnvironment } from './environment.js';
+import { agentEnvironment, pluginEnvironment } from './environment.js';
+
+/** netdata 1.37's NETDATA_* variables (set_global_environment, main.c, registry_init.c). */
+const NETDATA_1_37_VARIABLES = [
+  'NETDATA_UPDATE_EVERY', 'NETDATA_VERSION', 'NETDATA_HOSTNAME', 'NETDATA_CONFIG_DIR',
+  'NETDATA_USER_CONFIG_DIR', 'NETDATA_STOCK_CONFIG_DIR', 'NETDATA_PLUGINS_DIR', 'NETDATA_WEB_DIR',
+  'NETDATA_CACHE_DIR', 'NETDATA_LIB_DIR', 'NETDATA_LOCK_DIR', 'NETDATA_LOG_DIR', 'NETDATA_HOST_PREFIX',
+  'NETDATA_USER_PLUGINS_DIRS', 'NETDATA_LISTEN_PORT', 'NETDATA_ERRORS_THROTTLE_PERIOD',
+  'NETDATA_ERRORS_PER_PERIOD', 'NETDATA_DEBUG_FLAGS', 'NETDATA_INTERNALS_MONITORING',
+  'NETDATA_REGISTRY_HOSTNAME', 'NETDATA_REGISTRY_URL', 'NETDATA_REGISTRY_UNIQUE_ID',
+  'NETDATA_REGISTRY_CLOUD_BASE_URL',
+];
 
 const BASE = { PATH: '/usr/bin:/bin', HOME: '/home/agent', KEEP_ME: 'kept' };
 
@@ -34,7 +48,8 @@ describe('pluginEnvironment', () => {
       NETDATA_LIB_DIR: '/lib/nd',
       NETDATA_LOCK_DIR: '/lib/nd/lock',
       NETDATA_LOG_DIR: '/log',
-      HOME: '/home/agent',
+      // [directories] home defaults to the HOME the agent was started with, as netdata's does
+      HOME: process.env.HOME || '/lib/nd',
       NETDATA_HOST_PREFIX: '',
       NETDATA_LISTEN_PORT: '19998',
       NETDATA_ERRORS_THROTTLE_PERIOD: '1200',
@@ -48,6 +63,10 @@ describe('pluginEnvironment', () => {
       MALLOC_ARENA_MAX: '1',
       UV_THREADPOOL_SIZE: '16',
       NETDATA_INTERNALS_MONITORING: 'YES',
+      NETDATA_REGISTRY_HOSTNAME: 'box1',
+      NETDATA_REGISTRY_URL: 'https://registry.my-netdata.io',
+      NETDATA_REGISTRY_UNIQUE_ID: '',
+      NETDATA_REGISTRY_CLOUD_BASE_URL: 'https://api.netdata.cloud',
       KEEP_ME: 'kept',
     };
     assert.deepEqual(env, expected);
@@ -70,5 +89,35 @@ describe('pluginEnvironment', () => {
         env.NETDATA_ERRORS_PER_PERIOD, env.MALLOC_ARENA_MAX, env.NETDATA_INTERNALS_MONITORING, env.PATH, env.TZ],
       ['/host', '/run/lock/nd', '/home/nd', '60', '5', '4', 'NO', '/only/here', 'Europe/Athens'],
     );
+  });
+
+  it('has every NETDATA_* variable of netdata 1.37', () => {
+    const env = pluginEnvironment(loadNetdataConfig(null), { version: 'v', baseEnv: {} });
+    assert.deepEqual(Object.keys(env).filter((k) => k.startsWith('NETDATA_')).sort(), [...NETDATA_1_37_VARIABLES].sort());
+  });
+
+  it('is built once from the agent environment, creating the lock directory and emptying it of lock files', () => {
+    const root = mkdtempSync(join(tmpdir(), 'tributary-env-'));
+    try {
+      const lib = join(root, 'lib');
+      mkdirSync(join(lib, 'registry'), { recursive: true });
+      writeFileSync(join(lib, 'registry', 'netdata.public.unique.id'), 'AB9A2F44-3F0C-4B7E-9C3A-1D2E3F4A5B6C\n');
+      const config = loadNetdataConfig(null, [['directories', 'lib', lib]]);
+      const lock = join(lib, 'lock');
+      assert.equal(config.global.directories.lock, lock, 'the lock directory defaults to <lib>/lock');
+      const first = agentEnvironment(config, { version: 'v9' });
+      assert.equal(first.NETDATA_LOCK_DIR, lock);
+      assert.ok(existsSync(lock), 'the lock directory is created');
+      assert.equal(first.NETDATA_REGISTRY_UNIQUE_ID, 'ab9a2f44-3f0c-4b7e-9c3a-1d2e3f4a5b6c');
+      assert.equal(agentEnvironment(config, { version: 'v9' }), first, 'the same object for plugins and notifications');
+
+      writeFileSync(join(lock, 'job.lock'), 'stale');
+      mkdirSync(join(lock, 'keep'));
+      agentEnvironment(loadNetdataConfig(null, [['directories', 'lib', lib]]), { version: 'v9' });
+      assert.ok(!existsSync(join(lock, 'job.lock')), 'a lock file of an earlier run is removed, as netdata does');
+      assert.ok(existsSync(join(lock, 'keep')), 'directories are left');
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });

@@ -1,10 +1,14 @@
 /**
- * The environment every plugin runs with: netdata's variables of 1.10 and 1.37 (reference §1.1),
- * built once from the configuration. Plugins such as charts.d.plugin find their configuration and
- * helper files through these.
+ * The environment plugins and alarm notifications run with: netdata 1.37's variables (reference
+ * §1.1; `daemon/analytics.c` set_global_environment, `daemon/main.c`, `registry/registry_init.c`),
+ * built once from the configuration. netdata sets them in its own environment, so its plugins and
+ * its alarm-notify.sh see the same set; here one object serves both. Every value read from
+ * netdata.conf comes from `src/config` (`config.global.directories`, `config.environment`).
  */
+import { mkdirSync, readdirSync, readFileSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import type { NetdataConfig } from '../config/types.js';
+import { MACHINE_GUID_FILE, type NetdataConfig } from '../config/index.js';
+import { warn } from '../log.js';
 
 /** Appended to the agent's PATH for plugins (reference §1.1). */
 export const PLUGIN_PATH_SUFFIX = '/sbin:/usr/sbin:/usr/local/bin:/usr/local/sbin';
@@ -12,18 +16,8 @@ export const PLUGIN_PATH_SUFFIX = '/sbin:/usr/sbin:/usr/local/bin:/usr/local/sbi
 export const DEFAULT_PATH = '/bin:/usr/bin';
 /** `[environment variables] TZ` default when TZ is unset. */
 export const DEFAULT_TZ = ':/etc/localtime';
-/** `[logs] errors flood protection period` default (seconds). */
-export const DEFAULT_ERRORS_THROTTLE_PERIOD_SECS = 1200;
-/** `[logs] errors to trigger flood protection` default. */
-export const DEFAULT_ERRORS_PER_PERIOD = 200;
-/** `[global] glibc malloc arena max for plugins` default. */
-export const DEFAULT_MALLOC_ARENA_MAX = '1';
-/** `[global] libuv worker threads` default. */
-export const DEFAULT_UV_THREADPOOL_SIZE = '16';
-/** `[logs] debug flags` default. */
-export const DEFAULT_DEBUG_FLAGS = '0x0000000000000000';
-
-const TRUE_WORDS = new Set(['yes', 'true', 'on', '1', 'auto']);
+/** netdata 1.37's `cloud base url` default: NETDATA_REGISTRY_CLOUD_BASE_URL. */
+export const DEFAULT_CLOUD_BASE_URL = 'https://api.netdata.cloud';
 
 /** What the configuration cannot tell: the agent's version and its own environment. */
 export interface EnvironmentOptions {
@@ -33,20 +27,65 @@ export interface EnvironmentOptions {
   baseEnv?: NodeJS.ProcessEnv;
 }
 
-/** The raw value of the first `[section] key` present in the document, else undefined. */
-function raw(config: NetdataConfig, ...places: Array<[string, string]>): string | undefined {
-  for (const [section, key] of places) {
-    const entry = config.document.get(section)?.get(key);
-    if (entry !== undefined) return entry.value;
+/** The environments built from the agent's own `process.env`, per config and version. */
+const built = new WeakMap<NetdataConfig, Map<string, Readonly<Record<string, string>>>>();
+
+/**
+ * The full environment of plugin processes and alarm notifications: the agent's own environment
+ * with netdata's variables set over it. Built once per configuration (the lock directory is
+ * created then, see `prepareLockDirectory`); later calls get the same object.
+ */
+export function agentEnvironment(config: NetdataConfig, options: EnvironmentOptions): Readonly<Record<string, string>> {
+  if (options.baseEnv !== undefined) return buildEnvironment(config, options.version, options.baseEnv);
+  let byVersion = built.get(config);
+  if (!byVersion) built.set(config, (byVersion = new Map()));
+  let env = byVersion.get(options.version);
+  if (!env) {
+    prepareLockDirectory(config.global.directories.lock);
+    env = Object.freeze(buildEnvironment(config, options.version, process.env));
+    byVersion.set(options.version, env);
   }
-  return undefined;
+  return env;
 }
 
-function directories(config: NetdataConfig, base: NodeJS.ProcessEnv): Record<string, string> {
+/** The name plugins have always imported; the same environment as `agentEnvironment`. */
+export const pluginEnvironment = agentEnvironment;
+
+/**
+ * Creates the lock directory (python.d keeps one lock file per running job there and disables
+ * itself when it cannot) and removes the lock files a previous run left, as netdata does at start
+ * (1.37 `daemon/daemon.c`: create_needed_dir, clean_directory). A failure is logged, not fatal.
+ */
+export function prepareLockDirectory(dir: string): void {
+  try {
+    mkdirSync(dir, { recursive: true });
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      if (entry.isFile()) unlinkSync(join(dir, entry.name));
+    }
+  } catch (err) {
+    warn(`cannot prepare the lock directory '${dir}' (NETDATA_LOCK_DIR): ${(err as Error).message}`);
+  }
+}
+
+/** The machine GUID as the agent stored it ('' before it is created). */
+function machineGuid(libDir: string): string {
+  try {
+    return readFileSync(join(libDir, MACHINE_GUID_FILE), 'utf8').trim().toLowerCase();
+  } catch {
+    return '';
+  }
+}
+
+function buildEnvironment(config: NetdataConfig, version: string, base: NodeJS.ProcessEnv): Record<string, string> {
   const d = config.global.directories;
-  const home = raw(config, ['directories', 'home'], ['global', 'home directory']) ?? base.HOME ?? d.lib;
-  const lock = raw(config, ['directories', 'lock']) ?? join(d.lib, 'lock');
+  const e = config.environment;
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(base)) if (v !== undefined) env[k] = v;
   return {
+    ...env,
+    NETDATA_UPDATE_EVERY: String(config.global.updateEverySecs),
+    NETDATA_VERSION: version,
+    NETDATA_HOSTNAME: config.global.hostname,
     NETDATA_CONFIG_DIR: d.config,
     NETDATA_USER_CONFIG_DIR: d.config,
     NETDATA_STOCK_CONFIG_DIR: d.stockConfig,
@@ -56,57 +95,26 @@ function directories(config: NetdataConfig, base: NodeJS.ProcessEnv): Record<str
     NETDATA_WEB_DIR: d.web,
     NETDATA_CACHE_DIR: d.cache,
     NETDATA_LIB_DIR: d.lib,
-    NETDATA_LOCK_DIR: lock,
+    NETDATA_LOCK_DIR: d.lock,
     NETDATA_LOG_DIR: d.log,
-    HOME: home,
-  };
-}
-
-function logging(config: NetdataConfig): Record<string, string> {
-  return {
-    NETDATA_ERRORS_THROTTLE_PERIOD: raw(config, ['logs', 'errors flood protection period'],
-      ['global', 'errors flood protection period']) ?? String(DEFAULT_ERRORS_THROTTLE_PERIOD_SECS),
-    NETDATA_ERRORS_PER_PERIOD: raw(config, ['logs', 'errors to trigger flood protection'],
-      ['global', 'errors to trigger flood protection']) ?? String(DEFAULT_ERRORS_PER_PERIOD),
-    NETDATA_DEBUG_FLAGS: raw(config, ['logs', 'debug flags'], ['global', 'debug flags']) ?? DEFAULT_DEBUG_FLAGS,
-  };
-}
-
-function system(config: NetdataConfig, base: NodeJS.ProcessEnv): Record<string, string> {
-  const path = raw(config, ['environment variables', 'PATH'])
-    ?? `${base.PATH || DEFAULT_PATH}:${PLUGIN_PATH_SUFFIX}`;
-  const tz = base.TZ || (raw(config, ['environment variables', 'TZ'], ['global', 'TZ environment variable'])
-    ?? DEFAULT_TZ);
-  const monitoring = raw(config, ['plugins', 'netdata monitoring']) ?? 'yes';
-  return {
-    PATH: path,
-    PYTHONPATH: raw(config, ['environment variables', 'PYTHONPATH']) ?? base.PYTHONPATH ?? '',
+    HOME: d.home,
+    NETDATA_HOST_PREFIX: e.hostAccessPrefix,
+    NETDATA_LISTEN_PORT: String(config.web.defaultPort),
+    NETDATA_ERRORS_THROTTLE_PERIOD: String(e.errorsThrottlePeriodSecs),
+    NETDATA_ERRORS_PER_PERIOD: String(e.errorsPerPeriod),
+    NETDATA_DEBUG_FLAGS: e.debugFlags,
+    NETDATA_INTERNALS_MONITORING: config.plugins.netdataMonitoring ? 'YES' : 'NO',
+    NETDATA_REGISTRY_HOSTNAME: e.registryHostname,
+    NETDATA_REGISTRY_URL: e.registryToAnnounce,
+    NETDATA_REGISTRY_UNIQUE_ID: machineGuid(d.lib),
+    NETDATA_REGISTRY_CLOUD_BASE_URL: DEFAULT_CLOUD_BASE_URL,
+    PATH: e.path ?? `${base.PATH || DEFAULT_PATH}:${PLUGIN_PATH_SUFFIX}`,
+    PYTHONPATH: e.pythonPath ?? base.PYTHONPATH ?? '',
     PYTHONUNBUFFERED: '1',
     LC_ALL: 'C',
-    TZ: tz,
-    MALLOC_ARENA_MAX: raw(config, ['global', 'glibc malloc arena max for plugins']) ?? DEFAULT_MALLOC_ARENA_MAX,
-    UV_THREADPOOL_SIZE: raw(config, ['global', 'libuv worker threads']) ?? DEFAULT_UV_THREADPOOL_SIZE,
-    NETDATA_INTERNALS_MONITORING: TRUE_WORDS.has(monitoring.trim().toLowerCase()) ? 'YES' : 'NO',
-  };
-}
-
-/**
- * The full environment for plugin processes: the agent's own environment with netdata's variables
- * set over it (reference §1.1). Built once at start; the same object serves every plugin.
- */
-export function pluginEnvironment(config: NetdataConfig, options: EnvironmentOptions): Record<string, string> {
-  const base = options.baseEnv ?? process.env;
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(base)) if (v !== undefined) env[k] = v;
-  return {
-    ...env,
-    NETDATA_UPDATE_EVERY: String(config.global.updateEverySecs),
-    NETDATA_VERSION: options.version,
-    NETDATA_HOSTNAME: config.global.hostname,
-    ...directories(config, base),
-    NETDATA_HOST_PREFIX: raw(config, ['global', 'host access prefix']) ?? '',
-    NETDATA_LISTEN_PORT: String(config.web.defaultPort),
-    ...logging(config),
-    ...system(config, base),
+    // setenv without overwrite (1.37): a TZ the agent has wins
+    TZ: base.TZ || (e.tz ?? DEFAULT_TZ),
+    MALLOC_ARENA_MAX: String(e.mallocArenaMaxForPlugins),
+    UV_THREADPOOL_SIZE: String(e.libuvWorkerThreads),
   };
 }

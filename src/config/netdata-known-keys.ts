@@ -7,12 +7,10 @@
 /** Known-but-unused keys per section. */
 export const UNUSED_NETDATA_KEYS: Readonly<Record<string, readonly string[]>> = {
   global: [
-    'run as user', 'host access prefix', 'home directory', 'debug log', 'error log', 'access log',
-    'errors flood protection period', 'errors to trigger flood protection', 'TZ environment variable',
+    'run as user', 'debug log', 'error log', 'access log',
     'cleanup obsolete charts after seconds', 'delete obsolete charts files',
-    'delete orphan hosts files', 'memory deduplication (ksm)', 'debug flags',
-    'glibc malloc arena max for plugins', 'glibc malloc arena max for netdata', 'pthread stack size',
-    'libuv worker threads', 'enable metric correlations', 'metric correlations method',
+    'delete orphan hosts files', 'memory deduplication (ksm)',
+    'glibc malloc arena max for netdata', 'pthread stack size', 'enable metric correlations', 'metric correlations method',
     'OOM score', 'process scheduling policy', 'process nice level', 'page cache size',
     'dbengine disk space', 'dbengine multihost disk space', 'web files owner', 'web files group',
     'disconnect idle web clients after seconds', 'respect web browser do not track policy',
@@ -25,10 +23,9 @@ export const UNUSED_NETDATA_KEYS: Readonly<Record<string, readonly string[]>> = 
     'cleanup obsolete charts after secs', 'replication threads', 'delete obsolete charts files',
     'delete orphan hosts files', 'enable zero metrics',
   ],
-  directories: ['home', 'lock', 'registry'],
+  directories: ['registry'],
   logs: [
-    'debug flags', 'debug', 'error', 'access', 'health', 'facility',
-    'errors flood protection period', 'errors to trigger flood protection',
+    'debug', 'error', 'access', 'health', 'facility',
   ],
   web: [
     'ses max window', 'des max window',
@@ -48,7 +45,7 @@ export const UNUSED_NETDATA_KEYS: Readonly<Record<string, readonly string[]>> = 
   registry: [
     'enabled', 'registry db directory', 'netdata unique id file', 'registry db file',
     'registry log file', 'registry save db every new entries', 'registry expire idle persons days',
-    'registry domain', 'registry to announce', 'registry hostname', 'verify browser cookies support',
+    'registry domain', 'verify browser cookies support',
     'enable cookies SameSite and Secure', 'max URL length', 'max URL name length',
     'netdata management api key file', 'allow from', 'allow by dns',
   ],

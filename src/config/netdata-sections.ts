@@ -106,16 +106,21 @@ export const PLUGINS_DISABLED_BY_DEFAULT: ReadonlySet<string> = new Set(['slabin
 /** `[plugin:NAME] command options`. */
 export const DEFAULT_COMMAND_OPTIONS = '';
 
+/** `[plugins] netdata monitoring` (1.37): the agent's own `netdata.*` charts. */
+export const DEFAULT_NETDATA_MONITORING = true;
+
 const ENABLE_NEW = 'enable running new plugins';
 const CHECK_EVERY = 'check for new plugins every';
+const NETDATA_MONITORING = 'netdata monitoring';
 
 /** Reads `[plugins]` and every `[plugin:NAME]`. */
 export function readPlugins(r: ConfigReader, global: GlobalConfig): PluginsConfig {
   const enableRunningNewPlugins = r.value('plugins', ENABLE_NEW, parseBoolean, DEFAULT_ENABLE_RUNNING_NEW_PLUGINS);
   const checkForNewPluginsEverySecs = r.value('plugins', CHECK_EVERY, integer(1), DEFAULT_CHECK_FOR_NEW_PLUGINS_EVERY_SECS);
+  const netdataMonitoring = r.value('plugins', NETDATA_MONITORING, parseBoolean, DEFAULT_NETDATA_MONITORING);
   const enabled = new Map<string, boolean>();
   for (const [name, entry] of r.sections().get('plugins') ?? []) {
-    if (name === ENABLE_NEW || name === CHECK_EVERY) continue;
+    if (name === ENABLE_NEW || name === CHECK_EVERY || name === NETDATA_MONITORING) continue;
     try {
       enabled.set(name, parseBoolean(entry.value));
     } catch (err) {
@@ -135,6 +140,7 @@ export function readPlugins(r: ConfigReader, global: GlobalConfig): PluginsConfi
   return Object.freeze({
     enableRunningNewPlugins,
     checkForNewPluginsEverySecs,
+    netdataMonitoring,
     isEnabled: (name: string) =>
       enabled.get(name) ?? (PLUGINS_DISABLED_BY_DEFAULT.has(name) ? false : enableRunningNewPlugins),
     plugin: (name: string) => perPlugin.get(name) ?? fallback,

@@ -91,7 +91,8 @@ describe('loadNetdataConfig', () => {
         plugins: ['/usr/libexec/netdata/plugins.d', '/etc/netdata/custom-plugins.d'],
         cache: '/var/cache/netdata', lib: '/var/lib/netdata', log: '/var/log/netdata',
         web: '/usr/share/netdata/web', stockHealth: '/usr/lib/netdata/conf.d/health.d',
-        userHealth: '/etc/netdata/health.d',
+        userHealth: '/etc/netdata/health.d', lock: '/var/lib/netdata/lock',
+        home: process.env.HOME || '/var/lib/netdata',
       },
     });
     assert.equal(c.web.mode, 'multi-threaded');

@@ -15,6 +15,7 @@ import { systemTimezone } from './timezone.js';
 import {
   readBackend, readHealth, readHostLabels, readPlugins, readWeb,
 } from './netdata-sections.js';
+import { readEnvironment } from './netdata-environment.js';
 import {
   BadValue, integer, list, parseBoolean, parseMemoryMode, renderQuotedList, text,
 } from './values.js';
@@ -65,6 +66,8 @@ export const DEFAULT_LOG_DIR = '/var/log/netdata';
 export const DEFAULT_WEB_DIR = '/usr/share/netdata/web';
 /** Stock and user health.d live in this subdirectory of the stock and user config dirs. */
 export const HEALTH_SUBDIR = 'health.d';
+/** `[directories] lock` default: this subdirectory of the lib directory (1.37 `daemon/main.c`). */
+export const LOCK_SUBDIR = 'lock';
 
 /** One `-W set SECTION KEY VALUE` from the command line. */
 export type ConfigOverride = readonly [section: string, key: string, value: string];
@@ -95,6 +98,7 @@ export function readNetdataConfig(file: string | null, overrides: readonly Confi
   const config: NetdataConfig = {
     file,
     global,
+    environment: Object.freeze(readEnvironment(r, global.hostname)),
     web: Object.freeze(readWeb(r, global.directories.config, path)),
     plugins: readPlugins(r, global),
     health: Object.freeze(readHealth(r, global, path)),
@@ -158,12 +162,13 @@ function readDirectories(r: ConfigReader, defaultConfigDir: string, path: (t: st
     fallback: [DEFAULT_PLUGINS_DIR, `${config}/${CUSTOM_PLUGINS_SUBDIR}`],
     render: renderQuotedList,
   });
+  const lib = dir('lib', ['global', 'lib directory'], DEFAULT_LIB_DIR);
   return Object.freeze({
     config,
     stockConfig,
     plugins: Object.freeze(plugins) as string[],
     cache: dir('cache', ['global', 'cache directory'], DEFAULT_CACHE_DIR),
-    lib: dir('lib', ['global', 'lib directory'], DEFAULT_LIB_DIR),
+    lib,
     log: dir('log', ['global', 'log directory'], DEFAULT_LOG_DIR),
     web: dir('web', ['global', 'web files directory'], DEFAULT_WEB_DIR),
     // 1.10 had one health directory; 1.37's stock one has no 1.10 name, so it shows under [directories].
@@ -172,5 +177,8 @@ function readDirectories(r: ConfigReader, defaultConfigDir: string, path: (t: st
       parse: path, fallback: `${stockConfig}/${HEALTH_SUBDIR}`,
     }),
     userHealth: dir('health config', ['health', 'health configuration directory'], `${config}/${HEALTH_SUBDIR}`),
+    lock: dir('lock', ['global', 'lock directory'], `${lib}/${LOCK_SUBDIR}`),
+    // netdata's default is the HOME it was started with
+    home: dir('home', ['global', 'home directory'], process.env.HOME || lib),
   });
 }

@@ -34,6 +34,39 @@ export interface Directories {
   /** Stock health.d (bundled) and user health.d. */
   stockHealth: string;
   userHealth: string;
+  /** `[directories] lock` / `[global] lock directory` (default `<lib>/lock`): python.d's job locks. */
+  lock: string;
+  /** `[directories] home` / `[global] home directory`: plugins' HOME (default the agent's HOME, else lib). */
+  home: string;
+}
+
+/**
+ * What netdata.conf says about the environment plugins and alarm notifications run with
+ * (reference §1.1), besides the directories: netdata passes these on as NETDATA_* variables.
+ */
+export interface ProcessEnvironmentConfig {
+  /** `[global] host access prefix`: where the host's /proc and /sys are (containers). */
+  hostAccessPrefix: string;
+  /** `[logs] errors flood protection period` / `[global] ...` (seconds). */
+  errorsThrottlePeriodSecs: number;
+  /** `[logs] errors to trigger flood protection` / `[global] ...`. */
+  errorsPerPeriod: number;
+  /** `[logs] debug flags` / `[global] debug flags`, as written (a hex mask). */
+  debugFlags: string;
+  /** `[global] glibc malloc arena max for plugins`: plugins' MALLOC_ARENA_MAX. */
+  mallocArenaMaxForPlugins: number;
+  /** `[global] libuv worker threads`: plugins' UV_THREADPOOL_SIZE. */
+  libuvWorkerThreads: number;
+  /** `[registry] registry hostname` (default `[global] hostname`): NETDATA_REGISTRY_HOSTNAME. */
+  registryHostname: string;
+  /** `[registry] registry to announce`: NETDATA_REGISTRY_URL. */
+  registryToAnnounce: string;
+  /** `[environment variables] PATH`, or null for the agent's PATH with netdata's suffix. */
+  path: string | null;
+  /** `[environment variables] PYTHONPATH`, or null for the agent's. */
+  pythonPath: string | null;
+  /** `[environment variables] TZ` / `[global] TZ environment variable`, or null for netdata's default. */
+  tz: string | null;
 }
 
 /** `[global]` (1.10) / `[db]` (1.37). */
@@ -99,6 +132,8 @@ export interface PluginConfig {
 export interface PluginsConfig {
   enableRunningNewPlugins: boolean;
   checkForNewPluginsEverySecs: number;
+  /** `[plugins] netdata monitoring` (1.37): the agent's own `netdata.*` charts, NETDATA_INTERNALS_MONITORING. */
+  netdataMonitoring: boolean;
   /** Is plugin NAME enabled (`[plugins] NAME`, default `enable running new plugins`)? */
   isEnabled(name: string): boolean;
   /** `[plugin:NAME]` with defaults from `[global] update every`. */
@@ -147,6 +182,8 @@ export interface NetdataConfig {
   readonly plugins: PluginsConfig;
   readonly health: Readonly<HealthConfig>;
   readonly backend: Readonly<BackendConfig>;
+  /** The environment of plugins and notifications (NETDATA_* values besides the directories). */
+  readonly environment: Readonly<ProcessEnvironmentConfig>;
   /** `[host labels]` name → value. */
   readonly hostLabels: ReadonlyMap<string, string>;
   /** The document with defaults merged in, in netdata's sections, for `GET /netdata.conf`. */

@@ -13,6 +13,7 @@ import { STATUS, statusName } from './definition.js';
 import { HostHealth } from './host-health.js';
 import { alarmLogJson, alarmsJson, alarmVariablesJson } from './json.js';
 import { editCommand } from './notify.js';
+import { agentEnvironment } from '../collectors/environment.js';
 import type { AlarmCounts, HealthApi } from './types.js';
 
 export type { AlarmCounts, HealthApi } from './types.js';
@@ -35,7 +36,12 @@ export interface HealthDeps {
   registry: HostRegistry;
   /** Wall clock in milliseconds (tests pass a fixed clock). Default `Date.now`. */
   now?: () => number;
+  /** The agent's version, NETDATA_VERSION of notifications (the plugins' environment is the same). */
+  version?: string;
 }
+
+/** NETDATA_VERSION when `HealthDeps.version` is not given. */
+export const AGENT_VERSION_UNKNOWN = 'unknown';
 
 /** The running health part. */
 export interface Health extends HealthApi {
@@ -60,20 +66,6 @@ interface Attached {
   enabled: 'yes' | 'auto';
 }
 
-function notifyEnvironment(config: NetdataConfig): Record<string, string> {
-  const d = config.global.directories;
-  return {
-    NETDATA_CONFIG_DIR: d.config,
-    NETDATA_USER_CONFIG_DIR: d.config,
-    NETDATA_STOCK_CONFIG_DIR: d.stockConfig,
-    NETDATA_PLUGINS_DIR: d.plugins[0] ?? '',
-    NETDATA_CACHE_DIR: d.cache,
-    NETDATA_LIB_DIR: d.lib,
-    NETDATA_LOG_DIR: d.log,
-    NETDATA_WEB_DIR: d.web,
-  };
-}
-
 class HealthService implements Health {
   readonly definitions: readonly AlarmDefinition[];
   readonly errors: readonly ConfigError[];
@@ -83,7 +75,8 @@ class HealthService implements Health {
   #timer: NodeJS.Timeout | undefined;
   #tick: Promise<void> | undefined;
 
-  constructor(readonly config: NetdataConfig, readonly registry: HostRegistry, now?: () => number) {
+  constructor(readonly config: NetdataConfig, readonly registry: HostRegistry, now?: () => number,
+    readonly version = AGENT_VERSION_UNKNOWN) {
     this.#now = now ?? Date.now;
     const dirs = config.global.directories;
     const loaded = config.health.enabled ? loadHealthConfig(dirs.stockHealth, dirs.userHealth)
@@ -142,7 +135,7 @@ class HealthService implements Health {
         critRepeatSecs: this.config.health.defaultRepeatCriticalSecs,
       },
       defaultExec: this.#defaultExec,
-      notifyEnv: notifyEnvironment(this.config),
+      notifyEnv: agentEnvironment(this.config, { version: this.version }),
       userConfigDir: dirs.config,
       localRegistryHostname: this.registry.localhost.identity.registryHostname || this.registry.localhost.hostname,
       runAtLeastEverySecs: this.config.health.runAtLeastEverySecs,
@@ -218,5 +211,5 @@ class HealthService implements Health {
  * (errors are logged and kept in `errors`). Nothing runs until `start()`.
  */
 export function createHealth(config: NetdataConfig, deps: HealthDeps): Health {
-  return new HealthService(config, deps.registry, deps.now);
+  return new HealthService(config, deps.registry, deps.now, deps.version);
 }
