@@ -114,6 +114,7 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
       effectiveConfig: () => effectiveConfigText(config),
       functions: () => pluginsd.plugins().flatMap((p) => p.functions.map((f) => ({ ...f, plugin: p.name }))),
       linkStatus: streaming ? (guid) => streaming.hostStatus(guid) : undefined,
+      exporting,
     });
     stopListening = () => web.stopListening();
     parts.push({

@@ -1,6 +1,9 @@
 /**
- * `/api/v1/allmetrics?format=shell|json` (1.10 `src/rrd2json.c`; reference §4.3).
+ * `/api/v1/allmetrics?format=shell|json` (1.10 `src/rrd2json.c`; reference §4.3), and where
+ * `format=prometheus` takes its defaults from.
  */
+import type { BackendDataSource, NetdataConfig } from '../config/types.js';
+import type { ExportingConfig } from '../config/exporting.js';
 import type { Chart, Host } from '../database/types.js';
 import type { HealthApi } from '../health/types.js';
 import { formatRounded, jsonEscape } from './number-format.js';
@@ -82,4 +85,30 @@ export function allmetricsJson(host: Host): string {
       `\n\t\t"last_updated": ${chart.lastEntryS()},\n\t\t"dimensions": {${dims.join(',')}\n\t\t}\n\t}`);
   }
   return `{${charts.join(',')}\n}`;
+}
+
+/** The settings of `format=prometheus` that a request's parameters override. */
+export interface PrometheusDefaults {
+  prefix: string;
+  dataSource: BackendDataSource;
+  sendNamesInsteadOfIds: boolean;
+  /** How far back a server's first scrape looks (s). */
+  updateEverySecs: number;
+}
+
+/**
+ * Where `format=prometheus` takes its defaults from. netdata 1.37 reads exporting.conf's
+ * `[prometheus:exporter]` (each key falling back to `[exporting:global]`, then 1.37's defaults;
+ * `web/api/exporters/allmetrics.c`, `exporting/read_config.c`) and ignores `[backend]`, so with
+ * an exporting.conf found 1.37's settings win even when netdata.conf has a `[backend]`. Without
+ * one (a 1.10 setup), netdata.conf's `[backend]` gives them, as in 1.10.
+ */
+export function prometheusDefaults(netdata: NetdataConfig, exporting: ExportingConfig | undefined): PrometheusDefaults {
+  const from = exporting?.file ? exporting.prometheusExporter : netdata.backend;
+  return {
+    prefix: from.prefix,
+    dataSource: from.dataSource,
+    sendNamesInsteadOfIds: from.sendNamesInsteadOfIds,
+    updateEverySecs: from.updateEverySecs,
+  };
 }

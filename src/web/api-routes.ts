@@ -9,7 +9,7 @@ import { chartsJson, singleChartJson } from './api-charts.js';
 import { requireChart, dataRequest } from './api-data.js';
 import { infoJson } from './api-info.js';
 import { alarmLogBody, alarmVariablesBody, alarmsBody } from './api-health.js';
-import { allmetricsJson, allmetricsShell } from './allmetrics.js';
+import { allmetricsJson, allmetricsShell, prometheusDefaults } from './allmetrics.js';
 import {
   allmetricsPrometheus, parseDataSource, PROMETHEUS_CONTENT_TYPE, ScrapeMemory, type PrometheusRequest,
 } from '../exporting/index.js';
@@ -45,7 +45,7 @@ function allmetrics(w: WebContext, memory: ScrapeMemory): Handler {
     }
     if (format === 'shell') return text(allmetricsShell(host, w.health));
     if (format === 'json') return json(allmetricsJson(host));
-    const backend = w.config.backend;
+    const backend = prometheusDefaults(w.config, w.exporting);
     const yes = (name: string, fallback: boolean) => {
       const v = param(params, name);
       return v === undefined ? fallback : v === 'yes';

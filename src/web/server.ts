@@ -40,6 +40,8 @@ export interface WebDeps {
   functions?: () => readonly RegisteredFunction[];
   /** The streaming links of a host (by GUID), for `/api/v1/info`; default none. */
   linkStatus?: (machineGuid: string) => HostLinkStatus | undefined;
+  /** exporting.conf as read at start, for allmetrics' `[prometheus:exporter]`; default none. */
+  exporting?: WebContext['exporting'];
   /** How long a connection may take to its first request (TLS handshake included); default 60 s. */
   firstRequestTimeoutMs?: number;
 }
@@ -82,6 +84,7 @@ function webContext(config: NetdataConfig, deps: WebDeps): WebContext {
     nowMs: deps.nowMs ?? Date.now,
     functions: deps.functions ?? (() => []),
     linkStatus: deps.linkStatus ?? (() => undefined),
+    exporting: deps.exporting,
     allowDashboard: accessMatcher(config.web.allowDashboardFrom),
     allowBadges: accessMatcher(config.web.allowBadgesFrom),
     allowNetdataConf: accessMatcher(config.web.allowNetdataConfFrom),

@@ -2,12 +2,15 @@
 import type { HostRegistry } from '../database/types.js';
 import type { HealthApi } from '../health/types.js';
 import type { NetdataConfig } from '../config/types.js';
+import type { ExportingConfig } from '../config/exporting.js';
 import type { RegisteredFunction } from './api-function.js';
 import type { HostLinkStatus } from '../streaming/index.js';
 
 /** Built once per web server; handlers only read it. */
 export interface WebContext {
   readonly config: NetdataConfig;
+  /** exporting.conf as read at start (`[prometheus:exporter]` for allmetrics); undefined in tests without one. */
+  readonly exporting?: ExportingConfig;
   readonly registry: HostRegistry;
   readonly health?: HealthApi;
   readonly version: string;
