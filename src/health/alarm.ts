@@ -55,6 +55,24 @@ function decideStatus(warn: Evaluation | undefined, crit: Evaluation | undefined
   return status;
 }
 
+/** The word of `info` netdata replaces with the chart's family (1.37 RRDCALC_VAR_FAMILY). */
+export const INFO_FAMILY_VARIABLE = '$family';
+/** The prefix of `info` words netdata replaces with a chart label's value (RRDCALC_VAR_LABEL). */
+export const INFO_LABEL_PREFIX = '$label:';
+
+/**
+ * `info` with its variables replaced as netdata 1.37 does (rrdcalc.c): a word (up to a space)
+ * that is exactly `$family` becomes the chart's family; `$label:NAME` becomes the value of the
+ * chart's label NAME, and stays as written when the chart has no such label.
+ */
+export function expandInfo(info: string, chart: Chart): string {
+  return info.replace(/\$[^ ]*/g, (word) => {
+    if (word === INFO_FAMILY_VARIABLE) return chart.definition.family;
+    if (word.startsWith(INFO_LABEL_PREFIX)) return chart.labels.get(word.slice(INFO_LABEL_PREFIX.length))?.value ?? word;
+    return word;
+  });
+}
+
 /** An alarm linked to a chart. Created by the host runner; its fields are read by the JSON. */
 export class Alarm {
   status: number = STATUS.UNINITIALIZED;
@@ -90,13 +108,21 @@ export class Alarm {
     /** The next alarm_event_id. */
     public nextEventId: number,
     defaults: AlarmDefaults,
+    /** When the alarm was linked to its chart: netdata's first last_status_change (rrdcalc.c). */
+    linkedS: number,
   ) {
+    this.lastStatusChangeS = linkedS;
     this.warnRepeatSecs = definition.warnRepeatSecs ?? defaults.warnRepeatSecs;
     this.critRepeatSecs = definition.critRepeatSecs ?? defaults.critRepeatSecs;
   }
 
   get name(): string {
     return this.definition.name;
+  }
+
+  /** The definition's `info` with `$family` and `$label:NAME` replaced for this chart. */
+  get info(): string {
+    return expandInfo(this.definition.info, this.chart);
   }
 
   /** Seconds between evaluations. */

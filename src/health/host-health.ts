@@ -35,6 +35,8 @@ export interface HostHealthOptions {
   localRegistryHostname: string;
   /** Minimum seconds between loop iterations (`[health] run at least every seconds`). */
   runAtLeastEverySecs: number;
+  /** Wall clock in seconds (default the system's): when an alarm is linked. */
+  nowS?: () => number;
 }
 
 const matches = (pattern: string, subject: string): boolean => createSimplePattern(pattern).matches(subject);
@@ -96,7 +98,8 @@ export class HostHealth implements AlarmDirectory {
       const list = this.#byChart.get(chart) ?? [];
       if (list.some((a) => a.name === definition.name)) continue;
       const { alarmId, nextEventId } = this.log.alarmIdFor(chart.id, definition.name);
-      const alarm = new Alarm(definition, chart, alarmId, nextEventId, this.options.defaults);
+      const linkedS = this.options.nowS?.() ?? Math.floor(Date.now() / 1000);
+      const alarm = new Alarm(definition, chart, alarmId, nextEventId, this.options.defaults, linkedS);
       list.push(alarm);
       this.#byChart.set(chart, list);
       this.alarms.push(alarm);
@@ -161,7 +164,7 @@ export class HostHealth implements AlarmDirectory {
       uniqueId: this.log.takeUniqueId(), alarmId: alarm.id, alarmEventId: alarm.nextEventId++,
       name: d.name, chart: alarm.chart.id, context: chart.context, family: chart.family,
       classification: d.classification, component: d.component, type: d.type,
-      exec: d.exec, recipient: d.to, source: d.source, units: d.units, info: d.info,
+      exec: d.exec, recipient: d.to, source: d.source, units: d.units, info: alarm.info,
       whenS: t.whenS, durationSecs: t.durationSecs, nonClearDurationSecs: 0,
       oldStatus: t.oldStatus, newStatus: t.newStatus, oldValue: t.oldValue, newValue: t.newValue,
       oldValueString: formatValueAndUnits(t.oldValue, d.units), newValueString: formatValueAndUnits(t.newValue, d.units),

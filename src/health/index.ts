@@ -139,6 +139,7 @@ class HealthService implements Health {
       userConfigDir: dirs.config,
       localRegistryHostname: this.registry.localhost.identity.registryHostname || this.registry.localhost.hostname,
       runAtLeastEverySecs: this.config.health.runAtLeastEverySecs,
+      nowS: () => this.#nowS(),
     });
     health.delayUpToS = options.postponeSecs > 0 ? this.#nowS() + options.postponeSecs : 0;
     this.#attached.set(host, { health, enabled: options.enabled });

@@ -55,7 +55,7 @@ function alarmJson(alarm: Alarm, defaultExec: string): Record<string, unknown> {
     recipient: d.to ?? DEFAULT_RECIPIENT,
     source: d.source,
     units: d.units,
-    info: d.info,
+    info: alarm.info,
     status: statusName(alarm.status),
     last_status_change: alarm.lastStatusChangeS,
     last_updated: alarm.lastUpdatedS,
