@@ -66,7 +66,7 @@ export class PluginProcess {
     this.#graceMs = options.killGraceMs ?? DEFAULT_KILL_GRACE_MS;
     const command = pluginCommand(options.path, options.updateEverySecs, options.commandOptions);
     // Only `env`: the agent's own environment is not passed on (netdata's plugin environment).
-    // stdin is a pipe netdata 1.37 uses for FUNCTION calls; nothing is written to it yet.
+    // stdin is the pipe FUNCTION calls are written to (function-calls.ts).
     this.#subprocess = spawn('/bin/sh', ['-c', command], {
       env: options.env, cwd: options.cwd, detached: true, stdio: ['pipe', 'pipe', 'pipe'],
     });
@@ -84,10 +84,31 @@ export class PluginProcess {
       options.maxStderrLineBytes ?? DEFAULT_MAX_STDERR_LINE_BYTES, options.onStderrLine);
     this.#subprocess.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk));
     this.#subprocess.stderr?.on('end', () => stderr.end());
-    this.#subprocess.stdin?.on('error', () => { /* the plugin closed its stdin: nothing to do */ });
+    // EPIPE when the plugin closed its stdin: the write's callback reports it to its call
+    this.#subprocess.stdin?.on('error', () => { /* reported to the write's callback */ });
     this.#subprocess.stdout?.on('error', () => { /* closed with the process: 'close' follows */ });
     this.#subprocess.stderr?.on('error', () => { /* as stdout */ });
     this.#subprocess.on('exit', () => this.#onExit());
+  }
+
+  /** Bytes written to the plugin's stdin that it has not read yet (Infinity once stdin is gone). */
+  stdinPendingBytes(): number {
+    const stdin = this.#subprocess.stdin;
+    return stdin && stdin.writable ? stdin.writableLength : Infinity;
+  }
+
+  /**
+   * Writes `line` to the plugin's stdin without waiting for it to be read; `done` gets an error
+   * when stdin is closed or the write fails (EPIPE). Callers bound what they write with
+   * {@link stdinPendingBytes}, so a plugin that never reads stdin costs a bounded buffer.
+   */
+  writeStdin(line: string, done: (err: Error | null) => void): void {
+    const stdin = this.#subprocess.stdin;
+    if (!stdin || !stdin.writable) {
+      done(new Error('its standard input is closed'));
+      return;
+    }
+    stdin.write(line, (err) => done(err ?? null));
   }
 
   /** Whether the plugin process (not its group) is still running. */

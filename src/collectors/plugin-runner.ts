@@ -8,6 +8,7 @@ import type { Parser, ParserLimits, ParserOptions, ParserStats, ParserStop } fro
 import { error, info, log, LogThrottle } from '../log.js';
 import type { DiscoveredPlugin } from './discovery.js';
 import { PluginProcess, type ProcessExit } from './plugin-process.js';
+import { FunctionCalls, FUNCTION_STATUS, functionError, type FunctionCallLimits, type FunctionResult } from './function-calls.js';
 import { decideRestart } from './restart-policy.js';
 
 /** Running now, waiting to restart, or disabled for good. */
@@ -19,7 +20,22 @@ export interface PluginFunction {
   timeoutSecs: number;
   help: string;
   global: boolean;
+  /** The chart it was registered with (null when GLOBAL). */
+  chartId: string | null;
+  /** Whether the plugin that registered it is running (only then can it be called). */
+  running: boolean;
+  /**
+   * Calls it: `text` is the name with its arguments (sanitized by the caller), the timeout in
+   * seconds. Never rejects; a failure is an error result in netdata's shape.
+   */
+  call(text: string, timeoutSecs: number): Promise<FunctionResult>;
 }
+
+/** A registration as the parser gives it. */
+type Registration = Omit<PluginFunction, 'running' | 'call'>;
+
+/** netdata's answer when the plugin of a function is not running. */
+const NOT_RUNNING = 'The collector that registered this function, is not currently running.';
 
 /** What `Pluginsd.plugins()` reports for one plugin. */
 export interface PluginStatus {
@@ -47,6 +63,8 @@ export interface PluginRunnerDeps {
   updateEverySecs: number;
   commandOptions: string;
   limits?: Partial<ParserLimits>;
+  /** Limits on FUNCTION calls and their results (defaults: function-calls.ts). */
+  functionLimits?: Partial<FunctionCallLimits>;
   killGraceMs?: number;
   /** netdata's errors flood protection for the plugin's stderr. */
   stderrLinesPerPeriod: number;
@@ -75,7 +93,9 @@ export class PluginRunner {
   #serialFailures = 0;
   #lastExit: ProcessExit | null = null;
   readonly #finished = emptyStats();
-  readonly #functions = new Map<string, PluginFunction>();
+  readonly #functions = new Map<string, Registration>();
+  /** The calls of the current run; null between runs. */
+  #calls: FunctionCalls | null = null;
   readonly #stderrLog: LogThrottle;
 
   constructor(readonly plugin: DiscoveredPlugin, readonly deps: PluginRunnerDeps) {
@@ -116,13 +136,24 @@ export class PluginRunner {
       state: this.#state, updateEverySecs: this.deps.updateEverySecs,
       iterations: stats.iterations, linesParsed: stats.lines,
       serialFailures: this.#serialFailures, lastExit: this.#lastExit,
-      functions: [...this.#functions.values()],
+      functions: [...this.#functions.values()].map((fn) => this.#callable(fn)),
     };
   }
 
-  #createParser(): Parser {
+  #callable(fn: Registration): PluginFunction {
+    return {
+      ...fn,
+      running: this.#calls !== null,
+      call: (text, timeoutSecs) => this.#calls === null
+        ? Promise.resolve(functionError(FUNCTION_STATUS.backendFailed, NOT_RUNNING))
+        : this.#calls.call(text, timeoutSecs),
+    };
+  }
+
+  #createParser(calls: FunctionCalls): Parser {
     const name = this.plugin.name;
     return this.deps.createParser({
+      functionResults: calls.sink,
       source: `plugin ${name}`, host: this.deps.host, trustedDurations: false,
       defaultUpdateEverySecs: this.deps.updateEverySecs, defaultPluginName: `${name}.plugin`,
       limits: this.deps.limits,
@@ -144,14 +175,22 @@ export class PluginRunner {
 
   async #run(): Promise<void> {
     if (this.#stopping) return;
-    const parser = this.#createParser();
-    const proc = this.#spawn(parser);
+    let proc: PluginProcess | null = null;
+    const calls = new FunctionCalls(`plugin ${this.plugin.name}`, {
+      pendingBytes: () => proc?.stdinPendingBytes() ?? Infinity,
+      write: (line, done) => proc ? proc.writeStdin(line, done) : done(new Error('not started')),
+    }, this.deps.functionLimits);
+    const parser = this.#createParser(calls);
+    proc = this.#spawn(parser);
+    this.#calls = calls;
     this.#parser = parser;
     this.#process = proc;
     this.#state = 'running';
     info(`connected to '${this.plugin.path}' running on pid ${proc.pid}`);
     const exit = await proc.done;
     parser.end();
+    this.#calls = null;
+    calls.close(`The collector exited before answering (${this.plugin.name}.plugin, pid ${proc.pid}).`);
     this.#lastExit = exit;
     if (this.#stopping) return;
     this.#afterRun(parser, proc.pid, exit);

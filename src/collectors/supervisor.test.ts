@@ -115,9 +115,13 @@ describe('createPluginsd with real plugins, parser and database', () => {
     assert.equal(good.state, 'running');
     assert.ok(good.pid !== null && good.pid > 0);
     assert.ok(good.iterations >= 3 && good.linesParsed >= 3 + 3 * good.iterations);
-    assert.deepEqual(good.functions, [
-      { name: 'good-fn', timeoutSecs: 15, help: 'a function of the good plugin', global: true },
+    assert.deepEqual(good.functions.map(({ call: _call, ...registration }) => registration), [
+      { name: 'good-fn', timeoutSecs: 15, help: 'a function of the good plugin', global: true, chartId: null, running: true },
     ]);
+    const answer = await good.functions[0].call('good-fn from the test', 5);
+    assert.deepEqual(answer, {
+      status: 200, contentType: 'text/plain', body: 'good-fn was called with: good-fn from the test\n', expiresS: 0,
+    });
     assert.ok(logged('INFO : good: hello from stderr, NETDATA_UPDATE_EVERY=1\n'), rig.lines.join(''));
     assert.ok(logged('INFO : good: stdin is a socket\n') || logged('INFO : good: stdin is a fifo\n'));
     const stats = rig.pluginsd.stats();

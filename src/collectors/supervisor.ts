@@ -10,6 +10,7 @@ import { error, info } from '../log.js';
 import { discoverPlugins, type DirectoryProblem } from './discovery.js';
 import { pluginEnvironment } from './environment.js';
 import { PluginRunner, type PluginStatus } from './plugin-runner.js';
+import type { FunctionCallLimits } from './function-calls.js';
 
 /** netdata's floor for `[plugins] check for new plugins every` (seconds). */
 export const MIN_SCAN_EVERY_SECS = 1;
@@ -25,6 +26,8 @@ export interface PluginsdDeps {
   limits?: Partial<ParserLimits>;
   /** SIGTERM → SIGKILL grace when stopping a plugin (default 1000 ms). */
   killGraceMs?: number;
+  /** Limits on FUNCTION calls and results for every plugin (defaults: function-calls.ts). */
+  functionLimits?: Partial<FunctionCallLimits>;
 }
 
 /** Counters for the agent's own charts. */
@@ -111,7 +114,7 @@ class PluginsdImpl implements Pluginsd {
       // netdata runs plugins from the user config directory so relative config paths work.
       cwd: existsSync(cwd) ? cwd : undefined,
       updateEverySecs: pluginConfig.updateEverySecs, commandOptions: pluginConfig.commandOptions,
-      limits: this.deps.limits, killGraceMs: this.deps.killGraceMs,
+      limits: this.deps.limits, killGraceMs: this.deps.killGraceMs, functionLimits: this.deps.functionLimits,
       stderrLinesPerPeriod: Number(this.#env.NETDATA_ERRORS_PER_PERIOD) || 200,
       stderrPeriodMs: (Number(this.#env.NETDATA_ERRORS_THROTTLE_PERIOD) || 1200) * 1000,
     };

@@ -104,5 +104,6 @@ export function functionCommand(words: readonly string[], chart: Chart | null, c
   }
   let timeoutSecs = timeout === '' ? DEFAULT_FUNCTION_TIMEOUT_SECS : parseDecimalWord(timeout, true);
   if (timeoutSecs <= 0) timeoutSecs = DEFAULT_FUNCTION_TIMEOUT_SECS;
-  context.options.onFunction?.({ name, timeoutSecs, help, global: global || chart === null });
+  const isGlobal = global || chart === null;
+  context.options.onFunction?.({ name, timeoutSecs, help, global: isGlobal, chartId: isGlobal ? null : chart.id });
 }

@@ -31,4 +31,5 @@ export type {
   ParserStopKind,
   ReplayEnd,
   ReplicationReceiver,
+  FunctionResultSink,
 } from './types.js';

@@ -232,8 +232,8 @@ export const PARSER_CASES: readonly ParserCase[] = [
     check(outcome) {
       noStops(outcome);
       assert.deepEqual(outcome.functions, [
-        { name: 'processes', timeoutSecs: 30, help: 'Detailed information', global: true },
-        { name: 'f', timeoutSecs: 10, help: 'some help', global: false },
+        { name: 'processes', timeoutSecs: 30, help: 'Detailed information', global: true, chartId: null },
+        { name: 'f', timeoutSecs: 10, help: 'some help', global: false, chartId: 'a.b' },
       ]);
     },
   },

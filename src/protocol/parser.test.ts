@@ -355,8 +355,8 @@ describe('FUNCTION', () => {
     const h = harness();
     h.feed('FUNCTION GLOBAL "processes" 30 "Detailed information"\nCHART a.b\nFUNCTION "f" 0 "help"\n');
     assert.deepEqual(h.functions, [
-      { name: 'processes', timeoutSecs: 30, help: 'Detailed information', global: true },
-      { name: 'f', timeoutSecs: 10, help: 'help', global: false },
+      { name: 'processes', timeoutSecs: 30, help: 'Detailed information', global: true, chartId: null },
+      { name: 'f', timeoutSecs: 10, help: 'help', global: false, chartId: 'a.b' },
     ]);
   });
 

@@ -49,6 +49,8 @@ const CHAR_N = 0x4e;
 const CHAR_R = 0x52;
 const CHAR_S = 0x53;
 const CHAR_T = 0x54;
+/** The keyword that ends a function's result body. */
+const RESULT_END_BYTES = Buffer.from('FUNCTION_RESULT_END', 'latin1');
 /** First size of the buffer that carries a partial line to the next chunk. */
 const INITIAL_CARRY_BYTES = 1024;
 
@@ -102,6 +104,8 @@ class PluginsdParser implements Parser {
   #lastBegun: ChartCursor | null = null;
   /** The chart whose END is being taken, for the block capture's `onDataBlock`. */
   #endedChart: Chart | null = null;
+  /** Inside a FUNCTION_RESULT_BEGIN..END block: lines are the body, not commands. */
+  #inResult = false;
   #lineBytes: Uint8Array = this.#carry;
   #lineStart = 0;
   #lineEnd = 0;
@@ -187,7 +191,7 @@ class PluginsdParser implements Parser {
   #replaySetInChunk(chunk: Buffer, start: number, length: number, maxLineBytes: number): boolean {
     const chart = this.#chart;
     const receiver = this.#options.replication;
-    if (chart === null || receiver === undefined || start + 5 >= length || chunk[start + 1] !== CHAR_S ||
+    if (chart === null || receiver === undefined || this.#inResult || start + 5 >= length || chunk[start + 1] !== CHAR_S ||
       chunk[start + 2] !== CHAR_E || chunk[start + 3] !== CHAR_T || !isSeparator(chunk[start + 4])) return false;
     const cursor = this.#replayCursor;
     const newline = readExpectedReplaySet(chunk, start + 4, length, chart, cursor);
@@ -257,6 +261,7 @@ class PluginsdParser implements Parser {
   #line(bytes: Buffer, start: number, end: number): void {
     this.#stats.lines++;
     this.#setLine(bytes, start, end);
+    if (this.#inResult) return this.#resultLine(bytes, start, end);
     const c = bytes[start];
     if (c === CHAR_S && end - start > 4 && bytes[start + 1] === CHAR_E && bytes[start + 2] === CHAR_T &&
       isSeparator(bytes[start + 3]) && this.#expectedSet(bytes, start + 4, end)) return;
@@ -295,6 +300,20 @@ class PluginsdParser implements Parser {
     if (!replaySetLine(bytes, start, from, end, this.#chart, this.#options.replication, this.#spans, this.#replayCursor)) {
       this.#command('RSET', bytes, start, end);
     }
+  }
+
+  /** A line of a function's result: the body, or FUNCTION_RESULT_END closing it. */
+  #resultLine(bytes: Buffer, start: number, end: number): void {
+    let k = start;
+    while (k < end && isSeparator(bytes[k])) k++;
+    let keywordEnd = k;
+    while (keywordEnd < end && !isSeparator(bytes[keywordEnd])) keywordEnd++;
+    if (keywordEnd - k === RESULT_END_BYTES.length && bytesEqual(bytes, k, keywordEnd, RESULT_END_BYTES)) {
+      this.#inResult = false;
+      this.#options.functionResults?.end();
+      return;
+    }
+    this.#options.functionResults?.line(bytes.subarray(start, end));
   }
 
   #begin(bytes: Buffer, start: number, end: number): void {
@@ -447,6 +466,11 @@ class PluginsdParser implements Parser {
       case 'CLABEL': this.#labels.chartLabel(this.#words(bytes, start, end), chart); break;
       case 'CLABEL_COMMIT': this.#labels.commitChartLabels(chart); break;
       case 'FUNCTION': functionCommand(this.#words(bytes, start, end), chart, context); break;
+      case 'FUNCTION_RESULT_BEGIN':
+        this.#inResult = true;
+        this.#options.functionResults?.begin(this.#words(bytes, start, end));
+        break;
+      case 'FUNCTION_RESULT_END': this.#warn('FUNCTION_RESULT_END without a FUNCTION_RESULT_BEGIN; ignored'); break;
       case 'CLAIMED_ID': claimedIdCommand(this.#words(bytes, start, end), context); break;
       case 'CHART_DEFINITION_END': chartDefinitionEndCommand(this.#words(bytes, start, end), chart, context); break;
       case 'RBEGIN': this.#chart = replayBeginCommand(this.#words(bytes, start, end), chart, context); break;

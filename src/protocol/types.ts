@@ -36,8 +36,14 @@ export interface ParserOptions {
   /** Wall clock in microseconds (tests pass a fixed clock). Default: Date.now() * 1000. */
   nowUs?: () => number;
   limits?: Partial<ParserLimits>;
-  /** FUNCTION registrations (1.37); answered "not supported" by whoever calls them. */
-  onFunction?: (fn: { name: string; timeoutSecs: number; help: string; global: boolean }) => void;
+  /** FUNCTION registrations (1.37); `chartId` is the chart it came after (null when GLOBAL). */
+  onFunction?: (fn: { name: string; timeoutSecs: number; help: string; global: boolean; chartId: string | null }) => void;
+  /**
+   * The answers to FUNCTION calls (reference §1.4): `FUNCTION_RESULT_BEGIN` (its words), every
+   * line up to `FUNCTION_RESULT_END` as raw bytes (a view of the chunk: copy to keep), and the end.
+   * Without it the results are read and dropped.
+   */
+  functionResults?: FunctionResultSink;
   /**
    * A proxy's hook: the bytes of every complete BEGIN..END block as received (END line and its
    * newline included), so they can be forwarded unchanged, with the chart they updated. The
@@ -54,6 +60,16 @@ export interface ParserOptions {
   onClaimedId?: (machineGuid: string, claimId: string | null) => void;
   /** Called once when the parser stops (DISABLE, a protocol error, a limit). */
   onStop?: (reason: ParserStop) => void;
+}
+
+/** Where a parser hands the results of FUNCTION calls (`ParserOptions.functionResults`). */
+export interface FunctionResultSink {
+  /** `FUNCTION_RESULT_BEGIN transaction status content-type expires`: the words, keyword first. */
+  begin(words: readonly string[]): void;
+  /** One line of the body, its newline excluded (not parsed as a command). */
+  line(bytes: Buffer): void;
+  /** `FUNCTION_RESULT_END`: the body is complete. */
+  end(): void;
 }
 
 /** `REND`'s fields (reference §2.8). */
