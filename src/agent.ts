@@ -134,7 +134,8 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
     });
   }
 
-  const self = createSelfMonitoring(registry.localhost, () => {
+  // [plugins] netdata monitoring = no: no netdata.* charts (1.37 starts no global statistics)
+  const self = !config.plugins.netdataMonitoring ? null : createSelfMonitoring(registry.localhost, () => {
     const plugins = pluginsd.stats();
     const s = streaming?.stats();
     return {
@@ -147,7 +148,7 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
       disk: registry.diskStats(),
     };
   }, g.updateEverySecs);
-  parts.push({ name: 'self-monitoring', start: () => self.start(), stop: () => self.stop() });
+  parts.push({ name: 'self-monitoring', start: () => self?.start(), stop: () => self?.stop() });
 
   return {
     config, stream, registry,

@@ -26,6 +26,11 @@ export const DEFAULT_ALLOW_DASHBOARD_FROM = 'localhost *';
 export const DEFAULT_ALLOW_BADGES_FROM = '*';
 /** `[web] allow streaming from`. */
 export const DEFAULT_ALLOW_STREAMING_FROM = '*';
+/**
+ * `[web] allow functions from` (Tributary's; netdata 1.37 answers functions only to its cloud
+ * link): who may call plugins' functions, which can reveal much (apps.plugin lists every process).
+ */
+export const DEFAULT_ALLOW_FUNCTIONS_FROM = 'localhost';
 /** `[web] allow netdata.conf from`: private networks only. */
 export const DEFAULT_ALLOW_NETDATA_CONF_FROM = 'localhost fd* 10.* 192.168.* ' +
   Array.from({ length: 16 }, (_, i) => `172.${16 + i}.*`).join(' ') + ' UNKNOWN';
@@ -80,6 +85,7 @@ export function readWeb(r: ConfigReader, configDir: string, path: (text: string)
     allowBadgesFrom: allow('allow badges from', DEFAULT_ALLOW_BADGES_FROM),
     allowStreamingFrom: allow('allow streaming from', DEFAULT_ALLOW_STREAMING_FROM),
     allowNetdataConfFrom: allow('allow netdata.conf from', DEFAULT_ALLOW_NETDATA_CONF_FROM),
+    allowFunctionsFrom: allow('allow functions from', DEFAULT_ALLOW_FUNCTIONS_FROM),
     disconnectIdleClientsAfterSecs: r.value('web', 'disconnect idle clients after seconds',
       integer(0), DEFAULT_DISCONNECT_IDLE_CLIENTS_AFTER_SECS),
     acceptStreamingRequestEverySecs: r.value('web', 'accept a streaming request every seconds',

@@ -106,6 +106,8 @@ export interface WebConfig {
   allowBadgesFrom: string;
   allowStreamingFrom: string;
   allowNetdataConfFrom: string;
+  /** `allow functions from` (Tributary's): who may call plugins' functions (default `localhost`). */
+  allowFunctionsFrom: string;
   disconnectIdleClientsAfterSecs: number;
   /** `accept a streaming request every seconds` (reference §2.2); 0 = no limit. */
   acceptStreamingRequestEverySecs: number;

@@ -1,9 +1,11 @@
 /**
  * `/api/v1/charts` and `/api/v1/chart?chart=` in netdata 1.10's shape
- * (`src/rrd2json.c rrd_stats_api_v1_charts`; reference §6), with 1.37's `chart_labels`.
+ * (`src/rrd2json.c rrd_stats_api_v1_charts`; reference §6), with 1.37's `chart_labels` and
+ * `functions` (the functions a plugin registered with the chart).
  */
 import type { Chart, Host, HostRegistry } from '../database/types.js';
 import type { HealthApi } from '../health/types.js';
+import { chartFunctionsInfo, type RegisteredFunction } from './api-function.js';
 
 /** Charts a viewer sees: not obsolete, not hidden, with dimensions, in a mode that keeps data. */
 export function isViewable(chart: Chart): boolean {
@@ -48,7 +50,8 @@ export function chartLabels(chart: Chart): Record<string, string> {
 }
 
 /** One chart object (also the body of `/api/v1/chart`). */
-export function chartJson(chart: Chart, alarms: Record<string, AlarmBrief> = {}): Record<string, unknown> {
+export function chartJson(chart: Chart, alarms: Record<string, AlarmBrief> = {},
+  functions: readonly RegisteredFunction[] = []): Record<string, unknown> {
   const d = chart.definition;
   const dimensions: Record<string, { name: string }> = {};
   for (const dim of chart.dimensions) {
@@ -77,24 +80,27 @@ export function chartJson(chart: Chart, alarms: Record<string, AlarmBrief> = {})
     red: null,
     alarms,
     chart_labels: chartLabels(chart),
+    functions: chartFunctionsInfo(chart.id, functions),
   };
 }
 
 /** `/api/v1/chart?chart=` body. */
-export function singleChartJson(chart: Chart, health: HealthApi | undefined): string {
+export function singleChartJson(chart: Chart, health: HealthApi | undefined,
+  functions: readonly RegisteredFunction[] = []): string {
   const alarms = chartAlarms(chart.host, health).get(chart.id) ?? {};
-  return JSON.stringify(chartJson(chart, alarms), null, '\t') + '\n';
+  return JSON.stringify(chartJson(chart, alarms, functions), null, '\t') + '\n';
 }
 
 /** `/api/v1/charts` body for a host. */
-export function chartsJson(host: Host, registry: HostRegistry, health: HealthApi | undefined, version: string): string {
+export function chartsJson(host: Host, registry: HostRegistry, health: HealthApi | undefined, version: string,
+  functions: readonly RegisteredFunction[] = []): string {
   const alarms = chartAlarms(host, health);
   const charts: Record<string, unknown> = {};
   let dimensionsCount = 0;
   let alarmsCount = 0;
   for (const chart of viewableCharts(host)) {
     const own = alarms.get(chart.id) ?? {};
-    charts[chart.id] = chartJson(chart, own);
+    charts[chart.id] = chartJson(chart, own, functions);
     dimensionsCount += chart.dimensions.filter((d) => !d.definition.options.hidden).length;
   }
   for (const list of alarms.values()) alarmsCount += Object.keys(list).length;

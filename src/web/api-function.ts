@@ -1,9 +1,19 @@
 /**
- * `/api/v1/function?function=NAME` and the `functions` of `/api/v1/info`. Plugins register
- * functions with FUNCTION (reference §1.4); calling them is not supported yet, so a registered
- * function is answered 501 and an unknown one 404, in netdata 1.37's error shape.
+ * `/api/v1/function?function=NAME ARGS&timeout=S`, `/api/v1/functions`, and the `functions` of
+ * `/api/v1/info`, `/api/v1/charts` and `/api/v1/chart`, as netdata 1.37 shapes them
+ * (`web_api_v1.c`, `rrdfunctions.c`). Plugins register functions with FUNCTION (reference §1.4);
+ * a call goes to the plugin that registered it and its result is answered as the plugin gave it.
  */
 import type { ApiResponse } from './http-error.js';
+
+/** The answer of a call, as the collectors part gives it. */
+export interface CallResult {
+  status: number;
+  contentType: string;
+  body: string;
+  /** When the result expires (s since the epoch); 0 for none. */
+  expiresS: number;
+}
 
 /** A function some plugin of the local host registered. */
 export interface RegisteredFunction {
@@ -12,27 +22,106 @@ export interface RegisteredFunction {
   timeoutSecs: number;
   /** The plugin that registered it, e.g. `apps`. */
   plugin: string;
+  /** Registered with GLOBAL (or before any CHART). */
+  global?: boolean;
+  /** The chart it was registered with; null or absent when global. */
+  chartId?: string | null;
+  /** Whether its plugin runs now; a function of a plugin that does not is neither listed nor callable. */
+  running?: boolean;
+  /** Calls it (name and arguments, timeout in seconds); absent when it cannot be called. */
+  call?(text: string, timeoutSecs: number): Promise<CallResult>;
+}
+
+/** One function in `functions` objects: 1.37's fields. */
+export interface FunctionInfo {
+  help: string;
+  timeout: number;
+  options: string;
 }
 
 const NOT_FOUND = 'No collector is supplying this function on this host at this time.';
+const NOT_RUNNING = 'The collector that registered this function, is not currently running.';
+/** Longest wait a caller may ask for with `timeout=` (s); more is cut to it. */
+export const MAX_CALL_TIMEOUT_SECS = 3600;
+/** Longest function name with its arguments (netdata's MAX_FUNCTION_LENGTH). */
+export const MAX_FUNCTION_TEXT_BYTES = 14848;
+/** Characters netdata 1.37 replaces with `_` in a function's text before looking it up. */
+const REPLACED_WITH_UNDERSCORE = '"\'`!#$%&;<>|*?(){}[]~';
 
 function errorJson(status: number, message: string): ApiResponse {
   return {
     status,
     contentType: 'application/json',
-    body: `${JSON.stringify({ status, error_message: message }, null, 2)}\n`,
+    body: JSON.stringify({ status, error_message: message }),
+    headers: { 'Cache-Control': 'no-cache, no-store, must-revalidate' },
   };
 }
 
-/** The answer to a call of `name` given what is registered. */
-export function functionCall(name: string | undefined, registered: readonly RegisteredFunction[]): ApiResponse {
-  const fn = name === undefined ? undefined : registered.find((f) => f.name === name);
-  if (!fn) return errorJson(404, NOT_FOUND);
-  return errorJson(501, `Function '${fn.name}' of plugin '${fn.plugin}' is registered, ` +
-    'but calling plugin functions is not supported yet.');
+/**
+ * netdata's sanitizing of a function's text: control characters become spaces, quotes and
+ * shell specials `_`, a backslash `/`, spaces are squeezed; cut to the longest text allowed.
+ * The result can be written inside double quotes on a plugin's stdin.
+ */
+export function sanitizeFunctionText(text: string): string {
+  let out = '';
+  for (const ch of text) {
+    const code = ch.codePointAt(0)!;
+    if (code < 32) out += ' ';
+    else if (ch === '\\') out += '/';
+    else if (code >= 127 || REPLACED_WITH_UNDERSCORE.includes(ch)) out += '_';
+    else out += ch;
+  }
+  out = out.trim().replace(/ {2,}/g, ' ');
+  const bytes = Buffer.from(out, 'utf8');
+  return bytes.length > MAX_FUNCTION_TEXT_BYTES ? bytes.subarray(0, MAX_FUNCTION_TEXT_BYTES).toString('utf8') : out;
 }
 
-/** `/api/v1/info` `functions`: name → help and timeout. */
-export function functionsInfo(registered: readonly RegisteredFunction[]): Record<string, { help: string; timeout: number }> {
-  return Object.fromEntries(registered.map((f) => [f.name, { help: f.help, timeout: f.timeoutSecs }]));
+/** netdata's lookup: the whole text, then without its last word, and so on. */
+function findFunction(text: string, registered: readonly RegisteredFunction[]): RegisteredFunction | undefined {
+  const words = text.split(' ');
+  for (let n = words.length; n > 0; n--) {
+    const name = words.slice(0, n).join(' ');
+    const fn = registered.find((f) => f.name === name);
+    if (fn) return fn;
+  }
+  return undefined;
+}
+
+/** The timeout of a call: `timeout=` when a positive number (capped), else the function's own. */
+function callTimeout(param: string | undefined, fn: RegisteredFunction): number {
+  const asked = param === undefined ? NaN : Number.parseInt(param, 10);
+  return asked > 0 ? Math.min(asked, MAX_CALL_TIMEOUT_SECS) : fn.timeoutSecs;
+}
+
+/**
+ * The answer to `/api/v1/function?function=...&timeout=...`: the plugin's result with its status
+ * and content type, or netdata's error JSON (404 unknown, 503 plugin not running or gone, 504
+ * timeout, 591 a result the plugin broke).
+ */
+export async function functionCall(text: string | undefined, timeout: string | undefined,
+  registered: readonly RegisteredFunction[], nowMs: number = Date.now()): Promise<ApiResponse> {
+  const clean = sanitizeFunctionText(text ?? '');
+  const fn = clean === '' ? undefined : findFunction(clean, registered);
+  if (!fn) return errorJson(404, NOT_FOUND);
+  if (fn.running === false || !fn.call) return errorJson(503, NOT_RUNNING);
+  const result = await fn.call(clean, callTimeout(timeout, fn));
+  const headers: Record<string, string> = result.expiresS * 1000 > nowMs
+    ? { 'Cache-Control': 'public', Expires: new Date(result.expiresS * 1000).toUTCString() }
+    : { 'Cache-Control': 'no-cache, no-store, must-revalidate' };
+  return { status: result.status, contentType: result.contentType, body: result.body, headers };
+}
+
+function infoOf(f: RegisteredFunction): FunctionInfo {
+  const global = f.global ?? !f.chartId;
+  return { help: f.help, timeout: f.timeoutSecs, options: global ? 'GLOBAL ' : 'LOCAL ' };
+}
+
+/** `functions` of `/api/v1/info` and the body of `/api/v1/functions`: the running ones, by name. */
+export function functionsInfo(registered: readonly RegisteredFunction[]): Record<string, FunctionInfo> {
+  return Object.fromEntries(registered.filter((f) => f.running !== false).map((f) => [f.name, infoOf(f)]));
+}
+
+/** `functions` of one chart in `/api/v1/charts` and `/api/v1/chart`: those registered with it. */
+export function chartFunctionsInfo(chartId: string, registered: readonly RegisteredFunction[]): Record<string, FunctionInfo> {
+  return functionsInfo(registered.filter((f) => f.chartId === chartId));
 }

@@ -44,7 +44,7 @@ describe('/api/v1 endpoints', () => {
       priority: 300, plugin: 'web-test.plugin', module: '', enabled: true, units: 'kilobytes/s',
       data_url: '/api/v1/data?chart=disk.sda', chart_type: 'area', duration: 120, first_entry: START_S + 1,
       last_entry: START_S + 4, update_every: 1, dimensions: { reads: { name: 'reads' }, writes: { name: 'writes' } },
-      green: null, red: null, alarms: {}, chart_labels: { _collect_plugin: 'web-test.plugin', _collect_module: '[none]' },
+      green: null, red: null, alarms: {}, chart_labels: { _collect_plugin: 'web-test.plugin', _collect_module: '[none]' }, functions: {},
     });
     assert.equal(body.charts['test.load'].name, 'test.load');
   });

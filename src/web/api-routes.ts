@@ -14,15 +14,18 @@ import {
   allmetricsPrometheus, parseDataSource, PROMETHEUS_CONTENT_TYPE, ScrapeMemory, type PrometheusRequest,
 } from '../exporting/index.js';
 import { badgeRequest } from './badge.js';
-import { functionCall } from './api-function.js';
+import { functionCall, functionsInfo } from './api-function.js';
 import { CONTENT_TYPE } from './data-format.js';
 import { HttpError, methodNotAllowed, type ApiResponse } from './http-error.js';
 import { htmlEscape } from './number-format.js';
 import { param, parseParams, toInteger, type Params } from './params.js';
-import { clientIp } from './patterns.js';
+import { accessMatcher, clientIp } from './patterns.js';
 import type { WebContext } from './web-context.js';
 
-type Handler = (host: Host, params: Params, ctx: Context) => ApiResponse;
+type Handler = (host: Host, params: Params, ctx: Context) => ApiResponse | Promise<ApiResponse>;
+
+/** The commands `[web] allow functions from` guards (instead of `allow dashboard from`). */
+const FUNCTION_COMMANDS = new Set(['function', 'functions']);
 
 function send(ctx: Context, r: ApiResponse): void {
   ctx.status = r.status;
@@ -71,10 +74,12 @@ function allmetrics(w: WebContext, memory: ScrapeMemory): Handler {
 
 function handlers(w: WebContext): Record<string, Handler> {
   const memory = new ScrapeMemory();
+  // only the local host's plugins can be called: mirrored hosts' functions need the stream
+  const localFunctions = (host: Host) => host.isLocal ? w.functions() : [];
   return {
     info: (host) => json(infoJson(host, w)),
-    charts: (host) => json(chartsJson(host, w.registry, w.health, w.version)),
-    chart: (host, params) => json(singleChartJson(requireChart(host, params), w.health)),
+    charts: (host) => json(chartsJson(host, w.registry, w.health, w.version, localFunctions(host))),
+    chart: (host, params) => json(singleChartJson(requireChart(host, params), w.health, localFunctions(host))),
     data: (host, params) => dataRequest(host, params),
     allmetrics: allmetrics(w, memory),
     alarms: (host, _params, ctx) => {
@@ -84,7 +89,9 @@ function handlers(w: WebContext): Record<string, Handler> {
     alarm_log: (host, params) => json(alarmLogBody(host, w.health, toInteger(param(params, 'after'), 0))),
     alarm_variables: (host, params) => json(alarmVariablesBody(requireChart(host, params), w.health)),
     'badge.svg': (host, params) => badgeRequest(host, params, w.health),
-    function: (host, params) => functionCall(param(params, 'function'), host.isLocal ? w.functions() : []),
+    function: (host, params) => functionCall(param(params, 'function'), param(params, 'timeout'),
+      localFunctions(host), w.nowMs()),
+    functions: (host) => json(`${JSON.stringify(functionsInfo(localFunctions(host)), null, '\t')}\n`),
   };
 }
 
@@ -92,13 +99,15 @@ function handlers(w: WebContext): Record<string, Handler> {
 export function createApiRouter(w: WebContext): Router {
   const router = new Router();
   const table = handlers(w);
-  router.get('/api/v1/:command', (ctx) => {
+  const allowFunctions = accessMatcher(w.config.web.allowFunctionsFrom);
+  router.get('/api/v1/:command', async (ctx) => {
     const command = ctx.params.command;
     const handler = Object.hasOwn(table, command) ? table[command] : undefined;
     if (!handler) throw new HttpError(404, `Unsupported v1 API command: ${htmlEscape(command)}`);
-    const allowed = command === 'badge.svg' ? w.allowBadges : w.allowDashboard;
+    const allowed = command === 'badge.svg' ? w.allowBadges
+      : FUNCTION_COMMANDS.has(command) ? allowFunctions : w.allowDashboard;
     if (!allowed(ctx.socket.remoteAddress)) throw new HttpError(403, 'You are not allowed to access this resource.');
-    send(ctx, handler(ctx.state.host as Host, parseParams(ctx.querystring), ctx));
+    send(ctx, await handler(ctx.state.host as Host, parseParams(ctx.querystring), ctx));
   });
   router.get('/netdata.conf', (ctx) => {
     if (!w.allowNetdataConf(ctx.socket.remoteAddress)) {

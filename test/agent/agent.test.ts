@@ -77,14 +77,12 @@ describe('tributary agent', () => {
     const guid = readFileSync(guidFile, 'utf8').trim();
     assert.equal(info.uid, guid);
 
-    // FUNCTION registrations are listed and answered "not supported" for now
-    assert.deepEqual(info.functions['good-fn'], { help: 'a function of the good plugin', timeout: 15 });
-    const call = await fetch(`http://127.0.0.1:${port}/api/v1/function?function=good-fn`);
-    assert.equal(call.status, 501);
-    assert.deepEqual(await call.json(), {
-      status: 501,
-      error_message: "Function 'good-fn' of plugin 'good' is registered, but calling plugin functions is not supported yet.",
-    });
+    // FUNCTION registrations are listed as 1.37 lists them, and called on the plugin
+    assert.deepEqual(info.functions['good-fn'], { help: 'a function of the good plugin', timeout: 15, options: 'GLOBAL ' });
+    const call = await fetch(`http://127.0.0.1:${port}/api/v1/function?function=good-fn%20hello`);
+    assert.equal(call.status, 200);
+    assert.equal(call.headers.get('content-type'), 'text/plain');
+    assert.equal(await call.text(), 'good-fn was called with: good-fn hello\n');
     const unknown = await fetch(`http://127.0.0.1:${port}/api/v1/function?function=nope`);
     assert.equal(unknown.status, 404);
     assert.deepEqual(await unknown.json(),
