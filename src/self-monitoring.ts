@@ -2,9 +2,12 @@
  * The agent's own charts on the local host, in netdata's `netdata.*` style: its CPU, its memory,
  * plugins running and disabled, the lines and values the parsers take per second, and the
  * database's disk (`netdata.db_disk_errors`: writes refused; `netdata.db_disk_failing`: 1 while
- * samples are kept in memory only).
+ * samples are kept in memory only), and what the agent refused to protect itself
+ * (`netdata.refusals`, see refusals.ts).
  */
 import type { Chart, ChartDefinition, DimensionDefinition, Host } from './database/index.js';
+import { error, info } from './log.js';
+import { countRefusal, isDescriptorShortage, REFUSAL_DIMENSIONS, refusalCounts } from './refusals.js';
 
 /** Counters the agent's parts expose, read once per iteration. */
 export interface SelfStats {
@@ -67,6 +70,12 @@ export function createSelfMonitoring(host: Host, readStats: () => SelfStats, upd
     [['running', 'absolute', 1], ['disabled', 'absolute', 1]]);
   const parser = define(host, chartDef('parser', 'Tributary parsers', 'lines/s', 4, 'line', ue),
     [['lines', 'incremental', 1], ['values', 'incremental', 1]]);
+  const refusals = define(host, chartDef('refusals', 'Tributary refusals to protect itself', 'refusals/s', 11, 'line', ue),
+    REFUSAL_DIMENSIONS.map(([, id]) => [id, 'incremental', 1]));
+  /** The last memory figures read: reading them opens /proc/self/stat, which fails when descriptors are short. */
+  let mem: NodeJS.MemoryUsage = { rss: 0, heapTotal: 0, heapUsed: 0, external: 0, arrayBuffers: 0 };
+  let memoryFailing = false;
+  let collectFailing = false;
   let replication: [Chart, Chart] | null = null;
   let spool: [Chart, Chart] | null = null;
   let disk: [Chart, Chart] | null = null;
@@ -80,9 +89,11 @@ export function createSelfMonitoring(host: Host, readStats: () => SelfStats, upd
 
   const collect = (nowUs: number): void => {
     const usage = process.cpuUsage();
-    const mem = process.memoryUsage();
+    readMemory();
     write(cpu, [usage.user, usage.system], nowUs);
     write(memory, [mem.rss, mem.heapUsed, mem.external], nowUs);
+    const counts = refusalCounts();
+    write(refusals, REFUSAL_DIMENSIONS.map(([key]) => counts[key]), nowUs);
     const stats = readStats();
     write(plugins, [stats.pluginsRunning, stats.pluginsDisabled], nowUs);
     write(parser, [stats.linesParsed, stats.valuesParsed], nowUs);
@@ -117,11 +128,35 @@ export function createSelfMonitoring(host: Host, readStats: () => SelfStats, upd
     }
   };
 
+  const readMemory = (): void => {
+    try {
+      mem = process.memoryUsage();
+      if (memoryFailing) info('self-monitoring: reading the memory usage works again');
+      memoryFailing = false;
+    } catch (err) {
+      if (isDescriptorShortage(err)) countRefusal('descriptors');
+      if (!memoryFailing) error(`self-monitoring: cannot read the memory usage (/proc/self/stat): ${(err as Error).message}; showing the last figures`);
+      memoryFailing = true;
+    }
+  };
+
+  /** One iteration; an error is logged once until an iteration works again, never thrown into the timer. */
+  const collectSafely = (nowUs: number): void => {
+    try {
+      collect(nowUs);
+      if (collectFailing) info('self-monitoring: collecting works again');
+      collectFailing = false;
+    } catch (err) {
+      if (!collectFailing) error(`self-monitoring: an iteration failed: ${(err as Error).message}`);
+      collectFailing = true;
+    }
+  };
+
   const schedule = (): void => {
     const periodMs = ue * 1000;
     const delayMs = periodMs - (Date.now() % periodMs);
     timer = setTimeout(() => {
-      collect(Date.now() * 1000);
+      collectSafely(Date.now() * 1000);
       schedule();
     }, delayMs);
     timer.unref();
