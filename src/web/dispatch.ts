@@ -9,6 +9,7 @@ import type * as http from 'node:http';
 import type * as net from 'node:net';
 import * as tls from 'node:tls';
 import { debug, error, warn } from '../log.js';
+import { countRefusal } from '../refusals.js';
 import { streamRequestTarget, type AccessLog } from './access-log.js';
 import { clientIp } from './patterns.js';
 import { TLS_HANDSHAKE_RECORD, type PortTlsMode } from './tls.js';
@@ -98,6 +99,7 @@ export function createDispatcher(t: DispatchTargets): (socket: net.Socket, mode:
     const c: Pending = { raw: socket, mode, peer: `[${clientIp(socket.remoteAddress)}]:${socket.remotePort ?? 0}`, secure: null, timer: null };
     // one deadline for the handshake and the first request: a ClientHello that never ends is closed too
     c.timer = setTimeout(() => {
+      countRefusal('requestDeadline');
       debug(`web: ${c.peer}: no ${c.secure ? 'request' : 'TLS handshake or request'} within ${timeoutMs} ms, closing`);
       (c.secure ?? socket).destroy();
     }, timeoutMs);

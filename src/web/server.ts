@@ -3,18 +3,20 @@
  * each connection to the dispatcher; `STREAM ` goes to the stream receiver, anything else to
  * the Koa app through an `http.Server` that never listens itself (DESIGN "Decisions").
  */
+import { readFileSync } from 'node:fs';
 import * as http from 'node:http';
 import * as net from 'node:net';
 import type * as stream from 'node:stream';
 import type { HostRegistry } from '../database/types.js';
 import type { HealthApi } from '../health/types.js';
 import type { NetdataConfig } from '../config/types.js';
-import { debug, info, warn } from '../log.js';
+import { debug, error, info, warn } from '../log.js';
+import { countRefusal, isDescriptorShortage } from '../refusals.js';
 import { AccessLog, type AccessLogSink } from './access-log.js';
 import type { RegisteredFunction } from './api-function.js';
 import type { HostLinkStatus } from '../streaming/index.js';
 import { createApp } from './app.js';
-import { createDispatcher, type DispatchTargets, type StreamHandler } from './dispatch.js';
+import { createDispatcher, FIRST_REQUEST_TIMEOUT_MS, type DispatchTargets, type StreamHandler } from './dispatch.js';
 import { bindToTlsMode, loadServerTls, redirectToHttps } from './tls.js';
 import { accessMatcher } from './patterns.js';
 import type { WebContext } from './web-context.js';
@@ -42,8 +44,50 @@ export interface WebDeps {
   linkStatus?: (machineGuid: string) => HostLinkStatus | undefined;
   /** exporting.conf as read at start, for allmetrics' `[prometheus:exporter]`; default none. */
   exporting?: WebContext['exporting'];
-  /** How long a connection may take to its first request (TLS handshake included); default 60 s. */
+  /**
+   * How long a connection may take to its first request (TLS handshake included), in total
+   * however slowly it trickles; later requests' headers get as long. Default 60 s (netdata's
+   * `[web] timeout for first request`).
+   */
   firstRequestTimeoutMs?: number;
+  /**
+   * Most connections the web server holds at once (`[web] web server max sockets`): every
+   * accepted connection counts, finished request or not, until it closes or is handed to the
+   * stream receiver. Default: a quarter of the open-files limit, as netdata.
+   */
+  maxSockets?: number;
+}
+
+/** netdata's open-files limit when it cannot read its own (`libnetdata.c`). */
+const DEFAULT_OPEN_FILES_LIMIT = 1024;
+/** netdata's `web server max sockets` is this share of the open-files limit (`static-threaded.c`). */
+const MAX_SOCKETS_SHARE_OF_OPEN_FILES = 4;
+/** Longest time a whole HTTP request (headers and body) may take once it started (Node's default). */
+const REQUEST_TIMEOUT_MS = 300_000;
+/** How often the HTTP server checks its requests' header and request deadlines (Node's default is 30 s). */
+const REQUEST_DEADLINE_CHECK_MS = 1000;
+/** File descriptors never given to connections, at least: for plugins' pipes, database files, logs. */
+const MIN_DESCRIPTORS_KEPT = 64;
+/** ...or this share of the open-files limit (1/8) when that is more. */
+const DESCRIPTORS_KEPT_SHARE = 8;
+/** Connections closed over `web server max sockets` are logged at most this often (with how many so far). */
+const MAX_SOCKETS_LOG_EVERY_MS = 60_000;
+
+/** The soft open-files limit of this process, from /proc/self/limits (netdata's default when unreadable). */
+export function openFilesLimit(): number {
+  try {
+    const line = /^Max open files\s+(\d+|unlimited)/m.exec(readFileSync('/proc/self/limits', 'latin1'))?.[1];
+    if (line === 'unlimited') return Number.MAX_SAFE_INTEGER;
+    if (line) return Number(line);
+  } catch {
+    // no /proc: netdata's default
+  }
+  return DEFAULT_OPEN_FILES_LIMIT;
+}
+
+/** `web server max sockets` as netdata defaults it: a quarter of the open-files limit. */
+export function defaultMaxSockets(): number {
+  return Math.max(1, Math.floor(openFilesLimit() / MAX_SOCKETS_SHARE_OF_OPEN_FILES));
 }
 
 /** A running web server; made by `createWebServer`, started and stopped by the agent. */
@@ -104,6 +148,10 @@ const CLIENT_ERROR_ANSWERS: Readonly<Record<string, string>> = {
  */
 function answerClientError(err: Error & { code?: string }, socket: stream.Duplex): void {
   if (err.code === 'HPE_CLOSED_CONNECTION') return;
+  if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+    countRefusal('requestDeadline');
+    debug('web: a request was not complete within its deadline, closing (408)');
+  }
   if (socket.writable && !(socket as { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent) {
     const status = CLIENT_ERROR_ANSWERS[err.code ?? ''] ?? '400 Bad Request';
     socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\n\r\n`);
@@ -120,10 +168,12 @@ export function createWebServer(config: NetdataConfig, deps: WebDeps): WebServer
   const accessLog = new AccessLog(deps.accessLog ?? ((line: string) => debug(`access: ${line}`)));
   const app = createApp(context, accessLog);
   app.on('error', (err: Error) => warn(`web: request failed: ${err.message}`));
-  const httpServer = http.createServer(app.callback());
+  const firstRequestMs = deps.firstRequestTimeoutMs ?? FIRST_REQUEST_TIMEOUT_MS;
+  const maxSockets = deps.maxSockets ?? defaultMaxSockets();
+  const httpServer = http.createServer(deadlines(firstRequestMs), app.callback());
   httpServer.keepAliveTimeout = config.web.disconnectIdleClientsAfterSecs * 1000;
   httpServer.on('clientError', answerClientError);
-  const redirectServer = http.createServer(redirectToHttps);
+  const redirectServer = http.createServer(deadlines(firstRequestMs), redirectToHttps);
   redirectServer.keepAliveTimeout = httpServer.keepAliveTimeout;
   const listeners: net.Server[] = [];
   // HTTP connections only: a stream connection belongs to the receiver once handed over
@@ -137,6 +187,7 @@ export function createWebServer(config: NetdataConfig, deps: WebDeps): WebServer
     handedOff: (socket) => sockets.delete(socket),
   };
   const onConnection = createDispatcher(targets);
+  const guard = new SocketGuard(maxSockets, openFilesLimit());
   return {
     async start() {
       closing = null;
@@ -144,13 +195,19 @@ export function createWebServer(config: NetdataConfig, deps: WebDeps): WebServer
       // every entry is checked before anything listens: a bad ^SSL= suffix stops the start
       const modes = binds.map((entry) => bindToTlsMode(entry));
       targets.tls = loadServerTls(config.web);
+      // an http.Server checks its header and request deadlines only once it saw 'listening';
+      // these never listen (the dispatcher gives them connections), so they are told here
+      httpServer.emit('listening');
+      redirectServer.emit('listening');
       for (const [i, entry] of binds.entries()) {
         const { host, port } = parseBindTo(entry, config.web.defaultPort);
         const mode = modes[i]!;
         if (mode === 'force' && !targets.tls) {
           warn(`web: bind to '${entry}' is ^SSL=force but TLS is off: its plain HTTP is served, its plain streams are refused (as netdata 1.37).`);
         }
+        const where = `${host ?? '*'}:${port}`;
         const server = net.createServer((socket) => {
+          if (!guard.admit(socket, where, sockets.size)) return;
           sockets.add(socket);
           socket.once('close', () => sockets.delete(socket));
           onConnection(socket, mode);
@@ -159,6 +216,8 @@ export function createWebServer(config: NetdataConfig, deps: WebDeps): WebServer
           server.once('error', reject);
           server.listen({ host, port }, () => { server.off('error', reject); resolve(); });
         });
+        // after listen: accept errors (EMFILE, ENFILE) are answered here, never thrown
+        server.on('error', (err) => guard.acceptFailed(err, where));
         listeners.push(server);
         const tlsNote = targets.tls ? (mode === 'default' ? ' (TLS; plain HTTP redirected)' : ` (TLS, ^SSL=${mode})`) : '';
         info(`web: listening on ${host ?? '*'}:${(server.address() as net.AddressInfo).port}${tlsNote}`);
@@ -173,6 +232,9 @@ export function createWebServer(config: NetdataConfig, deps: WebDeps): WebServer
       for (const socket of sockets) socket.destroy();
       httpServer.closeAllConnections();
       redirectServer.closeAllConnections();
+      // stops their deadline checks (they never listened: the callback only hears that)
+      httpServer.close(() => undefined);
+      redirectServer.close(() => undefined);
       await closing;
       closing = null;
       listeners.length = 0;
@@ -182,4 +244,100 @@ export function createWebServer(config: NetdataConfig, deps: WebDeps): WebServer
       return listeners.map((s) => (s.address() as net.AddressInfo).port);
     },
   };
+}
+
+/**
+ * The request deadlines of an HTTP server: a request's headers must be complete within
+ * `headersMs` however slowly they trickle (408, then close), the whole request within
+ * REQUEST_TIMEOUT_MS, checked every REQUEST_DEADLINE_CHECK_MS.
+ */
+function deadlines(headersMs: number): http.ServerOptions {
+  return {
+    headersTimeout: headersMs,
+    requestTimeout: Math.max(REQUEST_TIMEOUT_MS, headersMs),
+    connectionsCheckingInterval: Math.min(REQUEST_DEADLINE_CHECK_MS, headersMs),
+  };
+}
+
+/**
+ * Decides which accepted connections the server keeps. Every connection it accepted and that is
+ * still open (handed to the stream receiver or not) holds a file descriptor: past the open-files
+ * limit less what the agent keeps for its own files, new connections are closed at once, before
+ * the system would refuse the agent a plugin's pipe or a database file. An outage (that, or an
+ * accept error EMFILE / ENFILE from the system) is logged once with the port, every refusal is
+ * counted, and the first connection kept after it logs the recovery. Past `web server max
+ * sockets` of the web server's own connections, new ones are closed at once too.
+ */
+class SocketGuard {
+  /** Connections accepted and not yet closed, on every port. */
+  #open = 0;
+  /** Most connections open at once before new ones are refused for descriptors. */
+  readonly #descriptorBudget: number;
+  /** When the current descriptor outage began (ms), 0 when none. */
+  #shortSinceMs = 0;
+  #shortRefused = 0;
+  #overLimit = 0;
+  #overLimitLoggedMs = 0;
+
+  constructor(private readonly maxSockets: number, private readonly openFiles: number) {
+    this.#descriptorBudget = openFiles - descriptorsKept(openFiles);
+  }
+
+  /** Whether to keep `socket` (`httpOpen`: the web server's own connections now); closes it if not. */
+  admit(socket: net.Socket, where: string, httpOpen: number): boolean {
+    if (this.#open >= this.#descriptorBudget) {
+      this.#startOutage(where, `${this.#open} connections are open and this process may open ${this.openFiles} files ` +
+        `(${descriptorsKept(this.openFiles)} kept for its plugins, database and logs)`);
+      countRefusal('descriptors');
+      this.#shortRefused++;
+      socket.destroy();
+      return false;
+    }
+    if (httpOpen >= this.maxSockets) {
+      this.#refuseOverLimit(socket, where);
+      return false;
+    }
+    this.#open++;
+    socket.once('close', () => { this.#open--; });
+    if (this.#shortSinceMs !== 0) {
+      info(`web: accepting connections on ${where} again after ${Math.round((Date.now() - this.#shortSinceMs) / 1000)} seconds ` +
+        `short of file descriptors (${this.#shortRefused} refused)`);
+      this.#shortSinceMs = 0;
+      this.#shortRefused = 0;
+    }
+    return true;
+  }
+
+  acceptFailed(err: Error & { code?: string }, where: string): void {
+    if (!isDescriptorShortage(err)) {
+      warn(`web: accepting a connection on ${where} failed: ${err.message}`);
+      return;
+    }
+    countRefusal('descriptors');
+    this.#shortRefused++;
+    this.#startOutage(where, `${err.code} (${err.code === 'EMFILE' ? 'this process has' : 'the system has'} no free file descriptors)`);
+  }
+
+  #startOutage(where: string, why: string): void {
+    if (this.#shortSinceMs !== 0) return;
+    this.#shortSinceMs = Date.now();
+    error(`web: cannot accept connections on ${where}: ${why}; new connections are refused until some close. ` +
+      'Raise the open-files limit (ulimit -n, LimitNOFILE) or lower [web] web server max sockets.');
+  }
+
+  #refuseOverLimit(socket: net.Socket, where: string): void {
+    countRefusal('maxSockets');
+    this.#overLimit++;
+    socket.destroy();
+    const now = Date.now();
+    if (now - this.#overLimitLoggedMs < MAX_SOCKETS_LOG_EVERY_MS) return;
+    this.#overLimitLoggedMs = now;
+    warn(`web: ${this.maxSockets} connections are open (web server max sockets); closing new ones on ${where} at once ` +
+      `(${this.#overLimit} so far)`);
+  }
+}
+
+/** The file descriptors kept for the agent's own files out of an open-files limit. */
+function descriptorsKept(openFiles: number): number {
+  return Math.max(MIN_DESCRIPTORS_KEPT, Math.floor(openFiles / DESCRIPTORS_KEPT_SHARE));
 }
