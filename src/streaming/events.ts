@@ -117,6 +117,8 @@ export const receiverLog = {
   hostCreated: (fields: string): void => info(fields),
   orphanRemoved: (hostname: string, guid: string, secs: number): void =>
     info(`Host '${hostname}' with machine guid '${guid}' is obsolete - cleaning up (orphan for ${secs} seconds).`),
+  emptyHostFreed: (tag: string, hostname: string, guid: string): void =>
+    info(`${tag}: host '${hostname}' with machine guid '${guid}' defined no chart before its link ended - freeing its slot.`),
 };
 
 /**

@@ -100,6 +100,7 @@ export function createStreaming(config: NetdataConfig, stream: StreamConfig, dep
     limits: { ...DEFAULT_RECEIVER_LIMITS, ...deps.limits },
     proxyFor: (host, settings) => createProxySender(host, settings, senderContext),
     onHostConnected: deps.onHostConnected,
+    onHostRemoved: deps.onHostRemoved,
   });
   const orphans = new OrphanCleaner(registry, config.global.cleanupOrphanHostsAfterSecs,
     (guid) => receivers.isConnected(guid), deps.onHostRemoved);

@@ -10,6 +10,7 @@ import type { Host, HostIdentity, HostRegistry, HostSettings } from '../database
 import type { Parser, ParserOptions } from '../protocol/types.js';
 import { withIsParent, withSystemLabels } from '../collectors/index.js';
 import { checkAccess, plainAddress, type PatternMatcher } from './access.js';
+import { countRefusal } from '../refusals.js';
 import { receiveTag, receiverLog } from './events.js';
 import { LinkCapabilities, offeredCapabilities } from './negotiation.js';
 import {
@@ -62,6 +63,8 @@ export interface ReceiversOptions {
   proxyFor: (host: Host, settings: Readonly<ReceiverHostSettings>) => StreamSender | null;
   /** Told after a stream is accepted for a host (before its first line is parsed). */
   onHostConnected?: (host: Host, settings: Readonly<ReceiverHostSettings>) => void;
+  /** Told when a host leaves the registry (an empty host freed when its link ended). */
+  onHostRemoved?: (host: Host) => void;
 }
 
 /** One mirrored host's links now: what its child's link negotiated and replicated, and its upstream. */
@@ -208,7 +211,10 @@ export class Receivers {
       if (end >= 0) { done(end, buffered); return; }
       this.#pending.delete(socket);
       if (end === -1) this.#refuse(socket, tag, ERROR_NOT_PERMITTED, `request is larger than ${limit} bytes. Forbidding access.`);
-      else if (end === -2) this.#refuse(socket, tag, ERROR_NOT_PERMITTED, `no complete request within ${this.#o.limits.requestTimeoutMs} ms.`);
+      else if (end === -2) {
+        countRefusal('requestDeadline');
+        this.#refuse(socket, tag, ERROR_NOT_PERMITTED, `no complete request within ${this.#o.limits.requestTimeoutMs} ms.`);
+      }
       else { this.#refused++; receiverLog.refused(tag, 'connection closed before the request was complete.'); }
     };
     const check = (): void => {
@@ -268,6 +274,20 @@ export class Receivers {
     return true;
   }
 
+  /**
+   * A mirrored host whose link ended before it defined a chart holds nothing worth keeping: it
+   * leaves the registry at once, so handshakes without data cannot fill `maxHosts` until the
+   * orphan cleanup. A host with charts stays an orphan as before.
+   */
+  #freeIfEmpty(host: Host, tag: string): void {
+    if (host.isLocal || host.charts.size > 0) return;
+    if (!this.#o.registry.remove(host.machineGuid)) return;
+    this.#settings.delete(host.machineGuid);
+    countRefusal('emptyHosts');
+    receiverLog.emptyHostFreed(tag, host.hostname, host.machineGuid);
+    this.#o.onHostRemoved?.(host);
+  }
+
   #hasRoomFor(machineGuid: string): boolean {
     const hosts = this.#o.registry.hosts();
     if (hosts.some((h) => h.machineGuid === machineGuid)) return true;
@@ -301,6 +321,7 @@ export class Receivers {
         if (this.#sessions.get(s.host.machineGuid) === s) {
           this.#sessions.delete(s.host.machineGuid);
           s.host.setStreamState({ connected: false, disconnectedAtS: Math.floor(Date.now() / 1000) });
+          this.#freeIfEmpty(s.host, s.tag);
         }
       },
     });
