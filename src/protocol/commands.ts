@@ -40,18 +40,18 @@ export function chartCommand(words: readonly string[], context: CommandContext):
   return host.defineChart(definition);
 }
 
-/** DIMENSION: creates or updates a dimension of the current chart. */
-export function dimensionCommand(words: readonly string[], chart: Chart | null, context: CommandContext): void {
+/**
+ * DIMENSION: creates or updates a dimension of the current chart. A new dimension past
+ * `maxDimensionsPerChart` is not created: its id is returned for the parser to refuse it
+ * alone (the chart keeps its first dimensions, the source goes on); null when defined.
+ */
+export function dimensionCommand(words: readonly string[], chart: Chart | null, context: CommandContext): string | null {
   if (!chart) throw new ProtocolError('DIMENSION without a chart: a CHART line must come first');
   const definition = dimensionDefinitionFromWords(words, chart);
   const { maxDimensionsPerChart } = context.limits;
-  if (chart.dimension(definition.id) === undefined && chart.dimensions.length >= maxDimensionsPerChart) {
-    throw new ProtocolError(
-      `DIMENSION "${definition.id}" would pass the limit of ${maxDimensionsPerChart} dimensions in chart "${chart.id}"`,
-      'limit',
-    );
-  }
+  if (chart.dimension(definition.id) === undefined && chart.dimensions.length >= maxDimensionsPerChart) return definition.id;
   chart.defineDimension(definition);
+  return null;
 }
 
 const HOST_SCOPES = new Set(['GLOBAL', 'HOST']);

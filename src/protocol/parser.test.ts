@@ -150,13 +150,20 @@ describe('DIMENSION', () => {
     assert.equal(h2.stops[0].message, 'plugin test: line 2: DIMENSION needs an id, in chart "a.b" while parsing: "DIMENSION \\"\\""');
   });
 
-  it('stops with a limit past maxDimensionsPerChart', () => {
+  it('refuses a dimension past maxDimensionsPerChart alone: its chart keeps the first, the source goes on', () => {
     const h = harness({ limits: { maxDimensionsPerChart: 1 } });
-    h.feed('CHART a.b\nDIMENSION x\nDIMENSION x\nDIMENSION y\n');
-    assert.deepEqual(h.stops, [{
-      kind: 'limit', lineNumber: 4,
-      message: 'plugin test: line 4: DIMENSION "y" would pass the limit of 1 dimensions in chart "a.b" while parsing: "DIMENSION y"',
-    }]);
+    h.feed('CHART a.b\nDIMENSION x\nDIMENSION x\nDIMENSION y\nCHART a.c\nDIMENSION z\n');
+    for (let i = 0; i < 3; i++) {
+      h.clock.nowUs += SEC_US;
+      h.feed(`BEGIN a.b ${i === 0 ? 0 : SEC_US}\nSET x = ${10 + i}\nSET y = 99\nEND\nBEGIN a.c ${i === 0 ? 0 : SEC_US}\nSET z = ${20 + i}\nEND\n`);
+    }
+    assert.deepEqual(h.stops, []);
+    const wide = h.host.charts.get('a.b')!;
+    assert.deepEqual(wide.dimensions.map((d) => d.definition.id), ['x']);
+    const last = wide.lastEntryS();
+    assert.equal(wide.valueAt(0, last), 12);
+    const other = h.host.charts.get('a.c')!;
+    assert.equal(other.valueAt(0, other.lastEntryS()), 22);
   });
 });
 

@@ -5,7 +5,8 @@
  * commands go to `commands.ts` and `replication-commands.ts` as words.
  */
 import type { Chart, Dimension, Host } from '../database/types.js';
-import { LogThrottle } from '../log.js';
+import { error, LogThrottle } from '../log.js';
+import { countRefusal } from '../refusals.js';
 import { BlockCapture } from './block-capture.js';
 import { chartCommand, dimensionCommand, functionCommand, variableCommand, type CommandContext } from './commands.js';
 import { formatLineError, ProtocolError, QUOTED_LINE_MAX_CHARS } from './errors.js';
@@ -93,6 +94,8 @@ class PluginsdParser implements Parser {
   readonly #cursors = new Map<string, ChartCursor>();
   readonly #capture: BlockCapture | null;
   readonly #throttle = new LogThrottle();
+  /** Charts that were refused a dimension past their limit (bounded by the charts per host). */
+  readonly #overLimitCharts = new Set<string>();
   #stopped: ParserStop | null = null;
   #carry = Buffer.alloc(0);
   #carryLength = 0;
@@ -410,6 +413,7 @@ class PluginsdParser implements Parser {
     const index = position < dimensions.length && bytesEqual(bytes, idStart, idEnd, dimensions[position].idBytes)
       ? position
       : this.#findDimension(cursor, bytes.toString('utf8', idStart, idEnd));
+    if (index < 0) return;
     cursor.position = index + 1;
     if (count < 3 || spans[4] === spans[5]) return;
     const value = parseInt64(bytes, spans[4], spans[5]);
@@ -428,8 +432,24 @@ class PluginsdParser implements Parser {
     return cursor;
   }
 
+  /**
+   * A DIMENSION past the chart's limit: ignored, counted, logged once per chart (ERROR: its
+   * values are lost); the chart's SETs of dimensions it does not have are ignored from now on.
+   */
+  #refuseDimension(chart: Chart, id: string): void {
+    countRefusal('dimensions');
+    if (this.#overLimitCharts.has(chart.id)) return;
+    this.#overLimitCharts.add(chart.id);
+    const max = this.#limits.maxDimensionsPerChart;
+    error(`${this.#options.source}: chart "${chart.id}" of host '${this.#host.hostname}' has the most dimensions allowed ` +
+      `(${max}); DIMENSION "${id.slice(0, QUOTED_LINE_MAX_CHARS)}" and every further new one are ignored with their values, ` +
+      'the chart keeps its first dimensions and the other charts go on');
+  }
+
+  /** The index of dimension `id` of the cursor's chart; -1 for one refused past the chart's limit. */
   #findDimension(cursor: ChartCursor, id: string): number {
     const dimension = cursor.chart.dimension(id);
+    if (!dimension && this.#overLimitCharts.has(cursor.chart.id)) return -1;
     if (!dimension) throw new ProtocolError(`SET of dimension "${id}", which does not exist in chart "${cursor.chart.id}"`);
     cursor.dimensions = cursor.chart.dimensions;
     return dimension.index;
@@ -457,7 +477,11 @@ class PluginsdParser implements Parser {
     const chart = this.#chart;
     switch (keyword) {
       case 'CHART': this.#chart = chartCommand(this.#words(bytes, start, end), context); break;
-      case 'DIMENSION': dimensionCommand(this.#words(bytes, start, end), chart, context); break;
+      case 'DIMENSION': {
+        const refused = dimensionCommand(this.#words(bytes, start, end), chart, context);
+        if (refused !== null) this.#refuseDimension(chart!, refused);
+        break;
+      }
       case 'VARIABLE': variableCommand(this.#words(bytes, start, end), chart, context); break;
       case 'FLUSH': this.#flush(); break;
       case 'DISABLE': this.#stop('disabled', 'the plugin sent DISABLE'); break;
