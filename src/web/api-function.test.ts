@@ -128,6 +128,9 @@ describe('/api/v1/function over a real plugin process', () => {
     assert.deepEqual(JSON.parse(r.body), { status: 200, echo: 'fn-fast some args', timeout: 3 });
     const own = await call('function=fn-fast');
     assert.equal(JSON.parse(own.body).timeout, 5, 'no timeout= gives the registered one');
+    const byName = await fetch(`${base}/host/functions-test/api/v1/function?function=fn-fast%20by%20name`);
+    assert.equal(byName.status, 200);
+    assert.equal((await byName.json()).echo, 'fn-fast by name');
   });
 
   it('keeps many calls in flight apart: slow ones do not hold fast ones, each gets its own', async () => {
