@@ -165,6 +165,15 @@ describe('DIMENSION', () => {
     const other = h.host.charts.get('a.c')!;
     assert.equal(other.valueAt(0, other.lastEntryS()), 22);
   });
+
+  it('ignores replication lines of a dimension refused past maxDimensionsPerChart', () => {
+    const h = harness({ limits: { maxDimensionsPerChart: 1 }, replication: true });
+    h.feed('CHART a.b\nDIMENSION x\nDIMENSION y\nRBEGIN "a.b" 10 11 12\nRSET "x" 5 ""\nRSET "y" 6 ""\n' +
+      'RDSTATE "y" 0 0 0 0\nRDSTATE "x" 0 0 0 0\n');
+    assert.deepEqual(h.stops, []);
+    assert.deepEqual(h.replication.filter((c) => c[0] === 'set' || c[0] === 'dimensionState').map((c) => [c[0], c[2]]),
+      [['set', 'x'], ['dimensionState', 'x']]);
+  });
 });
 
 describe('BEGIN, SET, END', () => {

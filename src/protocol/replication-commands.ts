@@ -31,9 +31,14 @@ function currentChart(chart: Chart | null, keyword: string): Chart {
   return chart;
 }
 
-function dimensionOf(chart: Chart, id: string | undefined, keyword: string): Dimension {
+/**
+ * The dimension a replication line names; undefined for one a chart at its most dimensions
+ * does not have (the parser refused its DIMENSION: its replayed values are ignored too).
+ */
+function dimensionOf(chart: Chart, id: string | undefined, keyword: string, context: CommandContext): Dimension | undefined {
   if (!id) throw new ProtocolError(`${keyword} without a dimension, in chart "${chart.id}"`);
   const dimension = chart.dimension(id);
+  if (!dimension && chart.dimensions.length >= context.limits.maxDimensionsPerChart) return undefined;
   if (!dimension) throw new ProtocolError(`${keyword} of dimension "${id}", which does not exist in chart "${chart.id}"`);
   return dimension;
 }
@@ -92,7 +97,8 @@ export function replayBeginCommand(words: readonly string[], chart: Chart | null
 export function replaySetCommand(words: readonly string[], chart: Chart | null, context: CommandContext): void {
   const receiver = receiverOf(context, 'RSET');
   const replayed = currentChart(chart, 'RSET');
-  const dimension = dimensionOf(replayed, wordAt(words, 1), 'RSET');
+  const dimension = dimensionOf(replayed, wordAt(words, 1), 'RSET', context);
+  if (!dimension) return;
   const flags = wordAt(words, 3) ?? '';
   const value = flags.includes('E') ? NaN : double(wordAt(words, 2));
   receiver.set(replayed, dimension, Number.isFinite(value) ? value : NaN, flags);
@@ -106,7 +112,8 @@ export function replaySetCommand(words: readonly string[], chart: Chart | null, 
 export function replayDimensionStateCommand(words: readonly string[], chart: Chart | null, context: CommandContext): void {
   const receiver = receiverOf(context, 'RDSTATE');
   const replayed = currentChart(chart, 'RDSTATE');
-  const dimension = dimensionOf(replayed, wordAt(words, 1), 'RDSTATE');
+  const dimension = dimensionOf(replayed, wordAt(words, 1), 'RDSTATE', context);
+  if (!dimension) return;
   const collected = wordAt(words, 3);
   receiver.dimensionState(replayed, dimension, seconds(wordAt(words, 2)), collected ? parseLongLongWord(collected) : 0,
     double(wordAt(words, 4)) || 0, double(wordAt(words, 5)));
