@@ -28,11 +28,15 @@ export const MAX_HEALTH_LINE_CHARS = 4096;
 type Draft = { -readonly [K in keyof AlarmDefinition]: AlarmDefinition[K] } & { broken: boolean };
 
 const TEMPLATE_ONLY_KEYS = new Set(['families', 'charts']);
-const IGNORED_KEYS = new Set(['host labels', 'foreach']);
 
 /** Replaces characters netdata does not allow in alarm names with `_` (`rrdvar_fix_name`). */
 function sanitizeName(name: string): string {
   return name.replace(/[^A-Za-z0-9._]/g, '_');
+}
+
+/** netdata's simple_pattern_trim_around_equal: `name = value` becomes `name=value`. */
+function trimAroundEqual(value: string): string {
+  return value.replace(/ ?= ?/g, '=');
 }
 
 /** netdata's strip_quotes: quotes in units/info/class become spaces. */
@@ -43,7 +47,7 @@ function stripQuotes(value: string): string {
 function newDraft(kind: 'alarm' | 'template', name: string, file: string, line: number): Draft {
   return {
     kind, name: sanitizeName(name), on: '', file, line, source: `${line}@${file}`,
-    os: null, hosts: null, families: null, charts: null, plugin: null, module: null,
+    os: null, hosts: null, hostLabels: null, families: null, charts: null, plugin: null, module: null,
     lookup: null, calc: null, warn: null, crit: null, updateEverySecs: 0,
     green: NaN, red: NaN, exec: null, to: null, units: '', info: '',
     classification: null, component: null, type: null,
@@ -121,11 +125,11 @@ class FileParser {
     if (TEMPLATE_ONLY_KEYS.has(key) && d.kind !== 'template') {
       return this.error(line, key, `'${key}' applies only to templates, ignoring it`);
     }
-    if (IGNORED_KEYS.has(key)) return this.error(line, key, `'${key}' is not supported, ignoring it`);
     switch (key) {
       case 'on': d.on = value; return;
       case 'os': d.os = value; return;
       case 'hosts': d.hosts = value; return;
+      case 'host labels': d.hostLabels = trimAroundEqual(value); return;
       case 'families': d.families = value; return;
       case 'charts': d.charts = value; return;
       case 'plugin': d.plugin = value; return;
@@ -155,6 +159,10 @@ class FileParser {
     const parsed = parseLookup(value);
     for (const message of parsed.warnings) this.error(line, 'lookup', message);
     if (!parsed.spec) return this.fatal(line, 'lookup', parsed.error ?? 'invalid lookup');
+    if (parsed.spec.foreach !== null && d.kind === 'alarm') {
+      this.error(line, 'lookup', "'foreach' applies only to templates, ignoring it");
+      parsed.spec.foreach = null;
+    }
     d.lookup = parsed.spec;
     d.updateEverySecs = parsed.spec.everySecs;
   }

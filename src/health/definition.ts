@@ -62,6 +62,12 @@ export interface LookupSpec {
   options: LookupOptions;
   /** The `of` list as written (`,` `|` or space separated simple patterns); null = all. */
   dimensions: string | null;
+  /**
+   * `foreach PATTERN` (the rest of the line, a simple pattern whose `,` and `|` separate words):
+   * a template makes one alarm per matching dimension, named `<name>_<dimension name>`, whose
+   * lookup covers that dimension only (1.37 rrdcalctemplate.c). null = one alarm per chart.
+   */
+  foreach: string | null;
 }
 
 /** `delay: up D down D multiplier F max D`, in seconds. */
@@ -85,6 +91,11 @@ export interface AlarmDefinition {
   source: string;
   os: string | null;
   hosts: string | null;
+  /**
+   * `host labels`: a simple pattern matched against each host label's name and `name=value`
+   * (spaces around `=` removed, as netdata does); the definition applies when one matches.
+   */
+  hostLabels: string | null;
   families: string | null;
   charts: string | null;
   plugin: string | null;

@@ -47,15 +47,51 @@ function hostMatches(definition: AlarmDefinition, host: Host): boolean {
   return true;
 }
 
+/** netdata's rrdlabels_match_simple_pattern_parsed: some label's name or `name=value` matches. */
+function hostLabelsMatch(pattern: string, host: Host): boolean {
+  const p = createSimplePattern(pattern);
+  for (const [name, label] of host.labels) {
+    if (p.matches(name) || p.matches(`${name}=${label.value}`)) return true;
+  }
+  return false;
+}
+
 function chartMatches(d: AlarmDefinition, chart: Chart): boolean {
   const def = chart.definition;
+  if (d.hostLabels !== null && !hostLabelsMatch(d.hostLabels, chart.host)) return false;
   if (d.kind === 'alarm') return d.on === chart.id || d.on === chart.fullName;
   if (d.on !== def.context) return false;
   if (d.families !== null && !matches(d.families, def.family)) return false;
   if (d.charts !== null && !matches(d.charts, chart.id) && !matches(d.charts, chart.fullName)) return false;
   if (d.plugin !== null && !matches(d.plugin, def.plugin)) return false;
   if (d.module !== null && !matches(d.module, def.module)) return false;
+  // a foreach template waits for the chart's first dimension
+  if (d.kind === 'template' && d.lookup?.foreach && chart.dimensions.length === 0) return false;
   return true;
+}
+
+/**
+ * The definitions a `foreach` template gives on `chart`: one per dimension whose id or name
+ * matches, named `<name>_<dimension name>`, its lookup on that dimension (1.37
+ * rrdcalctemplate.c; `,` and `|` separate the pattern's words). Other definitions give themselves.
+ */
+function perDimension(d: AlarmDefinition, chart: Chart, cache: Map<string, AlarmDefinition>): AlarmDefinition[] {
+  const foreach = d.kind === 'template' ? d.lookup?.foreach : null;
+  if (!foreach || !d.lookup) return [d];
+  const pattern = createSimplePattern(foreach.replace(/[|,]/g, ' '));
+  const out: AlarmDefinition[] = [];
+  for (const dim of chart.dimensions) {
+    const { id, name } = dim.definition;
+    if (!pattern.matches(id) && !pattern.matches(name)) continue;
+    const key = `${d.source}\0${d.name}\0${name}`;
+    let derived = cache.get(key);
+    if (!derived) {
+      derived = Object.freeze({ ...d, name: `${d.name}_${name}`, lookup: Object.freeze({ ...d.lookup, dimensions: name, foreach: null }) });
+      cache.set(key, derived);
+    }
+    out.push(derived);
+  }
+  return out;
 }
 
 /** The health of one host. Created by `Health.attachHost`. */
@@ -64,6 +100,10 @@ export class HostHealth implements AlarmDirectory {
   readonly #byChart = new Map<Chart, Alarm[]>();
   readonly #definitions: readonly AlarmDefinition[];
   readonly #observer: HostObserver;
+  /** The definitions foreach templates made, by template and dimension. */
+  readonly #perDimension = new Map<string, AlarmDefinition>();
+  /** Each chart's dimension count when it was last linked (new dimensions link foreach alarms). */
+  readonly #linkedDimensions = new Map<Chart, number>();
   /** No evaluation before this time (postpone after connect). */
   delayUpToS = 0;
   nextRunS = 0;
@@ -93,17 +133,22 @@ export class HostHealth implements AlarmDirectory {
   link(chart: Chart): void {
     const ordered = [...this.#definitions.filter((d) => d.kind === 'alarm'),
       ...this.#definitions.filter((d) => d.kind === 'template')];
-    for (const definition of ordered) {
-      if (!chartMatches(definition, chart)) continue;
-      const list = this.#byChart.get(chart) ?? [];
-      if (list.some((a) => a.name === definition.name)) continue;
-      const { alarmId, nextEventId } = this.log.alarmIdFor(chart.id, definition.name);
-      const linkedS = this.options.nowS?.() ?? Math.floor(Date.now() / 1000);
-      const alarm = new Alarm(definition, chart, alarmId, nextEventId, this.options.defaults, linkedS);
-      list.push(alarm);
-      this.#byChart.set(chart, list);
-      this.alarms.push(alarm);
+    this.#linkedDimensions.set(chart, chart.dimensions.length);
+    for (const template of ordered) {
+      if (!chartMatches(template, chart)) continue;
+      for (const definition of perDimension(template, chart, this.#perDimension)) this.#add(definition, chart);
     }
+  }
+
+  #add(definition: AlarmDefinition, chart: Chart): void {
+    const list = this.#byChart.get(chart) ?? [];
+    if (list.some((a) => a.name === definition.name)) return;
+    const { alarmId, nextEventId } = this.log.alarmIdFor(chart.id, definition.name);
+    const linkedS = this.options.nowS?.() ?? Math.floor(Date.now() / 1000);
+    const alarm = new Alarm(definition, chart, alarmId, nextEventId, this.options.defaults, linkedS);
+    list.push(alarm);
+    this.#byChart.set(chart, list);
+    this.alarms.push(alarm);
   }
 
   /** One health loop iteration at `nowS`; resolves when its notifications finished. */
@@ -120,6 +165,10 @@ export class HostHealth implements AlarmDirectory {
       return;
     }
     const notifications: Promise<void>[] = [];
+    // netdata links templates again when a chart gets new dimensions (foreach alarms)
+    for (const chart of this.host.charts.values()) {
+      if (this.#linkedDimensions.get(chart) !== chart.dimensions.length) this.link(chart);
+    }
     this.#removeObsolete(nowS);
     for (const alarm of this.alarms) {
       alarm.runnable = alarm.status !== STATUS.REMOVED && alarm.isRunnable(nowS);

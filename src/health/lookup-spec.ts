@@ -1,7 +1,8 @@
 /**
  * The `lookup:` line (reference §5.1, netdata's health_parse_db_lookup):
- * `METHOD AFTER [at BEFORE] [every DURATION] [OPTIONS] [of DIMENSIONS]`. `of` takes the rest of
- * the line; `of all` means every dimension.
+ * `METHOD AFTER [at BEFORE] [every DURATION] [OPTIONS] [of DIMENSIONS] [foreach PATTERN]`. `of`
+ * takes the rest of the line up to ` foreach`; `of all` means every dimension; `foreach` takes
+ * the rest of the line.
  */
 import { parseDurationSecs } from '../config/index.js';
 import type { LookupMethod, LookupOptions, LookupSpec } from './definition.js';
@@ -18,9 +19,6 @@ const OPTION_WORDS: Readonly<Record<string, keyof LookupOptions>> = Object.freez
   min2max: 'min2max', null2zero: 'null2zero', percentage: 'percentage', unaligned: 'unaligned',
   'match-ids': 'matchIds', match_ids: 'matchIds', 'match-names': 'matchNames', match_names: 'matchNames',
 });
-
-const FOREACH_WARNING = "'foreach' (one alarm per dimension) is not supported: the lookup covers the " +
-  'selected dimensions together';
 
 /** What `parseLookup` read: a spec, or why there is none. */
 export interface LookupParse {
@@ -53,7 +51,7 @@ export function parseLookup(value: string): LookupParse {
   if (afterSecs === undefined) return { error: `invalid duration '${words[1]}' after group method`, warnings };
   const spec: LookupSpec = {
     method, afterSecs, beforeSecs: 0, everySecs: Math.abs(afterSecs), options: noLookupOptions(),
-    dimensions: null,
+    dimensions: null, foreach: null,
   };
   for (let i = 2; i < words.length; i++) {
     const word = words[i].toLowerCase();
@@ -67,10 +65,10 @@ export function parseLookup(value: string): LookupParse {
       const end = words.findIndex((w, j) => j > i && w.toLowerCase() === 'foreach');
       const rest = words.slice(i + 1, end < 0 ? undefined : end).join(' ');
       if (rest && rest.toLowerCase() !== 'all') spec.dimensions = rest;
-      if (end >= 0) warnings.push(FOREACH_WARNING);
+      if (end >= 0) spec.foreach = words.slice(end + 1).join(' ') || null;
       break;
     } else if (word === 'foreach') {
-      warnings.push(FOREACH_WARNING);
+      spec.foreach = words.slice(i + 1).join(' ') || null;
       break;
     } else if (OPTION_WORDS[word]) {
       spec.options[OPTION_WORDS[word]] = true;
