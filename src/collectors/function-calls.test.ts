@@ -35,6 +35,64 @@ describe('FunctionCalls', () => {
   });
 });
 
+async function startPluginsd(dir: string, plugin: string): Promise<Pluginsd> {
+  const config = loadNetdataConfig(null, [
+    ['global', 'hostname', `${plugin}-test`], ['global', 'memory mode', 'ram'],
+    ['directories', 'plugins', `"${FIXTURES}"`],
+    ['directories', 'config', dir], ['directories', 'lib', dir], ['directories', 'cache', dir], ['directories', 'log', dir],
+    ['plugins', 'enable running new plugins', 'no'], ['plugins', plugin, 'yes'],
+  ]);
+  const registry = createHostRegistry(
+    { hostname: `${plugin}-test`, machineGuid: '11111111-2222-3333-4444-555555555555' },
+    { memoryMode: 'ram', historyEntries: 120, updateEverySecs: 1, gapWhenLostIterationsAbove: 1 },
+  );
+  const pluginsd = createPluginsd(config, { host: registry.localhost, createParser, version: 'v0-test', killGraceMs: 300 });
+  await pluginsd.start();
+  return pluginsd;
+}
+
+async function registered(pluginsd: Pluginsd): Promise<void> {
+  const deadline = Date.now() + 8000;
+  while (!pluginsd.plugins()[0]?.functions.length) {
+    if (Date.now() > deadline) throw new Error('timed out waiting for the registration');
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+describe('a plugin whose function result never ends', () => {
+  let dir = '';
+  let pluginsd: Pluginsd;
+  const lines: string[] = [];
+  let restoreLog: (line: string) => void;
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'tributary-runaway-'));
+    restoreLog = setLogSink((line) => lines.push(line));
+    pluginsd = await startPluginsd(dir, 'runaway');
+  });
+
+  after(async () => {
+    await pluginsd?.stop();
+    setLogSink(restoreLog);
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('answers the caller past 10 MB and stops the plugin past 20 MB, as a plugin past any limit', async () => {
+    await registered(pluginsd);
+    const result = await pluginsd.plugins()[0].functions[0].call('runaway-fn', 5);
+    assert.equal(result.status, 591);
+    assert.match(result.body, /plugin runaway answered 'runaway-fn' with a result larger than the limit of 10485760 bytes/);
+    const deadline = Date.now() + 8000;
+    while (pluginsd.plugins()[0].pid !== null) {
+      if (Date.now() > deadline) throw new Error('timed out waiting for the plugin to be stopped');
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    assert.equal(pluginsd.plugins()[0].state, 'disabled');
+    assert.ok(lines.some((l) => /plugin runaway sent more than 20971520 bytes of a function result \(transaction '[0-9a-f-]{36}'\) without FUNCTION_RESULT_END - disabling plugin '.*runaway\.plugin', it will not be restarted\./.test(l)),
+      lines.join(''));
+  });
+});
+
 describe('a plugin that never reads its stdin', () => {
   let dir = '';
   let pluginsd: Pluginsd;
@@ -43,18 +101,7 @@ describe('a plugin that never reads its stdin', () => {
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'tributary-deaf-'));
     restoreLog = setLogSink(() => {});
-    const config = loadNetdataConfig(null, [
-      ['global', 'hostname', 'deaf-test'], ['global', 'memory mode', 'ram'],
-      ['directories', 'plugins', `"${FIXTURES}"`],
-      ['directories', 'config', dir], ['directories', 'lib', dir], ['directories', 'cache', dir], ['directories', 'log', dir],
-      ['plugins', 'enable running new plugins', 'no'], ['plugins', 'deaf', 'yes'],
-    ]);
-    const registry = createHostRegistry(
-      { hostname: 'deaf-test', machineGuid: '11111111-2222-3333-4444-555555555555' },
-      { memoryMode: 'ram', historyEntries: 120, updateEverySecs: 1, gapWhenLostIterationsAbove: 1 },
-    );
-    pluginsd = createPluginsd(config, { host: registry.localhost, createParser, version: 'v0-test', killGraceMs: 300 });
-    await pluginsd.start();
+    pluginsd = await startPluginsd(dir, 'deaf');
   });
 
   after(async () => {
@@ -64,11 +111,7 @@ describe('a plugin that never reads its stdin', () => {
   });
 
   it('costs a bounded buffer: calls past it are refused at once, the rest time out, the agent never waits', async () => {
-    const deadline = Date.now() + 8000;
-    while (!pluginsd.plugins()[0]?.functions.length) {
-      if (Date.now() > deadline) throw new Error('timed out waiting for the registration');
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
+    await registered(pluginsd);
     const fn = pluginsd.plugins()[0].functions[0];
     const text = `deaf-fn ${'x'.repeat(14000)}`;
     // the pipe takes 64 KiB, the agent keeps DEFAULT_MAX_PENDING_STDIN_BYTES more: far less than this

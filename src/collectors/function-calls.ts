@@ -30,6 +30,12 @@ export interface FunctionCallLimits {
 
 /** netdata 1.37 stops a plugin whose deferred result passes 10 MB; Tributary drops the result. */
 export const DEFAULT_MAX_RESULT_BYTES = 10 * 1024 * 1024;
+/**
+ * A result body this many times `maxResultBytes` without its FUNCTION_RESULT_END is a runaway:
+ * everything the plugin writes would be swallowed as body, so the plugin is stopped (netdata 1.37
+ * stops it at 10 MB).
+ */
+export const RUNAWAY_RESULT_FACTOR = 2;
 /** Calls in flight per plugin before more are refused with 503. */
 export const DEFAULT_MAX_IN_FLIGHT = 64;
 /** Unread call bytes allowed in a plugin's stdin pipe. */
@@ -103,7 +109,12 @@ export class FunctionCalls {
   #reading: Reading | null = null;
   #closed: string | null = null;
 
-  constructor(readonly source: string, readonly stdin: StdinWriter, limits: Partial<FunctionCallLimits> = {}) {
+  /**
+   * `onRunaway` is told (once, with the message to log) when a result body passes
+   * {@link RUNAWAY_RESULT_FACTOR} times the limit without its end: the plugin must be stopped.
+   */
+  constructor(readonly source: string, readonly stdin: StdinWriter, limits: Partial<FunctionCallLimits> = {},
+    readonly onRunaway: (message: string) => void = () => {}) {
     this.#limits = {
       maxResultBytes: DEFAULT_MAX_RESULT_BYTES, maxInFlight: DEFAULT_MAX_IN_FLIGHT,
       maxPendingStdinBytes: DEFAULT_MAX_PENDING_STDIN_BYTES, ...limits,
@@ -191,8 +202,15 @@ export class FunctionCalls {
 
   #line(bytes: Buffer): void {
     const reading = this.#reading;
-    if (reading === null || reading.call === null) return;
+    if (reading === null) return;
     reading.bytes += bytes.length + 1;
+    if (reading.bytes > RUNAWAY_RESULT_FACTOR * this.#limits.maxResultBytes) {
+      this.#reading = null;
+      this.onRunaway(`${this.source} sent more than ${RUNAWAY_RESULT_FACTOR * this.#limits.maxResultBytes} bytes of ` +
+        `a function result (transaction '${reading.transaction}') without FUNCTION_RESULT_END`);
+      return;
+    }
+    if (reading.call === null) return;
     if (reading.bytes > this.#limits.maxResultBytes) {
       this.#fail(`${this.source} answered '${reading.call.name}' with a result larger than the limit of ` +
         `${this.#limits.maxResultBytes} bytes; it is dropped.`);

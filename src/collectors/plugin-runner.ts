@@ -89,6 +89,8 @@ export class PluginRunner {
   #parser: Parser | null = null;
   #restartTimer: NodeJS.Timeout | null = null;
   #stopping = false;
+  /** The current run sent a function result that never ended: it is disabled as by its parser. */
+  #runaway = false;
   #running: Promise<void> = Promise.resolve();
   #serialFailures = 0;
   #lastExit: ProcessExit | null = null;
@@ -179,7 +181,7 @@ export class PluginRunner {
     const calls = new FunctionCalls(`plugin ${this.plugin.name}`, {
       pendingBytes: () => proc?.stdinPendingBytes() ?? Infinity,
       write: (line, done) => proc ? proc.writeStdin(line, done) : done(new Error('not started')),
-    }, this.deps.functionLimits);
+    }, this.deps.functionLimits, (message) => this.#onRunaway(message));
     const parser = this.#createParser(calls);
     proc = this.#spawn(parser);
     this.#calls = calls;
@@ -205,7 +207,7 @@ export class PluginRunner {
     const decision = decideRestart({
       path: this.plugin.path, pid, exitCode: exit.exitCode, signal: exit.signal, iterations,
       successfulCollections, serialFailures: this.#serialFailures,
-      updateEverySecs: this.deps.updateEverySecs, disabledByParser: parser.stopped !== null,
+      updateEverySecs: this.deps.updateEverySecs, disabledByParser: parser.stopped !== null || this.#runaway,
     });
     this.#serialFailures = decision.serialFailures;
     log(decision.logLevel, decision.logMessage);
@@ -218,6 +220,14 @@ export class PluginRunner {
       this.#restartTimer = null;
       this.#running = this.#run();
     }, decision.delaySecs * 1000);
+  }
+
+  /** A function result that never ends swallows all the plugin says: stopped as at any limit. */
+  #onRunaway(message: string): void {
+    this.#state = 'disabled';
+    error(`${message} - disabling plugin '${this.plugin.path}', it will not be restarted.`);
+    this.#runaway = true;
+    void this.#process?.terminate();
   }
 
   #onParserStop(stop: ParserStop): void {

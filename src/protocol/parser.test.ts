@@ -1,5 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { createParser } from './parser.js';
 import { setLogSink } from '../log.js';
 import { harness, SEC_US, START_US } from './test-harness.js';
 
@@ -374,6 +375,34 @@ describe('FUNCTION', () => {
       { name: 'processes', timeoutSecs: 30, help: 'Detailed information', global: true, chartId: null },
       { name: 'f', timeoutSecs: 10, help: 'help', global: false, chartId: 'a.b' },
     ]);
+  });
+
+  it('hands FUNCTION_RESULT_BEGIN..END to the sink, body lines raw (never commands), then parses on', () => {
+    const host = harness().host;
+    const got: string[] = [];
+    const stops: string[] = [];
+    const parser = createParser({
+      source: 'plugin test', host, trustedDurations: false, defaultUpdateEverySecs: 1, defaultPluginName: 'test.plugin',
+      onStop: (stop) => stops.push(stop.message),
+      functionResults: {
+        begin: (words) => got.push(`begin ${words.join('|')}`),
+        line: (bytes) => got.push(`line ${bytes.toString('utf8')}`),
+        end: () => got.push('end'),
+      },
+    });
+    const text = 'FUNCTION_RESULT_BEGIN "t1" 200 "application/json" 0\nCHART not.a.chart\n  BOGUS\n\nFUNCTION_RESULT_END\nCHART a.b\n';
+    for (const byte of Buffer.from(text)) parser.feed(Buffer.from([byte]));
+    assert.deepEqual(got, [
+      'begin FUNCTION_RESULT_BEGIN|t1|200|application/json|0', 'line CHART not.a.chart', 'line   BOGUS', 'line ', 'end',
+    ]);
+    assert.deepEqual(stops, []);
+    assert.deepEqual([...host.charts.keys()], ['a.b']);
+  });
+
+  it('stops at FUNCTION_RESULT_BEGIN from a source nobody calls (no sink), as at any unknown keyword', () => {
+    const h = harness();
+    h.feed('FUNCTION_RESULT_BEGIN t1 200 text/plain 0\n');
+    assert.equal(h.stops[0].message, 'plugin test: line 1: unknown keyword "FUNCTION_RESULT_BEGIN" while parsing: "FUNCTION_RESULT_BEGIN t1 200 text/plain 0"');
   });
 
   it('stops when the help is missing', () => {

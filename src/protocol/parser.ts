@@ -491,6 +491,8 @@ class PluginsdParser implements Parser {
       case 'CLABEL_COMMIT': this.#labels.commitChartLabels(chart); break;
       case 'FUNCTION': functionCommand(this.#words(bytes, start, end), chart, context); break;
       case 'FUNCTION_RESULT_BEGIN':
+        // a source nobody calls functions on (a stream link) has no results to send
+        if (!this.#options.functionResults) throw new ProtocolError(`unknown keyword ${JSON.stringify(keyword)}`);
         this.#inResult = true;
         this.#options.functionResults?.begin(this.#words(bytes, start, end));
         break;

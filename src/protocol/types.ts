@@ -41,7 +41,7 @@ export interface ParserOptions {
   /**
    * The answers to FUNCTION calls (reference §1.4): `FUNCTION_RESULT_BEGIN` (its words), every
    * line up to `FUNCTION_RESULT_END` as raw bytes (a view of the chunk: copy to keep), and the end.
-   * Without it the results are read and dropped.
+   * Without it FUNCTION_RESULT_BEGIN is an unknown keyword, as it was before functions.
    */
   functionResults?: FunctionResultSink;
   /**
