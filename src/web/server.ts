@@ -205,7 +205,8 @@ export function createWebServer(config: NetdataConfig, deps: WebDeps): WebServer
         if (mode === 'force' && !targets.tls) {
           warn(`web: bind to '${entry}' is ^SSL=force but TLS is off: its plain HTTP is served, its plain streams are refused (as netdata 1.37).`);
         }
-        const where = `${host ?? '*'}:${port}`;
+        /** Names the port in the guard's lines; the bound port once listening (`default port = 0`). */
+        let where = `${host ?? '*'}:${port}`;
         const server = net.createServer((socket) => {
           if (!guard.admit(socket, where, sockets.size)) return;
           sockets.add(socket);
@@ -219,8 +220,9 @@ export function createWebServer(config: NetdataConfig, deps: WebDeps): WebServer
         // after listen: accept errors (EMFILE, ENFILE) are answered here, never thrown
         server.on('error', (err) => guard.acceptFailed(err, where));
         listeners.push(server);
+        where = `${host ?? '*'}:${(server.address() as net.AddressInfo).port}`;
         const tlsNote = targets.tls ? (mode === 'default' ? ' (TLS; plain HTTP redirected)' : ` (TLS, ^SSL=${mode})`) : '';
-        info(`web: listening on ${host ?? '*'}:${(server.address() as net.AddressInfo).port}${tlsNote}`);
+        info(`web: listening on ${where}${tlsNote}`);
       }
     },
     async stopListening() {

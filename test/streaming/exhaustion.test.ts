@@ -152,10 +152,14 @@ describe('a parent that nothing from outside stops', () => {
     await eventually('the recovery logged', async () => (/web: accepting connections on 127\.0\.0\.1:\d+ again after \d+ seconds short of file descriptors/.test(parent.output()) ? true : undefined));
     // the child's data kept flowing through the flood: its counter goes on, one per second
     const before = await lastRow({ api } as TestNode, '/host/c-fd/api/v1/data?chart=streamtest.values');
-    await new Promise((r) => setTimeout(r, 2000));
-    const later = await lastRow({ api } as TestNode, '/host/c-fd/api/v1/data?chart=streamtest.values');
-    assert.ok(later.counter! > before.counter!, `counter ${before.counter} then ${later.counter}`);
+    const later = await eventually('the child\'s counter going on', async () => {
+      const row = await lastRow({ api } as TestNode, '/host/c-fd/api/v1/data?chart=streamtest.values');
+      return row.counter! > before.counter! ? row : undefined;
+    }, 10_000).catch((err: Error) => {
+      throw new Error(`${err.message}; the parent on c-fd:\n${parent.output().split('\n').filter((l) => l.includes('c-fd')).join('\n')}`);
+    });
     assert.equal(later.const, 42);
+    assert.doesNotMatch(parent.output(), /STREAM c-fd .*disconnected/, 'the child\'s link stayed up');
     const counted = await eventually('the refusals counted', async () => {
       const r = await refusalsCounted({ api });
       return r.max_sockets! > 0 && r.descriptors! > 0 ? r : undefined;
