@@ -115,6 +115,8 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
       functions: () => pluginsd.plugins().flatMap((p) => p.functions.map((f) => ({ ...f, plugin: p.name }))),
       linkStatus: streaming ? (guid) => streaming.hostStatus(guid) : undefined,
       exporting,
+      firstRequestTimeoutMs: config.web.timeoutForFirstRequestSecs * 1000,
+      maxSockets: config.web.webServerMaxSockets > 0 ? config.web.webServerMaxSockets : undefined,
     });
     stopListening = () => web.stopListening();
     parts.push({

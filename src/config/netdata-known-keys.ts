@@ -29,12 +29,12 @@ export const UNUSED_NETDATA_KEYS: Readonly<Record<string, readonly string[]>> = 
   ],
   web: [
     'ses max window', 'des max window',
-    'listen backlog', 'timeout for first request',
+    'listen backlog',
     'respect do not track policy', 'x-frame-options response header', 'allow connections by dns',
     'allow dashboard by dns', 'allow badges by dns', 'allow streaming by dns',
     'allow netdata.conf by dns', 'allow management from', 'allow management by dns',
     'enable gzip compression', 'gzip compression strategy', 'gzip compression level',
-    'web server threads', 'web server max sockets', 'web files owner', 'web files group',
+    'web server threads', 'web files owner', 'web files group',
     'custom dashboard_info.js',
   ],
   health: [

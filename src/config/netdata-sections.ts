@@ -38,6 +38,10 @@ export const DEFAULT_ALLOW_NETDATA_CONF_FROM = 'localhost fd* 10.* 192.168.* ' +
 export const DEFAULT_DISCONNECT_IDLE_CLIENTS_AFTER_SECS = 60;
 /** `[web] accept a streaming request every seconds`: 0 = no rate limit on STREAM requests. */
 export const DEFAULT_ACCEPT_STREAMING_REQUEST_EVERY_SECS = 0;
+/** `[web] timeout for first request` (seconds; 1.37's `DEFAULT_TIMEOUT_TO_RECEIVE_FIRST_WEB_REQUEST`). */
+export const DEFAULT_TIMEOUT_FOR_FIRST_REQUEST_SECS = 60;
+/** `[web] web server max sockets`: 0 = a quarter of the process's open-files limit, as 1.37 computes it. */
+export const DEFAULT_WEB_SERVER_MAX_SOCKETS = 0;
 /** `[web] ssl key` default, under the config directory (1.37 `daemon/main.c`). */
 export const DEFAULT_SSL_KEY_FILE = 'ssl/key.pem';
 /** `[web] ssl certificate` default, under the config directory. */
@@ -90,6 +94,8 @@ export function readWeb(r: ConfigReader, configDir: string, path: (text: string)
       integer(0), DEFAULT_DISCONNECT_IDLE_CLIENTS_AFTER_SECS),
     acceptStreamingRequestEverySecs: r.value('web', 'accept a streaming request every seconds',
       integer(0), DEFAULT_ACCEPT_STREAMING_REQUEST_EVERY_SECS),
+    timeoutForFirstRequestSecs: r.value('web', 'timeout for first request', integer(1), DEFAULT_TIMEOUT_FOR_FIRST_REQUEST_SECS),
+    webServerMaxSockets: r.value('web', 'web server max sockets', integer(0), DEFAULT_WEB_SERVER_MAX_SOCKETS),
     sslKey: r.value('web', 'ssl key', path, `${configDir}/${DEFAULT_SSL_KEY_FILE}`),
     sslCertificate: r.value('web', 'ssl certificate', path, `${configDir}/${DEFAULT_SSL_CERTIFICATE_FILE}`),
     tlsVersion: r.value('web', 'tls version', oneOf(TLS_VERSIONS, 'tls version'), DEFAULT_TLS_VERSION),

@@ -111,6 +111,10 @@ export interface WebConfig {
   disconnectIdleClientsAfterSecs: number;
   /** `accept a streaming request every seconds` (reference §2.2); 0 = no limit. */
   acceptStreamingRequestEverySecs: number;
+  /** `timeout for first request`: seconds a connection has for its TLS handshake and first request. */
+  timeoutForFirstRequestSecs: number;
+  /** `web server max sockets`: the most connections the web server holds; 0 = a quarter of the open-files limit. */
+  webServerMaxSockets: number;
   /** `ssl key`: the PEM private key of the web port's TLS, absolute (default `<config>/ssl/key.pem`). */
   sslKey: string;
   /** `ssl certificate`: the PEM certificate (chain) beside it (default `<config>/ssl/cert.pem`). */
