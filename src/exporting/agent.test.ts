@@ -12,8 +12,8 @@ import { fileURLToPath } from 'node:url';
 import { Capture, waitUntil } from './test-fixture.js';
 import { freePort, missing, Prometheus, PROMETHEUS, Receiver } from './test-receivers.js';
 
-const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-const MAIN = path.join(REPO_ROOT, 'dist', 'src', 'main.js');
+/** The agent of the same build as this test (`<outDir>/src/main.js`). */
+const MAIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'main.js');
 
 const PLUGIN = `#!/bin/sh
 echo 'CHART exp.disk_space "/home" "Disk Space" GiB disk disk.space line 1000 1'

@@ -6,7 +6,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createHostRegistry } from '../database/index.js';
@@ -106,6 +106,24 @@ describe('/api/v1/allmetrics?format=prometheus defaults', () => {
       ['glob_test_load_load_average{chart="test.load",family="load",dimension="one"}']);
     assert.deepEqual(prometheusDefaults(netdata, exporting),
       { prefix: 'glob', dataSource: 'average', sendNamesInsteadOfIds: true, updateEverySecs: 10 });
+  });
+
+  it('come from an enabled [backend] when the only exporting.conf is the stock one, from the operator\'s own one over it', async () => {
+    const stockDir = path.join(tmp, 'stock');
+    const ownDir = path.join(tmp, 'own');
+    mkdirSync(stockDir, { recursive: true });
+    mkdirSync(ownDir, { recursive: true });
+    const netdata = loadNetdataConfig(null, [
+      ['global', 'hostname', 'web-test'], ['directories', 'config', ownDir], ['directories', 'stock config', stockDir],
+      ['backend', 'enabled', 'yes'], ...BACKEND_LINES,
+    ]);
+    const text = '[prometheus:exporter]\n  prefix = tri\n';
+    writeFileSync(path.join(stockDir, 'exporting.conf'), text);
+    const stock = readExportingConfig(path.join(stockDir, 'exporting.conf'), netdata).config;
+    assert.equal(prometheusDefaults(netdata, stock).prefix, 'old', 'a 1.10 setup with [backend] on keeps its defaults');
+    writeFileSync(path.join(ownDir, 'exporting.conf'), text);
+    const own = readExportingConfig(path.join(ownDir, 'exporting.conf'), netdata).config;
+    assert.equal(prometheusDefaults(netdata, own).prefix, 'tri', 'the operator\'s exporting.conf wins');
   });
 
   it('come from netdata.conf [backend] without an exporting.conf (1.10)', async () => {

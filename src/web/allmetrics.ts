@@ -2,6 +2,7 @@
  * `/api/v1/allmetrics?format=shell|json` (1.10 `src/rrd2json.c`; reference §4.3), and where
  * `format=prometheus` takes its defaults from.
  */
+import { dirname, resolve } from 'node:path';
 import type { BackendDataSource, NetdataConfig } from '../config/types.js';
 import type { ExportingConfig } from '../config/exporting.js';
 import type { Chart, Host } from '../database/types.js';
@@ -99,12 +100,15 @@ export interface PrometheusDefaults {
 /**
  * Where `format=prometheus` takes its defaults from. netdata 1.37 reads exporting.conf's
  * `[prometheus:exporter]` (each key falling back to `[exporting:global]`, then 1.37's defaults;
- * `web/api/exporters/allmetrics.c`, `exporting/read_config.c`) and ignores `[backend]`, so with
- * an exporting.conf found 1.37's settings win even when netdata.conf has a `[backend]`. Without
- * one (a 1.10 setup), netdata.conf's `[backend]` gives them, as in 1.10.
+ * `web/api/exporters/allmetrics.c`, `exporting/read_config.c`) and ignores `[backend]`. So
+ * the operator's own exporting.conf (in the config directory) wins even when netdata.conf has a
+ * `[backend]`. The stock exporting.conf alone, which every netdata package installs, wins only
+ * when `[backend]` is off: a 1.10 setup that enabled `[backend]` keeps its defaults, as in 1.10.
  */
 export function prometheusDefaults(netdata: NetdataConfig, exporting: ExportingConfig | undefined): PrometheusDefaults {
-  const from = exporting?.file ? exporting.prometheusExporter : netdata.backend;
+  const file = exporting?.file ?? null;
+  const own = file !== null && dirname(resolve(file)) === resolve(netdata.global.directories.config);
+  const from = exporting && file !== null && (own || !netdata.backend.enabled) ? exporting.prometheusExporter : netdata.backend;
   return {
     prefix: from.prefix,
     dataSource: from.dataSource,
