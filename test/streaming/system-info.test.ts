@@ -37,14 +37,17 @@ function pick(o: Record<string, unknown>, keys: string[]): Record<string, unknow
   return Object.fromEntries(keys.filter((k) => k in o).map((k) => [k, o[k]]));
 }
 
-/** Sends one STREAM request with `extra` parameters, waits for the prompt, then closes. */
+/**
+ * Sends one STREAM request with `extra` parameters, waits for the prompt, defines one chart (a
+ * host that never defined one is dropped when its link ends), then closes.
+ */
 async function streamOnce(port: number, guid: string, extra: string): Promise<void> {
   const socket = net.connect(port, '127.0.0.1');
   await once(socket, 'connect');
   socket.write(`STREAM key=${API_KEY}&hostname=raw-child&machine_guid=${guid}&update_every=1&ver=1${extra} HTTP/1.1\r\n` +
     'User-Agent: probe/1\r\nAccept: */*\r\n\r\n');
   await once(socket, 'data');
-  socket.destroy();
+  socket.end('CHART raw.facts \'\' \'facts\' \'n\' raw raw.facts line 1 1\nDIMENSION one \'\' absolute 1 1\n');
   await once(socket, 'close');
 }
 
