@@ -28,6 +28,13 @@ export interface BatchQueue {
   readonly bytes: number;
   /** Writes what is buffered and releases files (the queue is not used after). */
   close(): void;
+  /**
+   * The iteration `after` an earlier run of the agent had reached with this queue (its next
+   * iteration starts there), or undefined when none was recorded (a memory queue never has one).
+   */
+  readonly resumeAfterS: number | undefined;
+  /** Records that iterations up to `afterS` are queued; a disk queue keeps it with its batches. */
+  markExported(afterS: number): void;
 }
 
 /** netdata's memory buffer: at most `maxBatches` batches. */
@@ -77,4 +84,10 @@ export class MemoryQueue implements BatchQueue {
   }
 
   close(): void {}
+
+  get resumeAfterS(): number | undefined {
+    return undefined;
+  }
+
+  markExported(): void {}
 }

@@ -92,4 +92,21 @@ describe('DiskQueue', () => {
     q.push(batch(7, 70 * 1024));
     assert.deepEqual([q.batches, drops], [0, [7]]);
   });
+
+  it('keeps how far the iterations reached, written with the batches it covers, for the next start', async () => {
+    const dir = freshDir();
+    const q = new DiskQueue(dir, 1024 * 1024, 'test', () => assert.fail('nothing dropped'));
+    assert.equal(q.resumeAfterS, undefined, 'a new queue has no position');
+    q.push(batch(1));
+    q.markExported(1_700_000_010);
+    assert.equal(fs.existsSync(path.join(dir, 'exported-until')), false, 'not before the batch is written');
+    await turn();
+    q.push(batch(2));
+    q.markExported(1_700_000_020);
+    q.close();
+    const reopened = new DiskQueue(dir, 1024 * 1024, 'test', () => assert.fail('nothing dropped'));
+    assert.equal(reopened.resumeAfterS, 1_700_000_020);
+    assert.deepEqual(drain(reopened), [1, 2]);
+    reopened.close();
+  });
 });

@@ -9,6 +9,11 @@
  *
  *   <dir>/000000000001.queue   records: u32 samples (LE), then the request body
  *   <dir>/head                 "<segment> <offset>": records of that segment before offset were delivered
+ *   <dir>/exported-until       "<after>": the instance's iterations up to `after` (s) are queued
+ *
+ * `exported-until` is replaced by rename right after the batches it covers are written (the same
+ * flush), so after `kill -9` it never claims a batch that is not on disk; the instance's first
+ * iteration after a restart starts there.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -27,6 +32,8 @@ const MAX_RECORD_BYTES = 256 * 1024 * 1024;
 const SEGMENT_SUFFIX = '.queue';
 const SEGMENT_NAME = /^(\d{12})\.queue$/;
 const HEAD_FILE = 'head';
+/** The file holding how far the instance's iterations reached (see the header). */
+const EXPORTED_FILE = 'exported-until';
 
 interface RecordRef {
   /** Offset of the record's body in its file. */
@@ -66,7 +73,10 @@ export class DiskQueue implements BatchQueue {
   #bytes = 0;
   #flushQueued = false;
   #peeked: { ref: RecordRef; batch: QueuedBatch } | null = null;
+  /** `exported-until` to write with the next flush; null when the file is current. */
+  #pendingAfterS: number | null = null;
   readonly recovered: DiskQueueRecovery;
+  readonly resumeAfterS: number | undefined;
 
   /** Opens (creates) `dir` and reads what an earlier run left; throws when it cannot be created. */
   constructor(dir: string, maxBytes: number, tag: string, onDrop: DropListener) {
@@ -77,6 +87,7 @@ export class DiskQueue implements BatchQueue {
     this.#onDrop = onDrop;
     fs.mkdirSync(dir, { recursive: true });
     this.recovered = this.#recover();
+    this.resumeAfterS = this.#readExported();
     if (this.recovered.batches > 0) {
       info(`${tag}: found ${this.recovered.batches} batches (${this.recovered.samples} samples) not yet delivered in '${dir}'`);
     }
@@ -112,6 +123,11 @@ export class DiskQueue implements BatchQueue {
     this.#bytes += recordBytes;
     this.#samples += batch.samples;
     this.#batches++;
+    this.#queueFlush();
+  }
+
+  markExported(afterS: number): void {
+    this.#pendingAfterS = afterS;
     this.#queueFlush();
   }
 
@@ -225,6 +241,28 @@ export class DiskQueue implements BatchQueue {
       this.#writer?.flush();
     } catch (err) {
       error(`${this.#tag}: cannot write the disk queue '${this.#writer?.file}' (kept in memory, tried again): ${String(err)}`);
+      return;
+    }
+    if (this.#pendingAfterS !== null) this.#writeExported(this.#pendingAfterS);
+  }
+
+  #writeExported(afterS: number): void {
+    const file = path.join(this.#dir, EXPORTED_FILE);
+    try {
+      fs.writeFileSync(`${file}.tmp`, `${afterS}\n`);
+      fs.renameSync(`${file}.tmp`, file);
+      this.#pendingAfterS = null;
+    } catch (err) {
+      error(`${this.#tag}: cannot record how far the iterations reached in '${file}' (tried again): ${String(err)}`);
+    }
+  }
+
+  #readExported(): number | undefined {
+    try {
+      const afterS = Number(fs.readFileSync(path.join(this.#dir, EXPORTED_FILE), 'utf8').trim());
+      return Number.isSafeInteger(afterS) && afterS > 0 ? afterS : undefined;
+    } catch {
+      return undefined; // a first start, or a queue made before the file existed
     }
   }
 

@@ -5,6 +5,8 @@
  * (`[\n` objects joined by `,\n` `\n]\n`, as 1.37 writes it). Delivery and queue are remote
  * write's (`http-destination.ts`, `instance-queue.ts`): a batch leaves its queue, on disk unless
  * `disk queue size bytes` is 0, only on a 2xx or a 4xx; destinations after the first are failover.
+ * After a restart the iterations resume where the disk queue says the last run left off, and a
+ * clean stop queues a final one up to the newest stored second (`catch-up.ts`).
  */
 import type { ExportingInstanceConfig } from '../config/exporting.js';
 import { createSimplePattern } from '../config/index.js';
@@ -15,6 +17,7 @@ import type { BackendFormat } from './format.js';
 import { GRAPHITE_1_37 } from './graphite.js';
 import { sendsLabels, sentLabels } from './host-labels.js';
 import { HttpDestination } from './http-destination.js';
+import { finalBeforeS, oneStep, resumeAfterS, stepsUntil } from './catch-up.js';
 import { instanceQueue, queueName } from './instance-queue.js';
 import { everyStep } from './iteration-timer.js';
 import { IterationBuilder } from './iteration.js';
@@ -73,6 +76,8 @@ class RunningHttpLines implements HttpLineInstance {
   #counters = emptyCounters();
   #lastCounters = emptyCounters();
   #afterS = 0;
+  /** Whether iterations still step from where an earlier run left off (`catch-up.ts`). */
+  #catchingUp = false;
   #stopTimer: (() => void) | null = null;
   #started = false;
 
@@ -109,7 +114,9 @@ class RunningHttpLines implements HttpLineInstance {
     this.#destination = this.#makeDestination();
     info(`${this.#tag} configured ('${c.typeName}' on '${c.destination.join(' ')}' sending '${c.dataSource}' data, `
       + `every ${c.updateEverySecs} seconds, as host '${c.hostname}', with prefix '${c.prefix}')`);
-    this.#afterS = Math.floor(this.#nowMs() / 1000);
+    const nowS = Math.floor(this.#nowMs() / 1000);
+    this.#afterS = this.#destination ? resumeAfterS([this.#destination.queue], nowS) : nowS;
+    this.#catchingUp = this.#afterS < nowS;
     this.#charts = new BackendCharts(this.#deps.registry.localhost, c.updateEverySecs, c.name);
     if (this.#deps.schedule !== false) this.#stopTimer = everyStep(c.updateEverySecs * 1000, this.#tag, () => this.tick());
   }
@@ -118,27 +125,50 @@ class RunningHttpLines implements HttpLineInstance {
     if (!this.#started) return;
     this.#started = false;
     this.#stopTimer?.();
+    try {
+      this.#iterate(finalBeforeS(this.#deps.registry.hosts(), Math.floor(this.#nowMs() / 1000)), true);
+    } catch (err) {
+      error(`${this.#tag}: the final iteration failed: ${err instanceof Error ? err.message : String(err)}`);
+    }
     this.#destination?.stop();
   }
 
   tick(): void {
     if (!this.#started) return;
     const nowMs = this.#nowMs();
-    const beforeS = Math.floor(nowMs / 1000);
-    const out = this.#builder.build(this.#deps.registry.hosts(), this.#afterS, beforeS);
-    this.#afterS = beforeS;
+    this.#iterate(Math.floor(nowMs / 1000));
     const d = this.#destination;
-    if (d && out.metrics > 0) {
-      const body = Buffer.from(this.#connector.list ? jsonList(out.text) : out.text);
-      d.queue.push({ body, samples: out.metrics });
-      d.kick();
-    }
+    d?.kick();
     const c = this.#counters;
     c.bufferedMetrics = d?.queue.samples ?? 0;
     c.bufferedBytes = d?.queue.bytes ?? 0;
     this.#charts?.update(c, Math.round(nowMs * 1000));
     this.#lastCounters = c;
     this.#counters = emptyCounters();
+  }
+
+  /**
+   * Queues the lines of `(after, untilS]` as one batch, in steps of `update every` while catching
+   * up or when `stepped` (one window when `as collected`), and records how far.
+   */
+  #iterate(untilS: number, stepped = this.#catchingUp): void {
+    const hosts = this.#deps.registry.hosts();
+    const steps = stepped && this.config.dataSource !== 'as collected'
+      ? stepsUntil(hosts, this.#afterS, untilS, this.config.updateEverySecs)
+      : oneStep(this.#afterS, untilS);
+    let text = '';
+    let metrics = 0;
+    for (const step of steps) {
+      const out = this.#builder.build(hosts, step.afterS, step.beforeS, steps[0]!.afterS);
+      text += out.text;
+      metrics += out.metrics;
+    }
+    this.#afterS = steps[steps.length - 1]?.beforeS ?? this.#afterS;
+    if (this.#afterS >= untilS) this.#catchingUp = false;
+    const d = this.#destination;
+    if (!d) return;
+    if (metrics > 0) d.queue.push({ body: Buffer.from(this.#connector.list ? jsonList(text) : text), samples: metrics });
+    d.queue.markExported(this.#afterS);
   }
 
   #makeDestination(): HttpDestination | null {

@@ -91,3 +91,43 @@ describe('json:http and graphite:http bodies', () => {
     assert.deepEqual(got[1], { url: '/api/put', type: 'application/graphite', body: `netdata.my-node.test.net.received 20000 ${START_S + 20}\n` });
   });
 });
+
+describe('graphite:http across a restart', () => {
+  it('sends every stored second once: a final iteration at the stop, and the next start resumes from its disk queue', async (t) => {
+    const bodies: string[] = [];
+    const server = http.createServer((req, res) => {
+      let body = '';
+      req.setEncoding('utf8');
+      req.on('data', (chunk: string) => { body += chunk; });
+      req.on('end', () => { bodies.push(body); res.writeHead(200).end(); });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+    t.after(() => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }));
+    const port = (server.address() as AddressInfo).port;
+    // one database across both runs, as memory mode save or map keeps it
+    const data = new TestData([], START_S);
+    const config = exportingInstance(path.join(tmp, 'restart'), {
+      hostname: 'my-node', 'update every': '1', 'send charts matching': 'test.net', destination: `127.0.0.1:${port}`,
+    }, 'graphite:http:g');
+    const run = async (fromK: number, toK: number): Promise<void> => {
+      const i = createHttpLineInstance(config, { registry: data.registry, nowMs: data.clock.nowMs, schedule: false });
+      i.start();
+      for (let k = fromK; k <= toK; k++) {
+        data.collectUntil(k);
+        i.tick();
+      }
+      await waitUntil(() => i.destination!.queue.batches === 0, 5000, 'every batch delivered');
+      await i.stop();
+    };
+    await run(1, 10);
+    const afterFirst = bodies.length;
+    data.collectUntil(25); // collected while the exporting instance was not running
+    await run(26, 30);
+    const chart = data.registry.localhost.charts.get('test.net')!;
+    const seconds = bodies.join('').trim().split('\n').map((line) => Number(line.split(' ')[2]) - START_S);
+    const expected: number[] = [];
+    // up to the last tick's window (30 - 3): the second run's final iteration stays queued for a next start
+    for (let s = chart.firstEntryS() - START_S; s <= 27; s++) expected.push(s);
+    assert.deepEqual(seconds, expected, `${afterFirst} batches in the first run`);
+  });
+});

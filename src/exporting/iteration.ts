@@ -48,22 +48,23 @@ export class IterationBuilder {
   }
 
   /**
-   * The lines for `(afterS, beforeS]`: only dimensions collected at or after `afterS` are sent;
-   * in `average`/`sum` a metric whose window holds no value is not sent.
+   * The lines for `(afterS, beforeS]`: only dimensions collected at or after `collectedSinceS`
+   * (`afterS` unless a catch-up's steps say where they began) are sent; in `average`/`sum` a
+   * metric whose window holds no value is not sent.
    */
-  build(hosts: readonly Host[], afterS: number, beforeS: number): IterationOutput {
+  build(hosts: readonly Host[], afterS: number, beforeS: number, collectedSinceS = afterS): IterationOutput {
     const out: IterationOutput = { text: '', metrics: 0 };
     for (const host of hosts) {
       if (!this.#settings.selection.host(host)) continue;
       this.#point.hostname = host.isLocal ? this.#settings.localHostname : host.hostname;
       this.#point.hostTags = host.identity.tags ?? '';
       this.#point.hostLabels = this.#settings.hostLabels?.(host) ?? '';
-      for (const chart of host.charts.values()) this.#chart(chart, afterS, beforeS, out);
+      for (const chart of host.charts.values()) this.#chart(chart, afterS, beforeS, collectedSinceS, out);
     }
     return out;
   }
 
-  #chart(chart: Chart, afterS: number, beforeS: number, out: IterationOutput): void {
+  #chart(chart: Chart, afterS: number, beforeS: number, collectedSinceS: number, out: IterationOutput): void {
     const asCollected = this.#settings.dataSource === 'as collected';
     if (!this.#settings.selection.chart(chart) || !chartAvailable(chart, !asCollected)) return;
     const window = asCollected ? undefined : storedWindow(chart, afterS, beforeS);
@@ -74,7 +75,7 @@ export class IterationBuilder {
     const sum = this.#settings.dataSource === 'sum';
     for (const dimension of chart.dimensions) {
       const collectedS = Math.floor(dimension.lastCollectedTimeUs / USEC_PER_SEC);
-      if (dimension.lastCollectedTimeUs === 0 || collectedS < afterS) continue;
+      if (dimension.lastCollectedTimeUs === 0 || collectedS < collectedSinceS) continue;
       if (window) {
         const value = storedValue(chart, dimension.index, window, sum);
         if (Number.isNaN(value)) continue;

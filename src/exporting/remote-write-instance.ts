@@ -16,6 +16,7 @@ import { error, info } from '../log.js';
 import { parseDestinations } from '../streaming/index.js';
 import type { BackendDeps } from './backend.js';
 import { HttpDestination } from './http-destination.js';
+import { finalBeforeS, oneStep, resumeAfterS, stepsUntil } from './catch-up.js';
 import { instanceQueue, queueName } from './instance-queue.js';
 import { everyStep } from './iteration-timer.js';
 import { RemoteWriteBuilder, type BatchSeries } from './remote-write.js';
@@ -41,7 +42,10 @@ export interface RemoteWriteInstance {
   readonly config: Readonly<ExportingInstanceConfig>;
   /** Makes the queues (a disk queue finds what an earlier run left) and schedules iterations. */
   start(): void;
-  /** Stops iterating and sending; what is queued on disk stays for the next start. */
+  /**
+   * A final iteration up to the newest stored second, then stops iterating and sending; what is
+   * queued on disk stays for the next start.
+   */
   stop(): Promise<void>;
   /** Runs one iteration now: build, queue, send. */
   tick(): void;
@@ -80,6 +84,8 @@ class RunningRemoteWrite implements RemoteWriteInstance {
   #counters = emptyCounters();
   #lastCounters = emptyCounters();
   #afterS = 0;
+  /** Whether iterations still step from where an earlier run left off (`catch-up.ts`). */
+  #catchingUp = false;
   #stopTimer: (() => void) | null = null;
   #started = false;
 
@@ -124,7 +130,9 @@ class RunningRemoteWrite implements RemoteWriteInstance {
     this.#destinations = this.#makeDestinations();
     info(`${this.#tag} configured ('${c.typeName}' on '${c.destination.join(' ')}' (${c.destinationsMode}) sending `
       + `'${c.dataSource}' data, every ${c.updateEverySecs} seconds, as host '${c.hostname}', with prefix '${c.prefix}')`);
-    this.#afterS = Math.floor(this.#nowMs() / 1000);
+    const nowS = Math.floor(this.#nowMs() / 1000);
+    this.#afterS = resumeAfterS(this.#destinations.map((d) => d.queue), nowS);
+    this.#catchingUp = this.#afterS < nowS;
     this.#charts = new BackendCharts(this.#registry.localhost, c.updateEverySecs, c.name);
     for (const d of this.#destinations) d.kick();
     if (this.#deps.schedule !== false) this.#stopTimer = everyStep(c.updateEverySecs * 1000, this.#tag, () => this.tick());
@@ -135,18 +143,41 @@ class RunningRemoteWrite implements RemoteWriteInstance {
     this.#started = false;
     this.#stopTimer?.();
     this.#stopTimer = null;
+    const nowMs = this.#nowMs();
+    try {
+      this.#iterate(nowMs, finalBeforeS(this.#registry.hosts(), Math.floor(nowMs / 1000)), true);
+    } catch (err) {
+      error(`${this.#tag}: the final iteration failed: ${err instanceof Error ? err.message : String(err)}`);
+    }
     for (const d of this.#destinations) d.stop();
   }
 
   tick(): void {
     if (!this.#started) return;
     const nowMs = this.#nowMs();
-    const beforeS = Math.floor(nowMs / 1000);
-    const series = this.#builder.build(this.#registry.hosts(), this.#afterS, beforeS, nowMs);
-    this.#afterS = beforeS;
-    this.#queue(series);
+    this.#iterate(nowMs, Math.floor(nowMs / 1000));
     for (const d of this.#destinations) d.kick();
     this.#finishIteration(nowMs);
+  }
+
+  /**
+   * Queues `(after, untilS]`, in steps of `update every` while catching up or when `stepped`
+   * (one window when `as collected`), and records how far.
+   */
+  #iterate(nowMs: number, untilS: number, stepped = this.#catchingUp): void {
+    const hosts = this.#registry.hosts();
+    if (this.#c.dataSource === 'as collected') {
+      this.#queue(this.#builder.build(hosts, this.#afterS, untilS, nowMs));
+      this.#afterS = untilS;
+    } else {
+      const steps = stepped ? stepsUntil(hosts, this.#afterS, untilS, this.#c.updateEverySecs) : oneStep(this.#afterS, untilS);
+      const series: BatchSeries[] = [];
+      steps.forEach((step, i) => this.#builder.build(hosts, step.afterS, step.beforeS, nowMs, i === steps.length - 1, series));
+      this.#queue(series);
+      this.#afterS = steps[steps.length - 1]?.beforeS ?? this.#afterS;
+    }
+    if (this.#afterS >= untilS) this.#catchingUp = false;
+    for (const d of this.#destinations) d.queue.markExported(this.#afterS);
   }
 
   #queue(series: BatchSeries[]): void {

@@ -117,13 +117,15 @@ export class RemoteWriteBuilder {
     this.#s = settings;
   }
 
-  /** The series for `(afterS, beforeS]`, `netdata_info` of each host stamped `nowMs`. */
-  build(hosts: readonly Host[], afterS: number, beforeS: number, nowMs: number): BatchSeries[] {
-    const out: BatchSeries[] = [];
+  /**
+   * The series for `(afterS, beforeS]`, appended to `out`; `netdata_info` of each host stamped
+   * `nowMs` unless `withInfo` is false (the earlier steps of a catch-up).
+   */
+  build(hosts: readonly Host[], afterS: number, beforeS: number, nowMs: number, withInfo = true, out: BatchSeries[] = []): BatchSeries[] {
     for (const host of hosts) {
       if (!this.#s.selection.host(host)) continue;
       const instance = prometheusLabel(host.isLocal ? this.#s.localHostname : host.hostname);
-      out.push({ ...this.#hostInfo(host, instance), value: 1, timestampMs: nowMs });
+      if (withInfo) out.push({ ...this.#hostInfo(host, instance), value: 1, timestampMs: nowMs });
       for (const chart of host.charts.values()) this.#chart(chart, instance, afterS, beforeS, out);
     }
     return out;
