@@ -147,7 +147,7 @@ const DEFINITION = `CHART "${CHART}" "" "lz4 input" "n" "lz4" "${CHART}" "line" 
   'DIMENSION "a" "a" "absolute" 1 1 "  "\n';
 
 /** A raw child that negotiated compression, with its own lz4 stream. */
-async function compressedChild(parent: TestNode, hostname: string, guid: string): Promise<{ client: RawClient; encoder: Lz4FrameEncoder; tag: string }> {
+async function compressedChild(parent: TestNode, hostname: string, guid: string): Promise<CompressedChild<Lz4FrameEncoder>> {
   // what a netdata 1.37 child offers, less REPLICATION: no REPLAY_CHART conversation to hold
   const client = await connect(parent.port, request({ key: API_KEY, hostname, machine_guid: guid, update_every: '1', os: 'linux', ver: String(16376 - 4096) }));
   await until('the prompt', () => /version=\d+/.test(client.received()) || client.socket.destroyed, 10_000);
@@ -159,6 +159,49 @@ async function compressedChild(parent: TestNode, hostname: string, guid: string)
 
 function block(value: number, seconds: number): string {
   return `BEGIN "${CHART}" ${seconds * 1_000_000}\nSET "a" = ${value}\nEND\n`;
+}
+
+/** A raw child's link: its socket, the encoder of its compressed stream, and its log tag at the parent. */
+interface CompressedChild<E> { client: RawClient; encoder: E; tag: string }
+/** One bad input: what it is, its wire bytes, the error the parent logs, and whether the child then ends the connection. */
+type BadInput<E> = [what: string, wire: (encoder: E) => Buffer, reason: RegExp, endIt: boolean];
+
+/** The values of `hostname`'s chart at the parent, oldest first (empty slots left out). */
+async function storedValues(parent: TestNode, hostname: string): Promise<number[]> {
+  const d = await parent.api(`/host/${hostname}/api/v1/data?chart=${CHART}&after=-60&format=json&options=unaligned`);
+  return (d.data as Array<[number, number | null]>).map((r) => r[1]).filter((v): v is number => v !== null).reverse();
+}
+
+/**
+ * Each bad input on a fresh link of `hostname`: the parent closes it with the error naming the
+ * child, and the values `kept` stay stored; then another host streams, so the port still serves.
+ */
+async function refusesEach<E extends { encode(plain: Buffer): Buffer }>(
+  parent: TestNode, hostname: string, guid: string, kept: readonly number[],
+  child: (hostname: string, guid: string) => Promise<CompressedChild<E>>, bad: ReadonlyArray<BadInput<E>>,
+): Promise<void> {
+  for (const [what, wire, reason, endIt] of bad) {
+    const c = await child(hostname, guid);
+    c.client.socket.write(wire(c.encoder));
+    if (endIt) c.client.socket.end();
+    await c.client.closed;
+    const line = new RegExp(`ERROR: ${escape(c.tag)}: disconnected \\(completed \\d+ updates\\): ${reason.source}\\.\n`);
+    await parent.waitFor(line, 10_000);
+    const values = await storedValues(parent, hostname);
+    assert.deepEqual(values.slice(values.indexOf(kept[0]!), values.indexOf(kept[0]!) + kept.length), kept, `what was stored stays after ${what}`);
+  }
+  const otherHost = `${hostname}-after`;
+  const other = await child(otherHost, newGuid());
+  other.client.socket.write(other.encoder.encode(Buffer.from(`${DEFINITION}${block(42, 0)}`)));
+  for (let i = 0; i < 3; i++) {
+    await new Promise((r) => setTimeout(r, 1000));
+    other.client.socket.write(other.encoder.encode(Buffer.from(block(42, 1))));
+  }
+  await eventually('the other child\'s value', async () => {
+    const d = await parent.api(`/host/${otherHost}/api/v1/data?chart=${CHART}&after=-60&format=json`).catch(() => null);
+    return d?.data.some((r: Array<number | null>) => r[1] === 42) ? true : undefined;
+  }, 10_000);
+  other.client.socket.destroy();
 }
 
 describe('a parent taking bad compressed input from a raw child', () => {
@@ -175,57 +218,33 @@ describe('a parent taking bad compressed input from a raw child', () => {
       first.client.socket.write(i % 2 === 0 ? text : first.encoder.encode(text));
       await new Promise((r) => setTimeout(r, 1000));
     }
-    const storedValues = async (): Promise<number[]> => {
-      const d = await parent.api(`/host/${hostname}/api/v1/data?chart=${CHART}&after=-60&format=json&options=unaligned`);
-      return (d.data as Array<[number, number | null]>).map((r) => r[1]).filter((v): v is number => v !== null).reverse();
-    };
     // the API leaves out the chart's first slots; the rest are every value, plain and compressed
     const KEPT = [3, 4, 5, 6, 7, 8];
-    await eventually('the values', async () => ((await storedValues()).at(-1) === 8 ? true : undefined), 10_000);
-    assert.deepEqual((await storedValues()).slice(-KEPT.length), KEPT, 'compressed and plain lines alike');
+    await eventually('the values', async () => ((await storedValues(parent, hostname)).at(-1) === 8 ? true : undefined), 10_000);
+    assert.deepEqual((await storedValues(parent, hostname)).slice(-KEPT.length), KEPT, 'compressed and plain lines alike');
     first.client.socket.destroy();
     await parent.waitFor(new RegExp(`${escape(first.tag)}: disconnected`), 10_000);
 
-    const bad: Array<[what: string, wire: (encoder: Lz4FrameEncoder) => Buffer, reason: RegExp]> = [
+    const bad: Array<BadInput<Lz4FrameEncoder>> = [
       ['a corrupt block', () => Buffer.concat([lz4FrameHeader(3), Buffer.from([0xf0, 0x40, 0x41])]),
-        /corrupt compressed stream: frame 1 \(3 bytes at byte 0 of the stream\): 79 literals run past the end of the block/],
+        /corrupt compressed stream: frame 1 \(3 bytes at byte 0 of the stream\): 79 literals run past the end of the block/, false],
       ['a block decoding to more than 16 KiB', () => {
         const extra = [...Array<number>(64).fill(255), 60];
         return Buffer.concat([lz4FrameHeader(70), Buffer.from([0x1f, 0x61, 0x01, 0x00, ...extra, 0x00])]);
-      }, /corrupt compressed stream: frame 1 \(70 bytes at byte 0 of the stream\): the block decodes to more than 16384 bytes/],
+      }, /corrupt compressed stream: frame 1 \(70 bytes at byte 0 of the stream\): the block decodes to more than 16384 bytes/, false],
       ['a length that lies', (encoder) => {
         const frame = encoder.encode(Buffer.from(`${block(7, 1)}${block(7, 1)}`));
         return Buffer.concat([lz4FrameHeader(frame.length - 4 - 5), frame.subarray(4)]);
-      }, /corrupt compressed stream: frame 1 \(\d+ bytes at byte 0 of the stream\): \d+ literals run past the end of the block/],
+      }, /corrupt compressed stream: frame 1 \(\d+ bytes at byte 0 of the stream\): \d+ literals run past the end of the block/, false],
       ['a match reaching before the stream', () => Buffer.concat([lz4FrameHeader(5), Buffer.from([0x10, 0x61, 0xff, 0x00, 0x00])]),
-        /corrupt compressed stream: frame 1 \(5 bytes at byte 0 of the stream\): a match reaches 255 bytes back, before the start of its window \(1 bytes of the stream\)/],
+        /corrupt compressed stream: frame 1 \(5 bytes at byte 0 of the stream\): a match reaches 255 bytes back, before the start of its window \(1 bytes of the stream\)/, false],
     ];
-    for (const [what, wire, reason] of bad) {
-      const child = await compressedChild(parent, hostname, guid);
-      child.client.socket.write(wire(child.encoder));
-      await child.client.closed;
-      const line = new RegExp(`ERROR: ${escape(child.tag)}: disconnected \\(completed \\d+ updates\\): ${reason.source}\\.\n`);
-      await parent.waitFor(line, 10_000);
-      const values = await storedValues();
-      assert.deepEqual(values.slice(values.indexOf(3), values.indexOf(3) + KEPT.length), KEPT, `what was stored stays after ${what}`);
-    }
-    // the port still serves: a child of another host streams after all that
-    const other = await compressedChild(parent, 'c-lz4-after', newGuid());
-    other.client.socket.write(other.encoder.encode(Buffer.from(`${DEFINITION}${block(42, 0)}`)));
-    for (let i = 0; i < 3; i++) {
-      await new Promise((r) => setTimeout(r, 1000));
-      other.client.socket.write(other.encoder.encode(Buffer.from(block(42, 1))));
-    }
-    await eventually('the other child\'s value', async () => {
-      const d = await parent.api(`/host/c-lz4-after/api/v1/data?chart=${CHART}&after=-60&format=json`).catch(() => null);
-      return d?.data.some((r: Array<number | null>) => r[1] === 42) ? true : undefined;
-    }, 10_000);
-    other.client.socket.destroy();
+    await refusesEach(parent, hostname, guid, KEPT, (h, g) => compressedChild(parent, h, g), bad);
   });
 });
 
 /** A raw child that offers what a 1.37 child does, and ZSTD: the parent keeps only ZSTD. */
-async function zstdChild(parent: TestNode, hostname: string, guid: string): Promise<{ client: RawClient; encoder: ZstdFrameEncoder; tag: string }> {
+async function zstdChild(parent: TestNode, hostname: string, guid: string): Promise<CompressedChild<ZstdFrameEncoder>> {
   const ver = String(16376 - 4096 + ZSTD);
   const client = await connect(parent.port, request({ key: API_KEY, hostname, machine_guid: guid, update_every: '1', os: 'linux', ver }));
   await until('the prompt', () => /version=\d+/.test(client.received()) || client.socket.destroyed, 10_000);
@@ -253,17 +272,13 @@ describe('a parent taking bad zstd input from a raw child', { skip: noZstd ?? fa
       first.client.socket.write(first.encoder.encode(Buffer.from(block(i, 1))));
       await new Promise((r) => setTimeout(r, 1000));
     }
-    const storedValues = async (): Promise<number[]> => {
-      const d = await parent.api(`/host/${hostname}/api/v1/data?chart=${CHART}&after=-60&format=json&options=unaligned`);
-      return (d.data as Array<[number, number | null]>).map((r) => r[1]).filter((v): v is number => v !== null).reverse();
-    };
     const KEPT = [3, 4, 5, 6, 7, 8];
-    await eventually('the values', async () => ((await storedValues()).at(-1) === 8 ? true : undefined), 10_000);
-    assert.deepEqual((await storedValues()).slice(-KEPT.length), KEPT, 'every value, exact');
+    await eventually('the values', async () => ((await storedValues(parent, hostname)).at(-1) === 8 ? true : undefined), 10_000);
+    assert.deepEqual((await storedValues(parent, hostname)).slice(-KEPT.length), KEPT, 'every value, exact');
     first.client.socket.destroy();
     await parent.waitFor(new RegExp(`${escape(first.tag)}: disconnected`), 10_000);
 
-    const bad: Array<[what: string, wire: (encoder: ZstdFrameEncoder) => Buffer, reason: RegExp, endIt: boolean]> = [
+    const bad: Array<BadInput<ZstdFrameEncoder>> = [
       ['a corrupt block', () => Buffer.concat([frameHeader(6), Buffer.from([1, 2, 3, 4, 5, 6])]),
         /corrupt zstd stream: frame 1 \(6 bytes at byte 0 of the stream\): [^\n]+/, false],
       ['a block decoding to more than 16 KiB', () => zstdBomb(1 << 20),
@@ -275,28 +290,7 @@ describe('a parent taking bad zstd input from a raw child', { skip: noZstd ?? fa
       ['a stream ending inside a frame', (encoder) => encoder.encode(Buffer.from(`${DEFINITION}${block(7, 1)}`)).subarray(0, 20),
         /zstd stream: the connection ended inside frame 1 \(16 of its \d+ bytes came\)/, true],
     ];
-    for (const [what, wire, reason, endIt] of bad) {
-      const child = await zstdChild(parent, hostname, guid);
-      child.client.socket.write(wire(child.encoder));
-      if (endIt) child.client.socket.end();
-      await child.client.closed;
-      const line = new RegExp(`ERROR: ${escape(child.tag)}: disconnected \\(completed \\d+ updates\\): ${reason.source}\\.\n`);
-      await parent.waitFor(line, 10_000);
-      const values = await storedValues();
-      assert.deepEqual(values.slice(values.indexOf(3), values.indexOf(3) + KEPT.length), KEPT, `what was stored stays after ${what}`);
-    }
-    // the port still serves: a child of another host streams after all that
-    const other = await zstdChild(parent, 'c-zstd-after', newGuid());
-    other.client.socket.write(other.encoder.encode(Buffer.from(`${DEFINITION}${block(42, 0)}`)));
-    for (let i = 0; i < 3; i++) {
-      await new Promise((r) => setTimeout(r, 1000));
-      other.client.socket.write(other.encoder.encode(Buffer.from(block(42, 1))));
-    }
-    await eventually('the other child\'s value', async () => {
-      const d = await parent.api(`/host/c-zstd-after/api/v1/data?chart=${CHART}&after=-60&format=json`).catch(() => null);
-      return d?.data.some((r: Array<number | null>) => r[1] === 42) ? true : undefined;
-    }, 10_000);
-    other.client.socket.destroy();
+    await refusesEach(parent, hostname, guid, KEPT, (h, g) => zstdChild(parent, h, g), bad);
   });
 });
 
