@@ -3,13 +3,11 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createHostRegistry } from '../database/index.js';
-import { createParser } from '../protocol/index.js';
 import { loadNetdataConfig } from '../config/index.js';
 import { setLogSink } from '../log.js';
-import { createPluginsd, type Pluginsd } from '../collectors/index.js';
-import { createWebServer, type WebServer } from './server.js';
-import { REPO_ROOT, startFixture } from './test-fixture.js';
+import type { Pluginsd } from '../collectors/index.js';
+import type { WebServer } from './server.js';
+import { REPO_ROOT, startFixture, startPluginsWeb } from './test-fixture.js';
 import { sanitizeFunctionText } from './api-function.js';
 
 const FIXTURES = join(REPO_ROOT, 'test', 'fixtures', 'plugins');
@@ -79,18 +77,7 @@ describe('/api/v1/function over a real plugin process', () => {
       ['plugins', 'functions', 'yes'],
       ['web', 'bind to', '127.0.0.1:0'],
     ]);
-    const registry = createHostRegistry(
-      { hostname: 'functions-test', machineGuid: '11111111-2222-3333-4444-555555555555' },
-      { memoryMode: 'ram', historyEntries: 120, updateEverySecs: 1, gapWhenLostIterationsAbove: 1 },
-    );
-    pluginsd = createPluginsd(config, { host: registry.localhost, createParser, version: 'v0-test', killGraceMs: 300 });
-    await pluginsd.start();
-    server = createWebServer(config, {
-      registry, version: 'v1.37.1-tributary', effectiveConfig: () => '', accessLog: () => {},
-      functions: () => pluginsd.plugins().flatMap((p) => p.functions.map((f) => ({ ...f, plugin: p.name }))),
-    });
-    await server.start();
-    base = `http://127.0.0.1:${server.ports()[0]}`;
+    ({ pluginsd, server, base } = await startPluginsWeb(config, 'functions-test', 'v0-test'));
     await waitFor('the functions', () => pluginsd.plugins()[0]?.functions.length === 7 || undefined);
   });
 

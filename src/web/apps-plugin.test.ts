@@ -9,13 +9,11 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { createHostRegistry } from '../database/index.js';
-import { createParser } from '../protocol/index.js';
 import { loadNetdataConfig } from '../config/index.js';
 import { setLogSink } from '../log.js';
-import { createPluginsd, type Pluginsd } from '../collectors/index.js';
-import { createWebServer, type WebServer } from './server.js';
-import { REPO_ROOT } from './test-fixture.js';
+import type { Pluginsd } from '../collectors/index.js';
+import type { WebServer } from './server.js';
+import { REPO_ROOT, startPluginsWeb } from './test-fixture.js';
 
 /** Where Debian (and netdata's own packages) install apps.plugin. */
 const APPS_PLUGIN_PATHS = ['/usr/libexec/netdata/plugins.d/apps.plugin', '/usr/lib/netdata/plugins.d/apps.plugin'];
@@ -59,18 +57,7 @@ describe('netdata 1.37 apps.plugin under Tributary', { skip }, () => {
       ['plugins', 'apps', 'yes'],
       ['web', 'bind to', '127.0.0.1:0'],
     ]);
-    const registry = createHostRegistry(
-      { hostname: 'apps-test', machineGuid: '11111111-2222-3333-4444-555555555555' },
-      { memoryMode: 'ram', historyEntries: 120, updateEverySecs: 1, gapWhenLostIterationsAbove: 1 },
-    );
-    pluginsd = createPluginsd(config, { host: registry.localhost, createParser, version: 'v1.37.1', killGraceMs: 300 });
-    await pluginsd.start();
-    server = createWebServer(config, {
-      registry, version: 'v1.37.1-tributary', effectiveConfig: () => '', accessLog: () => {},
-      functions: () => pluginsd.plugins().flatMap((p) => p.functions.map((f) => ({ ...f, plugin: p.name }))),
-    });
-    await server.start();
-    base = `http://127.0.0.1:${server.ports()[0]}`;
+    ({ pluginsd, server, base } = await startPluginsWeb(config, 'apps-test', 'v1.37.1'));
   });
 
   after(async () => {

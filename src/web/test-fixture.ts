@@ -10,6 +10,7 @@ import { createParser } from '../protocol/index.js';
 import { loadNetdataConfig, type ConfigOverride } from '../config/index.js';
 import type { NetdataConfig } from '../config/types.js';
 import type { HealthApi } from '../health/types.js';
+import { createPluginsd, type Pluginsd } from '../collectors/index.js';
 import { createWebServer, type WebServer } from './server.js';
 
 /** 2023-01-01 00:00:00 UTC: every slot time is a whole second from here. */
@@ -93,4 +94,20 @@ export function feedSeconds(f: Fixture, seconds: number, lines: (i: number) => s
     f.feed(lines(i), host);
     f.clock.nowS += 1;
   }
+}
+
+/** Real plugins under `config` on a local host named `hostname`, behind a started web server that lists their functions. */
+export async function startPluginsWeb(config: NetdataConfig, hostname: string, pluginsVersion: string): Promise<{ pluginsd: Pluginsd; server: WebServer; base: string }> {
+  const registry = createHostRegistry(
+    { hostname, machineGuid: '11111111-2222-3333-4444-555555555555' },
+    { memoryMode: 'ram', historyEntries: 120, updateEverySecs: 1, gapWhenLostIterationsAbove: 1 },
+  );
+  const pluginsd = createPluginsd(config, { host: registry.localhost, createParser, version: pluginsVersion, killGraceMs: 300 });
+  await pluginsd.start();
+  const server = createWebServer(config, {
+    registry, version: 'v1.37.1-tributary', effectiveConfig: () => '', accessLog: () => {},
+    functions: () => pluginsd.plugins().flatMap((p) => p.functions.map((f) => ({ ...f, plugin: p.name }))),
+  });
+  await server.start();
+  return { pluginsd, server, base: `http://127.0.0.1:${server.ports()[0]}` };
 }
