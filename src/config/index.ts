@@ -8,7 +8,9 @@ export {
   DEFAULT_HISTORY_ENTRIES, DEFAULT_UPDATE_EVERY_SECS, DEFAULT_MEMORY_MODE,
 } from './netdata.js';
 export { DEFAULT_PORT, backendDataSource } from './netdata-sections.js';
-export { loadStreamConfig, readStreamConfig, type StreamConfigResult } from './stream.js';
+export {
+  loadStreamConfig, readStreamConfig, type StreamConfigResult, DEFAULT_COMPRESSION_ALGORITHMS_ORDER, DEFAULT_COMPRESSION_LEVELS,
+} from './stream.js';
 export { effectiveConfigText } from './effective.js';
 export { parseConfigText, readConfigFile, type ParsedConfig } from './document.js';
 export { parseList as parseConfigList } from './values.js';

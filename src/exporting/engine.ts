@@ -5,8 +5,7 @@
  * Connector types this agent lacks (kinesis, pubsub, mongodb) are logged and left out, as a
  * netdata built without them does.
  */
-import type { BackendConfig, NetdataConfig } from '../config/index.js';
-import type { ExportingConfig, ExportingInstanceConfig } from '../config/exporting.js';
+import type { BackendConfig, ExportingConfig, ExportingInstanceConfig, NetdataConfig } from '../config/index.js';
 import { error, info } from '../log.js';
 import { createBackend, createLineInstance } from './backend.js';
 import { createHttpLineInstance, isHttpLineType } from './http-line-instance.js';

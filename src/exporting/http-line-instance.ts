@@ -8,8 +8,7 @@
  * After a restart the iterations resume where the disk queue says the last run left off, and a
  * clean stop queues a final one up to the newest stored second (`catch-up.ts`).
  */
-import type { ExportingInstanceConfig } from '../config/exporting.js';
-import { createSimplePattern } from '../config/index.js';
+import { createSimplePattern, type ExportingInstanceConfig } from '../config/index.js';
 import { error, info } from '../log.js';
 import { parseDestinations } from '../streaming/index.js';
 import type { BackendDeps } from './backend.js';

@@ -5,7 +5,7 @@
  * batches. What a full queue drops is logged and counted on the instance's charts.
  */
 import path from 'node:path';
-import type { ExportingInstanceConfig } from '../config/exporting.js';
+import type { ExportingInstanceConfig } from '../config/index.js';
 import { error } from '../log.js';
 import { MemoryQueue, type BatchQueue, type DropListener } from './batch-queue.js';
 import { DiskQueue } from './disk-queue.js';

@@ -9,8 +9,7 @@
  * memory, `buffer on failures` batches deep, as netdata. The self charts are 1.37's
  * `netdata.exporting_<name>_*`.
  */
-import type { ExportingInstanceConfig } from '../config/exporting.js';
-import { createSimplePattern } from '../config/index.js';
+import { createSimplePattern, type ExportingInstanceConfig } from '../config/index.js';
 import type { HostRegistry } from '../database/index.js';
 import { error, info } from '../log.js';
 import { parseDestinations } from '../streaming/index.js';

@@ -13,7 +13,7 @@ import { STATUS, statusName } from './definition.js';
 import { HostHealth } from './host-health.js';
 import { alarmLogJson, alarmsJson, alarmVariablesJson } from './json.js';
 import { editCommand } from './notify.js';
-import { agentEnvironment } from '../collectors/environment.js';
+import { agentEnvironment } from '../collectors/index.js';
 import type { AlarmCounts, HealthApi } from './types.js';
 
 export type { AlarmCounts, HealthApi } from './types.js';

@@ -4,7 +4,7 @@
  */
 import { dirname, resolve } from 'node:path';
 import type { BackendDataSource, NetdataConfig } from '../config/types.js';
-import type { ExportingConfig } from '../config/exporting.js';
+import type { ExportingConfig } from '../config/index.js';
 import type { Chart, Host } from '../database/types.js';
 import type { HealthApi } from '../health/types.js';
 import { formatRounded, jsonEscape } from './number-format.js';

@@ -2,7 +2,7 @@
 import type { HostRegistry } from '../database/types.js';
 import type { HealthApi } from '../health/types.js';
 import type { NetdataConfig } from '../config/types.js';
-import type { ExportingConfig } from '../config/exporting.js';
+import type { ExportingConfig } from '../config/index.js';
 import type { RegisteredFunction } from './api-function.js';
 import type { HostLinkStatus } from '../streaming/index.js';
 
