@@ -26,6 +26,7 @@ export {
 export { LinkCapabilities, OFFERED_CAPABILITIES } from './negotiation.js';
 export type { ReceiverLimits } from './receiver.js';
 export { spoolRecentSlots, SPOOL_RECENT_SLOTS } from './spool-recorder.js';
+export { hostCoverage, type HostCoverage, type ChartCoverage, type CoverageGap, type GapReason } from './coverage-report.js';
 
 /** What createStreaming needs from the agent. */
 export interface StreamingDeps {
