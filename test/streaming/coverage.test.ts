@@ -1,8 +1,10 @@
 /**
- * `GET /api/v1/coverage` against real agents on 127.0.0.1: two children stream to one parent
- * through relays; both relays cut the links for a few seconds while the children keep
+ * `GET /api/v1/coverage` against real agents on 127.0.0.1: three children stream to one parent
+ * through relays; the relays cut the links for a few seconds while the children keep
  * collecting. The link without replication leaves a gap the ledger names with its seconds and
- * why; the link with replication leaves none, and the ledger counts what replication filled.
+ * why; the link with replication leaves none, and the ledger counts what replication filled; a
+ * child whose history is shorter than the cut leaves the part it no longer held, as retention
+ * passed.
  */
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,7 +14,9 @@ import { eventually, killAll, startNode, type TestNode } from './nodes.js';
 const CHART = 'streamtest.values';
 const KEY_NO_REPLICATION = 'aaaaaaaa-2222-3333-4444-555555555555';
 const KEY_REPLICATION = 'bbbbbbbb-2222-3333-4444-555555555555';
-const CUT_MS = 4000;
+const CUT_MS = 7000;
+/** The short child's history: shorter than the cut, so replication cannot reach back to it. */
+const SHORT_HISTORY = 5;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 const relays: Relay[] = [];
@@ -38,26 +42,29 @@ describe('GET /api/v1/coverage', () => {
     });
     const plain = await startRelay(parent.port);
     const replicated = await startRelay(parent.port);
-    relays.push(plain, replicated);
+    const short = await startRelay(parent.port);
+    relays.push(plain, replicated, short);
     await Promise.all([
       startNode({ hostname: 'cov-plain', sendTo: { destination: `127.0.0.1:${plain.port}`, apiKey: KEY_NO_REPLICATION } }),
       startNode({ hostname: 'cov-repl', sendTo: { destination: `127.0.0.1:${replicated.port}`, apiKey: KEY_REPLICATION } }),
+      startNode({
+        hostname: 'cov-short', history: SHORT_HISTORY,
+        sendTo: { destination: `127.0.0.1:${short.port}`, apiKey: KEY_REPLICATION },
+      }),
     ]);
-    for (const host of ['cov-plain', 'cov-repl']) {
+    for (const host of ['cov-plain', 'cov-repl', 'cov-short']) {
       await eventually(`${host} holds 4 s`, async () => {
         const { chart } = await chartCoverage(parent, host).catch(() => ({ chart: null }));
         return chart && chart.held_seconds >= 4 ? chart : undefined;
       });
     }
-    plain.cut();
-    replicated.cut();
+    for (const relay of relays) relay.cut();
     const cutAt = Math.floor(Date.now() / 1000);
     await sleep(CUT_MS);
     const whileAway = await chartCoverage(parent, 'cov-plain');
     assert.equal(whileAway.ledger.connected, false, 'the child is not connected while the relay is cut');
     assert.equal(whileAway.chart.gaps.at(-1)?.reason, 'not connected', JSON.stringify(whileAway.chart.gaps));
-    plain.restore();
-    replicated.restore();
+    for (const relay of relays) relay.restore();
 
     const plainGap = await eventually('the gap of the link without replication', async () => {
       const { ledger, chart } = await chartCoverage(parent, 'cov-plain');
@@ -94,6 +101,19 @@ describe('GET /api/v1/coverage', () => {
     const all = await parent.api('/host/cov-repl/api/v1/coverage');
     assert.ok(all.charts.length > 1 && all.totals.replicated_seconds >= filled.replicated_seconds, JSON.stringify(all.totals));
     assert.equal(all.totals.held_seconds, all.charts.reduce((n: number, c: any) => n + c.held_seconds, 0));
+
+    const passed = await eventually('the short child\'s replication finished', async () => {
+      const { ledger: l, chart: c } = await chartCoverage(parent, 'cov-short');
+      if (!l.connected || c.last_entry < cutAt + CUT_MS / 1000 + 3) return undefined;
+      return c.gaps.length > 0 && c.gaps.every((g: any) => g.lost) ? c : undefined;
+    });
+    assert.equal(passed.gaps.length, 1, JSON.stringify(passed.gaps));
+    const old = passed.gaps[0];
+    assert.equal(old.reason, 'retention passed', JSON.stringify(old));
+    assert.ok(old.from >= cutAt - 1 && old.from <= cutAt + 1, `it starts at the cut (${cutAt}): ${JSON.stringify(old)}`);
+    assert.ok(old.seconds >= CUT_MS / 1000 - SHORT_HISTORY - 1 && old.seconds < CUT_MS / 1000 + 2, JSON.stringify(old));
+    assert.ok(passed.replicated_seconds >= SHORT_HISTORY - 2, `what the child still held was replicated: ${passed.replicated_seconds}`);
+
     const own = await parent.api('/api/v1/coverage');
     assert.equal(own.hostname, 'cov-parent');
     assert.equal(own.local, true);
