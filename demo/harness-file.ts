@@ -147,7 +147,6 @@ function startOrder(nodes: Record<string, NodeSpec>, fail: (m: string) => never)
       const parent = nodes[to];
       if (!parent) fail(`nodes: "${name}" sends to "${to}", which is not a node`);
       if (!parent!.web) fail(`nodes: "${name}" sends to "${to}", a headless collector, which takes no streams`);
-      if (parent!.role === 'headless collector') fail(`nodes: "${to}" is a headless collector and takes no streams`);
       place(to, [...path, name]);
     }
     placed.add(name);

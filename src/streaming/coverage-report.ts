@@ -16,7 +16,7 @@
  */
 import { heldRanges, type HeldRange } from '../database/index.js';
 import type { Chart, Host } from '../database/types.js';
-import { chartLedger, linkPeriods, type LinkPeriod } from './coverage-ledger.js';
+import { chartLedger, linkPeriods, type ChartLedger, type LinkPeriod } from './coverage-ledger.js';
 
 /** Why seconds are missing (see the file's comment). */
 export type GapReason =
@@ -39,6 +39,7 @@ export interface CoverageGap {
   lost: boolean;
 }
 
+/** One chart's entry of the report (the endpoint's `charts[]`). */
 export interface ChartCoverage {
   id: string;
   update_every: number;
@@ -53,6 +54,7 @@ export interface ChartCoverage {
   gaps: CoverageGap[];
 }
 
+/** The endpoint's body for one host. */
 export interface HostCoverage {
   hostname: string;
   now: number;
@@ -134,8 +136,7 @@ function chartCoverage(chart: Chart, periods: readonly LinkPeriod[], local: bool
 }
 
 /** Why a mirrored chart misses `[from, to]`: the link periods around it decide. */
-function reasonOf(from: number, to: number, step: number, periods: readonly LinkPeriod[],
-  ledger: ReturnType<typeof chartLedger>): GapReason {
+function reasonOf(from: number, to: number, step: number, periods: readonly LinkPeriod[], ledger: ChartLedger): GapReason {
   if (ledger.replicationPending && to >= ledger.replicationFromS) return 'replication pending';
   const slack = DISCONNECT_SLACK_SLOTS * step;
   for (let i = 0; i < periods.length; i++) {
