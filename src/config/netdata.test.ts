@@ -105,6 +105,7 @@ describe('loadNetdataConfig', () => {
       enabled: true, inMemoryMaxHealthLogEntries: 1000,
       scriptToExecuteOnAlarm: '/usr/libexec/netdata/plugins.d/alarm-notify.sh', runAtLeastEverySecs: 10,
       defaultRepeatWarningSecs: 0, defaultRepeatCriticalSecs: 0,
+      silentChildAlarmAfterSecs: 'auto', notificationOwner: 'every node',
     });
     assert.deepEqual(c.backend, {
       enabled: false, type: 'graphite', destination: ['localhost'], dataSource: 'average', prefix: 'netdata',
