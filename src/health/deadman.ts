@@ -32,8 +32,6 @@ export interface Silence {
   /** Seconds since the child last sent anything (or connected, when it sent nothing yet). */
   silentSecs: number;
   raised: boolean;
-  /** The alarm's info while raised: names the host, its GUID and its link. */
-  info: string;
 }
 
 const clock = (s: number): string => new Date(s * 1000).toISOString().replace('.000Z', 'Z');
@@ -44,11 +42,13 @@ export function judgeSilence(host: Host, thresholdSecs: number, nowS: number): S
   const lastS = Math.max(s.lastDataS, s.connectedSinceS);
   if (host.isLocal || lastS === 0) return undefined;
   const silentSecs = Math.max(0, nowS - lastS);
+  return { silentSecs, raised: thresholdSecs > 0 && silentSecs >= thresholdSecs };
+}
+
+/** The alarm's info for a silent host: names it, its GUID and its link. */
+export function silenceInfo(host: Host, silentSecs: number): string {
+  const s = host.stream;
   const link = s.connected ? `still connected from ${s.clientAddress}` : `disconnected at ${clock(s.disconnectedAtS)}`;
-  return {
-    silentSecs,
-    raised: thresholdSecs > 0 && silentSecs >= thresholdSecs,
-    info: `child ${host.hostname} (machine GUID ${host.machineGuid}) sent nothing for ${silentSecs} seconds ` +
-      `since ${clock(lastS)}, ${link}`,
-  };
+  return `child ${host.hostname} (machine GUID ${host.machineGuid}) sent nothing for ${silentSecs} seconds ` +
+    `since ${clock(Math.max(s.lastDataS, s.connectedSinceS))}, ${link}`;
 }

@@ -55,16 +55,17 @@ export class LinkAlarm {
   }
 
   /**
-   * Sets the alarm at `nowS`: raised or clear, its value now, and the info a raise carries.
-   * A change of status is logged (its notification follows through the log); true when it was.
+   * Sets the alarm at `nowS`: raised or clear, its value now, and the info a raise carries
+   * (asked only then). A change of status is logged (its notification follows through the
+   * log); true when it was.
    */
-  set(nowS: number, raised: boolean, value: number, info: string): boolean {
+  set(nowS: number, raised: boolean, value: number, info: () => string): boolean {
     const status = raised ? this.kind.raisedStatus : STATUS.CLEAR;
     const oldValue = this.value;
     this.value = value;
     this.lastUpdatedS = nowS;
     if (status === this.status) return false;
-    if (raised) this.info = info;
+    if (raised) this.info = info();
     const entry = this.#entry(nowS, status, oldValue);
     this.status = status;
     this.lastStatusChangeS = nowS;

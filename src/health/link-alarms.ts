@@ -6,7 +6,7 @@
  */
 import type { Host } from '../database/index.js';
 import type { AlarmLog } from './alarm-log.js';
-import { CHILD_SILENT, judgeSilence, silentThresholdSecs } from './deadman.js';
+import { CHILD_SILENT, judgeSilence, silenceInfo, silentThresholdSecs } from './deadman.js';
 import { STATUS } from './definition.js';
 import { LinkAlarm, type LinkAlarmKind } from './link-alarm.js';
 
@@ -56,10 +56,10 @@ export class LinkAlarms {
     const alarms = this.#of(host, log, nowS);
     let changed = false;
     const silence = judgeSilence(host, silentThresholdSecs(this.silentAfter, host.settings.updateEverySecs), nowS);
-    if (silence) changed = alarms.silent.set(nowS, silence.raised, silence.silentSecs, silence.info);
+    if (silence) changed = alarms.silent.set(nowS, silence.raised, silence.silentSecs, () => silenceInfo(host, silence.silentSecs));
     if (alarms.conflict.raised && nowS - alarms.lastRefusedS >= GUID_CONFLICT_CLEAR_SECS) {
       alarms.refusedCount = 0;
-      changed = alarms.conflict.set(nowS, false, 0, '') || changed;
+      changed = alarms.conflict.set(nowS, false, 0, () => '') || changed;
     }
     return changed;
   }
@@ -72,7 +72,7 @@ export class LinkAlarms {
     const alarms = this.#of(host, log, nowS);
     alarms.refusedCount++;
     alarms.lastRefusedS = nowS;
-    return alarms.conflict.set(nowS, true, alarms.refusedCount,
+    return alarms.conflict.set(nowS, true, alarms.refusedCount, () =>
       `machine GUID ${host.machineGuid} of ${host.hostname} streams from ${streamingFrom}; ` +
       `a second connection with it from ${refusedFrom} was refused (two machines share one GUID?)`);
   }
