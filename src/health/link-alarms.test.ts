@@ -126,7 +126,7 @@ describe('notification owner = top connected node', () => {
     const json = r.health.alarmsJson(r.child, false) as any;
     assert.deepEqual(json.notification_owner, {
       rule: 'top connected node', this_node_notifies: false,
-      reason: 'forwarded to 127.0.0.1:19999 over an established link, which notifies',
+      reason: 'forwarded to 127.0.0.1:19999 over an established link; the node there notifies',
     });
     assert.equal(json.alarms['netdata.streaming.child_silent'].status, 'CRITICAL', 'evaluated all the same');
     assert.deepEqual(r.calls(), []);

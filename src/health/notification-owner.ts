@@ -58,7 +58,7 @@ export class NotificationOwner {
     const link = this.upstream?.(host) ?? null;
     if (!link) return { rule, notifies: true, reason: 'this node does not forward the host' };
     const to = link.destination || 'its parent';
-    if (link.established) return { rule, notifies: false, reason: `forwarded to ${to} over an established link, which notifies` };
+    if (link.established) return { rule, notifies: false, reason: `forwarded to ${to} over an established link; the node there notifies` };
     return { rule, notifies: true, reason: `the link to ${to} is down` };
   }
 }
