@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Host, HostRegistry } from '../database/index.js';
+import { setLogSink } from '../log.js';
 import { silentThresholdSecs } from './deadman.js';
 import { createHealth, type Health, type UpstreamLink } from './index.js';
 import { GUID_CONFLICT_CLEAR_SECS } from './link-alarms.js';
@@ -12,6 +13,8 @@ const RECORD_SCRIPT = join(process.cwd(), 'test', 'fixtures', 'health', 'record-
 const CHILD_GUID = '99999999-0000-0000-0000-000000000001';
 const T0 = 2000;
 const roots: string[] = [];
+// the health lines of these hosts are not what is tested
+setLogSink(() => undefined);
 after(() => { for (const r of roots) rmSync(r, { recursive: true, force: true }); });
 
 interface Rig {
