@@ -174,7 +174,7 @@ export const DEFAULT_RUN_AT_LEAST_EVERY_SECS = 10;
 export const DEFAULT_REPEAT_SECS = 0;
 
 /** `[health] silent child alarm after seconds`: scaled to each host's update every. */
-export const DEFAULT_SILENT_CHILD_ALARM_AFTER = 'auto';
+export const DEFAULT_SILENT_CHILD_ALARM_AFTER: number | 'auto' = 'auto';
 /** `[health] notification owner`: netdata's behaviour, every node notifies. */
 export const DEFAULT_NOTIFICATION_OWNER: NotificationOwnerRule = 'every node';
 
@@ -200,7 +200,7 @@ export function readHealth(r: ConfigReader, global: GlobalConfig, path: (text: s
     defaultRepeatWarningSecs: r.value('health', 'default repeat warning', duration, DEFAULT_REPEAT_SECS, renderDuration),
     defaultRepeatCriticalSecs: r.value('health', 'default repeat critical', duration, DEFAULT_REPEAT_SECS, renderDuration),
     silentChildAlarmAfterSecs: r.value('health', 'silent child alarm after seconds', silentAfter,
-      DEFAULT_SILENT_CHILD_ALARM_AFTER as number | 'auto', String),
+      DEFAULT_SILENT_CHILD_ALARM_AFTER, String),
     notificationOwner: r.value('health', 'notification owner', oneOf(NOTIFICATION_OWNER_RULES, 'notification owner'),
       DEFAULT_NOTIFICATION_OWNER),
   };
