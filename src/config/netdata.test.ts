@@ -161,6 +161,18 @@ describe('loadNetdataConfig', () => {
       "expected a duration (a number with one of s m h d w M y, or never), got 'often'"]]);
   });
 
+  it('reads [health] silent child alarm after seconds (auto, a duration, 0 = off) and notification owner', () => {
+    const c = loadNetdataConfig(null, [['health', 'silent child alarm after seconds', '2m'], ['health', 'notification owner', 'top']]);
+    assert.deepEqual([c.health.silentChildAlarmAfterSecs, c.health.notificationOwner], [120, 'top connected node']);
+    const off = loadNetdataConfig(null, [['health', 'silent child alarm after seconds', '0'], ['health', 'notification owner', 'every node']]);
+    assert.deepEqual([off.health.silentChildAlarmAfterSecs, off.health.notificationOwner], [0, 'every node']);
+    const { errors } = readNetdataConfig(null, [['health', 'silent child alarm after seconds', 'soon'], ['health', 'notification owner', 'me']]);
+    assert.deepEqual(errors.map((e) => [e.key, e.message.slice(e.message.indexOf("': ") + 3)]), [
+      ['silent child alarm after seconds', "expected a duration (a number with one of s m h d w M y, or never), got 'soon'"],
+      ['notification owner', "unknown notification owner 'me' (expected one of: every node, all, top connected node, top)"],
+    ]);
+  });
+
   it('resolves relative directories against the file and keeps quoted lists', () => {
     const d = loadNetdataConfig(at('relative-paths.conf')).global.directories;
     assert.equal(d.config, TESTDATA.replace(/\/$/, ''));
