@@ -8,6 +8,7 @@
  */
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
 import { ERROR_ALREADY_STREAMING, PROMPT_V1 } from '../../src/streaming/index.js';
 import { connect, logLines, request, startParent, type Parent } from './in-process.js';
 import { join } from 'node:path';
@@ -18,11 +19,14 @@ import { ARG, notificationRecorder } from './notification-recorder.js';
 const recorder = notificationRecorder('p-ident');
 const parents: Parent[] = [];
 const restarted = new Set<RunningAgent>();
+/** The nodes' directories, removed when the file ends. */
+const dirs: string[] = [];
 after(async () => {
   killAll();
   for (const agent of restarted) agent.kill();
   recorder.remove();
   for (const p of parents) await p.close();
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
 
 const CONFLICT = 'netdata.streaming.machine_guid_conflict';
@@ -41,6 +45,7 @@ describe('machine GUID identity', () => {
       extraConf: `[health]\n\tenabled = yes\n\trun at least every seconds = 1\n\tscript to execute on alarm = ${recorder.script}\n`,
     });
     const child = await startNode({ hostname: 'c-ident', sendTo: { destination: `127.0.0.1:${parent.port}` } });
+    dirs.push(parent.dir, child.dir);
     await child.waitFor('established communication - sending metrics...');
     await eventually('data at the parent', async () => ((await dataRows(parent, '/host/c-ident', 'streamtest.values', -5)).rows.length >= 3 ? true : undefined));
 
@@ -84,6 +89,7 @@ describe('machine GUID identity', () => {
   it('streams a child killed -9 and restarted at once again within 2 s', async () => {
     const parent = await startNode({ hostname: 'p-restart', plugin: false });
     const child = await startNode({ hostname: 'c-restart', sendTo: { destination: `127.0.0.1:${parent.port}` } });
+    dirs.push(parent.dir, child.dir);
     await child.waitFor('established communication - sending metrics...');
     child.child.kill('SIGKILL');
     await child.exited;

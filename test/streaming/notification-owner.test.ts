@@ -15,10 +15,13 @@ import { ARG, notificationRecorder, type Recorder } from './notification-recorde
 
 const work = mkdtempSync(join(tmpdir(), 'tributary-owner-'));
 const recorders = new Map<string, Recorder>();
+/** The nodes' directories, removed when the file ends. */
+const dirs: string[] = [];
 after(() => {
   killAll();
   for (const r of recorders.values()) r.remove();
   rmSync(work, { recursive: true, force: true });
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
 
 const TRIGGER = join(work, 'raise');
@@ -80,6 +83,7 @@ describe('one owner per alarm', () => {
       hostname: 'o-child', pluginsDir, extraConf: healthConf('o-child'),
       sendTo: { destination: `127.0.0.1:${proxy.port}` },
     });
+    dirs.push(parent.dir, proxy.dir, child.dir);
     const nodes: Array<[TestNode, string, boolean]> = [[child, '', false], [proxy, '/host/o-child', false], [parent, '/host/o-child', true]];
     // every node evaluates the alarm, and only the top says it notifies
     for (const [node, prefix, notifies] of nodes) {

@@ -6,12 +6,19 @@
  * script. (3 s here; the mechanism is the same at the default.)
  */
 import { describe, it, after } from 'node:test';
+import { rmSync } from 'node:fs';
 import assert from 'node:assert/strict';
 import { eventually, killAll, restartNode, startNode, type TestNode } from './nodes.js';
 import { ARG, notificationRecorder } from './notification-recorder.js';
 
 const recorder = notificationRecorder('p-silent');
-after(() => { killAll(); recorder.remove(); });
+/** The nodes' directories, removed when the file ends. */
+const dirs: string[] = [];
+after(() => {
+  killAll();
+  recorder.remove();
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
 
 const SILENT_AFTER_SECS = 3;
 const ALARM = 'netdata.streaming.child_silent';
@@ -38,6 +45,7 @@ describe('the silent child alarm', () => {
         `\tsilent child alarm after seconds = ${SILENT_AFTER_SECS}\n\tscript to execute on alarm = ${recorder.script}\n`,
     });
     let child = await startNode({ hostname: 'c-silent', sendTo: { destination: `127.0.0.1:${parent.port}` } });
+    dirs.push(parent.dir, child.dir);
     await silentAlarm(parent, 'CLEAR');
 
     // connected but silent
