@@ -79,7 +79,9 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
   parts.push({ name: 'plugins.d', start: () => pluginsd.start(), stop: () => pluginsd.stop() });
 
   const health = g.memoryMode !== 'none' && config.health.enabled
-    ? (await import('./health/index.js')).createHealth(config, { registry, version: AGENT_VERSION })
+    ? (await import('./health/index.js')).createHealth(config, {
+      registry, version: AGENT_VERSION, upstream: (host) => streaming?.upstreamOf(host) ?? null,
+    })
     : null;
   if (health) parts.push({ name: 'health', start: () => health.start(), stop: () => health.stop() });
 
@@ -97,6 +99,7 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
       onHostConnected: (host, settings) => health?.attachHost(host,
         { enabled: settings.healthEnabled, postponeSecs: settings.postponeAlarmsOnConnectSecs }),
       onHostRemoved: (host) => health?.detachHost(host),
+      onIdentityConflict: (host, streamingFrom, refusedFrom) => health?.identityConflict(host, streamingFrom, refusedFrom),
     })
     : null;
 

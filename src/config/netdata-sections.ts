@@ -7,7 +7,7 @@ import {
   duration, integer, list, oneOf, parseBoolean, renderDuration, text, BadValue,
 } from './values.js';
 import type {
-  BackendConfig, BackendDataSource, BackendType, GlobalConfig, HealthConfig, PluginConfig,
+  BackendConfig, BackendDataSource, BackendType, GlobalConfig, HealthConfig, NotificationOwnerRule, PluginConfig,
   PluginsConfig, TlsVersion, WebConfig, WebMode,
 } from './types.js';
 
@@ -173,6 +173,21 @@ export const DEFAULT_RUN_AT_LEAST_EVERY_SECS = 10;
 /** `[health] default repeat warning` and `default repeat critical`: `never` (0). */
 export const DEFAULT_REPEAT_SECS = 0;
 
+/** `[health] silent child alarm after seconds`: scaled to each host's update every. */
+export const DEFAULT_SILENT_CHILD_ALARM_AFTER: number | 'auto' = 'auto';
+/** `[health] notification owner`: netdata's behaviour, every node notifies. */
+export const DEFAULT_NOTIFICATION_OWNER: NotificationOwnerRule = 'every node';
+
+const NOTIFICATION_OWNER_RULES: Readonly<Record<string, NotificationOwnerRule>> = {
+  'every node': 'every node', all: 'every node',
+  'top connected node': 'top connected node', top: 'top connected node',
+};
+
+/** `auto` or a duration (0 or `never` = off). */
+function silentAfter(text: string): number | 'auto' {
+  return text === 'auto' ? 'auto' : duration(text);
+}
+
 /** Reads `[health]`; the alarm script defaults into the first plugins directory. */
 export function readHealth(r: ConfigReader, global: GlobalConfig, path: (text: string) => string): HealthConfig {
   return {
@@ -184,6 +199,10 @@ export function readHealth(r: ConfigReader, global: GlobalConfig, path: (text: s
     runAtLeastEverySecs: r.value('health', 'run at least every seconds', integer(1), DEFAULT_RUN_AT_LEAST_EVERY_SECS),
     defaultRepeatWarningSecs: r.value('health', 'default repeat warning', duration, DEFAULT_REPEAT_SECS, renderDuration),
     defaultRepeatCriticalSecs: r.value('health', 'default repeat critical', duration, DEFAULT_REPEAT_SECS, renderDuration),
+    silentChildAlarmAfterSecs: r.value('health', 'silent child alarm after seconds', silentAfter,
+      DEFAULT_SILENT_CHILD_ALARM_AFTER, String),
+    notificationOwner: r.value('health', 'notification owner', oneOf(NOTIFICATION_OWNER_RULES, 'notification owner'),
+      DEFAULT_NOTIFICATION_OWNER),
   };
 }
 

@@ -105,6 +105,7 @@ describe('loadNetdataConfig', () => {
       enabled: true, inMemoryMaxHealthLogEntries: 1000,
       scriptToExecuteOnAlarm: '/usr/libexec/netdata/plugins.d/alarm-notify.sh', runAtLeastEverySecs: 10,
       defaultRepeatWarningSecs: 0, defaultRepeatCriticalSecs: 0,
+      silentChildAlarmAfterSecs: 'auto', notificationOwner: 'every node',
     });
     assert.deepEqual(c.backend, {
       enabled: false, type: 'graphite', destination: ['localhost'], dataSource: 'average', prefix: 'netdata',
@@ -158,6 +159,18 @@ describe('loadNetdataConfig', () => {
     const { errors } = readNetdataConfig(null, [['health', 'default repeat warning', 'often']]);
     assert.deepEqual(errors.map((e) => [e.section, e.key, e.message.split(': ').pop()]), [['health', 'default repeat warning',
       "expected a duration (a number with one of s m h d w M y, or never), got 'often'"]]);
+  });
+
+  it('reads [health] silent child alarm after seconds (auto, a duration, 0 = off) and notification owner', () => {
+    const c = loadNetdataConfig(null, [['health', 'silent child alarm after seconds', '2m'], ['health', 'notification owner', 'top']]);
+    assert.deepEqual([c.health.silentChildAlarmAfterSecs, c.health.notificationOwner], [120, 'top connected node']);
+    const off = loadNetdataConfig(null, [['health', 'silent child alarm after seconds', '0'], ['health', 'notification owner', 'every node']]);
+    assert.deepEqual([off.health.silentChildAlarmAfterSecs, off.health.notificationOwner], [0, 'every node']);
+    const { errors } = readNetdataConfig(null, [['health', 'silent child alarm after seconds', 'soon'], ['health', 'notification owner', 'me']]);
+    assert.deepEqual(errors.map((e) => [e.key, e.message.slice(e.message.indexOf("': ") + 3)]), [
+      ['silent child alarm after seconds', "expected a duration (a number with one of s m h d w M y, or never), got 'soon'"],
+      ['notification owner', "unknown notification owner 'me' (expected one of: every node, all, top connected node, top)"],
+    ]);
   });
 
   it('resolves relative directories against the file and keeps quoted lists', () => {

@@ -157,7 +157,21 @@ export interface HealthConfig {
   defaultRepeatWarningSecs: number;
   /** `[health] default repeat critical`, the same for CRITICAL. */
   defaultRepeatCriticalSecs: number;
+  /**
+   * `[health] silent child alarm after seconds` (Tributary's): a mirrored host that sent nothing
+   * for this long raises its `child_silent` alarm; `auto` scales with the host's update every,
+   * 0 turns the alarm off.
+   */
+  silentChildAlarmAfterSecs: number | 'auto';
+  /** `[health] notification owner` (Tributary's): which nodes holding a host notify for it. */
+  notificationOwner: NotificationOwnerRule;
 }
+
+/**
+ * `every node`: every node evaluating a host notifies (netdata). `top connected node`: a node
+ * stays silent for a host while it forwards the host upstream over an established link.
+ */
+export type NotificationOwnerRule = 'every node' | 'top connected node';
 
 /** `[backend] type`, aliases resolved. */
 export type BackendType = 'graphite' | 'opentsdb' | 'json';

@@ -70,7 +70,7 @@ describe('Host', () => {
     assert.equal(host.identity.hops, 2);
     assert.equal(host.stream.connected, true);
     host.setStreamState({ connected: false, disconnectedAtS: 1234 });
-    assert.deepEqual(host.stream, { connected: false, connectedSinceS: 1000, disconnectedAtS: 1234, clientAddress: '' });
+    assert.deepEqual(host.stream, { connected: false, connectedSinceS: 1000, disconnectedAtS: 1234, clientAddress: '', lastDataS: 0 });
   });
 });
 

@@ -82,6 +82,7 @@ export class HostImpl implements Host {
       connectedSinceS: isLocal ? this.createdS : 0,
       disconnectedAtS: 0,
       clientAddress: '',
+      lastDataS: 0,
     });
     this.#storeFactory = pickStore(this.settings, identity.hostname, options.stores);
     this.#events = this.#chartEvents();

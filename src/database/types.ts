@@ -301,6 +301,8 @@ export interface HostStreamState {
   disconnectedAtS: number;
   /** `ip:port` of the child's socket, '' if none. */
   clientAddress: string;
+  /** When the child last sent anything (s, whole seconds), 0 if never: the silent child alarm reads it. */
+  lastDataS: number;
 }
 
 export interface Host {

@@ -37,6 +37,11 @@ export interface HostHealthOptions {
   runAtLeastEverySecs: number;
   /** Wall clock in seconds (default the system's): when an alarm is linked. */
   nowS?: () => number;
+  /**
+   * Whether this node sends the host's notifications now (`[health] notification owner`;
+   * default yes). While it does not, logged events wait unprocessed and repeats are skipped.
+   */
+  notifies?: () => boolean;
 }
 
 const matches = (pattern: string, subject: string): boolean => createSimplePattern(pattern).matches(subject);
@@ -193,6 +198,14 @@ export class HostHealth implements AlarmDirectory {
     await Promise.all(notifications);
   }
 
+  /**
+   * Sends the notifications of logged events that wait (link alarms, events held while another
+   * node notified) without evaluating anything; for hosts whose loop does not run now.
+   */
+  async notifyPending(nowS: number): Promise<void> {
+    await Promise.all(this.#pendingEntries(nowS).map((entry) => this.#execute(entry, nowS, true)));
+  }
+
   #removeObsolete(nowS: number): void {
     for (const alarm of this.alarms) {
       const chart = alarm.chart;
@@ -238,6 +251,8 @@ export class HostHealth implements AlarmDirectory {
 
   /** netdata's health_alarm_execute: decide whether to notify, then run the exec. */
   async #execute(entry: AlarmLogEntry, nowS: number, logged: boolean): Promise<void> {
+    // another node notifies: the event waits (its newest is sent if this node takes over)
+    if (this.options.notifies && !this.options.notifies()) return;
     entry.flags |= ENTRY_FLAG.PROCESSED;
     if (!this.#shouldNotify(entry, logged)) {
       if (logged) this.log.save(entry);

@@ -13,11 +13,14 @@ import { STATUS, statusName } from './definition.js';
 import { HostHealth } from './host-health.js';
 import { alarmLogJson, alarmsJson, alarmVariablesJson } from './json.js';
 import { editCommand } from './notify.js';
+import { LinkAlarms } from './link-alarms.js';
+import { NotificationOwner, type UpstreamProbe } from './notification-owner.js';
 import { agentEnvironment } from '../collectors/index.js';
 import type { AlarmCounts, HealthApi } from './types.js';
 
 export type { AlarmCounts, HealthApi } from './types.js';
 export type { AlarmDefinition } from './definition.js';
+export type { UpstreamLink, UpstreamProbe } from './notification-owner.js';
 
 /** How often the health timer checks which hosts are due. */
 export const HEALTH_TICK_MS = 1000;
@@ -38,6 +41,8 @@ export interface HealthDeps {
   now?: () => number;
   /** The agent's version, NETDATA_VERSION of notifications (the plugins' environment is the same). */
   version?: string;
+  /** Each host's upstream link now, for `[health] notification owner` (none: nothing is forwarded). */
+  upstream?: UpstreamProbe;
 }
 
 /** NETDATA_VERSION when `HealthDeps.version` is not given. */
@@ -59,6 +64,11 @@ export interface Health extends HealthApi {
   detachHost(host: Host): void;
   /** Runs one loop iteration on every attached host that is due; for tests and shutdown. */
   runOnce(): Promise<void>;
+  /**
+   * A connection of `host`'s machine GUID from `refusedFrom` was refused while the host streams
+   * from `streamingFrom`: raises the host's `machine_guid_conflict` alarm (when it has health).
+   */
+  identityConflict(host: Host, streamingFrom: string, refusedFrom: string): void;
 }
 
 interface Attached {
@@ -72,12 +82,16 @@ class HealthService implements Health {
   readonly #attached = new Map<Host, Attached>();
   readonly #logs = new Map<string, AlarmLog>();
   readonly #now: () => number;
+  readonly #owner: NotificationOwner;
+  readonly #linkAlarms: LinkAlarms;
   #timer: NodeJS.Timeout | undefined;
   #tick: Promise<void> | undefined;
 
   constructor(readonly config: NetdataConfig, readonly registry: HostRegistry, now?: () => number,
-    readonly version = AGENT_VERSION_UNKNOWN) {
+    readonly version = AGENT_VERSION_UNKNOWN, upstream?: UpstreamProbe) {
     this.#now = now ?? Date.now;
+    this.#owner = new NotificationOwner(config.health.notificationOwner, upstream);
+    this.#linkAlarms = new LinkAlarms(config.health.silentChildAlarmAfterSecs);
     const dirs = config.global.directories;
     const loaded = config.health.enabled ? loadHealthConfig(dirs.stockHealth, dirs.userHealth)
       : { definitions: [], errors: [] };
@@ -140,6 +154,7 @@ class HealthService implements Health {
       localRegistryHostname: this.registry.localhost.identity.registryHostname || this.registry.localhost.hostname,
       runAtLeastEverySecs: this.config.health.runAtLeastEverySecs,
       nowS: () => this.#nowS(),
+      notifies: () => this.#owner.verdict(host).notifies,
     });
     health.delayUpToS = options.postponeSecs > 0 ? this.#nowS() + options.postponeSecs : 0;
     this.#attached.set(host, { health, enabled: options.enabled });
@@ -152,6 +167,7 @@ class HealthService implements Health {
     if (!attached) return;
     attached.health.detach();
     this.#attached.delete(host);
+    this.#linkAlarms.forget(host);
   }
 
   runOnce(): Promise<void> {
@@ -159,6 +175,9 @@ class HealthService implements Health {
     const nowS = this.#nowS();
     const runs: Promise<void>[] = [];
     for (const [host, { health, enabled }] of this.#attached) {
+      // link alarms and a move of the notifications to this node need no loop iteration
+      const changed = this.#linkAlarms.check(host, health.log, nowS);
+      if (this.#owner.recheck(host) || changed) runs.push(health.notifyPending(nowS));
       if (enabled === 'auto' && !host.isLocal && !host.stream.connected) continue;
       if (nowS >= health.nextRunS) runs.push(health.run(nowS));
     }
@@ -166,12 +185,20 @@ class HealthService implements Health {
     return this.#tick;
   }
 
+  identityConflict(host: Host, streamingFrom: string, refusedFrom: string): void {
+    const health = this.#health(host);
+    if (!health) return;
+    const nowS = this.#nowS();
+    if (this.#linkAlarms.conflict(host, health.log, nowS, streamingFrom, refusedFrom)) void health.notifyPending(nowS);
+  }
+
   #health(host: Host): HostHealth | undefined {
     return this.#attached.get(host)?.health;
   }
 
   alarmsJson(host: Host, all: boolean): unknown {
-    return alarmsJson(host, this.#health(host), all, this.#nowS(), this.#defaultExec);
+    return alarmsJson(host, this.#health(host), all, this.#nowS(), this.#defaultExec,
+      this.#linkAlarms.alarmsOf(host), this.#owner.verdict(host));
   }
 
   alarmLogJson(host: Host, after: number): unknown {
@@ -188,12 +215,13 @@ class HealthService implements Health {
 
   alarmCounts(host: Host): AlarmCounts {
     const counts: AlarmCounts = { normal: 0, warning: 0, critical: 0 };
-    for (const alarm of this.#health(host)?.alarms ?? []) {
-      if (!alarm.chart.lastCollectedTimeUs) continue;
-      if (alarm.status === STATUS.WARNING) counts.warning++;
-      else if (alarm.status === STATUS.CRITICAL) counts.critical++;
+    const count = (status: number): void => {
+      if (status === STATUS.WARNING) counts.warning++;
+      else if (status === STATUS.CRITICAL) counts.critical++;
       else counts.normal++;
-    }
+    };
+    for (const alarm of this.#health(host)?.alarms ?? []) if (alarm.chart.lastCollectedTimeUs) count(alarm.status);
+    for (const alarm of this.#linkAlarms.alarmsOf(host)) count(alarm.status);
     return counts;
   }
 
@@ -212,5 +240,5 @@ class HealthService implements Health {
  * (errors are logged and kept in `errors`). Nothing runs until `start()`.
  */
 export function createHealth(config: NetdataConfig, deps: HealthDeps): Health {
-  return new HealthService(config, deps.registry, deps.now, deps.version);
+  return new HealthService(config, deps.registry, deps.now, deps.version, deps.upstream);
 }

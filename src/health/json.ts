@@ -10,6 +10,9 @@ import { ENTRY_FLAG, type AlarmLog, type AlarmLogEntry } from './alarm-log.js';
 import { isRaised, statusName } from './definition.js';
 import { formatValueAndUnits } from './format-value.js';
 import type { HostHealth } from './host-health.js';
+import { LINK_ALARM_CHART, LINK_ALARM_CLASS, LINK_ALARM_COMPONENT, LINK_ALARM_FAMILY, LINK_ALARM_RECIPIENT,
+  LINK_ALARM_TYPE, type LinkAlarm } from './link-alarm.js';
+import type { OwnerVerdict } from './notification-owner.js';
 import { DEFAULT_RECIPIENT } from './host-health.js';
 import { lookupOptionsString } from './lookup-spec.js';
 import { chartVariable } from './variables.js';
@@ -94,26 +97,64 @@ function alarmJson(alarm: Alarm, defaultExec: string): Record<string, unknown> {
   return json;
 }
 
+/** A link alarm in the shape of a chart's (no lookup, no expressions, no delays). */
+function linkAlarmJson(alarm: LinkAlarm, defaultExec: string): Record<string, unknown> {
+  const kind = alarm.kind;
+  return {
+    id: alarm.id,
+    name: kind.name,
+    chart: LINK_ALARM_CHART,
+    family: LINK_ALARM_FAMILY,
+    class: LINK_ALARM_CLASS,
+    component: LINK_ALARM_COMPONENT,
+    type: LINK_ALARM_TYPE,
+    active: true,
+    disabled: false,
+    silenced: false,
+    exec: defaultExec,
+    recipient: LINK_ALARM_RECIPIENT,
+    source: kind.source,
+    units: kind.units,
+    info: alarm.raised ? alarm.info : '',
+    status: statusName(alarm.status),
+    last_status_change: alarm.lastStatusChangeS,
+    last_updated: alarm.lastUpdatedS,
+    next_update: alarm.lastUpdatedS + 1,
+    update_every: 1,
+    delay: 0,
+    value_string: formatValueAndUnits(alarm.value, kind.units),
+    value: numberOrNull(alarm.value),
+  };
+}
+
 /** Alarms netdata lists: linked to a chart that has been collected. */
 function listed(health: HostHealth, all: boolean): Alarm[] {
   return health.alarms.filter((a) => a.chart.lastCollectedTimeUs > 0 &&
     (all || isRaised(a.status)));
 }
 
-/** `/api/v1/alarms` (`all` or only WARNING/CRITICAL). */
+/**
+ * `/api/v1/alarms` (`all` or only WARNING/CRITICAL), the host's link alarms among them, and
+ * `notification_owner` (Tributary's): whether this node sends the host's notifications, and why.
+ */
 export function alarmsJson(host: Host, health: HostHealth | undefined, all: boolean, nowS: number,
-  defaultExec: string): Record<string, unknown> {
+  defaultExec: string, linkAlarms: readonly LinkAlarm[], owner: OwnerVerdict): Record<string, unknown> {
   const alarms: Record<string, unknown> = {};
   if (health) {
     for (const alarm of listed(health, all)) alarms[`${alarm.chart.id}.${alarm.name}`] = alarmJson(alarm, defaultExec);
+    for (const alarm of linkAlarms) {
+      if (all || alarm.raised) alarms[`${LINK_ALARM_CHART}.${alarm.name}`] = linkAlarmJson(alarm, defaultExec);
+    }
   }
-  return {
+  const body: Record<string, unknown> = {
     hostname: host.hostname,
     latest_alarm_log_unique_id: health ? health.log.latestUniqueId : 0,
     status: health !== undefined,
     now: nowS,
-    alarms,
   };
+  if (health) body.notification_owner = { rule: owner.rule, this_node_notifies: owner.notifies, reason: owner.reason };
+  body.alarms = alarms;
+  return body;
 }
 
 function entryJson(host: Host, e: AlarmLogEntry, defaultExec: string, editCommand: string): Record<string, unknown> {

@@ -110,8 +110,8 @@ export const receiverLog = {
   negotiated: (tag: string, capabilities: string): void =>
     info(`${tag}: established link with negotiated capabilities: ${capabilities}`),
   receiving: (tag: string): void => info(`${tag}: receiving metrics...`),
-  takeover: (tag: string, idleSecs: number): void =>
-    warn(`${tag}: the previous connection of this host sent nothing for ${idleSecs} seconds; closing it and accepting this one.`),
+  takeover: (tag: string, why: string): void =>
+    warn(`${tag}: the previous connection of this host is dead: ${why}; closing it and accepting this one.`),
   disconnected: (tag: string, updates: number, reason: string, isError: boolean): void =>
     (isError ? error : info)(`${tag}: disconnected (completed ${updates} updates): ${reason}.`),
   hostCreated: (fields: string): void => info(fields),

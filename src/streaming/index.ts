@@ -40,6 +40,8 @@ export interface StreamingDeps {
   onHostConnected?: (host: Host, settings: Readonly<ReceiverHostSettings>) => void;
   /** An orphan host was removed from the registry (health detaches here). */
   onHostRemoved?: (host: Host) => void;
+  /** A connection of `host`'s GUID from another address was refused (health raises its alarm). */
+  onIdentityConflict?: (host: Host, streamingFrom: string, refusedFrom: string) => void;
 }
 
 /** Figures for the agent's self-monitoring charts. */
@@ -75,6 +77,18 @@ export interface Streaming {
   receiverSettings(machineGuid: string): Readonly<ReceiverHostSettings> | undefined;
   /** The links of the host with this GUID now; undefined when it has none. */
   hostStatus(machineGuid: string): HostLinkStatus | undefined;
+  /**
+   * Where `host` goes upstream now and whether that link is established (health's notification
+   * owner); null when this node does not forward it. A proxied host whose child is gone has no
+   * sender of its own: it is judged by the local host's link to the same parents.
+   */
+  upstreamOf(host: Host): UpstreamState | null;
+}
+
+/** A host's upstream link as `Streaming.upstreamOf` tells it. */
+export interface UpstreamState {
+  destination: string;
+  established: boolean;
 }
 
 /** A matcher that compiles each distinct pattern text once. */
@@ -102,6 +116,7 @@ export function createStreaming(config: NetdataConfig, stream: StreamConfig, dep
     proxyFor: (host, settings) => createProxySender(host, settings, senderContext),
     onHostConnected: deps.onHostConnected,
     onHostRemoved: deps.onHostRemoved,
+    onIdentityConflict: deps.onIdentityConflict,
   });
   const orphans = new OrphanCleaner(registry, config.global.cleanupOrphanHostsAfterSecs,
     (guid) => receivers.isConnected(guid), deps.onHostRemoved);
@@ -125,6 +140,13 @@ export function createStreaming(config: NetdataConfig, stream: StreamConfig, dep
       if (guid === registry.localhost.machineGuid) return sender ? { received: null, sent: sender.stats } : undefined;
       const received = receivers.statusOf(guid);
       return received ? { received, sent: received.upstream } : undefined;
+    },
+    upstreamOf(host) {
+      const link = (s: SenderStats): UpstreamState => ({ destination: s.destination, established: s.connected });
+      if (host.isLocal) return sender ? link(sender.stats) : null;
+      const status = receivers.statusOf(host.machineGuid);
+      if (status) return status.upstream ? link(status.upstream) : null;
+      return sender && receivers.settingsOf(host.machineGuid)?.proxyEnabled ? link(sender.stats) : null;
     },
   };
 }

@@ -23,6 +23,8 @@ export interface SessionOptions {
   /** `STREAM NAME [receive from [ip]:port]`. */
   tag: string;
   clientAddress: string;
+  /** The child's address without the port (the identity check compares it). */
+  clientIp: string;
   createParser: (options: ParserOptions) => Parser;
   defaultUpdateEverySecs: number;
   /** Close when nothing arrives for this long. */
@@ -46,6 +48,8 @@ export class ReceiverSession {
   #replication: LinkReplicationReceiver | null = null;
   #link: LinkCapabilities | null = null;
   #lastDataMs = Date.now();
+  /** The whole second last written to the host's stream state (once a second at most). */
+  #lastDataS = 0;
   #reason = '';
   #reasonIsError = false;
   #closed = false;
@@ -64,6 +68,16 @@ export class ReceiverSession {
   /** When the child last sent anything (ms since the epoch). */
   get lastDataMs(): number {
     return this.#lastDataMs;
+  }
+
+  /** `ip:port` of the child. */
+  get clientAddress(): string {
+    return this.#options.clientAddress;
+  }
+
+  /** The child's address without the port. */
+  get clientIp(): string {
+    return this.#options.clientIp;
   }
 
   /** Whether this session re-streams its host upstream. */
@@ -162,6 +176,11 @@ export class ReceiverSession {
 
   #onData(chunk: Buffer): void {
     this.#lastDataMs = Date.now();
+    const nowS = Math.floor(this.#lastDataMs / 1000);
+    if (nowS !== this.#lastDataS) {
+      this.#lastDataS = nowS;
+      this.host.setStreamState({ lastDataS: nowS });
+    }
     this.#bytes += chunk.length;
     try {
       this.#transport?.push(chunk);

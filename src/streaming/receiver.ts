@@ -18,6 +18,7 @@ import {
 } from './prompts.js';
 import { findHeadEnd, isKnownParam, parseStreamRequest, type StreamRequest } from './request.js';
 import { ReceiverSession } from './receiver-session.js';
+import { decideExisting } from './session-takeover.js';
 import { spoolRecentSlots } from './spool-recorder.js';
 import type { ReplicationReceiverStats } from './replication-receiver.js';
 import type { SenderStats, StreamSender } from './sender.js';
@@ -65,6 +66,8 @@ export interface ReceiversOptions {
   onHostConnected?: (host: Host, settings: Readonly<ReceiverHostSettings>) => void;
   /** Told when a host leaves the registry (an empty host freed when its link ended). */
   onHostRemoved?: (host: Host) => void;
+  /** Told when a connection of a host's GUID from another address was refused (`ip:port` of both). */
+  onIdentityConflict?: (host: Host, streamingFrom: string, refusedFrom: string) => void;
 }
 
 /** One mirrored host's links now: what its child's link negotiated and replicated, and its upstream. */
@@ -250,7 +253,7 @@ export class Receivers {
       this.#refuse(socket, hostTag, ERROR_SAME_LOCALHOST, 'remote host is trying to stream my localhost back.');
       return;
     }
-    if (!this.#resolveExisting(socket, hostTag, request)) return;
+    if (!this.#resolveExisting(socket, hostTag, request, ip, port)) return;
     if (!this.#hasRoomFor(request.machineGuid)) {
       this.#refuse(socket, hostTag, ERROR_TOO_BUSY, `too many hosts (limit ${this.#o.limits.maxHosts}); not accepting machine GUID '${request.machineGuid}'.`);
       return;
@@ -259,19 +262,34 @@ export class Receivers {
     this.#accept(socket, ip, port, hostTag, request, buffered.subarray(headEnd));
   }
 
-  /** Already streaming (reference §2.2): refuse, or close a stale connection and go on. */
-  #resolveExisting(socket: net.Socket, tag: string, request: StreamRequest): boolean {
+  /**
+   * Already streaming (reference §2.2): refuse, or close a dead or stale connection and go on
+   * (session-takeover.ts); a refusal from another address is a machine GUID conflict.
+   */
+  #resolveExisting(socket: net.Socket, tag: string, request: StreamRequest, ip: string, port: number): boolean {
     const current = this.#sessions.get(request.machineGuid);
     if (!current) return true;
-    const idleSecs = Math.floor((Date.now() - current.lastDataMs) / 1000);
+    const idleMs = Date.now() - current.lastDataMs;
+    const idleSecs = Math.floor(idleMs / 1000);
     const settings = this.#o.stream.resolveHost(request.apiKey, request.machineGuid);
-    if (settings.multipleConnections === 'deny' || idleSecs <= this.#o.limits.alreadyStreamingSecs) {
-      this.#refuse(socket, tag, ERROR_ALREADY_STREAMING, `machine GUID '${request.machineGuid}' is already streaming here (last data ${idleSecs} seconds ago). Rejecting this connection.`);
+    const verdict = decideExisting({
+      currentIp: current.clientIp, newIp: ip, idleMs, updateEverySecs: current.host.settings.updateEverySecs,
+      multipleConnections: settings.multipleConnections, alreadyStreamingSecs: this.#o.limits.alreadyStreamingSecs,
+    });
+    if (verdict.action === 'takeover') {
+      receiverLog.takeover(tag, verdict.reason);
+      current.close('a new connection of the same host took over', true);
+      return true;
+    }
+    if (verdict.conflict) {
+      this.#refuse(socket, tag, ERROR_ALREADY_STREAMING, `machine GUID '${request.machineGuid}' is already streaming here ` +
+        `from ${current.clientAddress} (last data ${idleSecs} seconds ago); refusing this connection from ${ip}:${port}: ` +
+        'another machine with the same GUID?');
+      this.#o.onIdentityConflict?.(current.host, current.clientAddress, `${ip}:${port}`);
       return false;
     }
-    receiverLog.takeover(tag, idleSecs);
-    current.close('a new connection of the same host took over', true);
-    return true;
+    this.#refuse(socket, tag, ERROR_ALREADY_STREAMING, `machine GUID '${request.machineGuid}' is already streaming here (last data ${idleSecs} seconds ago). Rejecting this connection.`);
+    return false;
   }
 
   /**
@@ -305,6 +323,7 @@ export class Receivers {
       host,
       tag,
       clientAddress: `${ip}:${port}`,
+      clientIp: ip,
       createParser: this.#o.createParser,
       defaultUpdateEverySecs: host.settings.updateEverySecs,
       idleTimeoutMs: this.#o.limits.idleTimeoutSecs * 1000,

@@ -73,9 +73,9 @@ export interface RawClient {
   reply(bytes?: number): Promise<string>;
 }
 
-/** Connects and writes `request` (a whole STREAM request head, or any bytes). */
-export async function connect(port: number, request: string | Buffer): Promise<RawClient> {
-  const socket = net.connect(port, '127.0.0.1');
+/** Connects (from `localAddress`, default the system's choice) and writes `request` (a whole STREAM request head, or any bytes). */
+export async function connect(port: number, request: string | Buffer, localAddress?: string): Promise<RawClient> {
+  const socket = net.connect({ port, host: '127.0.0.1', localAddress });
   await once(socket, 'connect');
   let text = '';
   const waiters = new Set<() => void>();
