@@ -90,7 +90,9 @@ function patternCache(): PatternMatcher {
 export function createStreaming(config: NetdataConfig, stream: StreamConfig, deps: StreamingDeps): Streaming {
   const matches = patternCache();
   const registry = deps.registry;
-  const senderContext: SenderContext = { sender: stream.sender, matches, programVersion: deps.version };
+  const senderContext: SenderContext = {
+    sender: stream.sender, matches, programVersion: deps.version, localGuid: registry.localhost.machineGuid,
+  };
   const receivers = new Receivers({
     config,
     stream,
@@ -98,7 +100,7 @@ export function createStreaming(config: NetdataConfig, stream: StreamConfig, dep
     createParser: deps.createParser,
     matches,
     limits: { ...DEFAULT_RECEIVER_LIMITS, ...deps.limits },
-    proxyFor: (host, settings) => createProxySender(host, settings, senderContext),
+    proxyFor: (host, settings, via) => createProxySender(host, settings, senderContext, via),
     onHostConnected: deps.onHostConnected,
     onHostRemoved: deps.onHostRemoved,
   });

@@ -11,13 +11,14 @@ import { createHostSender, senderDestinations, type SenderContext } from './host
 import type { StreamSender } from './sender.js';
 
 /**
- * The sender for a mirrored host, or null when its settings do not proxy it (or say too
+ * The sender for a mirrored host that came over `receivedVia` (peer-loop.ts), or null when its settings do not proxy it (or say too
  * little: no destination or no API key, which is logged). The caller starts and stops it.
  */
 export function createProxySender(
   host: Host,
   settings: Readonly<ReceiverHostSettings>,
   context: SenderContext,
+  receivedVia: readonly string[] = [],
 ): StreamSender | null {
   if (!settings.proxyEnabled) return null;
   const log = new SenderLog(host.hostname);
@@ -27,6 +28,6 @@ export function createProxySender(
     return null;
   }
   return createHostSender(host, {
-    destinations, apiKey: settings.proxyApiKey, sendChartsMatching: settings.proxySendChartsMatching, mode: 'proxy',
+    destinations, apiKey: settings.proxyApiKey, sendChartsMatching: settings.proxySendChartsMatching, mode: 'proxy', receivedVia,
   }, context);
 }

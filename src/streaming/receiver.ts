@@ -18,6 +18,7 @@ import {
 } from './prompts.js';
 import { findHeadEnd, isKnownParam, parseStreamRequest, type StreamRequest } from './request.js';
 import { ReceiverSession } from './receiver-session.js';
+import { cameThrough, ERROR_LOOP, isShorterPath, pathOf } from './peer-loop.js';
 import { spoolRecentSlots } from './spool-recorder.js';
 import type { ReplicationReceiverStats } from './replication-receiver.js';
 import type { SenderStats, StreamSender } from './sender.js';
@@ -59,8 +60,11 @@ export interface ReceiversOptions {
   createParser: (options: ParserOptions) => Parser;
   matches: PatternMatcher;
   limits: ReceiverLimits;
-  /** Builds the sender that re-streams a mirrored host (proxy), or null when it is not proxied. */
-  proxyFor: (host: Host, settings: Readonly<ReceiverHostSettings>) => StreamSender | null;
+  /**
+   * Builds the sender that re-streams a mirrored host (proxy) that came over `via` (the nodes of
+   * its path, peer-loop.ts), or null when it is not proxied.
+   */
+  proxyFor: (host: Host, settings: Readonly<ReceiverHostSettings>, via: readonly string[]) => StreamSender | null;
   /** Told after a stream is accepted for a host (before its first line is parsed). */
   onHostConnected?: (host: Host, settings: Readonly<ReceiverHostSettings>) => void;
   /** Told when a host leaves the registry (an empty host freed when its link ended). */
@@ -250,13 +254,24 @@ export class Receivers {
       this.#refuse(socket, hostTag, ERROR_SAME_LOCALHOST, 'remote host is trying to stream my localhost back.');
       return;
     }
+    let via: string[];
+    try {
+      via = pathOf(request.params);
+    } catch (err) {
+      this.#refuse(socket, hostTag, ERROR_NOT_PERMITTED, `${err instanceof Error ? err.message : String(err)}.`);
+      return;
+    }
+    if (cameThrough(via, this.#o.registry.localhost.machineGuid)) {
+      this.#refuse(socket, hostTag, ERROR_LOOP, `machine GUID '${request.machineGuid}' came through this node already (a loop of proxies). Rejecting this connection.`, true);
+      return;
+    }
     if (!this.#resolveExisting(socket, hostTag, request)) return;
     if (!this.#hasRoomFor(request.machineGuid)) {
       this.#refuse(socket, hostTag, ERROR_TOO_BUSY, `too many hosts (limit ${this.#o.limits.maxHosts}); not accepting machine GUID '${request.machineGuid}'.`);
       return;
     }
     this.#lastAcceptMs = now;
-    this.#accept(socket, ip, port, hostTag, request, buffered.subarray(headEnd));
+    this.#accept(socket, ip, port, hostTag, request, via, buffered.subarray(headEnd));
   }
 
   /** Already streaming (reference §2.2): refuse, or close a stale connection and go on. */
@@ -265,6 +280,17 @@ export class Receivers {
     if (!current) return true;
     const idleSecs = Math.floor((Date.now() - current.lastDataMs) / 1000);
     const settings = this.#o.stream.resolveHost(request.apiKey, request.machineGuid);
+    const currentHops = current.host.identity.hops ?? 1;
+    if (isShorterPath(request.hops, currentHops)) {
+      receiverLog.shorterPath(tag, request.hops, currentHops);
+      current.close('a shorter path of the same host took over', false);
+      return true;
+    }
+    if (request.hops > currentHops) {
+      // a peer's copy of a host this node has more directly: expected in an active-active pair
+      this.#refuse(socket, tag, ERROR_ALREADY_STREAMING, `machine GUID '${request.machineGuid}' is already streaming here over ${currentHops} hop(s); this connection has ${request.hops}. Rejecting it.`, true);
+      return false;
+    }
     if (settings.multipleConnections === 'deny' || idleSecs <= this.#o.limits.alreadyStreamingSecs) {
       this.#refuse(socket, tag, ERROR_ALREADY_STREAMING, `machine GUID '${request.machineGuid}' is already streaming here (last data ${idleSecs} seconds ago). Rejecting this connection.`);
       return false;
@@ -294,7 +320,7 @@ export class Receivers {
     return hosts.filter((h) => !h.isLocal).length < this.#o.limits.maxHosts;
   }
 
-  #accept(socket: net.Socket, ip: string, port: number, tag: string, request: StreamRequest, leftover: Buffer): void {
+  #accept(socket: net.Socket, ip: string, port: number, tag: string, request: StreamRequest, via: readonly string[], leftover: Buffer): void {
     const settings = this.#o.stream.resolveHost(request.apiKey, request.machineGuid);
     const { host, created } = this.#hostFor(request, settings);
     if (created) this.#logCreated(host, settings);
@@ -308,7 +334,7 @@ export class Receivers {
       createParser: this.#o.createParser,
       defaultUpdateEverySecs: host.settings.updateEverySecs,
       idleTimeoutMs: this.#o.limits.idleTimeoutSecs * 1000,
-      proxy: this.#o.proxyFor(host, settings),
+      proxy: this.#o.proxyFor(host, settings, via),
       replication: {
         enabled: settings.enableReplication,
         secondsToReplicate: settings.secondsToReplicate,
@@ -381,9 +407,11 @@ export class Receivers {
     );
   }
 
-  #refuse(socket: net.Socket, tag: string, reply: string, message: string): void {
+  /** `expected`: a refusal a peer of an active-active pair meets by design, logged throttled at INFO. */
+  #refuse(socket: net.Socket, tag: string, reply: string, message: string, expected = false): void {
     this.#refused++;
-    receiverLog.refused(tag, message);
+    if (expected) receiverLog.refusedPeer(tag, message);
+    else receiverLog.refused(tag, message);
     // raw bytes, no status line, no newline (reference §2.2); then close
     socket.end(reply);
     socket.setTimeout(5000, () => socket.destroy());
