@@ -25,7 +25,7 @@ const stream = loadStreamConfig(at('stream-good.conf'), netdata);
 describe('loadStreamConfig [stream]', () => {
   it('reads the sender, destinations split on spaces and commas', () => {
     assert.deepEqual(stream.sender, {
-      enabled: true, destination: ['10.0.0.1:19999', 'tcp:parent2', '[::1]:19998'], apiKey: KEY,
+      enabled: true, destination: ['10.0.0.1:19999', 'tcp:parent2', '[::1]:19998'], alsoSendTo: [], apiKey: KEY,
       timeoutSecs: 60, defaultPort: 19999, bufferSizeBytes: 10485760, reconnectDelaySecs: 5,
       initialClockResyncIterations: 60, sendChartsMatching: '!apps.* *',
       enableSpool: true, spoolDirectory: join(netdata.global.directories.cache, 'stream-spool'), spoolSizeBytes: 16777216,
@@ -46,6 +46,24 @@ describe('loadStreamConfig [stream]', () => {
         ['ERROR: STREAM [send]: cannot enable sending thread - information is missing.\n']);
     } finally {
       setLogSink(previous);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+  it('reads `also send to`, at most 16 parents, beside the failover list', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'stream-conf-'));
+    try {
+      const file = join(dir, 'stream.conf');
+      writeFileSync(file, `[stream]\n\tenabled = yes\n\tdestination = a b\n\talso send to = c:1 d\n\tapi key = ${KEY}\n`);
+      const { config, errors } = readStreamConfig(file, netdata);
+      assert.deepEqual(errors, []);
+      assert.deepEqual([config.sender.destination, config.sender.alsoSendTo], [['a', 'b'], ['c:1', 'd']]);
+      const many = Array.from({ length: 17 }, (_, i) => `p${i}`).join(' ');
+      writeFileSync(file, `[stream]\n\tenabled = yes\n\tdestination = a\n\talso send to = ${many}\n\tapi key = ${KEY}\n`);
+      const bad = readStreamConfig(file, netdata).errors;
+      assert.equal(bad.length, 1);
+      assert.match(bad[0]!.message, /at most 16 entries are allowed, got 17/);
+      assert.equal(bad[0]!.key, 'also send to');
+    } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   });

@@ -33,6 +33,8 @@ export const DEFAULT_RECONNECT_DELAY_SECS = 5;
 export const DEFAULT_INITIAL_CLOCK_RESYNC_ITERATIONS = 60;
 /** `[stream] send charts matching`. */
 export const DEFAULT_STREAM_SEND_CHARTS_MATCHING = '*';
+/** The most parents `[stream] also send to` may name: each is a link with its own buffer and spool. */
+export const MAX_ALSO_SEND_TO = 16;
 /** `[stream] enable spool` (this agent's own; netdata keeps nothing while the parent is away). */
 export const DEFAULT_ENABLE_SPOOL = true;
 /** `[stream] spool directory` default: this folder under `[directories] cache`. */
@@ -175,6 +177,7 @@ function readSender(r: ConfigReader, cacheDir: string): Readonly<StreamSenderCon
   const sender: StreamSenderConfig = {
     enabled: s('enabled', parseBoolean, DEFAULT_STREAM_ENABLED),
     destination: s('destination', list(), []),
+    alsoSendTo: s('also send to', list(MAX_ALSO_SEND_TO), []),
     apiKey: s('api key', text, ''),
     timeoutSecs: s('timeout seconds', integer(1), DEFAULT_STREAM_TIMEOUT_SECS),
     defaultPort: s('default port', integer(1, 65535), DEFAULT_STREAM_PORT),

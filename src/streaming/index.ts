@@ -9,14 +9,14 @@ import { createSimplePattern, type NetdataConfig, type ReceiverHostSettings, typ
 import type { Host, HostRegistry } from '../database/index.js';
 import type { Parser, ParserOptions } from '../protocol/index.js';
 import type { PatternMatcher } from './access.js';
-import { SenderLog } from './events.js';
-import { createHostSender, senderDestinations, type SenderContext } from './host-sender.js';
+import { localFanOut } from './fan-out.js';
+import type { SenderContext } from './host-sender.js';
 import { OrphanCleaner } from './orphans.js';
 import { createProxySender } from './proxy.js';
 import {
   DEFAULT_RECEIVER_LIMITS, Receivers, type ReceiverLimits, type ReceiversStats, type ReceivingStatus, type ReplicationTotals,
 } from './receiver.js';
-import type { StreamSender, SenderStats } from './sender.js';
+import type { SenderStats } from './sender.js';
 
 export { Connection } from './connection.js';
 export { parseDestinations, type Destination } from './destination.js';
@@ -43,8 +43,10 @@ export interface StreamingDeps {
 
 /** Figures for the agent's self-monitoring charts. */
 export interface StreamingStats {
-  /** The local host's sender; null when `[stream] enabled = no`. */
+  /** The local host's sender (its `destination` link); null when `[stream] enabled = no`. */
   sender: SenderStats | null;
+  /** Every link of the local host: `destination`'s, then each `also send to` parent's. */
+  links: SenderStats[];
   receivers: ReceiversStats;
   /** Replication of the children's links into this node. */
   replication: ReplicationTotals;
@@ -106,36 +108,28 @@ export function createStreaming(config: NetdataConfig, stream: StreamConfig, dep
   });
   const orphans = new OrphanCleaner(registry, config.global.cleanupOrphanHostsAfterSecs,
     (guid) => receivers.isConnected(guid), deps.onHostRemoved);
-  const sender = localSender(registry.localhost, senderContext);
+  const fanOut = stream.sender.enabled ? localFanOut(registry.localhost, senderContext) : null;
 
   return {
     handleStreamRequest: (socket, head) => receivers.handle(socket, head),
     async start() {
       orphans.start();
-      sender?.start();
+      fanOut?.start();
     },
     async stop() {
       orphans.stop();
-      await Promise.all([sender?.stop(), receivers.stop()]);
+      await Promise.all([fanOut?.stop(), receivers.stop()]);
     },
     stats: () => ({
-      sender: sender?.stats ?? null, receivers: receivers.stats, replication: receivers.replicationTotals(), proxies: receivers.proxies,
+      sender: fanOut?.links[0]?.stats ?? null, links: fanOut?.stats ?? [],
+      receivers: receivers.stats, replication: receivers.replicationTotals(), proxies: receivers.proxies,
     }),
     receiverSettings: (guid) => receivers.settingsOf(guid),
     hostStatus(guid) {
-      if (guid === registry.localhost.machineGuid) return sender ? { received: null, sent: sender.stats } : undefined;
+      const sent = fanOut?.links[0]?.stats;
+      if (guid === registry.localhost.machineGuid) return sent ? { received: null, sent } : undefined;
       const received = receivers.statusOf(guid);
       return received ? { received, sent: received.upstream } : undefined;
     },
   };
-}
-
-/** The sender of this node's own charts (`[stream] enabled`), or null. */
-function localSender(host: Host, context: SenderContext): StreamSender | null {
-  const s = context.sender;
-  if (!s.enabled) return null;
-  const destinations = senderDestinations(s.destination, context, new SenderLog(host.hostname));
-  return createHostSender(host, {
-    destinations, apiKey: s.apiKey, sendChartsMatching: s.sendChartsMatching, mode: 'local',
-  }, context);
 }
