@@ -1,0 +1,112 @@
+/**
+ * Fan-out and active-active parents between real agents on 127.0.0.1: a child streams to two
+ * parents at once (`[stream] also send to`), each link on its own, so one parent killed or
+ * stalled (SIGSTOP) never holds back the other and is refilled by replication when it is back;
+ * two parents that take the same children and proxy to each other are both complete after one
+ * of them was killed and restarted, with no operator step, and never send a host back to the
+ * node it came from. Outages are seconds long (the mechanism does not depend on their length).
+ */
+import { describe, it, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { API_KEY, freePort, killAll, restartNode, startNode, type TestNode } from './nodes.js';
+import { nowS, sameSeconds, untilRow, type Api } from './same-seconds.js';
+
+after(killAll);
+
+const CHART = 'streamtest.values';
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const api = (node: TestNode): Api => (path) => node.api(path);
+/** A parent that keeps what it stored across a kill (memory mode map). */
+const parent = (hostname: string, o: { port?: number; sendTo?: { destination: string }; receive?: string } = {}) =>
+  startNode({ hostname, memoryMode: 'map', plugin: o.sendTo !== undefined, ...o });
+/** Every second of [fromS, toS] of the test chart of `child` is at each of `parents`, with its value. */
+async function completeAt(parents: TestNode[], child: TestNode, fromS: number, toS: number): Promise<void> {
+  for (const p of parents) await sameSeconds([api(p), `/host/${child.hostname}`], api(child), CHART, fromS, toS);
+}
+
+describe('fan-out: one child, several parents at once', { concurrency: true }, () => {
+  it('a parent killed and restarted is refilled, the other never misses a second', async () => {
+    const [p1, p2] = await Promise.all([parent('fo-p1'), parent('fo-p2')]);
+    const child = await startNode({
+      hostname: 'fo-child', sendTo: { destination: `127.0.0.1:${p1.port}`, extra: `\talso send to = 127.0.0.1:${p2.port}\n` },
+    });
+    const fromS = nowS() + 5;
+    await Promise.all([untilRow('p1', api(p1), '/host/fo-child', CHART, fromS), untilRow('p2', api(p2), '/host/fo-child', CHART, fromS)]);
+    p1.kill();
+    await p1.exited;
+    const killedAt = nowS();
+    await sleep(5000);
+    // while p1 is away, p2 is current
+    await untilRow('p2 while p1 is away', api(p2), '/host/fo-child', CHART, nowS());
+    const p1back = await restartNode(p1);
+    const toS = nowS() + 3;
+    await completeAt([p1back, p2], child, fromS, toS);
+    assert.ok(toS - killedAt >= 7, 'the outage is inside the window compared');
+    // each link is its own: p2's never dropped while p1 was killed
+    assert.equal(child.output().match(new RegExp(`\\[send to 127\\.0\\.0\\.1:${p2.port}\\]: established communication`, 'g'))?.length, 1);
+    assert.match(child.output(), new RegExp(`\\[send to 127\\.0\\.0\\.1:${p1.port}\\]: established communication[^]*\\[send to 127\\.0\\.0\\.1:${p1.port}\\]: established communication`));
+  });
+
+  it('a stalled parent (SIGSTOP) does not stop the other link\'s data, and is refilled after SIGCONT', async () => {
+    const [p1, p2] = await Promise.all([parent('fs-p1'), parent('fs-p2')]);
+    const child = await startNode({
+      hostname: 'fs-child', sendTo: { destination: `127.0.0.1:${p1.port}`, extra: `\talso send to = 127.0.0.1:${p2.port}\n` },
+    });
+    const fromS = nowS() + 5;
+    await Promise.all([untilRow('p1', api(p1), '/host/fs-child', CHART, fromS), untilRow('p2', api(p2), '/host/fs-child', CHART, fromS)]);
+    const stalledAt = nowS();
+    p2.child.kill('SIGSTOP');
+    try {
+      // p1 keeps getting every second, promptly, all through the stall
+      for (let t = stalledAt + 2; t <= stalledAt + 8; t += 2) {
+        await untilRow('p1 during the stall', api(p1), '/host/fs-child', CHART, t);
+        assert.ok(nowS() - t <= 3, `p1 had ${t} by ${nowS()}`);
+      }
+    } finally {
+      p2.child.kill('SIGCONT');
+    }
+    const toS = nowS() + 3;
+    await completeAt([p1, p2], child, fromS, toS);
+  });
+});
+
+describe('active-active parents', () => {
+  it('two parents proxying to each other are both complete after one was killed and restarted, with no loop', async () => {
+    const [portA, portB] = [await freePort(), await freePort()];
+    const peerOf = (port: number): string => `[${API_KEY}]\n\tenabled = yes\n\tdefault proxy enabled = yes\n` +
+      `\tdefault proxy destination = 127.0.0.1:${port}\n\tdefault proxy api key = ${API_KEY}\n`;
+    const a = await parent('aa-a', { port: portA, sendTo: { destination: `127.0.0.1:${portB}` }, receive: peerOf(portB) });
+    const b = await parent('aa-b', { port: portB, sendTo: { destination: `127.0.0.1:${portA}` }, receive: peerOf(portA) });
+    // one child sends to both; the other fails over from A to B, as netdata children do
+    const both = await startNode({ hostname: 'aa-both', sendTo: { destination: `127.0.0.1:${portA}`, extra: `\talso send to = 127.0.0.1:${portB}\n` } });
+    const failover = await startNode({ hostname: 'aa-failover', sendTo: { destination: `127.0.0.1:${portA} 127.0.0.1:${portB}` } });
+    const fromS = nowS() + 5;
+    for (const [p, host] of [[a, 'aa-both'], [b, 'aa-both'], [a, 'aa-failover'], [b, 'aa-failover'], [a, 'aa-b'], [b, 'aa-a']] as const) {
+      await untilRow(`${p.hostname} has ${host}`, api(p), `/host/${host}`, CHART, fromS);
+    }
+    a.kill();
+    await a.exited;
+    await sleep(5000);
+    const aBack = await restartNode(a);
+    const toS = nowS() + 3;
+    await completeAt([aBack, b], both, fromS, toS);
+    await completeAt([aBack, b], failover, fromS, toS);
+    // A filled what it missed of B's own charts from B
+    await sameSeconds([api(aBack), '/host/aa-b'], api(b), CHART, fromS, toS);
+    // the failover child is at B now: A has it from its peer, by replication
+    const atA = await aBack.api('/host/aa-failover/api/v1/info');
+    assert.ok(atA.stream.received.replication.points_replayed > 0, JSON.stringify(atA.stream.received));
+    // no host went back where it came from, and each node holds every host once
+    for (const p of [aBack, b]) {
+      const mirrored = (await p.api('/api/v1/info')).mirrored_hosts.sort();
+      assert.deepEqual(mirrored, ['aa-a', 'aa-b', 'aa-both', 'aa-failover'], `${p.hostname}: ${mirrored}`);
+    }
+    const log = a.output() + aBack.output() + b.output();
+    assert.match(log, /came through this node already \(a loop of proxies\)/);
+    // the pair settled: a second look shows no reconnect storm
+    const links = (node: TestNode): number => (node.output().match(/established communication/g) ?? []).length;
+    const before = [links(aBack), links(b), links(both), links(failover)];
+    await sleep(4000);
+    assert.deepEqual([links(aBack), links(b), links(both), links(failover)], before, 'no link was made again once settled');
+  });
+});
