@@ -97,7 +97,7 @@ describe('StreamConfig.resolveHost', () => {
     assert.deepEqual(stream.resolveHost(KEY, MACHINE), {
       enabled: true, allowFrom: '*', historyEntries: 120, memoryMode: 'none', healthEnabled: 'yes',
       postponeAlarmsOnConnectSecs: 5, updateEverySecs: 2, proxyEnabled: false,
-      proxyDestination: ['10.9.9.9'], proxyApiKey: KEY, proxySendChartsMatching: '!apps.* *',
+      proxyDestination: ['10.9.9.9'], proxyAlsoSendTo: [], proxyApiKey: KEY, proxySendChartsMatching: '!apps.* *',
       multipleConnections: 'deny', enableReplication: true, secondsToReplicate: 86400, secondsPerReplicationStep: 600,
       enableCompression: true, compressionAlgorithmsOrder: ['zstd', 'lz4', 'brotli', 'gzip'],
     });
@@ -111,7 +111,7 @@ describe('StreamConfig.resolveHost', () => {
     assert.deepEqual(stream.resolveHost(UNLISTED, UNLISTED), {
       enabled: true, allowFrom: '*', historyEntries: 3600, memoryMode: 'ram', healthEnabled: 'auto',
       postponeAlarmsOnConnectSecs: 60, updateEverySecs: null, proxyEnabled: true,
-      proxyDestination: ['10.0.0.1:19999', 'tcp:parent2', '[::1]:19998'], proxyApiKey: KEY,
+      proxyDestination: ['10.0.0.1:19999', 'tcp:parent2', '[::1]:19998'], proxyAlsoSendTo: [], proxyApiKey: KEY,
       proxySendChartsMatching: '!apps.* *', multipleConnections: 'allow',
       enableReplication: true, secondsToReplicate: 86400, secondsPerReplicationStep: 600,
       enableCompression: true, compressionAlgorithmsOrder: ['zstd', 'lz4', 'brotli', 'gzip'],

@@ -122,6 +122,7 @@ const HOST_KEYS: ReadonlyArray<[keyof ReceiverHostSettings, string | null, strin
   ['updateEverySecs', null, 'update every', integer(1)],
   ['proxyEnabled', 'default proxy enabled', 'proxy enabled', parseBoolean],
   ['proxyDestination', 'default proxy destination', 'proxy destination', list()],
+  ['proxyAlsoSendTo', 'default proxy also send to', 'proxy also send to', list(MAX_ALSO_SEND_TO)],
   ['proxyApiKey', 'default proxy api key', 'proxy api key', text],
   ['proxySendChartsMatching', 'default proxy send charts matching', 'proxy send charts matching', text],
   ['multipleConnections', null, 'multiple connections', oneOf(MULTIPLE_CONNECTIONS, 'multiple connections')],
@@ -265,6 +266,7 @@ function buildStreamConfig(
     // reference §2.7 and netdata's shipped stream.conf: proxy defaults are [stream]'s own.
     proxyEnabled: sender.enabled,
     proxyDestination: sender.destination,
+    proxyAlsoSendTo: sender.alsoSendTo,
     proxyApiKey: sender.apiKey,
     proxySendChartsMatching: sender.sendChartsMatching,
     multipleConnections: DEFAULT_MULTIPLE_CONNECTIONS,

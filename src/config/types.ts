@@ -250,6 +250,8 @@ export interface ReceiverHostSettings {
   updateEverySecs: number | null;
   proxyEnabled: boolean;
   proxyDestination: string[];
+  /** `proxy also send to` (this agent's own key): more parents the host is re-streamed to at once. */
+  proxyAlsoSendTo: string[];
   proxyApiKey: string;
   proxySendChartsMatching: string;
   multipleConnections: 'allow' | 'deny';

@@ -9,7 +9,7 @@ import { createSimplePattern, type NetdataConfig, type ReceiverHostSettings, typ
 import type { Host, HostRegistry } from '../database/index.js';
 import type { Parser, ParserOptions } from '../protocol/index.js';
 import type { PatternMatcher } from './access.js';
-import { localFanOut } from './fan-out.js';
+import { createFanOut } from './fan-out.js';
 import type { SenderContext } from './host-sender.js';
 import { OrphanCleaner } from './orphans.js';
 import { createProxySender } from './proxy.js';
@@ -61,6 +61,8 @@ export interface StreamingStats {
 export interface HostLinkStatus {
   received: ReceivingStatus | null;
   sent: SenderStats | null;
+  /** The local host's `also send to` links (fan-out.ts), beside `sent` (its `destination` link). */
+  alsoSent?: SenderStats[];
 }
 
 /** The running streaming part: `start()` once, `stop()` once; requests may come in between. */
@@ -108,7 +110,10 @@ export function createStreaming(config: NetdataConfig, stream: StreamConfig, dep
   });
   const orphans = new OrphanCleaner(registry, config.global.cleanupOrphanHostsAfterSecs,
     (guid) => receivers.isConnected(guid), deps.onHostRemoved);
-  const fanOut = stream.sender.enabled ? localFanOut(registry.localhost, senderContext) : null;
+  const s = stream.sender;
+  const fanOut = s.enabled ? createFanOut(registry.localhost, {
+    destination: s.destination, alsoSendTo: s.alsoSendTo, apiKey: s.apiKey, sendChartsMatching: s.sendChartsMatching, mode: 'local',
+  }, senderContext) : null;
 
   return {
     handleStreamRequest: (socket, head) => receivers.handle(socket, head),
@@ -121,13 +126,14 @@ export function createStreaming(config: NetdataConfig, stream: StreamConfig, dep
       await Promise.all([fanOut?.stop(), receivers.stop()]);
     },
     stats: () => ({
-      sender: fanOut?.links[0]?.stats ?? null, links: fanOut?.stats ?? [],
+      sender: fanOut?.stats ?? null, links: fanOut?.linkStats ?? [],
       receivers: receivers.stats, replication: receivers.replicationTotals(), proxies: receivers.proxies,
     }),
     receiverSettings: (guid) => receivers.settingsOf(guid),
     hostStatus(guid) {
-      const sent = fanOut?.links[0]?.stats;
-      if (guid === registry.localhost.machineGuid) return sent ? { received: null, sent } : undefined;
+      if (guid === registry.localhost.machineGuid) {
+        return fanOut ? { received: null, sent: fanOut.stats, alsoSent: fanOut.linkStats.slice(1) } : undefined;
+      }
       const received = receivers.statusOf(guid);
       return received ? { received, sent: received.upstream } : undefined;
     },

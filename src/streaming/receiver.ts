@@ -21,7 +21,8 @@ import { ReceiverSession } from './receiver-session.js';
 import { cameThrough, ERROR_LOOP, isShorterPath, pathOf } from './peer-loop.js';
 import { spoolRecentSlots } from './spool-recorder.js';
 import type { ReplicationReceiverStats } from './replication-receiver.js';
-import type { SenderStats, StreamSender } from './sender.js';
+import type { FanOut } from './fan-out.js';
+import type { SenderStats } from './sender.js';
 
 /** Bounds on what children may make this node hold (DESIGN "Bad input"). */
 export interface ReceiverLimits {
@@ -64,7 +65,7 @@ export interface ReceiversOptions {
    * Builds the sender that re-streams a mirrored host (proxy) that came over `via` (the nodes of
    * its path, peer-loop.ts), or null when it is not proxied.
    */
-  proxyFor: (host: Host, settings: Readonly<ReceiverHostSettings>, via: readonly string[]) => StreamSender | null;
+  proxyFor: (host: Host, settings: Readonly<ReceiverHostSettings>, via: readonly string[]) => FanOut | null;
   /** Told after a stream is accepted for a host (before its first line is parsed). */
   onHostConnected?: (host: Host, settings: Readonly<ReceiverHostSettings>) => void;
   /** Told when a host leaves the registry (an empty host freed when its link ended). */

@@ -45,6 +45,30 @@ describe('fan-out: one child, several parents at once', { concurrency: true }, (
     // each link is its own: p2's never dropped while p1 was killed
     assert.equal(child.output().match(new RegExp(`\\[send to 127\\.0\\.0\\.1:${p2.port}\\]: established communication`, 'g'))?.length, 1);
     assert.match(child.output(), new RegExp(`\\[send to 127\\.0\\.0\\.1:${p1.port}\\]: established communication[^]*\\[send to 127\\.0\\.0\\.1:${p1.port}\\]: established communication`));
+    // each link is shown on its own
+    const info = (await child.api('/api/v1/info')).stream;
+    assert.deepEqual([info.sent.destination, info.sent.connected], [`127.0.0.1:${p1.port}`, true]);
+    assert.deepEqual(info.also_sent.map((l: any) => [l.destination, l.connected, l.connects]), [[`127.0.0.1:${p2.port}`, true, 1]]);
+  });
+
+  it('a proxy re-streams a host to two parents at once (proxy also send to), each refilled on its own', async () => {
+    const [top1, top2] = await Promise.all([parent('fp-top1'), parent('fp-top2')]);
+    const proxy = await startNode({
+      hostname: 'fp-proxy', plugin: false,
+      receive: `[${API_KEY}]\n\tenabled = yes\n\tdefault proxy enabled = yes\n\tdefault proxy destination = 127.0.0.1:${top1.port}\n` +
+        `\tdefault proxy also send to = 127.0.0.1:${top2.port}\n\tdefault proxy api key = ${API_KEY}\n`,
+    });
+    const child = await startNode({ hostname: 'fp-child', sendTo: { destination: `127.0.0.1:${proxy.port}` } });
+    const fromS = nowS() + 5;
+    await Promise.all([untilRow('top1', api(top1), '/host/fp-child', CHART, fromS), untilRow('top2', api(top2), '/host/fp-child', CHART, fromS)]);
+    await top2.stop();
+    await sleep(4000);
+    await untilRow('top1 while top2 is away', api(top1), '/host/fp-child', CHART, nowS());
+    const top2back = await restartNode(top2);
+    const toS = nowS() + 3;
+    await completeAt([top1, top2back], child, fromS, toS);
+    const sent = (await proxy.api('/host/fp-child/api/v1/info')).stream.sent;
+    assert.deepEqual([sent.destination, sent.connects], [`127.0.0.1:${top1.port}`, 1], 'top1\'s link never dropped');
   });
 
   it('a stalled parent (SIGSTOP) does not stop the other link\'s data, and is refilled after SIGCONT', async () => {
