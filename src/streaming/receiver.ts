@@ -282,12 +282,12 @@ export class Receivers {
     const idleSecs = Math.floor((Date.now() - current.lastDataMs) / 1000);
     const settings = this.#o.stream.resolveHost(request.apiKey, request.machineGuid);
     const currentHops = current.host.identity.hops ?? 1;
-    if (isShorterPath(request.hops, currentHops)) {
+    if (settings.multipleConnections !== 'deny' && isShorterPath(request.hops, currentHops)) {
       receiverLog.shorterPath(tag, request.hops, currentHops);
       current.close('a shorter path of the same host took over', false);
       return true;
     }
-    if (request.hops > currentHops) {
+    if (request.hops > currentHops && idleSecs <= this.#o.limits.alreadyStreamingSecs) {
       // a peer's copy of a host this node has more directly: expected in an active-active pair
       this.#refuse(socket, tag, ERROR_ALREADY_STREAMING, `machine GUID '${request.machineGuid}' is already streaming here over ${currentHops} hop(s); this connection has ${request.hops}. Rejecting it.`, true);
       return false;
