@@ -22,7 +22,9 @@ export { Connection } from './connection.js';
 export { parseDestinations, type Destination } from './destination.js';
 export {
   CAP, PROMPT_V1, PROMPT_V2, PROMPT_VN, ERROR_SAME_LOCALHOST, ERROR_ALREADY_STREAMING, ERROR_NOT_PERMITTED, ERROR_TOO_BUSY,
+  ERROR_LOOP,
 } from './prompts.js';
+export { VIA_PARAM } from './peer-loop.js';
 export { LinkCapabilities, OFFERED_CAPABILITIES } from './negotiation.js';
 export type { ReceiverLimits } from './receiver.js';
 export { spoolRecentSlots, SPOOL_RECENT_SLOTS } from './spool-recorder.js';
