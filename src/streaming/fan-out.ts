@@ -26,10 +26,12 @@ export class FanOut {
     this.links = links;
   }
 
+  /** Starts every link (each observes the host and connects on its own). */
   start(): void {
     for (const link of this.links) link.start();
   }
 
+  /** Stops every link; resolves when all their sockets are closed. */
   async stop(): Promise<void> {
     await Promise.all(this.links.map((link) => link.stop()));
   }
@@ -44,14 +46,17 @@ export class FanOut {
     return this.links.map((link) => link.stats);
   }
 
+  /** A proxy's child is replaying `chart`: every link holds it back (StreamSender.holdChart). */
   holdChart(chart: Chart): void {
     for (const link of this.links) link.holdChart(chart);
   }
 
+  /** The replay of `chart` is done: every link exposes it again. */
   releaseChart(chart: Chart): void {
     for (const link of this.links) link.releaseChart(chart);
   }
 
+  /** A proxy's data block, copied into each link that is ready for it. */
   forwardBlock(block: Buffer, chart: Chart): void {
     for (const link of this.links) link.forwardBlock(block, chart);
   }
@@ -86,6 +91,8 @@ export function createFanOut(host: Host, target: FanOutTarget, context: SenderCo
     seen.add(destination.label);
     groups.push([destination]);
   }
-  const { destination: _d, alsoSendTo: _a, ...rest } = target;
-  return new FanOut(groups.map((destinations) => createHostSender(host, { ...rest, destinations }, context)));
+  const { apiKey, sendChartsMatching, mode, receivedVia } = target;
+  return new FanOut(groups.map((destinations) => createHostSender(host, {
+    destinations, apiKey, sendChartsMatching, mode, receivedVia,
+  }, context)));
 }
