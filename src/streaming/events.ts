@@ -6,12 +6,13 @@
 import { error, info, warn, LogThrottle } from '../log.js';
 import type { CloseReason, ConnectionListener } from './connection.js';
 import type { Destination } from './destination.js';
+import { isPeerRefusal } from './prompts.js';
 
 /** The sender's lines for one host; also the connection's listener. */
 export class SenderLog {
   readonly #host: string;
   readonly #throttle = new LogThrottle(10, 60_000);
-  /** The last refusal of each destination since it last accepted. */
+  /** The last peer refusal (prompts.ts PEER_REFUSAL) of each destination since it last accepted. */
   readonly #refusedBy = new Map<string, string>();
   #notReadyShown = false;
 
@@ -69,9 +70,11 @@ export class SenderLog {
       connecting: (d) => info(`${this.#to(d)}: connecting...`),
       connectFailed: (d, message) => this.#throttle.log('ERROR', `${this.#to(d)}: failed to connect (${message})`),
       refused: (d, reason, postponeSecs) => {
-        // a peer's parent refuses the same copy every postpone period: once is enough to tell
-        if (this.#refusedBy.get(d.label) === reason) return;
-        this.#refusedBy.set(d.label, reason);
+        // a peer refuses the same copy every postpone period: once is enough to tell
+        if (isPeerRefusal(reason)) {
+          if (this.#refusedBy.get(d.label) === reason) return;
+          this.#refusedBy.set(d.label, reason);
+        }
         this.#throttle.log('ERROR', `${this.#to(d)}: ${reason} - will not connect to it again for ${postponeSecs} seconds.`);
       },
       unusable: (d, message) => error(`${this.#to(d)}: cannot use this destination: ${message}.`),

@@ -82,6 +82,22 @@ export const POSTPONE_SECS = Object.freeze({
   loop: 3600,
 });
 
+/**
+ * The refusals parents that stream to each other give one another by design (a host they hold
+ * already, or their own): a sender logs each once until that parent accepts it (events.ts).
+ */
+export const PEER_REFUSAL = Object.freeze({
+  sameLocalhost: 'remote server is my localhost',
+  alreadyStreaming: 'remote server says this host is already streaming to it',
+  loop: 'remote server is where this host came from (a loop)',
+});
+const PEER_REFUSALS: ReadonlySet<string> = new Set(Object.values(PEER_REFUSAL));
+
+/** Whether a refusal's `reason` is one of {@link PEER_REFUSAL}. */
+export function isPeerRefusal(reason: string): boolean {
+  return PEER_REFUSALS.has(reason);
+}
+
 /** A VN prompt's number may be this many characters long at most (netdata's `length + 30`). */
 const VN_NUMBER_MAX_CHARS = 29;
 
@@ -97,13 +113,13 @@ export function validateResponse(reply: string): ResponseVerdict {
   if (reply === PROMPT_V1) return { ok: true, version: 1 };
   if (reply === PROMPT_V2) return { ok: true, version: 2 };
   if (reply === ERROR_SAME_LOCALHOST) {
-    return { ok: false, reason: 'remote server is my localhost', postponeSecs: POSTPONE_SECS.sameLocalhost };
+    return { ok: false, reason: PEER_REFUSAL.sameLocalhost, postponeSecs: POSTPONE_SECS.sameLocalhost };
   }
   if (reply === ERROR_ALREADY_STREAMING) {
-    return { ok: false, reason: 'remote server says this host is already streaming to it', postponeSecs: POSTPONE_SECS.alreadyStreaming };
+    return { ok: false, reason: PEER_REFUSAL.alreadyStreaming, postponeSecs: POSTPONE_SECS.alreadyStreaming };
   }
   if (reply === ERROR_LOOP) {
-    return { ok: false, reason: 'remote server is where this host came from (a loop)', postponeSecs: POSTPONE_SECS.loop };
+    return { ok: false, reason: PEER_REFUSAL.loop, postponeSecs: POSTPONE_SECS.loop };
   }
   if (reply === ERROR_NOT_PERMITTED) {
     return { ok: false, reason: 'remote server denied access, probably we don\'t have the right API key', postponeSecs: POSTPONE_SECS.notPermitted };

@@ -62,8 +62,8 @@ export interface ReceiversOptions {
   matches: PatternMatcher;
   limits: ReceiverLimits;
   /**
-   * Builds the sender that re-streams a mirrored host (proxy) that came over `via` (the nodes of
-   * its path, peer-loop.ts), or null when it is not proxied.
+   * Builds the links that re-stream a mirrored host (proxy, fan-out.ts) that came over `via` (the
+   * nodes of its path, peer-loop.ts), or null when it is not proxied.
    */
   proxyFor: (host: Host, settings: Readonly<ReceiverHostSettings>, via: readonly string[]) => FanOut | null;
   /** Told after a stream is accepted for a host (before its first line is parsed). */
