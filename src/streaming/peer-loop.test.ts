@@ -2,7 +2,10 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { cameThrough, forwardedPath, isShorterPath, MAX_VIA_NODES, PathError, pathOf, VIA_PARAM } from './peer-loop.js';
 import { buildStreamRequest, isKnownParam, parseStreamRequest, type SenderIdentity } from './request.js';
-import { ERROR_LOOP, validateResponse } from './prompts.js';
+import { ERROR_LOOP, PEER_REFUSAL, validateResponse } from './prompts.js';
+import { SenderLog } from './events.js';
+import { parseDestination } from './destination.js';
+import { setLogSink } from '../log.js';
 
 const A = 'aaaaaaaa-1111-2222-3333-444444444444';
 const B = 'BBBBBBBB-1111-2222-3333-444444444444';
@@ -42,5 +45,25 @@ describe('peer-loop path', () => {
   });
   it('a sender reads the loop reply as a refusal for an hour', () => {
     assert.deepEqual(validateResponse(ERROR_LOOP), { ok: false, reason: 'remote server is where this host came from (a loop)', postponeSecs: 3600 });
+  });
+});
+
+describe('SenderLog refusals between peers', () => {
+  it('logs a peer refusal once until that parent accepts, and any other refusal every time', () => {
+    const lines: string[] = [];
+    const previous = setLogSink((l) => lines.push(l));
+    try {
+      const listener = new SenderLog('h').listener(() => undefined);
+      const d = parseDestination('127.0.0.1:19999', 19999);
+      for (let i = 0; i < 3; i++) listener.refused!(d, PEER_REFUSAL.alreadyStreaming, 120);
+      assert.equal(lines.filter((l) => l.includes('already streaming to it')).length, 1);
+      listener.ready!(d);
+      listener.refused!(d, PEER_REFUSAL.alreadyStreaming, 120);
+      assert.equal(lines.filter((l) => l.includes('already streaming to it')).length, 2, 'again after an accepted link');
+      for (let i = 0; i < 2; i++) listener.refused!(d, 'remote server is too busy to accept this request', 60);
+      assert.equal(lines.filter((l) => l.includes('too busy')).length, 2);
+    } finally {
+      setLogSink(previous);
+    }
   });
 });
