@@ -25,7 +25,7 @@ const stream = loadStreamConfig(at('stream-good.conf'), netdata);
 describe('loadStreamConfig [stream]', () => {
   it('reads the sender, destinations split on spaces and commas', () => {
     assert.deepEqual(stream.sender, {
-      enabled: true, destination: ['10.0.0.1:19999', 'tcp:parent2', '[::1]:19998'], apiKey: KEY,
+      enabled: true, destination: ['10.0.0.1:19999', 'tcp:parent2', '[::1]:19998'], alsoSendTo: [], apiKey: KEY,
       timeoutSecs: 60, defaultPort: 19999, bufferSizeBytes: 10485760, reconnectDelaySecs: 5,
       initialClockResyncIterations: 60, sendChartsMatching: '!apps.* *',
       enableSpool: true, spoolDirectory: join(netdata.global.directories.cache, 'stream-spool'), spoolSizeBytes: 16777216,
@@ -46,6 +46,24 @@ describe('loadStreamConfig [stream]', () => {
         ['ERROR: STREAM [send]: cannot enable sending thread - information is missing.\n']);
     } finally {
       setLogSink(previous);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+  it('reads `also send to`, at most 16 parents, beside the failover list', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'stream-conf-'));
+    try {
+      const file = join(dir, 'stream.conf');
+      writeFileSync(file, `[stream]\n\tenabled = yes\n\tdestination = a b\n\talso send to = c:1 d\n\tapi key = ${KEY}\n`);
+      const { config, errors } = readStreamConfig(file, netdata);
+      assert.deepEqual(errors, []);
+      assert.deepEqual([config.sender.destination, config.sender.alsoSendTo], [['a', 'b'], ['c:1', 'd']]);
+      const many = Array.from({ length: 17 }, (_, i) => `p${i}`).join(' ');
+      writeFileSync(file, `[stream]\n\tenabled = yes\n\tdestination = a\n\talso send to = ${many}\n\tapi key = ${KEY}\n`);
+      const bad = readStreamConfig(file, netdata).errors;
+      assert.equal(bad.length, 1);
+      assert.match(bad[0]!.message, /at most 16 entries are allowed, got 17/);
+      assert.equal(bad[0]!.key, 'also send to');
+    } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   });
@@ -79,7 +97,7 @@ describe('StreamConfig.resolveHost', () => {
     assert.deepEqual(stream.resolveHost(KEY, MACHINE), {
       enabled: true, allowFrom: '*', historyEntries: 120, memoryMode: 'none', healthEnabled: 'yes',
       postponeAlarmsOnConnectSecs: 5, updateEverySecs: 2, proxyEnabled: false,
-      proxyDestination: ['10.9.9.9'], proxyApiKey: KEY, proxySendChartsMatching: '!apps.* *',
+      proxyDestination: ['10.9.9.9'], proxyAlsoSendTo: [], proxyApiKey: KEY, proxySendChartsMatching: '!apps.* *',
       multipleConnections: 'deny', enableReplication: true, secondsToReplicate: 86400, secondsPerReplicationStep: 600,
       enableCompression: true, compressionAlgorithmsOrder: ['zstd', 'lz4', 'brotli', 'gzip'],
     });
@@ -93,7 +111,7 @@ describe('StreamConfig.resolveHost', () => {
     assert.deepEqual(stream.resolveHost(UNLISTED, UNLISTED), {
       enabled: true, allowFrom: '*', historyEntries: 3600, memoryMode: 'ram', healthEnabled: 'auto',
       postponeAlarmsOnConnectSecs: 60, updateEverySecs: null, proxyEnabled: true,
-      proxyDestination: ['10.0.0.1:19999', 'tcp:parent2', '[::1]:19998'], proxyApiKey: KEY,
+      proxyDestination: ['10.0.0.1:19999', 'tcp:parent2', '[::1]:19998'], proxyAlsoSendTo: [], proxyApiKey: KEY,
       proxySendChartsMatching: '!apps.* *', multipleConnections: 'allow',
       enableReplication: true, secondsToReplicate: 86400, secondsPerReplicationStep: 600,
       enableCompression: true, compressionAlgorithmsOrder: ['zstd', 'lz4', 'brotli', 'gzip'],

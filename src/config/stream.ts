@@ -33,6 +33,8 @@ export const DEFAULT_RECONNECT_DELAY_SECS = 5;
 export const DEFAULT_INITIAL_CLOCK_RESYNC_ITERATIONS = 60;
 /** `[stream] send charts matching`. */
 export const DEFAULT_STREAM_SEND_CHARTS_MATCHING = '*';
+/** The most parents `[stream] also send to` may name: each is a link with its own buffer and spool. */
+export const MAX_ALSO_SEND_TO = 16;
 /** `[stream] enable spool` (this agent's own; netdata keeps nothing while the parent is away). */
 export const DEFAULT_ENABLE_SPOOL = true;
 /** `[stream] spool directory` default: this folder under `[directories] cache`. */
@@ -120,6 +122,7 @@ const HOST_KEYS: ReadonlyArray<[keyof ReceiverHostSettings, string | null, strin
   ['updateEverySecs', null, 'update every', integer(1)],
   ['proxyEnabled', 'default proxy enabled', 'proxy enabled', parseBoolean],
   ['proxyDestination', 'default proxy destination', 'proxy destination', list()],
+  ['proxyAlsoSendTo', 'default proxy also send to', 'proxy also send to', list(MAX_ALSO_SEND_TO)],
   ['proxyApiKey', 'default proxy api key', 'proxy api key', text],
   ['proxySendChartsMatching', 'default proxy send charts matching', 'proxy send charts matching', text],
   ['multipleConnections', null, 'multiple connections', oneOf(MULTIPLE_CONNECTIONS, 'multiple connections')],
@@ -175,6 +178,7 @@ function readSender(r: ConfigReader, cacheDir: string): Readonly<StreamSenderCon
   const sender: StreamSenderConfig = {
     enabled: s('enabled', parseBoolean, DEFAULT_STREAM_ENABLED),
     destination: s('destination', list(), []),
+    alsoSendTo: s('also send to', list(MAX_ALSO_SEND_TO), []),
     apiKey: s('api key', text, ''),
     timeoutSecs: s('timeout seconds', integer(1), DEFAULT_STREAM_TIMEOUT_SECS),
     defaultPort: s('default port', integer(1, 65535), DEFAULT_STREAM_PORT),
@@ -262,6 +266,7 @@ function buildStreamConfig(
     // reference §2.7 and netdata's shipped stream.conf: proxy defaults are [stream]'s own.
     proxyEnabled: sender.enabled,
     proxyDestination: sender.destination,
+    proxyAlsoSendTo: sender.alsoSendTo,
     proxyApiKey: sender.apiKey,
     proxySendChartsMatching: sender.sendChartsMatching,
     multipleConnections: DEFAULT_MULTIPLE_CONNECTIONS,

@@ -217,6 +217,11 @@ export type HealthEnabled = 'yes' | 'no' | 'auto';
 export interface StreamSenderConfig {
   enabled: boolean;
   destination: string[];
+  /**
+   * `also send to` (this agent's own key): more parents that get the same stream at once, each
+   * entry a link of its own beside `destination`'s (which keeps netdata's failover meaning).
+   */
+  alsoSendTo: string[];
   apiKey: string;
   timeoutSecs: number;
   defaultPort: number;
@@ -259,6 +264,8 @@ export interface ReceiverHostSettings {
   updateEverySecs: number | null;
   proxyEnabled: boolean;
   proxyDestination: string[];
+  /** `proxy also send to` (this agent's own key): more parents the host is re-streamed to at once. */
+  proxyAlsoSendTo: string[];
   proxyApiKey: string;
   proxySendChartsMatching: string;
   multipleConnections: 'allow' | 'deny';

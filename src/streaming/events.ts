@@ -6,11 +6,14 @@
 import { error, info, warn, LogThrottle } from '../log.js';
 import type { CloseReason, ConnectionListener } from './connection.js';
 import type { Destination } from './destination.js';
+import { isPeerRefusal } from './prompts.js';
 
 /** The sender's lines for one host; also the connection's listener. */
 export class SenderLog {
   readonly #host: string;
   readonly #throttle = new LogThrottle(10, 60_000);
+  /** The last peer refusal (prompts.ts PEER_REFUSAL) of each destination since it last accepted. */
+  readonly #refusedBy = new Map<string, string>();
   #notReadyShown = false;
 
   constructor(hostname: string) {
@@ -66,10 +69,17 @@ export class SenderLog {
       data,
       connecting: (d) => info(`${this.#to(d)}: connecting...`),
       connectFailed: (d, message) => this.#throttle.log('ERROR', `${this.#to(d)}: failed to connect (${message})`),
-      refused: (d, reason, postponeSecs) =>
-        this.#throttle.log('ERROR', `${this.#to(d)}: ${reason} - will not connect to it again for ${postponeSecs} seconds.`),
+      refused: (d, reason, postponeSecs) => {
+        // a peer refuses the same copy every postpone period: once is enough to tell
+        if (isPeerRefusal(reason)) {
+          if (this.#refusedBy.get(d.label) === reason) return;
+          this.#refusedBy.set(d.label, reason);
+        }
+        this.#throttle.log('ERROR', `${this.#to(d)}: ${reason} - will not connect to it again for ${postponeSecs} seconds.`);
+      },
       unusable: (d, message) => error(`${this.#to(d)}: cannot use this destination: ${message}.`),
       ready: (d) => {
+        this.#refusedBy.delete(d.label);
         info(`${this.#to(d)}: established communication - sending metrics...`);
         established(d);
       },
@@ -104,6 +114,10 @@ export function receiveTag(ip: string, port: number, hostname?: string): string 
 export const receiverLog = {
   newConnection: (tag: string): void => info(`${tag}: new client connection.`),
   refused: (tag: string, message: string): void => error(`${tag}: ${message}`),
+  /** A peer's redundant or looping copy of a host (peer-loop.ts): expected, so INFO and throttled. */
+  refusedPeer: (tag: string, message: string): void => peerThrottle.log('INFO', `${tag}: ${message}`),
+  shorterPath: (tag: string, hops: number, currentHops: number): void =>
+    info(`${tag}: this host is already streaming here over ${currentHops} hops; this connection has ${hops}, so it takes over.`),
   unusedParameter: (tag: string, name: string, value: string): void =>
     info(`${tag}: request has parameter '${name}' = '${value}', which is not used.`),
   initializing: (tag: string): void => info(`${tag}: initializing communication...`),
@@ -145,3 +159,5 @@ export const replicationLog = {
 };
 
 const replicationThrottle = new LogThrottle(10, 60_000);
+/** The refusals a pair of peers meets by design: a few lines per ten minutes over all hosts. */
+const peerThrottle = new LogThrottle(5, 600_000);

@@ -11,6 +11,7 @@ import { parseDestinations, type Destination } from './destination.js';
 import { SenderLog } from './events.js';
 import { senderIdentity } from './identity.js';
 import { offeredCapabilities } from './negotiation.js';
+import { forwardedPath } from './peer-loop.js';
 import { hostReplaySource } from './replay-source.js';
 import { Spool, spoolDirectory } from './spool.js';
 import { SpoolRecorder } from './spool-recorder.js';
@@ -23,6 +24,8 @@ export interface SenderContext {
   sender: Readonly<StreamSenderConfig>;
   matches: PatternMatcher;
   programVersion: string;
+  /** This node's machine GUID: the last node of the path a proxy sends (peer-loop.ts). */
+  localGuid: string;
 }
 
 /** What differs between senders. */
@@ -32,6 +35,8 @@ export interface SenderTarget {
   /** A simple pattern tested against each chart's id and name. */
   sendChartsMatching: string;
   mode: 'local' | 'proxy';
+  /** A proxied host's path as it arrived here; this node is added to it (peer-loop.ts). */
+  receivedVia?: readonly string[];
 }
 
 /** Parses `destination = ...` entries; each one that does not parse is logged, never thrown. */
@@ -45,9 +50,11 @@ export function senderDestinations(entries: readonly string[], context: SenderCo
 export function createHostSender(host: Host, target: SenderTarget, context: SenderContext): StreamSender {
   const s = context.sender;
   const spool = spoolOf(host, target, s);
+  const identity = senderIdentity(host, target.apiKey, context.programVersion, offeredCapabilities({ compression: s.enableCompression }));
+  if (target.mode === 'proxy') identity.via = forwardedPath(target.receivedVia ?? [], context.localGuid);
   return new StreamSender({
     host,
-    identity: senderIdentity(host, target.apiKey, context.programVersion, offeredCapabilities({ compression: s.enableCompression })),
+    identity,
     destinations: target.destinations,
     timeoutSecs: s.timeoutSecs,
     bufferSizeBytes: s.bufferSizeBytes,

@@ -9,20 +9,22 @@ import { createSimplePattern, type NetdataConfig, type ReceiverHostSettings, typ
 import type { Host, HostRegistry } from '../database/index.js';
 import type { Parser, ParserOptions } from '../protocol/index.js';
 import type { PatternMatcher } from './access.js';
-import { SenderLog } from './events.js';
-import { createHostSender, senderDestinations, type SenderContext } from './host-sender.js';
+import { createFanOut } from './fan-out.js';
+import type { SenderContext } from './host-sender.js';
 import { OrphanCleaner } from './orphans.js';
 import { createProxySender } from './proxy.js';
 import {
   DEFAULT_RECEIVER_LIMITS, Receivers, type ReceiverLimits, type ReceiversStats, type ReceivingStatus, type ReplicationTotals,
 } from './receiver.js';
-import type { StreamSender, SenderStats } from './sender.js';
+import type { SenderStats } from './sender.js';
 
 export { Connection } from './connection.js';
 export { parseDestinations, type Destination } from './destination.js';
 export {
   CAP, PROMPT_V1, PROMPT_V2, PROMPT_VN, ERROR_SAME_LOCALHOST, ERROR_ALREADY_STREAMING, ERROR_NOT_PERMITTED, ERROR_TOO_BUSY,
+  ERROR_LOOP,
 } from './prompts.js';
+export { VIA_PARAM } from './peer-loop.js';
 export { LinkCapabilities, OFFERED_CAPABILITIES } from './negotiation.js';
 export type { ReceiverLimits } from './receiver.js';
 export { spoolRecentSlots, SPOOL_RECENT_SLOTS } from './spool-recorder.js';
@@ -46,8 +48,10 @@ export interface StreamingDeps {
 
 /** Figures for the agent's self-monitoring charts. */
 export interface StreamingStats {
-  /** The local host's sender; null when `[stream] enabled = no`. */
+  /** The local host's sender (its `destination` link); null when `[stream] enabled = no`. */
   sender: SenderStats | null;
+  /** Every link of the local host: `destination`'s, then each `also send to` parent's. */
+  links: SenderStats[];
   receivers: ReceiversStats;
   /** Replication of the children's links into this node. */
   replication: ReplicationTotals;
@@ -62,6 +66,8 @@ export interface StreamingStats {
 export interface HostLinkStatus {
   received: ReceivingStatus | null;
   sent: SenderStats | null;
+  /** The local host's `also send to` links (fan-out.ts), beside `sent` (its `destination` link). */
+  alsoSent?: SenderStats[];
 }
 
 /** The running streaming part: `start()` once, `stop()` once; requests may come in between. */
@@ -105,7 +111,9 @@ function patternCache(): PatternMatcher {
 export function createStreaming(config: NetdataConfig, stream: StreamConfig, deps: StreamingDeps): Streaming {
   const matches = patternCache();
   const registry = deps.registry;
-  const senderContext: SenderContext = { sender: stream.sender, matches, programVersion: deps.version };
+  const senderContext: SenderContext = {
+    sender: stream.sender, matches, programVersion: deps.version, localGuid: registry.localhost.machineGuid,
+  };
   const receivers = new Receivers({
     config,
     stream,
@@ -113,50 +121,49 @@ export function createStreaming(config: NetdataConfig, stream: StreamConfig, dep
     createParser: deps.createParser,
     matches,
     limits: { ...DEFAULT_RECEIVER_LIMITS, ...deps.limits },
-    proxyFor: (host, settings) => createProxySender(host, settings, senderContext),
+    proxyFor: (host, settings, via) => createProxySender(host, settings, senderContext, via),
     onHostConnected: deps.onHostConnected,
     onHostRemoved: deps.onHostRemoved,
     onIdentityConflict: deps.onIdentityConflict,
   });
   const orphans = new OrphanCleaner(registry, config.global.cleanupOrphanHostsAfterSecs,
     (guid) => receivers.isConnected(guid), deps.onHostRemoved);
-  const sender = localSender(registry.localhost, senderContext);
+  const s = stream.sender;
+  const fanOut = s.enabled ? createFanOut(registry.localhost, {
+    destination: s.destination, alsoSendTo: s.alsoSendTo, apiKey: s.apiKey, sendChartsMatching: s.sendChartsMatching, mode: 'local',
+  }, senderContext) : null;
 
   return {
     handleStreamRequest: (socket, head) => receivers.handle(socket, head),
     async start() {
       orphans.start();
-      sender?.start();
+      fanOut?.start();
     },
     async stop() {
       orphans.stop();
-      await Promise.all([sender?.stop(), receivers.stop()]);
+      await Promise.all([fanOut?.stop(), receivers.stop()]);
     },
     stats: () => ({
-      sender: sender?.stats ?? null, receivers: receivers.stats, replication: receivers.replicationTotals(), proxies: receivers.proxies,
+      sender: fanOut?.stats ?? null, links: fanOut?.linkStats ?? [],
+      receivers: receivers.stats, replication: receivers.replicationTotals(), proxies: receivers.proxies,
     }),
     receiverSettings: (guid) => receivers.settingsOf(guid),
     hostStatus(guid) {
-      if (guid === registry.localhost.machineGuid) return sender ? { received: null, sent: sender.stats } : undefined;
+      if (guid === registry.localhost.machineGuid) {
+        return fanOut ? { received: null, sent: fanOut.stats, alsoSent: fanOut.linkStats.slice(1) } : undefined;
+      }
       const received = receivers.statusOf(guid);
       return received ? { received, sent: received.upstream } : undefined;
     },
     upstreamOf(host) {
       const link = (s: SenderStats): UpstreamState => ({ destination: s.destination, established: s.connected });
-      if (host.isLocal) return sender ? link(sender.stats) : null;
+      // with fan-out, the host is forwarded while any of its links is up
+      const anyOf = (links: readonly SenderStats[]): UpstreamState =>
+        link(links.find((l) => l.connected) ?? links[0]!);
+      if (host.isLocal) return fanOut ? anyOf(fanOut.linkStats) : null;
       const status = receivers.statusOf(host.machineGuid);
       if (status) return status.upstream ? link(status.upstream) : null;
-      return sender && receivers.settingsOf(host.machineGuid)?.proxyEnabled ? link(sender.stats) : null;
+      return fanOut && receivers.settingsOf(host.machineGuid)?.proxyEnabled ? anyOf(fanOut.linkStats) : null;
     },
   };
-}
-
-/** The sender of this node's own charts (`[stream] enabled`), or null. */
-function localSender(host: Host, context: SenderContext): StreamSender | null {
-  const s = context.sender;
-  if (!s.enabled) return null;
-  const destinations = senderDestinations(s.destination, context, new SenderLog(host.hostname));
-  return createHostSender(host, {
-    destinations, apiKey: s.apiKey, sendChartsMatching: s.sendChartsMatching, mode: 'local',
-  }, context);
 }

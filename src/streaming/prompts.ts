@@ -10,6 +10,11 @@ export const ERROR_SAME_LOCALHOST = "Don't hit me baby, you are trying to stream
 export const ERROR_ALREADY_STREAMING = 'This GUID is already streaming to this server';
 export const ERROR_NOT_PERMITTED = 'You are not permitted to access this. Check the logs for more info.';
 export const ERROR_TOO_BUSY = 'The server is too busy now to accept this request. Try later.';
+/**
+ * This agent's own reply to a proxy whose path names this node (peer-loop.ts); only senders
+ * that send a path get it, so no netdata sender ever reads it.
+ */
+export const ERROR_LOOP = 'This host came through this server already';
 
 /** `NETDATA_PROTOCOL_VERSION` a 1.37 child sends. */
 export const STREAMING_PROTOCOL_VERSION = '1.1';
@@ -73,7 +78,25 @@ export const POSTPONE_SECS = Object.freeze({
   alreadyStreaming: 120,
   notPermitted: 60,
   notUnderstood: 60,
+  /** The path a proxy sends is fixed for the life of its sender: a loop stays one. */
+  loop: 3600,
 });
+
+/**
+ * The refusals parents that stream to each other give one another by design (a host they hold
+ * already, or their own): a sender logs each once until that parent accepts it (events.ts).
+ */
+export const PEER_REFUSAL = Object.freeze({
+  sameLocalhost: 'remote server is my localhost',
+  alreadyStreaming: 'remote server says this host is already streaming to it',
+  loop: 'remote server is where this host came from (a loop)',
+});
+const PEER_REFUSALS: ReadonlySet<string> = new Set(Object.values(PEER_REFUSAL));
+
+/** Whether a refusal's `reason` is one of {@link PEER_REFUSAL}. */
+export function isPeerRefusal(reason: string): boolean {
+  return PEER_REFUSALS.has(reason);
+}
 
 /** A VN prompt's number may be this many characters long at most (netdata's `length + 30`). */
 const VN_NUMBER_MAX_CHARS = 29;
@@ -90,10 +113,13 @@ export function validateResponse(reply: string): ResponseVerdict {
   if (reply === PROMPT_V1) return { ok: true, version: 1 };
   if (reply === PROMPT_V2) return { ok: true, version: 2 };
   if (reply === ERROR_SAME_LOCALHOST) {
-    return { ok: false, reason: 'remote server is my localhost', postponeSecs: POSTPONE_SECS.sameLocalhost };
+    return { ok: false, reason: PEER_REFUSAL.sameLocalhost, postponeSecs: POSTPONE_SECS.sameLocalhost };
   }
   if (reply === ERROR_ALREADY_STREAMING) {
-    return { ok: false, reason: 'remote server says this host is already streaming to it', postponeSecs: POSTPONE_SECS.alreadyStreaming };
+    return { ok: false, reason: PEER_REFUSAL.alreadyStreaming, postponeSecs: POSTPONE_SECS.alreadyStreaming };
+  }
+  if (reply === ERROR_LOOP) {
+    return { ok: false, reason: PEER_REFUSAL.loop, postponeSecs: POSTPONE_SECS.loop };
   }
   if (reply === ERROR_NOT_PERMITTED) {
     return { ok: false, reason: 'remote server denied access, probably we don\'t have the right API key', postponeSecs: POSTPONE_SECS.notPermitted };
@@ -111,7 +137,7 @@ export function validateResponse(reply: string): ResponseVerdict {
 
 /** Every reply a receiver may give; the sender waits for more bytes while the reply is a proper prefix of one. */
 const KNOWN_REPLIES: readonly string[] = [
-  PROMPT_V1, PROMPT_V2, ERROR_SAME_LOCALHOST, ERROR_ALREADY_STREAMING, ERROR_NOT_PERMITTED, ERROR_TOO_BUSY,
+  PROMPT_V1, PROMPT_V2, ERROR_SAME_LOCALHOST, ERROR_ALREADY_STREAMING, ERROR_NOT_PERMITTED, ERROR_TOO_BUSY, ERROR_LOOP,
 ];
 
 /** Whether `partial` may still grow into a known reply (or a VN prompt). */

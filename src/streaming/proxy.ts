@@ -6,27 +6,31 @@
  */
 import type { ReceiverHostSettings } from '../config/types.js';
 import type { Host } from '../database/types.js';
+import { parseDestinations } from './destination.js';
 import { SenderLog } from './events.js';
-import { createHostSender, senderDestinations, type SenderContext } from './host-sender.js';
-import type { StreamSender } from './sender.js';
+import { createFanOut, type FanOut } from './fan-out.js';
+import type { SenderContext } from './host-sender.js';
 
 /**
- * The sender for a mirrored host, or null when its settings do not proxy it (or say too
- * little: no destination or no API key, which is logged). The caller starts and stops it.
+ * The links that re-stream a mirrored host which came over `receivedVia` (peer-loop.ts): one to
+ * `proxy destination`, one more per `proxy also send to` parent (fan-out.ts); null when its
+ * settings do not proxy it (or say too little: no usable destination or no API key, which is
+ * logged). The caller starts and stops them.
  */
 export function createProxySender(
   host: Host,
   settings: Readonly<ReceiverHostSettings>,
   context: SenderContext,
-): StreamSender | null {
+  receivedVia: readonly string[] = [],
+): FanOut | null {
   if (!settings.proxyEnabled) return null;
-  const log = new SenderLog(host.hostname);
-  const destinations = senderDestinations(settings.proxyDestination, context, log);
-  if (destinations.length === 0 || !settings.proxyApiKey) {
-    log.badDestination('cannot enable proxy sending - proxy destination or proxy api key is missing.');
+  const usable = parseDestinations(settings.proxyDestination, context.sender.defaultPort).destinations;
+  if (usable.length === 0 || !settings.proxyApiKey) {
+    new SenderLog(host.hostname).badDestination('cannot enable proxy sending - proxy destination or proxy api key is missing.');
     return null;
   }
-  return createHostSender(host, {
-    destinations, apiKey: settings.proxyApiKey, sendChartsMatching: settings.proxySendChartsMatching, mode: 'proxy',
+  return createFanOut(host, {
+    destination: settings.proxyDestination, alsoSendTo: settings.proxyAlsoSendTo, apiKey: settings.proxyApiKey,
+    sendChartsMatching: settings.proxySendChartsMatching, mode: 'proxy', receivedVia,
   }, context);
 }

@@ -13,7 +13,8 @@ import { linkEnded, linkStarted } from './coverage-ledger.js';
 import { receiverLog } from './events.js';
 import type { LinkCapabilities } from './negotiation.js';
 import { LinkReplicationReceiver, type ReplicationReceiverStats } from './replication-receiver.js';
-import type { SenderStats, StreamSender } from './sender.js';
+import type { FanOut } from './fan-out.js';
+import type { SenderStats } from './sender.js';
 import { inboundTransport, type InboundTransport, type TransportStats } from './transport.js';
 
 /** One accepted child's socket, host and callbacks. */
@@ -29,8 +30,8 @@ export interface SessionOptions {
   defaultUpdateEverySecs: number;
   /** Close when nothing arrives for this long. */
   idleTimeoutMs: number;
-  /** The proxy sender re-streaming this host, if any; started and stopped with the session. */
-  proxy: StreamSender | null;
+  /** The proxy's links re-streaming this host, if any; started and stopped with the session. */
+  proxy: FanOut | null;
   /** How this host's gaps are filled when the link negotiates replication. */
   replication: Readonly<ReplicationSettings>;
   /** Told once, after the session ended (the owner marks the host not connected). */

@@ -18,10 +18,12 @@ import {
 } from './prompts.js';
 import { findHeadEnd, isKnownParam, parseStreamRequest, type StreamRequest } from './request.js';
 import { ReceiverSession } from './receiver-session.js';
+import { cameThrough, ERROR_LOOP, isShorterPath, pathOf } from './peer-loop.js';
 import { decideExisting } from './session-takeover.js';
 import { spoolRecentSlots } from './spool-recorder.js';
 import type { ReplicationReceiverStats } from './replication-receiver.js';
-import type { SenderStats, StreamSender } from './sender.js';
+import type { FanOut } from './fan-out.js';
+import type { SenderStats } from './sender.js';
 
 /** Bounds on what children may make this node hold (DESIGN "Bad input"). */
 export interface ReceiverLimits {
@@ -60,8 +62,11 @@ export interface ReceiversOptions {
   createParser: (options: ParserOptions) => Parser;
   matches: PatternMatcher;
   limits: ReceiverLimits;
-  /** Builds the sender that re-streams a mirrored host (proxy), or null when it is not proxied. */
-  proxyFor: (host: Host, settings: Readonly<ReceiverHostSettings>) => StreamSender | null;
+  /**
+   * Builds the links that re-stream a mirrored host (proxy, fan-out.ts) that came over `via` (the
+   * nodes of its path, peer-loop.ts), or null when it is not proxied.
+   */
+  proxyFor: (host: Host, settings: Readonly<ReceiverHostSettings>, via: readonly string[]) => FanOut | null;
   /** Told after a stream is accepted for a host (before its first line is parsed). */
   onHostConnected?: (host: Host, settings: Readonly<ReceiverHostSettings>) => void;
   /** Told when a host leaves the registry (an empty host freed when its link ended). */
@@ -253,13 +258,24 @@ export class Receivers {
       this.#refuse(socket, hostTag, ERROR_SAME_LOCALHOST, 'remote host is trying to stream my localhost back.');
       return;
     }
+    let via: string[];
+    try {
+      via = pathOf(request.params);
+    } catch (err) {
+      this.#refuse(socket, hostTag, ERROR_NOT_PERMITTED, `${err instanceof Error ? err.message : String(err)}.`);
+      return;
+    }
+    if (cameThrough(via, this.#o.registry.localhost.machineGuid)) {
+      this.#refuse(socket, hostTag, ERROR_LOOP, `machine GUID '${request.machineGuid}' came through this node already (a loop of proxies). Rejecting this connection.`, true);
+      return;
+    }
     if (!this.#resolveExisting(socket, hostTag, request, ip, port)) return;
     if (!this.#hasRoomFor(request.machineGuid)) {
       this.#refuse(socket, hostTag, ERROR_TOO_BUSY, `too many hosts (limit ${this.#o.limits.maxHosts}); not accepting machine GUID '${request.machineGuid}'.`);
       return;
     }
     this.#lastAcceptMs = now;
-    this.#accept(socket, ip, port, hostTag, request, buffered.subarray(headEnd));
+    this.#accept(socket, ip, port, hostTag, request, via, buffered.subarray(headEnd));
   }
 
   /**
@@ -272,6 +288,17 @@ export class Receivers {
     const idleMs = Date.now() - current.lastDataMs;
     const idleSecs = Math.floor(idleMs / 1000);
     const settings = this.#o.stream.resolveHost(request.apiKey, request.machineGuid);
+    const currentHops = current.host.identity.hops ?? 1;
+    if (settings.multipleConnections !== 'deny' && isShorterPath(request.hops, currentHops)) {
+      receiverLog.shorterPath(tag, request.hops, currentHops);
+      current.close('a shorter path of the same host took over', false);
+      return true;
+    }
+    if (request.hops > currentHops && idleSecs <= this.#o.limits.alreadyStreamingSecs) {
+      // a peer's copy of a host this node has more directly: expected in an active-active pair
+      this.#refuse(socket, tag, ERROR_ALREADY_STREAMING, `machine GUID '${request.machineGuid}' is already streaming here over ${currentHops} hop(s); this connection has ${request.hops}. Rejecting it.`, true);
+      return false;
+    }
     const verdict = decideExisting({
       currentIp: current.clientIp, newIp: ip, idleMs, updateEverySecs: current.host.settings.updateEverySecs,
       multipleConnections: settings.multipleConnections, alreadyStreamingSecs: this.#o.limits.alreadyStreamingSecs,
@@ -312,7 +339,7 @@ export class Receivers {
     return hosts.filter((h) => !h.isLocal).length < this.#o.limits.maxHosts;
   }
 
-  #accept(socket: net.Socket, ip: string, port: number, tag: string, request: StreamRequest, leftover: Buffer): void {
+  #accept(socket: net.Socket, ip: string, port: number, tag: string, request: StreamRequest, via: readonly string[], leftover: Buffer): void {
     const settings = this.#o.stream.resolveHost(request.apiKey, request.machineGuid);
     const { host, created } = this.#hostFor(request, settings);
     if (created) this.#logCreated(host, settings);
@@ -327,7 +354,7 @@ export class Receivers {
       createParser: this.#o.createParser,
       defaultUpdateEverySecs: host.settings.updateEverySecs,
       idleTimeoutMs: this.#o.limits.idleTimeoutSecs * 1000,
-      proxy: this.#o.proxyFor(host, settings),
+      proxy: this.#o.proxyFor(host, settings, via),
       replication: {
         enabled: settings.enableReplication,
         secondsToReplicate: settings.secondsToReplicate,
@@ -400,9 +427,11 @@ export class Receivers {
     );
   }
 
-  #refuse(socket: net.Socket, tag: string, reply: string, message: string): void {
+  /** `expected`: a refusal a peer of an active-active pair meets by design, logged throttled at INFO. */
+  #refuse(socket: net.Socket, tag: string, reply: string, message: string, expected = false): void {
     this.#refused++;
-    receiverLog.refused(tag, message);
+    if (expected) receiverLog.refusedPeer(tag, message);
+    else receiverLog.refused(tag, message);
     // raw bytes, no status line, no newline (reference §2.2); then close
     socket.end(reply);
     socket.setTimeout(5000, () => socket.destroy());

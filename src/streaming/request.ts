@@ -4,6 +4,7 @@
  */
 import type { HostIdentity } from '../database/types.js';
 import { STREAMING_PROTOCOL_VERSION } from './prompts.js';
+import { VIA_PARAM } from './peer-loop.js';
 
 /** A host's system facts as the request carries them (netdata's `rrdhost_system_info`). */
 export type SystemInfo = NonNullable<HostIdentity['system']>;
@@ -29,6 +30,8 @@ export interface SenderIdentity {
   programVersion: string;
   /** The `ml_*`, `mc_version` and `NETDATA_*` facts; absent ones are sent empty, as 1.37 does. */
   system?: SystemInfo;
+  /** A proxy's path: the nodes the host came through, this one last (peer-loop.ts); none for the local host. */
+  via?: readonly string[];
 }
 
 /**
@@ -123,6 +126,7 @@ export function buildStreamRequest(id: SenderIdentity): string {
     ...SYSTEM_FIELDS.map(([name, key]): [string, string] => [name, sys[key] ?? '']),
     ['NETDATA_PROTOCOL_VERSION', STREAMING_PROTOCOL_VERSION],
   ];
+  if (id.via?.length) fields.push([VIA_PARAM, id.via.join(',')]);
   const query = fields.map(([k, v]) => `${k}=${encodeValue(String(v))}`).join('&');
   return `STREAM ${query} HTTP/1.1\r\nUser-Agent: ${id.programName}/${id.programVersion}\r\nAccept: */*\r\n\r\n`;
 }
@@ -156,7 +160,7 @@ export interface StreamRequest {
 export const KNOWN_PARAMS: ReadonlySet<string> = new Set([
   'key', 'hostname', 'registry_hostname', 'machine_guid', 'update_every', 'os', 'timezone',
   'abbrev_timezone', 'utc_offset', 'hops', 'tags', 'ver', 'NETDATA_PROTOCOL_VERSION',
-  'ml_capable', 'ml_enabled', 'mc_version',
+  'ml_capable', 'ml_enabled', 'mc_version', VIA_PARAM,
 ]);
 
 /** Whether a receiver reads `name`: the fields above and the `NETDATA_*` fields 1.37 knows. */

@@ -56,6 +56,7 @@ export interface InfoContext {
 /** `pendingCharts` → `pending_charts`, through nested objects, as the rest of the info reads. */
 function snakeCase(value: unknown): unknown {
   if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map(snakeCase);
   return Object.fromEntries(Object.entries(value).map(([k, v]) => [k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`), snakeCase(v)]));
 }
 
