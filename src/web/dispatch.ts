@@ -9,7 +9,7 @@ import type * as http from 'node:http';
 import type * as net from 'node:net';
 import * as tls from 'node:tls';
 import { debug, error, warn } from '../log.js';
-import { countRefusal } from '../refusals.js';
+import { countRefusal } from '../limits.js';
 import { streamRequestTarget, type AccessLog } from './access-log.js';
 import { clientIp } from './patterns.js';
 import { TLS_HANDSHAKE_RECORD, type PortTlsMode } from './tls.js';
