@@ -33,6 +33,14 @@ export const DEFAULT_LIMITS = Object.freeze({
   functionCallsInFlight: 64,
   /** Largest function result body kept; a larger one is dropped and its call answered with an error. */
   functionResultBytes: 10 * 1024 * 1024,
+  /** Most function call bytes waiting in a plugin's stdin; a plugin that does not read it gets no more calls. */
+  functionStdinBytes: 64 * 1024,
+  /** Longest stderr line of a plugin passed on to the log; longer ones are cut. */
+  stderrLineBytes: 1024,
+  /** Longest command line a parent sends back to its child (a REPLAY_CHART is under 300 bytes); longer ones are cut. */
+  parentCommandBytes: 16 * 1024,
+  /** Largest BEGIN..END block a proxy keeps to forward; a larger one is not forwarded (its values are stored). */
+  proxiedBlockBytes: 64 * 1024 * 1024,
 });
 
 /** One counter per limit (and per kind of refusal that protects the agent without a value). */
@@ -55,6 +63,8 @@ export interface RefusalCounts {
   streamRequestBytes: number;
   /** Function calls refused (too many in flight, or the plugin does not read its input) and results dropped as too large. */
   functionCalls: number;
+  /** Data blocks a proxy did not forward, as larger than it keeps. */
+  proxiedBlocks: number;
   /** Connections lost or refused because the process was out of file descriptors (EMFILE, ENFILE). */
   descriptors: number;
   /** Connections closed at once because `web server max sockets` were open. */
@@ -80,6 +90,7 @@ export const REFUSAL_DIMENSIONS: ReadonlyArray<readonly [keyof RefusalCounts, st
   ['streamConnections', 'stream_connections'],
   ['streamRequestBytes', 'stream_request_bytes'],
   ['functionCalls', 'function_calls'],
+  ['proxiedBlocks', 'proxied_blocks'],
 ];
 
 const counts = Object.fromEntries(REFUSAL_DIMENSIONS.map(([key]) => [key, 0])) as unknown as RefusalCounts;

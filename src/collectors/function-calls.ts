@@ -40,7 +40,7 @@ export const RUNAWAY_RESULT_FACTOR = 2;
 /** Calls in flight per plugin before more are refused with 503. */
 export const DEFAULT_MAX_IN_FLIGHT = DEFAULT_LIMITS.functionCallsInFlight;
 /** Unread call bytes allowed in a plugin's stdin pipe. */
-export const DEFAULT_MAX_PENDING_STDIN_BYTES = 64 * 1024;
+export const DEFAULT_MAX_PENDING_STDIN_BYTES = DEFAULT_LIMITS.functionStdinBytes;
 
 /** netdata's HTTP codes for function errors. */
 export const FUNCTION_STATUS = Object.freeze({
