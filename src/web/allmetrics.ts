@@ -95,6 +95,10 @@ export interface PrometheusDefaults {
   sendNamesInsteadOfIds: boolean;
   /** How far back a server's first scrape looks (s). */
   updateEverySecs: number;
+  sendChartsMatching: string;
+  sendHostsMatching: string;
+  /** Host labels on `netdata_info` (1.10's `[backend]` has none). */
+  labels: { sendConfiguredLabels: boolean; sendAutomaticLabels: boolean };
 }
 
 /**
@@ -108,11 +112,17 @@ export interface PrometheusDefaults {
 export function prometheusDefaults(netdata: NetdataConfig, exporting: ExportingConfig | undefined): PrometheusDefaults {
   const file = exporting?.file ?? null;
   const own = file !== null && dirname(resolve(file)) === resolve(netdata.global.directories.config);
-  const from = exporting && file !== null && (own || !netdata.backend.enabled) ? exporting.prometheusExporter : netdata.backend;
+  const exporter = exporting && file !== null && (own || !netdata.backend.enabled) ? exporting.prometheusExporter : null;
+  const from = exporter ?? netdata.backend;
   return {
     prefix: from.prefix,
     dataSource: from.dataSource,
     sendNamesInsteadOfIds: from.sendNamesInsteadOfIds,
     updateEverySecs: from.updateEverySecs,
+    sendChartsMatching: from.sendChartsMatching,
+    sendHostsMatching: from.sendHostsMatching,
+    labels: exporter
+      ? { sendConfiguredLabels: exporter.sendConfiguredLabels, sendAutomaticLabels: exporter.sendAutomaticLabels }
+      : { sendConfiguredLabels: false, sendAutomaticLabels: false },
   };
 }

@@ -11,7 +11,8 @@ import { infoJson } from './api-info.js';
 import { alarmLogBody, alarmVariablesBody, alarmsBody } from './api-health.js';
 import { allmetricsJson, allmetricsShell, prometheusDefaults } from './allmetrics.js';
 import {
-  allmetricsPrometheus, parseDataSource, PROMETHEUS_CONTENT_TYPE, ScrapeMemory, type PrometheusRequest,
+  allmetricsPrometheus, parseDataSource, PROMETHEUS_CONTENT_TYPE, prometheusChartFilter, prometheusHostFilter, ScrapeMemory,
+  type PrometheusRequest,
 } from '../exporting/index.js';
 import { badgeRequest } from './badge.js';
 import { functionCall, functionsInfo } from './api-function.js';
@@ -66,8 +67,12 @@ function allmetrics(w: WebContext, memory: ScrapeMemory): Handler {
       nowS: Math.floor(w.nowMs() / 1000),
       program: 'netdata',
       version: w.version,
+      sendChart: prometheusChartFilter(param(params, 'filter') ?? backend.sendChartsMatching, backend.sendNamesInsteadOfIds),
+      labels: backend.labels,
     };
-    const hosts = format === 'prometheus_all_hosts' ? w.registry.hosts() : undefined;
+    const hosts = format === 'prometheus_all_hosts'
+      ? w.registry.hosts().filter(prometheusHostFilter(backend.sendHostsMatching))
+      : undefined;
     return text(allmetricsPrometheus(host, hosts, req, memory), PROMETHEUS_CONTENT_TYPE);
   };
 }
