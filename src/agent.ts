@@ -63,7 +63,8 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
     { memoryMode: g.memoryMode, historyEntries: g.historyEntries, updateEverySecs: g.updateEverySecs,
       gapWhenLostIterationsAbove: g.gapWhenLostIterationsAbove,
       recentSlots: streamingPart?.spoolRecentSlots(g.memoryMode, stream.sender.enabled, stream.sender) ?? 0 },
-    { persistence: { cacheDir: g.directories.cache, saveEverySecs: g.saveEverySecs } },
+    { persistence: { cacheDir: g.directories.cache, saveEverySecs: g.saveEverySecs },
+      maxCharts: g.maxCharts, maxDimensions: g.maxDimensions },
   );
   registry.localhost.replaceLabels(localHostLabels(system, {
     configLabels: config.hostLabels, isParent: false,

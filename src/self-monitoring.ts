@@ -3,11 +3,11 @@
  * plugins running and disabled, the lines and values the parsers take per second, and the
  * database's disk (`netdata.db_disk_errors`: writes refused; `netdata.db_disk_failing`: 1 while
  * samples are kept in memory only), and what the agent refused to protect itself
- * (`netdata.refusals`, see refusals.ts).
+ * (`netdata.refusals`, one counter per limit, see limits.ts).
  */
 import type { Chart, ChartDefinition, DimensionDefinition, Host } from './database/index.js';
 import { error, info } from './log.js';
-import { countRefusal, isDescriptorShortage, REFUSAL_DIMENSIONS, refusalCounts } from './refusals.js';
+import { countRefusal, isDescriptorShortage, REFUSAL_DIMENSIONS, refusalCounts } from './limits.js';
 
 /** Counters the agent's parts expose, read once per iteration. */
 export interface SelfStats {

@@ -8,6 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import type { FunctionResultSink } from '../protocol/types.js';
 import { LogThrottle } from '../log.js';
+import { countRefusal, DEFAULT_LIMITS } from '../limits.js';
 
 /** The answer to a call, as the API sends it on. */
 export interface FunctionResult {
@@ -29,7 +30,7 @@ export interface FunctionCallLimits {
 }
 
 /** netdata 1.37 stops a plugin whose deferred result passes 10 MB; Tributary drops the result. */
-export const DEFAULT_MAX_RESULT_BYTES = 10 * 1024 * 1024;
+export const DEFAULT_MAX_RESULT_BYTES = DEFAULT_LIMITS.functionResultBytes;
 /**
  * A result body this many times `maxResultBytes` without its FUNCTION_RESULT_END is a runaway:
  * everything the plugin writes would be swallowed as body, so the plugin is stopped (netdata 1.37
@@ -37,9 +38,9 @@ export const DEFAULT_MAX_RESULT_BYTES = 10 * 1024 * 1024;
  */
 export const RUNAWAY_RESULT_FACTOR = 2;
 /** Calls in flight per plugin before more are refused with 503. */
-export const DEFAULT_MAX_IN_FLIGHT = 64;
+export const DEFAULT_MAX_IN_FLIGHT = DEFAULT_LIMITS.functionCallsInFlight;
 /** Unread call bytes allowed in a plugin's stdin pipe. */
-export const DEFAULT_MAX_PENDING_STDIN_BYTES = 64 * 1024;
+export const DEFAULT_MAX_PENDING_STDIN_BYTES = DEFAULT_LIMITS.functionStdinBytes;
 
 /** netdata's HTTP codes for function errors. */
 export const FUNCTION_STATUS = Object.freeze({
@@ -134,10 +135,12 @@ export class FunctionCalls {
   call(text: string, timeoutSecs: number): Promise<FunctionResult> {
     if (this.#closed !== null) return Promise.resolve(functionError(FUNCTION_STATUS.backendFailed, this.#closed));
     if (this.#inFlight.size >= this.#limits.maxInFlight) {
+      countRefusal('functionCalls');
       return Promise.resolve(functionError(FUNCTION_STATUS.backendFailed,
         `${this.source} has ${this.#inFlight.size} function calls in flight already; try again later.`));
     }
     if (this.stdin.pendingBytes() > this.#limits.maxPendingStdinBytes) {
+      countRefusal('functionCalls');
       return Promise.resolve(functionError(FUNCTION_STATUS.backendFailed,
         `Failed to send request to the collector: ${this.source} is not reading its standard input.`));
     }
@@ -212,6 +215,7 @@ export class FunctionCalls {
     }
     if (reading.call === null) return;
     if (reading.bytes > this.#limits.maxResultBytes) {
+      countRefusal('functionCalls');
       this.#fail(`${this.source} answered '${reading.call.name}' with a result larger than the limit of ` +
         `${this.#limits.maxResultBytes} bytes; it is dropped.`);
       return;

@@ -7,12 +7,13 @@
  * (docs/memory.md gives the figures).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { DEFAULT_LIMITS } from '../limits.js';
 import { BoundedLineSplitter } from '../protocol/index.js';
 
 /** Default wait between SIGTERM and SIGKILL when stopping a plugin's process group. */
 export const DEFAULT_KILL_GRACE_MS = 1000;
 /** Longest stderr line passed on; longer lines are cut (the rest of the line is dropped). */
-export const DEFAULT_MAX_STDERR_LINE_BYTES = 1024;
+export const DEFAULT_MAX_STDERR_LINE_BYTES = DEFAULT_LIMITS.stderrLineBytes;
 
 /** How a run ended, as Node reports it. */
 export interface ProcessExit {

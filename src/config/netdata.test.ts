@@ -83,7 +83,8 @@ describe('loadNetdataConfig', () => {
     const c = loadNetdataConfig(null);
     assert.deepEqual(c.global, {
       hostname: hostname(), historyEntries: 3600, updateEverySecs: 1, memoryMode: 'save',
-      gapWhenLostIterationsAbove: 1, cleanupOrphanHostsAfterSecs: 3600, saveEverySecs: 3600,
+      gapWhenLostIterationsAbove: 1, cleanupOrphanHostsAfterSecs: 3600, maxCharts: 50000, maxDimensions: 100000,
+      saveEverySecs: 3600,
       replication: { enabled: true, secondsToReplicate: 86400, stepSecs: 600 },
       timezone: systemTimezone(),
       directories: {
@@ -223,8 +224,9 @@ describe('effectiveConfigText', () => {
     assert.deepEqual(section('plugin:python.d'), ['\tupdate every = 5', '\tcommand options = -ppython3 ; debug']);
     assert.deepEqual(section('host labels'), ['\troom = b12 # second floor']);
     assert.ok(section('web').includes('\t# allow badges from = *'));
-    // every [db] key with a 1.10 name is shown under [global]; replication's exist only in [db]
+    // every [db] key with a 1.10 name is shown under [global]; replication's and the totals exist only in [db]
     assert.deepEqual(section('db'), [
+      '\t# max charts = 50000', '\t# max dimensions = 100000',
       '\t# enable replication = yes', '\t# seconds to replicate = 86400', '\t# seconds per replication step = 600',
     ]);
   });

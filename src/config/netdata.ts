@@ -8,6 +8,7 @@
 import { hostname as osHostname } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import type { MemoryMode } from '../database/types.js';
+import { DEFAULT_LIMITS } from '../limits.js';
 import { readConfigFile, type ParsedConfig } from './document.js';
 import { applyOverrides, ConfigReader, configErrors } from './reader.js';
 import { isOpenNetdataSection, UNUSED_NETDATA_KEYS } from './netdata-known-keys.js';
@@ -135,6 +136,8 @@ function readGlobal(r: ConfigReader, defaultConfigDir: string, path: (t: string)
       integer(1), DEFAULT_GAP_WHEN_LOST_ITERATIONS_ABOVE),
     cleanupOrphanHostsAfterSecs: db('cleanup orphan hosts after secs', 'cleanup orphan hosts after seconds',
       integer(0), DEFAULT_CLEANUP_ORPHAN_HOSTS_AFTER_SECS),
+    maxCharts: r.value('db', 'max charts', integer(1), DEFAULT_LIMITS.charts),
+    maxDimensions: r.value('db', 'max dimensions', integer(1), DEFAULT_LIMITS.dimensions),
     saveEverySecs: r.value('global', 'save every seconds', integer(0), DEFAULT_SAVE_EVERY_SECS),
     replication: Object.freeze({
       enabled: r.value('db', 'enable replication', parseBoolean, DEFAULT_ENABLE_REPLICATION),

@@ -79,6 +79,12 @@ export interface GlobalConfig {
   memoryMode: MemoryMode;
   gapWhenLostIterationsAbove: number;
   cleanupOrphanHostsAfterSecs: number;
+  /**
+   * `[db] max charts`, `[db] max dimensions` (Tributary's): the most charts and dimensions of all
+   * hosts together, which bound the agent's memory (docs/memory.md); a new one past them is refused.
+   */
+  maxCharts: number;
+  maxDimensions: number;
   /** `[global] save every seconds` for memory mode save (default 3600; 0 = only at stop). */
   saveEverySecs: number;
   /** `[db] enable replication`, `seconds to replicate`, `seconds per replication step` (1.37). */

@@ -18,6 +18,8 @@ export interface ChartEvents {
   fullNameFor(chart: ChartImpl, definition: ChartDefinition): string;
   renamed(chart: ChartImpl, oldFullName: string): void;
   chartDefined(chart: ChartImpl): void;
+  /** A dimension new to the chart was created (before `dimensionDefined`). */
+  dimensionAdded(chart: ChartImpl): void;
   dimensionDefined(chart: ChartImpl, dimension: Dimension): void;
   chartDone(chart: ChartImpl): void;
   pointReplayed(chart: ChartImpl, timeS: number, values: ArrayLike<number>): void;
@@ -129,6 +131,7 @@ export class ChartImpl implements Chart {
       dimension = new DimensionView(this.#state, index, definition);
       this.#dimensions.push(dimension);
       this.#byId.set(definition.id, dimension);
+      this.#events.dimensionAdded(this);
     }
     if (definition.options.obsolete) this.#obsoleteDimensions++;
     this.#store.describe?.(this);

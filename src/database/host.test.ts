@@ -95,6 +95,19 @@ describe('HostRegistry', () => {
     assert.equal(registry.remove('guid-child'), true);
     assert.equal(registry.find('child'), undefined);
   });
+
+  it('counts the charts and dimensions of all its hosts against its totals, and frees a removed host\'s', () => {
+    const registry = createHostRegistry({ hostname: 'parent', machineGuid: 'guid-parent' }, SETTINGS, { maxCharts: 3, maxDimensions: 4 });
+    testChart(registry.localhost, ['a', 'b']);
+    const child = registry.findOrCreate({ hostname: 'child', machineGuid: 'guid-child' }, SETTINGS);
+    const chart = testChart(child, ['c', 'd']);
+    chart.defineDimension(dimensionDefinition('c'));
+    const capacity = registry.localhost.capacity;
+    assert.equal(child.capacity, capacity, 'one capacity for the registry');
+    assert.deepEqual([capacity.charts, capacity.dimensions, capacity.roomForChart, capacity.roomForDimension], [2, 4, true, false]);
+    registry.remove('guid-child');
+    assert.deepEqual([capacity.charts, capacity.dimensions, capacity.roomForDimension], [1, 2, true]);
+  });
 });
 
 describe('Chart options', () => {

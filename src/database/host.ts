@@ -3,6 +3,7 @@
  * labels, and the observers told about definitions and completed iterations.
  */
 import { warn } from '../log.js';
+import { Capacity } from './capacity.js';
 import { ChartImpl, type ChartEvents } from './chart.js';
 import { noneStoreFactory, ramStoreFactory } from './ram-store.js';
 import { RingSlabs } from './ring-slabs.js';
@@ -33,6 +34,8 @@ export interface HostOptions {
   stores?: StoreFactories;
   /** Wall clock in seconds for `createdS` (tests). */
   nowS?: () => number;
+  /** The totals this host counts into, shared with the other hosts of its registry (default: its own, with the default limits). */
+  capacity?: Capacity;
 }
 
 const BUILT_IN_STORES: StoreFactories = { none: noneStoreFactory, ram: ramStoreFactory };
@@ -71,6 +74,8 @@ export class HostImpl implements Host {
   readonly #storeFactory: StoreFactory;
   readonly #ringSlabs = new RingSlabs();
   readonly #events: ChartEvents;
+  readonly #capacity: Capacity;
+  #dimensionCount = 0;
 
   constructor(identity: HostIdentity, settings: HostSettings, isLocal: boolean, options: HostOptions = {}) {
     this.#identity = Object.freeze({ ...identity });
@@ -84,6 +89,7 @@ export class HostImpl implements Host {
       clientAddress: '',
       lastDataS: 0,
     });
+    this.#capacity = options.capacity ?? new Capacity();
     this.#storeFactory = pickStore(this.settings, identity.hostname, options.stores);
     this.#events = this.#chartEvents();
   }
@@ -111,6 +117,9 @@ export class HostImpl implements Host {
   get labels(): Labels {
     return this.#labels;
   }
+  get capacity(): Readonly<Capacity> {
+    return this.#capacity;
+  }
 
   defineChart(definition: ChartDefinition): Chart {
     const existing = this.#charts.get(definition.id);
@@ -136,6 +145,7 @@ export class HostImpl implements Host {
     });
     this.#charts.set(chart.id, chart);
     this.#byName.set(chart.fullName, chart);
+    this.#capacity.charts++;
     this.#events.chartDefined(chart);
     return chart;
   }
@@ -177,6 +187,12 @@ export class HostImpl implements Host {
     for (const chart of this.#charts.values()) chart.close();
   }
 
+  /** The host leaves its registry: its charts and dimensions no longer count toward the totals. */
+  releaseCapacity(): void {
+    this.#capacity.release(this.#charts.size, this.#dimensionCount);
+    this.#dimensionCount = 0;
+  }
+
   #withDefaults(definition: ChartDefinition): ChartDefinition {
     if (definition.updateEverySecs >= 1) return definition;
     return { ...definition, updateEverySecs: this.settings.updateEverySecs };
@@ -195,6 +211,10 @@ export class HostImpl implements Host {
       },
       chartDefined: (chart) => {
         for (const observer of this.#observers) observer.chartDefined?.(chart);
+      },
+      dimensionAdded: () => {
+        this.#dimensionCount++;
+        this.#capacity.dimensions++;
       },
       dimensionDefined: (chart, dimension: Dimension) => {
         for (const observer of this.#observers) observer.dimensionDefined?.(chart, dimension);

@@ -5,6 +5,7 @@
  */
 import type { DiskStats } from './disk-faults.js';
 import { FileStores, logRestoredHost, type PersistenceOptions } from './file-stores.js';
+import { Capacity } from './capacity.js';
 import { createHost, HostImpl, type HostOptions } from './host.js';
 import type { Host, HostIdentity, HostRegistry, HostSettings } from './types.js';
 
@@ -12,6 +13,9 @@ import type { Host, HostIdentity, HostRegistry, HostSettings } from './types.js'
 export interface RegistryOptions extends HostOptions {
   /** Without it, `save` and `map` fall back to `ram` with a warning. */
   persistence?: PersistenceOptions;
+  /** Most charts and dimensions of all hosts together (default: `DEFAULT_LIMITS`' charts and dimensions). */
+  maxCharts?: number;
+  maxDimensions?: number;
 }
 
 /** The registry as its owner (the agent) sees it: the contract plus start-up and stop. */
@@ -39,7 +43,8 @@ class Registry implements ManagedHostRegistry {
   readonly #files: FileStores | null;
 
   constructor(localIdentity: HostIdentity, localSettings: HostSettings, options: RegistryOptions) {
-    const { persistence, ...hostOptions } = options;
+    const { persistence, maxCharts, maxDimensions, ...rest } = options;
+    const hostOptions: HostOptions = { ...rest, capacity: new Capacity(maxCharts, maxDimensions) };
     const cacheRequired = PERSISTENT_MODES.has(localSettings.memoryMode);
     this.#files = persistence ? new FileStores({ cacheRequired, ...persistence }) : null;
     this.#options = this.#files ? { ...hostOptions, stores: { ...this.#files.factories, ...hostOptions.stores } } : hostOptions;
@@ -73,6 +78,7 @@ class Registry implements ManagedHostRegistry {
     const host = this.#byGuid.get(machineGuid);
     if (host === undefined || host === this.localhost) return false;
     host.close();
+    host.releaseCapacity();
     if (this.#files !== null && PERSISTENT_MODES.has(host.settings.memoryMode)) this.#files.dropHost(machineGuid);
     return this.#byGuid.delete(machineGuid);
   }

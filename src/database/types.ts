@@ -333,6 +333,24 @@ export interface Host {
   updateIdentity(identity: Partial<HostIdentity>): void;
   /** Approximate bytes held (rings and state), for /api/v1/charts rrd_memory_bytes. */
   memoryBytes(): number;
+  /** The charts and dimensions of all hosts of this host's registry, against their totals. */
+  readonly capacity: Readonly<HostCapacity>;
+}
+
+/**
+ * What all hosts of a registry hold together and the most they may (`[db] max charts`, `[db]
+ * max dimensions`). A writer asks before it defines a new chart or dimension; the database
+ * counts what is defined whatever asked.
+ */
+export interface HostCapacity {
+  readonly charts: number;
+  readonly dimensions: number;
+  readonly maxCharts: number;
+  readonly maxDimensions: number;
+  /** Whether one more chart fits. */
+  readonly roomForChart: boolean;
+  /** Whether one more dimension fits. */
+  readonly roomForDimension: boolean;
 }
 
 /** Every host the agent holds: the local one and mirrored ones, by GUID and hostname. */

@@ -15,5 +15,7 @@ export {
 export type { BackendCounters } from './self-charts.js';
 export { storedWindow, storedValue, type StoredWindow } from './stored-value.js';
 export {
-  allmetricsPrometheus, parseDataSource, PROMETHEUS_CONTENT_TYPE, ScrapeMemory, type PrometheusRequest,
+  allmetricsPrometheus, parseDataSource, PROMETHEUS_CONTENT_TYPE, prometheusChartFilter, prometheusHostFilter, ScrapeMemory,
+  type PrometheusRequest,
 } from './prometheus.js';
+export type { LabelChoice } from './host-labels.js';

@@ -5,8 +5,10 @@
  * the same window the backends use (`stored-value.ts`). The web part serves it.
  */
 import type { Chart, Dimension, Host } from '../database/types.js';
-import { backendDataSource, type BackendDataSource } from '../config/index.js';
+import { backendDataSource, createSimplePattern, type BackendDataSource } from '../config/index.js';
 import { formatStoredValue } from './format.js';
+import { sentLabels, type LabelChoice } from './host-labels.js';
+import { hostPatternName } from './selection.js';
 import { storedValue, storedWindow, type StoredWindow } from './stored-value.js';
 
 /** The content type of the prometheus formats (text exposition format 0.0.4). */
@@ -28,6 +30,30 @@ export interface PrometheusRequest {
   /** Program name and version for `netdata_info` of the local host. */
   program: string;
   version: string;
+  /** Whether a chart is exported (see {@link prometheusChartFilter}). */
+  sendChart: (chart: Chart) => boolean;
+  /** The host labels `netdata_info` carries (`send configured labels`, `send automatic labels`). */
+  labels: Readonly<LabelChoice>;
+}
+
+/**
+ * The charts a scrape exports, as 1.37's `can_send_rrdset`: those a simple pattern matches (the
+ * request's `filter=`, else `send charts matching`), on the chart's name when `[prometheus:exporter]
+ * send names instead of ids` is on, else on its id (whatever the request's `names=`).
+ */
+export function prometheusChartFilter(pattern: string, byName: boolean): (chart: Chart) => boolean {
+  const matcher = createSimplePattern(pattern);
+  return (chart) => matcher.matches(byName ? chart.fullName : chart.id);
+}
+
+/**
+ * The hosts `format=prometheus_all_hosts` lists: those `send hosts matching` matches (`localhost`
+ * for the agent's own). netdata 1.37 reads the key for `[prometheus:exporter]` and then lists
+ * every host; Tributary applies it, as every other exporting instance does.
+ */
+export function prometheusHostFilter(pattern: string): (host: Host) => boolean {
+  const matcher = createSimplePattern(pattern);
+  return (host) => matcher.matches(hostPatternName(host));
 }
 
 /** Parses `data=`/`source=`; unknown keeps the previous (netdata logs and ignores it). */
@@ -112,7 +138,8 @@ function hostMetrics(host: Host, req: PrometheusRequest, afterS: number, allHost
   const program = host.isLocal ? req.program : host.identity.programName ?? '';
   const version = host.isLocal ? req.version : host.identity.programVersion ?? '';
   const stamp = req.timestamps ? ` ${req.nowS * 1000}` : '';
-  let out = `netdata_info{instance="${instance}",application="${label(program)}",version="${label(version)}"} 1${stamp}\n`;
+  let out = `netdata_info{instance="${instance}",application="${label(program)}",version="${label(version)}"` +
+    `${infoLabels(host, req.labels)}} 1${stamp}\n`;
   const tags = host.identity.tags;
   if (tags) {
     const inst = allHosts ? `instance="${instance}",` : '';
@@ -120,7 +147,7 @@ function hostMetrics(host: Host, req: PrometheusRequest, afterS: number, allHost
   }
   const labels = allHosts ? `,instance="${instance}"` : '';
   for (const chart of host.charts.values()) {
-    if (chart.definition.options.obsolete || !chart.dimensions.length) continue;
+    if (chart.definition.options.obsolete || !chart.dimensions.length || !req.sendChart(chart)) continue;
     const same = req.source !== 'as collected' || homogeneous(chart);
     if (req.help) {
       out += `\n# COMMENT ${same ? 'homogeneus' : 'heterogeneous'} chart "${req.names ? chart.fullName : chart.id}", ` +
@@ -132,6 +159,16 @@ function hostMetrics(host: Host, req: PrometheusRequest, afterS: number, allHost
       if (req.source === 'as collected') out += asCollected(chart, dim, req, labels, same);
       else if (window) out += stored(chart, dim, req, labels, afterS, window);
     }
+  }
+  return out;
+}
+
+/** `,name="value"` for each host label sent (1.37's `format_host_labels_prometheus`); names with non-alphanumerics as `_`. */
+function infoLabels(host: Host, choice: Readonly<LabelChoice>): string {
+  let out = '';
+  for (const [key, value] of sentLabels(host, choice)) {
+    const k = name(key);
+    if (k && value) out += `,${k}="${label(value)}"`;
   }
   return out;
 }

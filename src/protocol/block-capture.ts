@@ -4,8 +4,10 @@
  * copied chunk by chunk and joined at END.
  */
 
+import { countRefusal, DEFAULT_LIMITS } from '../limits.js';
+
 /** A block that grows past this is not captured (a source that never ENDs). */
-const MAX_CAPTURED_BLOCK_BYTES = 64 * 1024 * 1024;
+const MAX_CAPTURED_BLOCK_BYTES = DEFAULT_LIMITS.proxiedBlockBytes;
 
 /**
  * One parser's capture. For each chunk the parser calls {@link chunkStarts}, then {@link begin}
@@ -72,7 +74,11 @@ export class BlockCapture {
 
   #push(piece: Buffer): void {
     this.#piecesBytes += piece.length;
-    if (this.#piecesBytes > MAX_CAPTURED_BLOCK_BYTES) this.drop();
-    else this.#pieces.push(piece);
+    if (this.#piecesBytes <= MAX_CAPTURED_BLOCK_BYTES) {
+      this.#pieces.push(piece);
+      return;
+    }
+    countRefusal('proxiedBlocks');
+    this.drop();
   }
 }

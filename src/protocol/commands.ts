@@ -11,7 +11,8 @@ import { chartDefinitionFromWords, dimensionDefinitionFromWords, existingChart }
 import { ProtocolError } from './errors.js';
 import { wordAt } from './tokenizer.js';
 import { parseDecimalWord, parseDouble } from './numbers.js';
-import type { ParserLimits, ParserOptions } from './types.js';
+import type { SourceLimits } from './source-limits.js';
+import type { ParserOptions } from './types.js';
 
 /** FUNCTION timeout when the plugin gives none or one ≤ 0 (netdata's 10 s). */
 export const DEFAULT_FUNCTION_TIMEOUT_SECS = 10;
@@ -23,35 +24,31 @@ export const DEFAULT_FUNCTION_TIMEOUT_SECS = 10;
  */
 export interface CommandContext {
   readonly options: Readonly<ParserOptions>;
-  readonly limits: Readonly<ParserLimits>;
+  readonly limits: SourceLimits;
   /** A non-fatal problem with the current line: logged (throttled) with it, parsing goes on. */
   warn(problem: string): void;
 }
 
-/** CHART: creates or updates the chart; the parser makes it the current chart. */
-export function chartCommand(words: readonly string[], context: CommandContext): Chart {
+/**
+ * CHART: creates or updates the chart; the parser makes it the current chart. A new chart the
+ * limits refuse is not created: null, and the parser ignores the lines about it.
+ */
+export function chartCommand(words: readonly string[], context: CommandContext): Chart | null {
   const { host } = context.options;
-  const { maxChartsPerHost } = context.limits;
   const existing = existingChart(host, words);
   const definition = chartDefinitionFromWords(words, context.options, existing);
-  if (!existing && host.charts.size >= maxChartsPerHost) {
-    throw new ProtocolError(`CHART "${definition.id}" would pass the limit of ${maxChartsPerHost} charts per host`, 'limit');
-  }
+  if (!existing && !context.limits.admitsChart(definition.id)) return null;
   return host.defineChart(definition);
 }
 
 /**
- * DIMENSION: creates or updates a dimension of the current chart. A new dimension past
- * `maxDimensionsPerChart` is not created: its id is returned for the parser to refuse it
- * alone (the chart keeps its first dimensions, the source goes on); null when defined.
+ * DIMENSION: creates or updates a dimension of the current chart. A new dimension the limits
+ * refuse is not created (the chart keeps the ones it has, the source goes on).
  */
-export function dimensionCommand(words: readonly string[], chart: Chart | null, context: CommandContext): string | null {
+export function dimensionCommand(words: readonly string[], chart: Chart | null, context: CommandContext): void {
   if (!chart) throw new ProtocolError('DIMENSION without a chart: a CHART line must come first');
   const definition = dimensionDefinitionFromWords(words, chart);
-  const { maxDimensionsPerChart } = context.limits;
-  if (chart.dimension(definition.id) === undefined && chart.dimensions.length >= maxDimensionsPerChart) return definition.id;
-  chart.defineDimension(definition);
-  return null;
+  if (context.limits.admitsDimension(chart, definition.id)) chart.defineDimension(definition);
 }
 
 const HOST_SCOPES = new Set(['GLOBAL', 'HOST']);

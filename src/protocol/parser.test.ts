@@ -2,6 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createParser } from './parser.js';
 import { setLogSink } from '../log.js';
+import { refusalCounts } from '../limits.js';
 import { harness, SEC_US, START_US } from './test-harness.js';
 
 /** Runs `fn` with log lines captured. */
@@ -81,14 +82,55 @@ describe('CHART', () => {
     }
   });
 
-  it('stops with a limit past maxChartsPerHost, but a re-sent chart is no new chart', () => {
+  it('refuses a chart past maxChartsPerHost alone: its lines are ignored, a re-sent chart is no new chart, the source goes on', () => {
     const h = harness({ limits: { maxChartsPerHost: 2 } });
-    h.feed('CHART a.one\nCHART a.two\nCHART a.one\nCHART a.three\nCHART a.four\n');
-    assert.equal(h.host.charts.size, 2);
-    assert.deepEqual(h.stops, [{
-      kind: 'limit', lineNumber: 4,
-      message: 'plugin test: line 4: CHART "a.three" would pass the limit of 2 charts per host while parsing: "CHART a.three"',
-    }]);
+    const before = refusalCounts().chartsPerHost;
+    const log = captureLog(() => {
+      h.feed('CHART a.one\nDIMENSION x\nCHART a.two\nDIMENSION y\nCHART a.one\n' +
+        'CHART a.three\nDIMENSION z\nVARIABLE v = 1\nCLABEL k v 1\nCLABEL_COMMIT\nCHART a.four\nDIMENSION w\n');
+      for (let i = 0; i < 3; i++) {
+        h.clock.nowUs += SEC_US;
+        h.feed(`BEGIN a.three ${i === 0 ? 0 : SEC_US}\nSET z = 5\nEND\nBEGIN a.one ${i === 0 ? 0 : SEC_US}\nSET x = ${10 + i}\nEND\n` +
+          `BEGIN a.four\nSET w = 1\nEND\n`);
+      }
+    });
+    assert.deepEqual(h.stops, []);
+    assert.deepEqual([...h.host.charts.keys()], ['a.one', 'a.two']);
+    assert.equal(h.host.variables.size, 0, 'the refused chart\'s VARIABLE is no host variable');
+    const one = h.host.charts.get('a.one')!;
+    assert.equal(one.valueAt(0, one.lastEntryS()), 12);
+    assert.equal(refusalCounts().chartsPerHost - before, 2, 'one per refused CHART line');
+    assert.deepEqual(log.filter((l) => l.includes('charts allowed')).length, 1, 'logged once');
+    assert.match(log.join('\n'), /plugin test: host 'parser-test' has the most charts allowed \(2\); CHART "a\.three" and every further new chart/);
+  });
+
+  it('ignores the replication answer of a chart it refused', () => {
+    const h = harness({ limits: { maxChartsPerHost: 1 }, replication: true });
+    captureLog(() => h.feed('CHART a.one\nDIMENSION x\nCHART a.two\nDIMENSION y\nCHART_DEFINITION_END 1 2 3\n' +
+      'RBEGIN "a.two"\nRBEGIN \'\' 10 11 12\nRSET "y" 6 ""\nRDSTATE "y" 0 0 0 0\nRSSTATE 1 2\nREND 1 1 2 0 10 11 12\n' +
+      'RBEGIN "a.one"\nRBEGIN \'\' 10 11 12\nRSET "x" 5 ""\n'));
+    assert.deepEqual(h.stops, []);
+    assert.deepEqual(h.replication.map((c) => [c[0], c[1]]), [['begin', 'a.one'], ['begin', 'a.one'], ['set', 'a.one']]);
+  });
+
+  it('refuses charts and dimensions past the totals of all hosts alone, counted per limit', () => {
+    const h = harness({ capacity: { maxCharts: 1, maxDimensions: 2 } });
+    const before = { ...refusalCounts() };
+    const log = captureLog(() => {
+      h.feed('CHART a.x\nDIMENSION d1\nDIMENSION d2\nDIMENSION d3\nCHART a.y\nDIMENSION e\n');
+      for (let i = 0; i < 2; i++) {
+        h.clock.nowUs += SEC_US;
+        h.feed(`BEGIN a.x ${i === 0 ? 0 : SEC_US}\nSET d1 = 1\nSET d2 = 2\nSET d3 = 3\nEND\nBEGIN a.y\nSET e = 1\nEND\n`);
+      }
+    });
+    assert.deepEqual(h.stops, []);
+    assert.deepEqual([...h.host.charts.keys()], ['a.x']);
+    assert.deepEqual(h.host.charts.get('a.x')!.dimensions.map((d) => d.definition.id), ['d1', 'd2']);
+    assert.deepEqual([h.host.capacity.charts, h.host.capacity.dimensions], [1, 2]);
+    assert.equal(refusalCounts().charts - before.charts, 1);
+    assert.equal(refusalCounts().dimensionsTotal - before.dimensionsTotal, 1);
+    assert.match(log.join('\n'), /all hosts together have the most dimensions allowed \(2, \[db\] max dimensions\); DIMENSION "d3" of chart "a\.x"/);
+    assert.match(log.join('\n'), /all hosts together have the most charts allowed \(1, \[db\] max charts\); CHART "a\.y"/);
   });
 });
 

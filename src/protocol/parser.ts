@@ -5,8 +5,7 @@
  * commands go to `commands.ts` and `replication-commands.ts` as words.
  */
 import type { Chart, Dimension, Host } from '../database/types.js';
-import { error, LogThrottle } from '../log.js';
-import { countRefusal } from '../refusals.js';
+import { LogThrottle } from '../log.js';
 import { BlockCapture } from './block-capture.js';
 import { chartCommand, dimensionCommand, functionCommand, variableCommand, type CommandContext } from './commands.js';
 import { formatLineError, ProtocolError, QUOTED_LINE_MAX_CHARS } from './errors.js';
@@ -26,11 +25,11 @@ import {
   replaySetLine,
 } from './replication-commands.js';
 import { int64Status, parseDecimal, parseInt64, parseInt64Big } from './numbers.js';
+import { SourceLimits } from './source-limits.js';
 import { bytesEqual, isSeparator, MAX_WORDS, splitWords, wordsOf } from './tokenizer.js';
 import {
   DEFAULT_PARSER_LIMITS,
   type Parser,
-  type ParserLimits,
   type ParserOptions,
   type ParserStats,
   type ParserStop,
@@ -54,6 +53,10 @@ const CHAR_T = 0x54;
 const RESULT_END_BYTES = Buffer.from('FUNCTION_RESULT_END', 'latin1');
 /** First size of the buffer that carries a partial line to the next chunk. */
 const INITIAL_CARRY_BYTES = 1024;
+/** Commands about the current chart: ignored while it is one the limits refused. */
+const CHART_SCOPED_KEYWORDS = new Set([
+  'DIMENSION', 'VARIABLE', 'CLABEL', 'CLABEL_COMMIT', 'FUNCTION', 'CHART_DEFINITION_END', 'RSET', 'RDSTATE', 'RSSTATE', 'REND',
+]);
 
 /** The parser's memory of one chart: its id bytes, the next SET expected, the chart after it. */
 class ChartCursor {
@@ -82,7 +85,7 @@ export function createParser(options: ParserOptions): Parser {
 class PluginsdParser implements Parser {
   readonly #options: ParserOptions;
   readonly #host: Host;
-  readonly #limits: Readonly<ParserLimits>;
+  readonly #limits: SourceLimits;
   /** What the cold commands may use; they get the current chart as an argument. */
   readonly #context: CommandContext;
   readonly #labels = new LabelCommands();
@@ -94,8 +97,8 @@ class PluginsdParser implements Parser {
   readonly #cursors = new Map<string, ChartCursor>();
   readonly #capture: BlockCapture | null;
   readonly #throttle = new LogThrottle();
-  /** Charts that were refused a dimension past their limit (bounded by the charts per host). */
-  readonly #overLimitCharts = new Set<string>();
+  /** The current chart is one the limits refused (its CHART, BEGIN or RBEGIN): its lines are ignored. */
+  #inRefusedChart = false;
   #stopped: ParserStop | null = null;
   #carry = Buffer.alloc(0);
   #carryLength = 0;
@@ -116,7 +119,7 @@ class PluginsdParser implements Parser {
   constructor(options: ParserOptions) {
     this.#options = options;
     this.#host = options.host;
-    this.#limits = Object.freeze({ ...DEFAULT_PARSER_LIMITS, ...options.limits });
+    this.#limits = new SourceLimits(Object.freeze({ ...DEFAULT_PARSER_LIMITS, ...options.limits }), options.source, options.host);
     this.#context = Object.freeze({ options, limits: this.#limits, warn: (problem: string) => this.#warn(problem) });
     this.#nowUs = options.nowUs ?? (() => Date.now() * 1000);
     const onDataBlock = options.onDataBlock;
@@ -250,7 +253,7 @@ class PluginsdParser implements Parser {
   #lineTooLong(bytes: Buffer, start: number): void {
     this.#stats.lines++;
     this.#setLine(bytes, start, Math.min(bytes.length, start + this.#tooLongQuotedBytes()));
-    this.#stop('limit', `line longer than the limit of ${this.#limits.maxLineBytes} bytes`);
+    this.#stop('limit', this.#limits.lineTooLong());
   }
 
   #setLine(bytes: Uint8Array, start: number, end: number): void {
@@ -326,9 +329,17 @@ class PluginsdParser implements Parser {
     const idEnd = spans[3];
     if (count < 2 || idStart === idEnd) throw new ProtocolError('BEGIN without a chart id');
     const guess = this.#lastBegun?.next;
-    const cursor = guess && bytesEqual(bytes, idStart, idEnd, guess.idBytes)
-      ? guess
-      : this.#cursorOf(this.#findChart(bytes.toString('utf8', idStart, idEnd)));
+    let cursor: ChartCursor;
+    if (guess && bytesEqual(bytes, idStart, idEnd, guess.idBytes)) cursor = guess;
+    else {
+      const chart = this.#findChart(bytes.toString('utf8', idStart, idEnd));
+      if (chart === null) {
+        this.#enterRefusedChart();
+        return;
+      }
+      cursor = this.#cursorOf(chart);
+    }
+    this.#inRefusedChart = false;
     if (this.#lastBegun !== null) this.#lastBegun.next = cursor;
     this.#lastBegun = cursor;
     this.#cursor = cursor;
@@ -345,10 +356,19 @@ class PluginsdParser implements Parser {
     else capture.begin(0, bytes.subarray(start, end - this.#carriedNewline));
   }
 
-  #findChart(id: string): Chart {
+  /** The chart BEGIN names; null for one the limits refused. */
+  #findChart(id: string): Chart | null {
     const chart = this.#host.charts.get(id);
-    if (!chart) throw new ProtocolError(`BEGIN of chart "${id}", which does not exist (CHART must define it first)`);
-    return chart;
+    if (chart) return chart;
+    if (this.#limits.refusesLinesOf(id)) return null;
+    throw new ProtocolError(`BEGIN of chart "${id}", which does not exist (CHART must define it first)`);
+  }
+
+  /** CHART, BEGIN or RBEGIN of a chart the limits refused: its lines up to the next one are ignored. */
+  #enterRefusedChart(): void {
+    this.#chart = null;
+    this.#cursor = null;
+    this.#inRefusedChart = true;
   }
 
   /**
@@ -400,6 +420,7 @@ class PluginsdParser implements Parser {
 
   #set(bytes: Buffer, start: number, end: number): void {
     const chart = this.#chart;
+    if (chart === null && this.#inRefusedChart) return;
     if (chart === null) throw new ProtocolError('SET without a chart: BEGIN must come first');
     const spans = this.#spans;
     const count = splitWords(bytes, start, end, spans);
@@ -432,24 +453,10 @@ class PluginsdParser implements Parser {
     return cursor;
   }
 
-  /**
-   * A DIMENSION past the chart's limit: ignored, counted, logged once per chart (ERROR: its
-   * values are lost); the chart's SETs of dimensions it does not have are ignored from now on.
-   */
-  #refuseDimension(chart: Chart, id: string): void {
-    countRefusal('dimensions');
-    if (this.#overLimitCharts.has(chart.id)) return;
-    this.#overLimitCharts.add(chart.id);
-    const max = this.#limits.maxDimensionsPerChart;
-    error(`${this.#options.source}: chart "${chart.id}" of host '${this.#host.hostname}' has the most dimensions allowed ` +
-      `(${max}); DIMENSION "${id.slice(0, QUOTED_LINE_MAX_CHARS)}" and every further new one are ignored with their values, ` +
-      'the chart keeps its first dimensions and the other charts go on');
-  }
-
-  /** The index of dimension `id` of the cursor's chart; -1 for one refused past the chart's limit. */
+  /** The index of dimension `id` of the cursor's chart; -1 for one the limits refused. */
   #findDimension(cursor: ChartCursor, id: string): number {
     const dimension = cursor.chart.dimension(id);
-    if (!dimension && this.#overLimitCharts.has(cursor.chart.id)) return -1;
+    if (!dimension && this.#limits.refusesDimensionsOf(cursor.chart)) return -1;
     if (!dimension) throw new ProtocolError(`SET of dimension "${id}", which does not exist in chart "${cursor.chart.id}"`);
     cursor.dimensions = cursor.chart.dimensions;
     return dimension.index;
@@ -457,6 +464,10 @@ class PluginsdParser implements Parser {
 
   #end(end: number): void {
     const chart = this.#chart;
+    if (chart === null && this.#inRefusedChart) {
+      this.#inRefusedChart = false;
+      return;
+    }
     if (chart === null) throw new ProtocolError('END without a chart: BEGIN must come first');
     this.#chart = null;
     this.#stats.iterations++;
@@ -475,13 +486,16 @@ class PluginsdParser implements Parser {
   #command(keyword: string, bytes: Buffer, start: number, end: number): void {
     const context = this.#context;
     const chart = this.#chart;
+    if (chart === null && this.#inRefusedChart && CHART_SCOPED_KEYWORDS.has(keyword)) {
+      if (keyword === 'REND') this.#inRefusedChart = false;
+      return;
+    }
     switch (keyword) {
-      case 'CHART': this.#chart = chartCommand(this.#words(bytes, start, end), context); break;
-      case 'DIMENSION': {
-        const refused = dimensionCommand(this.#words(bytes, start, end), chart, context);
-        if (refused !== null) this.#refuseDimension(chart!, refused);
+      case 'CHART':
+        this.#chart = chartCommand(this.#words(bytes, start, end), context);
+        this.#inRefusedChart = this.#chart === null;
         break;
-      }
+      case 'DIMENSION': dimensionCommand(this.#words(bytes, start, end), chart, context); break;
       case 'VARIABLE': variableCommand(this.#words(bytes, start, end), chart, context); break;
       case 'FLUSH': this.#flush(); break;
       case 'DISABLE': this.#stop('disabled', 'the plugin sent DISABLE'); break;
@@ -499,7 +513,7 @@ class PluginsdParser implements Parser {
       case 'FUNCTION_RESULT_END': this.#warn('FUNCTION_RESULT_END without a FUNCTION_RESULT_BEGIN; ignored'); break;
       case 'CLAIMED_ID': claimedIdCommand(this.#words(bytes, start, end), context); break;
       case 'CHART_DEFINITION_END': chartDefinitionEndCommand(this.#words(bytes, start, end), chart, context); break;
-      case 'RBEGIN': this.#chart = replayBeginCommand(this.#words(bytes, start, end), chart, context); break;
+      case 'RBEGIN': this.#replayBegin(this.#words(bytes, start, end), chart); break;
       case 'RSET': replaySetCommand(this.#words(bytes, start, end), chart, context); break;
       case 'RDSTATE': replayDimensionStateCommand(this.#words(bytes, start, end), chart, context); break;
       case 'RSSTATE': replayChartStateCommand(this.#words(bytes, start, end), chart, context); break;
@@ -512,8 +526,20 @@ class PluginsdParser implements Parser {
     }
   }
 
+  /** RBEGIN: of a chart the limits refused, its answer up to REND is ignored. */
+  #replayBegin(words: string[], chart: Chart | null): void {
+    const id = words[1];
+    if (id ? !this.#host.charts.has(id) && this.#limits.refusesLinesOf(id) : chart === null && this.#inRefusedChart) {
+      this.#enterRefusedChart();
+      return;
+    }
+    this.#inRefusedChart = false;
+    this.#chart = replayBeginCommand(words, chart, this.#context);
+  }
+
   #flush(): void {
     this.#chart = null;
+    this.#inRefusedChart = false;
     this.#capture?.drop();
   }
 

@@ -32,13 +32,13 @@ function currentChart(chart: Chart | null, keyword: string): Chart {
 }
 
 /**
- * The dimension a replication line names; undefined for one a chart at its most dimensions
- * does not have (the parser refused its DIMENSION: its replayed values are ignored too).
+ * The dimension a replication line names; undefined for one a chart that was refused
+ * dimensions does not have (the limits refused its DIMENSION: its replayed values are ignored too).
  */
 function dimensionOf(chart: Chart, id: string | undefined, keyword: string, context: CommandContext): Dimension | undefined {
   if (!id) throw new ProtocolError(`${keyword} without a dimension, in chart "${chart.id}"`);
   const dimension = chart.dimension(id);
-  if (!dimension && chart.dimensions.length >= context.limits.maxDimensionsPerChart) return undefined;
+  if (!dimension && context.limits.refusesDimensionsOf(chart)) return undefined;
   if (!dimension) throw new ProtocolError(`${keyword} of dimension "${id}", which does not exist in chart "${chart.id}"`);
   return dimension;
 }

@@ -13,6 +13,7 @@ import type { CommandContext } from './commands.js';
 import { ProtocolError } from './errors.js';
 import { replayBeginCommand, replaySetCommand } from './replication-commands.js';
 import { harness, recordingReceiver } from './test-harness.js';
+import { SourceLimits } from './source-limits.js';
 import { tokenize } from './tokenizer.js';
 import { DEFAULT_PARSER_LIMITS, type ParserOptions } from './types.js';
 
@@ -67,7 +68,7 @@ function wordPath(options: Readonly<ParserOptions>, chart: Chart, text: readonly
   { calls: unknown[]; problem: string | null } {
   const recording = recordingReceiver();
   const context: CommandContext = {
-    options: { ...options, replication: recording.receiver }, limits: DEFAULT_PARSER_LIMITS, warn: () => {},
+    options: { ...options, replication: recording.receiver }, limits: new SourceLimits(DEFAULT_PARSER_LIMITS, options.source, options.host), warn: () => {},
   };
   let current: Chart | null = chart;
   try {

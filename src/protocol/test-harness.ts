@@ -76,21 +76,23 @@ export interface HarnessOptions {
   source?: string;
   /** Give the parser a recording replication receiver (a stream link that negotiated it). */
   replication?: boolean | Partial<ReplicationReceiver>;
+  /** The most charts and dimensions of the host's registry (default: the agent's). */
+  capacity?: { maxCharts?: number; maxDimensions?: number };
 }
 
 /** A fresh ram host (history 120 unless given) named `parser-test`. */
-export function testHost(historyEntries = 120): Host {
+export function testHost(historyEntries = 120, capacity: HarnessOptions['capacity'] = {}): Host {
   const registry = createHostRegistry(
     { hostname: 'parser-test', machineGuid: '11111111-2222-3333-4444-555555555555' },
     { memoryMode: 'ram', historyEntries, updateEverySecs: 1, gapWhenLostIterationsAbove: 1 },
-    { nowS: () => START_US / SEC_US },
+    { nowS: () => START_US / SEC_US, ...capacity },
   );
   return registry.localhost;
 }
 
 /** A parser on a fresh ram host (history 120 unless given), clock at {@link START_US}. */
 export function harness(options: HarnessOptions = {}): Harness {
-  const host = testHost(options.historyEntries);
+  const host = testHost(options.historyEntries, options.capacity);
   const stops: ParserStop[] = [];
   const blocks: string[] = [];
   const functions: Harness['functions'] = [];

@@ -3,22 +3,27 @@
  * in with `feed()`; commands go into a database `Host`. Nothing here touches sockets or processes.
  */
 import type { Chart, Dimension, Host } from '../database/types.js';
+import { DEFAULT_LIMITS } from '../limits.js';
 
-/** Limits on one source's input (DESIGN "Bad input"); every one has a default. */
+/**
+ * Limits on one source's input (DESIGN "Bad input"); every one has a default in `src/limits.ts`.
+ * The charts and dimensions of all hosts together are the host's `capacity`. Enforced by
+ * `source-limits.ts`.
+ */
 export interface ParserLimits {
-  /** Longest line accepted, newline excluded (default 65536). */
+  /** Longest line accepted, newline excluded; a longer one stops the source. */
   maxLineBytes: number;
-  /** Most charts one source may create on its host (default 20000). */
+  /** Most charts of the source's host; a new chart past it is refused alone. */
   maxChartsPerHost: number;
-  /** Most dimensions per chart (default 5000). */
+  /** Most dimensions per chart; a new dimension past it is refused alone. */
   maxDimensionsPerChart: number;
 }
 
 /** The limits a parser applies when its options give none. */
 export const DEFAULT_PARSER_LIMITS: Readonly<ParserLimits> = Object.freeze({
-  maxLineBytes: 65536,
-  maxChartsPerHost: 20000,
-  maxDimensionsPerChart: 5000,
+  maxLineBytes: DEFAULT_LIMITS.lineBytes,
+  maxChartsPerHost: DEFAULT_LIMITS.chartsPerHost,
+  maxDimensionsPerChart: DEFAULT_LIMITS.dimensionsPerChart,
 });
 
 /** What one source's parser is created with (`createParser`); fixed for its lifetime. */

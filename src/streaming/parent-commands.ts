@@ -4,10 +4,11 @@
  * `FUNCTION`, answered once functions are implemented); anything else is logged and ignored,
  * as a 1.37 sender does, and never stops the link.
  */
+import { DEFAULT_LIMITS } from '../limits.js';
 import { BoundedLineSplitter, tokenize } from '../protocol/index.js';
 
 /** Longest parent command taken whole (a REPLAY_CHART is under 300 bytes). */
-const MAX_COMMAND_BYTES = 16 * 1024;
+const MAX_COMMAND_BYTES = DEFAULT_LIMITS.parentCommandBytes;
 
 /** What the sender does with each command. */
 export interface ParentCommandHandlers {

@@ -10,7 +10,7 @@ import type { Host, HostIdentity, HostRegistry, HostSettings } from '../database
 import type { Parser, ParserOptions } from '../protocol/types.js';
 import { withIsParent, withSystemLabels } from '../collectors/index.js';
 import { checkAccess, plainAddress, type PatternMatcher } from './access.js';
-import { countRefusal } from '../refusals.js';
+import { countRefusal, DEFAULT_LIMITS } from '../limits.js';
 import { receiveTag, receiverLog } from './events.js';
 import { LinkCapabilities, offeredCapabilities } from './negotiation.js';
 import {
@@ -43,9 +43,9 @@ export interface ReceiverLimits {
 
 /** The receiver's limits unless StreamingDeps.limits overrides them. */
 export const DEFAULT_RECEIVER_LIMITS: Readonly<ReceiverLimits> = Object.freeze({
-  maxHosts: 1000,
-  maxConnections: 1000,
-  maxRequestBytes: 16 * 1024,
+  maxHosts: DEFAULT_LIMITS.hosts,
+  maxConnections: DEFAULT_LIMITS.streamConnections,
+  maxRequestBytes: DEFAULT_LIMITS.streamRequestBytes,
   requestTimeoutMs: 10_000,
   idleTimeoutSecs: 600,
   alreadyStreamingSecs: 30,
@@ -183,6 +183,7 @@ export class Receivers {
     socket.on('error', () => undefined);
     if (this.#stopped) { socket.destroy(); return; }
     if (this.#pending.size + this.#sessions.size >= this.#o.limits.maxConnections) {
+      countRefusal('streamConnections');
       this.#refuse(socket, tag, ERROR_TOO_BUSY, `too many streaming connections (limit ${this.#o.limits.maxConnections}).`);
       return;
     }
@@ -218,8 +219,10 @@ export class Receivers {
       socket.off('close', onClose);
       if (end >= 0) { done(end, buffered); return; }
       this.#pending.delete(socket);
-      if (end === -1) this.#refuse(socket, tag, ERROR_NOT_PERMITTED, `request is larger than ${limit} bytes. Forbidding access.`);
-      else if (end === -2) {
+      if (end === -1) {
+        countRefusal('streamRequestBytes');
+        this.#refuse(socket, tag, ERROR_NOT_PERMITTED, `request is larger than ${limit} bytes. Forbidding access.`);
+      } else if (end === -2) {
         countRefusal('requestDeadline');
         this.#refuse(socket, tag, ERROR_NOT_PERMITTED, `no complete request within ${this.#o.limits.requestTimeoutMs} ms.`);
       }
@@ -271,6 +274,7 @@ export class Receivers {
     }
     if (!this.#resolveExisting(socket, hostTag, request, ip, port)) return;
     if (!this.#hasRoomFor(request.machineGuid)) {
+      countRefusal('hosts');
       this.#refuse(socket, hostTag, ERROR_TOO_BUSY, `too many hosts (limit ${this.#o.limits.maxHosts}); not accepting machine GUID '${request.machineGuid}'.`);
       return;
     }

@@ -49,8 +49,12 @@ function exportingConfig(netdata: NetdataConfig, name: string, text: string | nu
   return config;
 }
 
-/** A web server over a registry holding `test.load` (dimension id load1, name one); its base URL. */
-async function serve(netdata: NetdataConfig, exporting: ExportingConfig): Promise<string> {
+/**
+ * A web server over a registry holding `test.load` (dimension id load1, name one) and, with
+ * `more`, `test.cpu` (named `test.processor`), host labels `room` (configured) and `_os`
+ * (automatic), and a mirrored host `child-1` with a chart of its own; its base URL.
+ */
+async function serve(netdata: NetdataConfig, exporting: ExportingConfig, more = false): Promise<string> {
   const clock = { nowS: START_S };
   const registry = createHostRegistry(
     { hostname: 'web-test', machineGuid: LOCAL_GUID, os: 'linux', timezone: 'UTC' },
@@ -62,8 +66,18 @@ async function serve(netdata: NetdataConfig, exporting: ExportingConfig): Promis
     defaultUpdateEverySecs: 1, defaultPluginName: 'allmetrics-test.plugin', nowUs: () => clock.nowS * 1e6,
   });
   parser.feed(Buffer.from('CHART test.load load "Load" "load" load "" line 100 1\nDIMENSION load1 one absolute 1 1\n'));
+  if (more) {
+    parser.feed(Buffer.from('CHART test.cpu processor "CPU" "%" cpu "" line 101 1\nDIMENSION user user absolute 1 1\n'));
+    registry.localhost.replaceLabels(new Map([['room', { value: 'b12', source: 2 }], ['_os', { value: 'linux', source: 1 }]]));
+    const child = registry.findOrCreate({ hostname: 'child-1', machineGuid: '22222222-3333-4444-5555-666666666666' },
+      { memoryMode: 'ram', historyEntries: 120, updateEverySecs: 1, gapWhenLostIterationsAbove: 1 });
+    createParser({
+      source: 'child-1', host: child, trustedDurations: false, defaultUpdateEverySecs: 1, defaultPluginName: 'x', nowUs: () => clock.nowS * 1e6,
+    }).feed(Buffer.from('CHART child.load "" "Load" "load" load "" line 100 1\nDIMENSION l "" absolute 1 1\nBEGIN child.load\nSET l = 1\nEND\n'));
+  }
   for (let i = 0; i < SECONDS; i++) {
     parser.feed(Buffer.from(`BEGIN test.load\nSET load1 = ${10 + i}\nEND\n`));
+    if (more) parser.feed(Buffer.from(`BEGIN test.cpu\nSET user = ${i}\nEND\n`));
     clock.nowS++;
   }
   const server = createWebServer(netdata, {
@@ -104,8 +118,10 @@ describe('/api/v1/allmetrics?format=prometheus defaults', () => {
     // 1.37's default source is average, with names
     assert.deepEqual(loadLines(await scrape(base, '&server=s1')).map((l) => l.replace(/\} .*/, '}')),
       ['glob_test_load_load_average{chart="test.load",family="load",dimension="one"}']);
-    assert.deepEqual(prometheusDefaults(netdata, exporting),
-      { prefix: 'glob', dataSource: 'average', sendNamesInsteadOfIds: true, updateEverySecs: 10 });
+    assert.deepEqual(prometheusDefaults(netdata, exporting), {
+      prefix: 'glob', dataSource: 'average', sendNamesInsteadOfIds: true, updateEverySecs: 10,
+      sendChartsMatching: '*', sendHostsMatching: 'localhost *', labels: { sendConfiguredLabels: true, sendAutomaticLabels: false },
+    });
   });
 
   it('come from an enabled [backend] when the only exporting.conf is the stock one, from the operator\'s own one over it', async () => {
@@ -133,5 +149,51 @@ describe('/api/v1/allmetrics?format=prometheus defaults', () => {
     assert.deepEqual(loadLines(await scrape(base, '&server=s1')).map((l) => l.replace(/\} .*/, '}')),
       ['old_test_load_sum{chart="test.load",family="load",dimension="one"}']);
     assert.equal(prometheusDefaults(netdata, undefined).prefix, 'old');
+  });
+});
+
+describe('/api/v1/allmetrics?format=prometheus: what [prometheus:exporter] selects and labels', () => {
+  /** The charts of the metric lines of `body`. */
+  const chartsOf = (body: string): string[] => [...new Set([...body.matchAll(/chart="([^"]+)"/g)].map((m) => m[1]!))].sort();
+
+  it('exports the charts send charts matching lets through, on their ids; filter= of the request wins', async () => {
+    const netdata = netdataConfig();
+    const base = await serve(netdata, exportingConfig(netdata, 'charts',
+      '[prometheus:exporter]\n  send charts matching = test.cpu\n  send names instead of ids = no\n  data source = as collected\n'), true);
+    assert.deepEqual(chartsOf(await scrape(base)), ['test.cpu']);
+    assert.deepEqual(chartsOf(await scrape(base, '&filter=test.load')), ['test.load']);
+    assert.deepEqual(chartsOf(await scrape(base, '&filter=test.*')), ['test.cpu', 'test.load']);
+    assert.deepEqual(chartsOf(await scrape(base, '&filter=test.processor')), [], 'the name is no id');
+  });
+
+  it('matches the chart names with send names instead of ids', async () => {
+    const netdata = netdataConfig();
+    const base = await serve(netdata, exportingConfig(netdata, 'names',
+      '[prometheus:exporter]\n  send charts matching = !test.cpu test.processor\n  data source = as collected\n'), true);
+    assert.deepEqual(chartsOf(await scrape(base)), ['test.processor']);
+  });
+
+  it('puts the configured host labels on netdata_info, and the automatic ones with send automatic labels', async () => {
+    const netdata = netdataConfig();
+    const info = (body: string): string => body.split('\n').find((l) => l.startsWith('netdata_info{'))!;
+    const configured = await serve(netdata, exportingConfig(netdata, 'labels', '[prometheus:exporter]\n'), true);
+    assert.equal(info(await scrape(configured)),
+      'netdata_info{instance="web-test",application="netdata",version="v1.37.1-tributary",room="b12"} 1');
+    const both = await serve(netdata, exportingConfig(netdata, 'labels-auto', '[prometheus:exporter]\n  send automatic labels = yes\n'), true);
+    assert.match(info(await scrape(both)), /,room="b12",_os="linux"\} 1$/);
+    const none = await serve(netdata, exportingConfig(netdata, 'labels-none', '[prometheus:exporter]\n  send configured labels = no\n'), true);
+    assert.match(info(await scrape(none)), /version="v1\.37\.1-tributary"\} 1$/);
+  });
+
+  it('lists in prometheus_all_hosts the hosts send hosts matching lets through (localhost for its own)', async () => {
+    const netdata = netdataConfig();
+    const instances = async (exporting: string): Promise<string[]> => {
+      const base = await serve(netdata, exportingConfig(netdata, `hosts-${servers.length}`, exporting), true);
+      const body = await (await fetch(`${base}/api/v1/allmetrics?format=prometheus_all_hosts&timestamps=no`)).text();
+      return [...new Set([...body.matchAll(/^netdata_info\{instance="([^"]+)"/gm)].map((m) => m[1]!))];
+    };
+    assert.deepEqual(await instances('[prometheus:exporter]\n'), ['web-test', 'child-1']);
+    assert.deepEqual(await instances('[prometheus:exporter]\n  send hosts matching = !localhost *\n'), ['child-1']);
+    assert.deepEqual(await instances('[prometheus:exporter]\n  send hosts matching = localhost\n'), ['web-test']);
   });
 });

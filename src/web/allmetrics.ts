@@ -4,7 +4,7 @@
  */
 import { dirname, resolve } from 'node:path';
 import type { BackendDataSource, NetdataConfig } from '../config/types.js';
-import type { ExportingConfig } from '../config/index.js';
+import { createSimplePattern, type ExportingConfig } from '../config/index.js';
 import type { Chart, Host } from '../database/types.js';
 import type { HealthApi } from '../health/types.js';
 import { formatRounded, jsonEscape } from './number-format.js';
@@ -53,10 +53,24 @@ export function alarmValues(host: Host, health: HealthApi | undefined): AlarmVal
   }));
 }
 
+/** Which charts are printed: all, or with `filter=` those it matches (1.37). */
+export type ChartFilter = (chart: Chart) => boolean;
+
+/**
+ * The chart filter of a `filter=` simple pattern, as 1.37's shell and json formats apply it:
+ * on the chart's name for shell, on its id or its name for json; every chart without one.
+ */
+export function allmetricsFilter(pattern: string | undefined, on: 'name' | 'id or name'): ChartFilter {
+  if (pattern === undefined) return () => true;
+  const matcher = createSimplePattern(pattern);
+  if (on === 'name') return (chart) => matcher.matches(chart.fullName);
+  return (chart) => matcher.matches(chart.id) || matcher.matches(chart.fullName);
+}
+
 /** `format=shell`: one `NETDATA_CHART_DIMENSION="value"` line per collected dimension. */
-export function allmetricsShell(host: Host, health: HealthApi | undefined): string {
+export function allmetricsShell(host: Host, health: HealthApi | undefined, sendChart: ChartFilter = () => true): string {
   let out = '';
-  for (const chart of host.charts.values()) out += shellChart(chart);
+  for (const chart of host.charts.values()) if (sendChart(chart)) out += shellChart(chart);
   out += '\n# NETDATA ALARMS RUNNING\n';
   for (const alarm of alarmValues(host, health)) {
     const chart = host.chart(alarm.chart);
@@ -74,10 +88,10 @@ function fixed7(value: number): string {
 }
 
 /** `format=json`: each viewable chart with its collected dimensions' last stored values. */
-export function allmetricsJson(host: Host): string {
+export function allmetricsJson(host: Host, sendChart: ChartFilter = () => true): string {
   const charts: string[] = [];
   for (const chart of host.charts.values()) {
-    if (!isViewable(chart)) continue;
+    if (!isViewable(chart) || !sendChart(chart)) continue;
     const dims = chart.dimensions.filter((d) => d.collections > 0).map((d) =>
       `\n\t\t\t"${jsonEscape(d.definition.id)}": {\n\t\t\t\t"name": "${jsonEscape(d.definition.name)}",` +
       `\n\t\t\t\t"value": ${fixed7(d.lastStoredValue)}\n\t\t\t}`);
@@ -95,6 +109,10 @@ export interface PrometheusDefaults {
   sendNamesInsteadOfIds: boolean;
   /** How far back a server's first scrape looks (s). */
   updateEverySecs: number;
+  sendChartsMatching: string;
+  sendHostsMatching: string;
+  /** Host labels on `netdata_info` (1.10's `[backend]` has none). */
+  labels: { sendConfiguredLabels: boolean; sendAutomaticLabels: boolean };
 }
 
 /**
@@ -108,11 +126,17 @@ export interface PrometheusDefaults {
 export function prometheusDefaults(netdata: NetdataConfig, exporting: ExportingConfig | undefined): PrometheusDefaults {
   const file = exporting?.file ?? null;
   const own = file !== null && dirname(resolve(file)) === resolve(netdata.global.directories.config);
-  const from = exporting && file !== null && (own || !netdata.backend.enabled) ? exporting.prometheusExporter : netdata.backend;
+  const exporter = exporting && file !== null && (own || !netdata.backend.enabled) ? exporting.prometheusExporter : null;
+  const from = exporter ?? netdata.backend;
   return {
     prefix: from.prefix,
     dataSource: from.dataSource,
     sendNamesInsteadOfIds: from.sendNamesInsteadOfIds,
     updateEverySecs: from.updateEverySecs,
+    sendChartsMatching: from.sendChartsMatching,
+    sendHostsMatching: from.sendHostsMatching,
+    labels: exporter
+      ? { sendConfiguredLabels: exporter.sendConfiguredLabels, sendAutomaticLabels: exporter.sendAutomaticLabels }
+      : { sendConfiguredLabels: false, sendAutomaticLabels: false },
   };
 }

@@ -116,6 +116,10 @@ describe('/api/v1 endpoints', () => {
       'NETDATA_DISK_SDA_WRITES="50"      # kilobytes/s\nNETDATA_DISK_SDA_VISIBLETOTAL="150"      # kilobytes/s\n' +
       '\n# chart: test.load (name: test.load)\nNETDATA_TEST_LOAD_LOAD1="2"      # load\n' +
       'NETDATA_TEST_LOAD_VISIBLETOTAL="2"      # load\n\n# NETDATA ALARMS RUNNING\n');
+    assert.equal((await f.get('/api/v1/allmetrics?filter=test.*')).body,
+      '\n# chart: test.load (name: test.load)\nNETDATA_TEST_LOAD_LOAD1="2"      # load\n' +
+      'NETDATA_TEST_LOAD_VISIBLETOTAL="2"      # load\n\n# NETDATA ALARMS RUNNING\n');
+    assert.deepEqual(Object.keys(JSON.parse((await f.get('/api/v1/allmetrics?format=json&filter=disk.sda')).body)), ['disk.sda']);
     const json = await f.get('/api/v1/allmetrics?format=json');
     assert.equal(json.type, 'application/json; charset=utf-8');
     assert.deepEqual(JSON.parse(json.body)['test.load'], {

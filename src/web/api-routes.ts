@@ -10,9 +10,10 @@ import { requireChart, dataRequest } from './api-data.js';
 import { coverageJson } from './api-coverage.js';
 import { infoJson } from './api-info.js';
 import { alarmLogBody, alarmVariablesBody, alarmsBody } from './api-health.js';
-import { allmetricsJson, allmetricsShell, prometheusDefaults } from './allmetrics.js';
+import { allmetricsFilter, allmetricsJson, allmetricsShell, prometheusDefaults } from './allmetrics.js';
 import {
-  allmetricsPrometheus, parseDataSource, PROMETHEUS_CONTENT_TYPE, ScrapeMemory, type PrometheusRequest,
+  allmetricsPrometheus, parseDataSource, PROMETHEUS_CONTENT_TYPE, prometheusChartFilter, prometheusHostFilter, ScrapeMemory,
+  type PrometheusRequest,
 } from '../exporting/index.js';
 import { badgeRequest } from './badge.js';
 import { functionCall, functionsInfo } from './api-function.js';
@@ -47,8 +48,9 @@ function allmetrics(w: WebContext, memory: ScrapeMemory): Handler {
     if (!ALLMETRICS_FORMATS.includes(format)) {
       throw new HttpError(400, "Which format? 'shell', 'prometheus', 'prometheus_all_hosts' and 'json' are currently supported.");
     }
-    if (format === 'shell') return text(allmetricsShell(host, w.health));
-    if (format === 'json') return json(allmetricsJson(host));
+    const filter = param(params, 'filter');
+    if (format === 'shell') return text(allmetricsShell(host, w.health, allmetricsFilter(filter, 'name')));
+    if (format === 'json') return json(allmetricsJson(host, allmetricsFilter(filter, 'id or name')));
     const backend = prometheusDefaults(w.config, w.exporting);
     const yes = (name: string, fallback: boolean) => {
       const v = param(params, name);
@@ -67,8 +69,12 @@ function allmetrics(w: WebContext, memory: ScrapeMemory): Handler {
       nowS: Math.floor(w.nowMs() / 1000),
       program: 'netdata',
       version: w.version,
+      sendChart: prometheusChartFilter(filter ?? backend.sendChartsMatching, backend.sendNamesInsteadOfIds),
+      labels: backend.labels,
     };
-    const hosts = format === 'prometheus_all_hosts' ? w.registry.hosts() : undefined;
+    const hosts = format === 'prometheus_all_hosts'
+      ? w.registry.hosts().filter(prometheusHostFilter(backend.sendHostsMatching))
+      : undefined;
     return text(allmetricsPrometheus(host, hosts, req, memory), PROMETHEUS_CONTENT_TYPE);
   };
 }

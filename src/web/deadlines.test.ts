@@ -10,7 +10,7 @@ import * as net from 'node:net';
 import * as path from 'node:path';
 import { createHostRegistry } from '../database/index.js';
 import { loadNetdataConfig } from '../config/index.js';
-import { refusalCounts } from '../refusals.js';
+import { refusalCounts } from '../limits.js';
 import { createWebServer, defaultMaxSockets, openFilesLimit, type WebServer } from './server.js';
 
 const REPO_ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..', '..');

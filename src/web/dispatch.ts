@@ -9,7 +9,7 @@ import type * as http from 'node:http';
 import type * as net from 'node:net';
 import * as tls from 'node:tls';
 import { debug, error, warn } from '../log.js';
-import { countRefusal } from '../refusals.js';
+import { countRefusal, DEFAULT_LIMITS } from '../limits.js';
 import { streamRequestTarget, type AccessLog } from './access-log.js';
 import { clientIp } from './patterns.js';
 import { TLS_HANDSHAKE_RECORD, type PortTlsMode } from './tls.js';
@@ -25,7 +25,7 @@ export const FIRST_REQUEST_TIMEOUT_MS = 60_000;
  * Longest `STREAM` request line the dispatcher waits for (to log its target) before handing the
  * connection over anyway; the receiver applies its own request limits.
  */
-export const STREAM_REQUEST_LINE_MAX_BYTES = 16 * 1024;
+export const STREAM_REQUEST_LINE_MAX_BYTES = DEFAULT_LIMITS.streamRequestBytes;
 /** Answer when streaming is not wired in (the receiver is a later part). */
 export const STREAM_NOT_SUPPORTED = 'This agent does not accept streaming connections yet.\r\n';
 /**

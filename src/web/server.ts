@@ -11,7 +11,7 @@ import type { HostRegistry } from '../database/types.js';
 import type { HealthApi } from '../health/types.js';
 import type { NetdataConfig } from '../config/types.js';
 import { debug, error, info, warn } from '../log.js';
-import { countRefusal, isDescriptorShortage } from '../refusals.js';
+import { countRefusal, isDescriptorShortage } from '../limits.js';
 import { AccessLog, type AccessLogSink } from './access-log.js';
 import type { RegisteredFunction } from './api-function.js';
 import type { HostLinkStatus } from '../streaming/index.js';

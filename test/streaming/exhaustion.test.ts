@@ -2,7 +2,8 @@
  * Nothing from outside stops a parent (issue 19), with real processes: a parent under an
  * open-files limit of 256 flooded with idle connections beyond it keeps its API and its good
  * child's data; a flood of empty handshakes does not lock a real child out of the host table;
- * a chart wider than the dimension limit is refused alone while its link's other charts go on.
+ * a chart wider than the dimension limit is refused alone while its link's other charts go on,
+ * and so are the charts past `[db] max charts`.
  */
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -233,6 +234,47 @@ describe('a parent that nothing from outside stops', () => {
       assert.equal(many.d4999, 4999);
       const counted = await refusalsCounted(parent);
       assert.equal(counted.dimensions, WIDE_DIMENSIONS - 5000);
+    } finally {
+      clearInterval(timer);
+      link.destroy();
+    }
+    await parent.stop();
+  });
+
+  it('refuses the charts past [db] max charts alone: the link and the charts it has go on', async () => {
+    const maxCharts = 40;
+    const parent = await startNode({ hostname: 'p-charts', plugin: false, extraConf: `[db]\n\tmax charts = ${maxCharts}\n` });
+    await refusalsCharted(parent);
+    const link = net.connect(parent.port, '127.0.0.1');
+    sockets.push(link);
+    link.on('error', () => undefined);
+    await once(link, 'connect');
+    link.write(`STREAM key=${API_KEY}&hostname=c-charts&machine_guid=${newGuid()}&update_every=1&ver=1 HTTP/1.1\r\n\r\n`);
+    await once(link, 'data');
+    const offered = 60;
+    const ids = Array.from({ length: offered }, (_, i) => `many.c${i}`);
+    link.write(ids.map((id, i) => `CHART ${id} '' 'C' n c ${id} line ${1000 + i} 1\nDIMENSION v '' absolute 1 1\n`).join(''));
+    let n = 0;
+    const timer = setInterval(() => {
+      n++;
+      link.write(ids.map((id) => `BEGIN ${id}\nSET v = ${n}\nEND\n`).join(''));
+    }, 1000);
+    try {
+      await eventually('the first chart flowing on the parent', async () => {
+        const row = await lastRow(parent, '/host/c-charts/api/v1/data?chart=many.c0');
+        return row.v! > 3 ? row : undefined;
+      }, 30_000);
+      const kept = Object.keys((await parent.api('/host/c-charts/api/v1/charts')).charts as object);
+      assert.ok(kept.length > 0 && kept.length < offered, `${kept.length} charts kept`);
+      assert.deepEqual(kept.sort(), ids.slice(0, kept.length).sort(), 'the first ones');
+      const log = parent.output();
+      assert.match(log, new RegExp(`STREAM c-charts \\[receive from \\[127\\.0\\.0\\.1\\]:\\d+\\]: all hosts together have the most charts ` +
+        `allowed \\(${maxCharts}, \\[db\\] max charts\\); CHART "many\\.c${kept.length}" and every further new chart`));
+      assert.equal(log.match(/have the most charts allowed/g)?.length, 1, 'logged once');
+      assert.doesNotMatch(log, /c-charts.*disconnected/);
+      assert.equal(link.destroyed, false, 'the link stays open');
+      const counted = await refusalsCounted(parent);
+      assert.equal(counted.charts_all_hosts, offered - kept.length);
     } finally {
       clearInterval(timer);
       link.destroy();
