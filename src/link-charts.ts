@@ -27,6 +27,13 @@ export interface LinkFigures {
 /** Links charted at most; one past it is left out (logged once), so no input grows a chart without bound. */
 export const MAX_CHARTED_LINKS = 2000;
 
+/** A link's dimension in one chart: its index, the last pass that set it, whether it is retired. */
+interface LinkDimension {
+  index: number;
+  seenPass: number;
+  retired: boolean;
+}
+
 /** One chart of the set: how it is defined and what each link puts in it (null: nothing this time). */
 interface Series {
   id: string;
@@ -37,11 +44,14 @@ interface Series {
   divisor: number;
   read: (link: LinkFigures) => number | null;
   chart: Chart | null;
+  readonly dims: Map<string, LinkDimension>;
+  /** Dimensions set in the last pass. */
+  live: number;
 }
 
 function series(id: string, title: string, units: string, priority: number, divisor: number,
   read: (link: LinkFigures) => number | null): Series {
-  return { id, title, units, priority, divisor, read, chart: null };
+  return { id, title, units, priority, divisor, read, chart: null, dims: new Map(), live: 0 };
 }
 
 /** A link's dimension id: `in:<host>`, `out:<host>:<peer>`, spaces made `_`. */
@@ -70,65 +80,80 @@ export function createLinkCharts(host: Host, updateEverySecs: number): LinkChart
     series('streaming_replication', 'Tributary charts still to replicate on each streaming link', 'charts', 17, 1,
       (l) => l.replication?.chartsPending ?? null),
   ];
-  /** Dimension ids set in the last iteration, per chart. */
-  const shown = new Map<Series, Set<string>>(all.map((s) => [s, new Set<string>()]));
   let toldLimit = false;
+  let pass = 0;
+  // reused every pass: the charted links' ids and links, and one chart's values and indexes
+  const ids: string[] = [];
+  const charted: LinkFigures[] = [];
+  const values: number[] = [];
+  const indexes: number[] = [];
 
   const chartOf = (s: Series): Chart => {
     s.chart ??= define(host, chartDef(s.id, s.title, s.units, s.priority, 'line', updateEverySecs), []);
     return s.chart;
   };
 
-  /** The dimension `id` of `chart`, (re)defined when new or retired; returns its index. */
-  const dimension = (chart: Chart, id: string, divisor: number): number => {
-    const d = chart.dimension(id);
-    if (d && !d.definition.options.obsolete) return d.index;
-    return chart.defineDimension({
-      id, name: id, algorithm: 'absolute', multiplier: 1, divisor, options: { hidden: false, noReset: false, obsolete: false },
+  /** The dimension `id` of the series, defined when new and again when it was retired. */
+  const dimension = (s: Series, chart: Chart, id: string): LinkDimension => {
+    let d = s.dims.get(id);
+    if (d && !d.retired) return d;
+    const index = chart.defineDimension({
+      id, name: id, algorithm: 'absolute', multiplier: 1, divisor: s.divisor,
+      options: { hidden: false, noReset: false, obsolete: false },
     }).index;
+    if (d) { d.index = index; d.retired = false; } else { d = { index, seenPass: 0, retired: false }; s.dims.set(id, d); }
+    return d;
   };
 
-  const retire = (chart: Chart, id: string): void => {
-    const d = chart.dimension(id);
-    if (!d || d.definition.options.obsolete) return;
-    chart.defineDimension({ ...d.definition, options: { ...d.definition.options, hidden: true, obsolete: true } });
+  /** Dimensions not set this pass become obsolete and hidden (once). */
+  const retireUnseen = (s: Series, chart: Chart): void => {
+    for (const [id, d] of s.dims) {
+      if (d.retired || d.seenPass === pass) continue;
+      d.retired = true;
+      const def = chart.dimension(id)?.definition;
+      if (def) chart.defineDimension({ ...def, options: { ...def.options, hidden: true, obsolete: true } });
+    }
   };
 
-  const charted = (links: readonly LinkFigures[]): Map<string, LinkFigures> => {
-    const byId = new Map<string, LinkFigures>();
+  const gather = (links: readonly LinkFigures[]): void => {
+    ids.length = 0;
+    charted.length = 0;
     for (const link of links) {
-      if (byId.size >= MAX_CHARTED_LINKS) {
+      if (charted.length >= MAX_CHARTED_LINKS) {
         if (!toldLimit) warn(`self-monitoring: more than ${MAX_CHARTED_LINKS} streaming links; the netdata.streaming_* charts show the first ${MAX_CHARTED_LINKS}`);
         toldLimit = true;
         break;
       }
-      byId.set(linkDimensionId(link), link);
+      ids.push(linkDimensionId(link));
+      charted.push(link);
     }
-    return byId;
   };
 
-  const collectSeries = (s: Series, links: Map<string, LinkFigures>, nowUs: number): void => {
-    const values: Array<[string, number]> = [];
-    for (const [id, link] of links) {
-      const v = s.read(link);
-      if (v !== null && Number.isFinite(v)) values.push([id, Math.round(v)]);
+  const collectSeries = (s: Series, nowUs: number): void => {
+    values.length = 0;
+    indexes.length = 0;
+    for (let i = 0; i < charted.length; i++) {
+      const v = s.read(charted[i]!);
+      if (v === null || !Number.isFinite(v)) continue;
+      const d = dimension(s, chartOf(s), ids[i]!);
+      d.seenPass = pass;
+      values.push(Math.round(v));
+      indexes.push(d.index);
     }
-    const before = shown.get(s)!;
-    if (values.length === 0 && before.size === 0) return;
+    if (values.length === 0 && s.live === 0) return;
     const chart = chartOf(s);
-    const now = new Set(values.map(([id]) => id));
-    for (const id of before) if (!now.has(id)) retire(chart, id);
-    const indexes = values.map(([id]) => dimension(chart, id, s.divisor));
+    retireUnseen(s, chart);
+    s.live = values.length;
     chart.begin(0, false, nowUs);
-    for (let i = 0; i < values.length; i++) chart.set(indexes[i]!, values[i]![1]);
+    for (let i = 0; i < values.length; i++) chart.set(indexes[i]!, values[i]!);
     chart.end(nowUs);
-    shown.set(s, now);
   };
 
   return {
     collect(links, nowUs) {
-      const byId = charted(links);
-      for (const s of all) collectSeries(s, byId, nowUs);
+      pass++;
+      gather(links);
+      for (const s of all) collectSeries(s, nowUs);
     },
   };
 }
