@@ -142,9 +142,9 @@ describe('GET /api/v1/topology', { concurrency: true }, () => {
     assert.deepEqual(prefixed.hosts.map((h: any) => h.hostname), ['t-parent', 't-proxy', 't-child']);
   });
 
-  it('a child that goes away keeps its host with its link down since then, and counts a reconnect when it is back', async () => {
-    const parent = await startNode({ hostname: 't-rc-parent', plugin: false });
-    const child = await startNode({ hostname: 't-rc-child', web: false, sendTo: { destination: `127.0.0.1:${parent.port}` } });
+  it('a child that goes away keeps its host with its link down since then, and counts a reconnect when it is back; so does a sender whose parent restarts', async () => {
+    let parent = await startNode({ hostname: 't-rc-parent', plugin: false });
+    let child = await startNode({ hostname: 't-rc-child', sendTo: { destination: `127.0.0.1:${parent.port}` } });
     await topologyWhen(parent, 'the child flowing', (t) => flowing(hostOf(t, 't-rc-child')?.inbound));
     await child.stop();
     const stoppedS = Math.floor(Date.now() / 1000);
@@ -152,11 +152,21 @@ describe('GET /api/v1/topology', { concurrency: true }, () => {
     assert.deepEqual([down.connected, down.connected_since, down.inbound.connected, down.inbound.reconnects], [false, null, false, 0]);
     assert.ok(Math.abs(down.inbound.since - stoppedS) <= 2, `down since ${down.inbound.since}, stopped at ${stoppedS}`);
     assert.notEqual(down.inbound.compression, null, 'a link that is down shows what it last used');
-    await restartNode(child);
+    child = await restartNode(child);
     const back = hostOf(await topologyWhen(parent, 'the link back', (t) => flowing(hostOf(t, 't-rc-child')?.inbound)), 't-rc-child');
     assert.deepEqual([back.connected, back.inbound.reconnects], [true, 1]);
     assert.ok(back.inbound.since >= down.inbound.since && back.connected_since === back.inbound.since, 'up since the new connection');
     await chartValues(parent, 'netdata.streaming_reconnects', ['in:t-rc-child']);
+
+    // the other end: the child's sender while its parent restarts
+    assert.equal((await topologyWhen(child, 'its link up', (t) => flowing(t.outbound[0]))).outbound[0].reconnects, 0);
+    await parent.stop();
+    const out = (await topologyWhen(child, 'its link down', (t) => t.outbound[0]?.connected === false)).outbound[0];
+    assert.ok(Math.abs(out.since - Date.now() / 1000) <= 3, `down since ${out.since}`);
+    parent = await restartNode(parent);
+    const again = (await topologyWhen(child, 'its link up again', (t) => flowing(t.outbound[0]))).outbound[0];
+    assert.deepEqual([again.reconnects, again.peer], [1, `127.0.0.1:${parent.port}`]);
+    assert.ok(again.since >= out.since, 'up since the new connection');
   });
 
   it('a netdata 1.37 child into a Tributary parent shows with its link (via: itself, at hops 1)', { skip: noNetdata ?? false }, async () => {
