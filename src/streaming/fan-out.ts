@@ -12,6 +12,7 @@ import type { Chart, Host } from '../database/types.js';
 import { SenderLog } from './events.js';
 import { createHostSender, senderDestinations, type SenderContext, type SenderTarget } from './host-sender.js';
 import { splitDestinations, type Destination } from './destination.js';
+import type { LinkStatus } from './link-stats.js';
 import type { SenderStats, StreamSender } from './sender.js';
 
 /**
@@ -44,6 +45,11 @@ export class FanOut {
   /** Each link's figures, in the order of {@link links}. */
   get linkStats(): SenderStats[] {
     return this.links.map((link) => link.stats);
+  }
+
+  /** Each link's status for the topology and the streaming charts (link-stats.ts), in the order of {@link links}. */
+  linkStatuses(nowMs: number): LinkStatus[] {
+    return this.links.map((link) => link.linkStatus(nowMs));
   }
 
   /** A proxy's child is replaying `chart`: every link holds it back (StreamSender.holdChart). */
@@ -91,8 +97,8 @@ export function createFanOut(host: Host, target: FanOutTarget, context: SenderCo
     seen.add(destination.label);
     groups.push([destination]);
   }
-  const { apiKey, sendChartsMatching, mode, receivedVia } = target;
+  const { apiKey, sendChartsMatching, mode, receivedPath } = target;
   return new FanOut(groups.map((destinations) => createHostSender(host, {
-    destinations, apiKey, sendChartsMatching, mode, receivedVia,
+    destinations, apiKey, sendChartsMatching, mode, receivedPath,
   }, context)));
 }

@@ -26,6 +26,8 @@ export interface SenderContext {
   programVersion: string;
   /** This node's machine GUID: the last node of the path a proxy sends (peer-loop.ts). */
   localGuid: string;
+  /** This node's hostname, sent with every request as the node the host arrives through. */
+  localHostname?: string;
 }
 
 /** What differs between senders. */
@@ -36,7 +38,7 @@ export interface SenderTarget {
   sendChartsMatching: string;
   mode: 'local' | 'proxy';
   /** A proxied host's path as it arrived here; this node is added to it (peer-loop.ts). */
-  receivedVia?: readonly string[];
+  receivedPath?: readonly string[];
 }
 
 /** Parses `destination = ...` entries; each one that does not parse is logged, never thrown. */
@@ -50,8 +52,8 @@ export function senderDestinations(entries: readonly string[], context: SenderCo
 export function createHostSender(host: Host, target: SenderTarget, context: SenderContext): StreamSender {
   const s = context.sender;
   const spool = spoolOf(host, target, s);
-  const identity = senderIdentity(host, target.apiKey, context.programVersion, offeredCapabilities({ compression: s.enableCompression }));
-  if (target.mode === 'proxy') identity.via = forwardedPath(target.receivedVia ?? [], context.localGuid);
+  const identity = senderIdentity(host, target.apiKey, context.programVersion, offeredCapabilities({ compression: s.enableCompression }), context.localHostname);
+  if (target.mode === 'proxy') identity.path = forwardedPath(target.receivedPath ?? [], context.localGuid);
   return new StreamSender({
     host,
     identity,

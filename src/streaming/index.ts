@@ -16,6 +16,7 @@ import { createProxySender } from './proxy.js';
 import {
   DEFAULT_RECEIVER_LIMITS, Receivers, type ReceiverLimits, type ReceiversStats, type ReceivingStatus, type ReplicationTotals,
 } from './receiver.js';
+import type { StreamLinks } from './link-stats.js';
 import type { SenderStats } from './sender.js';
 
 export { Connection } from './connection.js';
@@ -24,11 +25,12 @@ export {
   CAP, PROMPT_V1, PROMPT_V2, PROMPT_VN, ERROR_SAME_LOCALHOST, ERROR_ALREADY_STREAMING, ERROR_NOT_PERMITTED, ERROR_TOO_BUSY,
   ERROR_LOOP,
 } from './prompts.js';
-export { VIA_PARAM } from './peer-loop.js';
+export { PATH_HEADER } from './peer-loop.js';
 export { LinkCapabilities, OFFERED_CAPABILITIES } from './negotiation.js';
 export type { ReceiverLimits } from './receiver.js';
 export { spoolRecentSlots, SPOOL_RECENT_SLOTS } from './spool-recorder.js';
 export { hostCoverage, type HostCoverage, type ChartCoverage, type CoverageGap, type GapReason } from './coverage-report.js';
+export type { LinkReplication, LinkSpool, LinkStatus, StreamLinks } from './link-stats.js';
 
 /** What createStreaming needs from the agent. */
 export interface StreamingDeps {
@@ -84,6 +86,12 @@ export interface Streaming {
   /** The links of the host with this GUID now; undefined when it has none. */
   hostStatus(machineGuid: string): HostLinkStatus | undefined;
   /**
+   * Every link of this node now with its figures: each mirrored host's inbound link (connected
+   * or not, until the host is removed) and every sender's (the local host's, the proxies').
+   * Rates are measured between reads (link-stats.ts).
+   */
+  links(nowMs: number): StreamLinks;
+  /**
    * Where `host` goes upstream now and whether that link is established (health's notification
    * owner); null when this node does not forward it. A proxied host whose child is gone has no
    * sender of its own: it is judged by the local host's link to the same parents.
@@ -113,6 +121,7 @@ export function createStreaming(config: NetdataConfig, stream: StreamConfig, dep
   const registry = deps.registry;
   const senderContext: SenderContext = {
     sender: stream.sender, matches, programVersion: deps.version, localGuid: registry.localhost.machineGuid,
+    localHostname: registry.localhost.hostname,
   };
   const receivers = new Receivers({
     config,
@@ -127,7 +136,10 @@ export function createStreaming(config: NetdataConfig, stream: StreamConfig, dep
     onIdentityConflict: deps.onIdentityConflict,
   });
   const orphans = new OrphanCleaner(registry, config.global.cleanupOrphanHostsAfterSecs,
-    (guid) => receivers.isConnected(guid), deps.onHostRemoved);
+    (guid) => receivers.isConnected(guid), (host) => {
+      receivers.forget(host.machineGuid);
+      deps.onHostRemoved?.(host);
+    });
   const s = stream.sender;
   const fanOut = s.enabled ? createFanOut(registry.localhost, {
     destination: s.destination, alsoSendTo: s.alsoSendTo, apiKey: s.apiKey, sendChartsMatching: s.sendChartsMatching, mode: 'local',
@@ -148,6 +160,10 @@ export function createStreaming(config: NetdataConfig, stream: StreamConfig, dep
       receivers: receivers.stats, replication: receivers.replicationTotals(), proxies: receivers.proxies,
     }),
     receiverSettings: (guid) => receivers.settingsOf(guid),
+    links: (nowMs) => ({
+      inbound: receivers.links(nowMs),
+      outbound: [...(fanOut?.linkStatuses(nowMs) ?? []), ...receivers.proxyLinks(nowMs)],
+    }),
     hostStatus(guid) {
       if (guid === registry.localhost.machineGuid) {
         return fanOut ? { received: null, sent: fanOut.stats, alsoSent: fanOut.linkStats.slice(1) } : undefined;

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { cameThrough, forwardedPath, isShorterPath, MAX_VIA_NODES, PathError, pathOf, VIA_PARAM } from './peer-loop.js';
-import { buildStreamRequest, isKnownParam, parseStreamRequest, type SenderIdentity } from './request.js';
+import { cameThrough, forwardedPath, isShorterPath, MAX_VIA_NODES, PATH_HEADER, PathError, pathOf } from './peer-loop.js';
+import { buildStreamRequest, parseStreamRequest, type SenderIdentity } from './request.js';
 import { ERROR_LOOP, PEER_REFUSAL, validateResponse } from './prompts.js';
 import { SenderLog } from './events.js';
 import { parseDestination } from './destination.js';
@@ -18,19 +18,21 @@ const identity: SenderIdentity = {
 
 describe('peer-loop path', () => {
   it('a proxy\'s request carries the path, the local host\'s none; the receiver reads it back', () => {
-    assert.ok(!buildStreamRequest(identity).includes(VIA_PARAM), 'no path: the request netdata sends');
-    const via = forwardedPath(forwardedPath([], A), B);
-    const request = parseStreamRequest(buildStreamRequest({ ...identity, via }));
-    assert.deepEqual(pathOf(request.params), [A, B.toLowerCase()]);
-    assert.ok(isKnownParam(VIA_PARAM), 'not logged as unused');
-    assert.ok(cameThrough(pathOf(request.params), A.toUpperCase()));
-    assert.ok(!cameThrough(pathOf(request.params), identity.machineGuid));
+    assert.ok(!buildStreamRequest(identity).includes(PATH_HEADER), 'no path: the request netdata sends');
+    const path = forwardedPath(forwardedPath([], A), B);
+    const built = buildStreamRequest({ ...identity, path });
+    const request = parseStreamRequest(built);
+    assert.deepEqual([...request.params.keys()], [...parseStreamRequest(buildStreamRequest(identity)).params.keys()],
+      'the path is a header, not a parameter a netdata parent would log as not used');
+    assert.deepEqual(pathOf(request.pathText), [A, B.toLowerCase()]);
+    assert.ok(cameThrough(pathOf(request.pathText), A.toUpperCase()));
+    assert.ok(!cameThrough(pathOf(request.pathText), identity.machineGuid));
   });
   it('refuses a path that is too long or names something that is not a GUID', () => {
-    const long = new Map([[VIA_PARAM, Array.from({ length: MAX_VIA_NODES + 1 }, () => A).join(',')]]);
+    const long = Array.from({ length: MAX_VIA_NODES + 1 }, () => A).join(',');
     assert.throws(() => pathOf(long), (e) => e instanceof PathError && /names 33 nodes, more than 32/.test(e.message));
-    assert.throws(() => pathOf(new Map([[VIA_PARAM, `${A},../etc`]])), /'\.\.\/etc', which is not a machine GUID/);
-    assert.deepEqual(pathOf(new Map()), []);
+    assert.throws(() => pathOf(`${A},../etc`), /'\.\.\/etc', which is not a machine GUID/);
+    assert.deepEqual(pathOf(null), []);
   });
   it('keeps the newest nodes of a path at its limit', () => {
     const full = Array.from({ length: MAX_VIA_NODES }, () => A);

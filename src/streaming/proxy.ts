@@ -12,7 +12,7 @@ import { createFanOut, type FanOut } from './fan-out.js';
 import type { SenderContext } from './host-sender.js';
 
 /**
- * The links that re-stream a mirrored host which came over `receivedVia` (peer-loop.ts): one to
+ * The links that re-stream a mirrored host which came over `receivedPath` (peer-loop.ts): one to
  * `proxy destination`, one more per `proxy also send to` parent (fan-out.ts); null when its
  * settings do not proxy it (or say too little: no usable destination or no API key, which is
  * logged). The caller starts and stops them.
@@ -21,7 +21,7 @@ export function createProxySender(
   host: Host,
   settings: Readonly<ReceiverHostSettings>,
   context: SenderContext,
-  receivedVia: readonly string[] = [],
+  receivedPath: readonly string[] = [],
 ): FanOut | null {
   if (!settings.proxyEnabled) return null;
   const usable = parseDestinations(settings.proxyDestination, context.sender.defaultPort).destinations;
@@ -31,6 +31,6 @@ export function createProxySender(
   }
   return createFanOut(host, {
     destination: settings.proxyDestination, alsoSendTo: settings.proxyAlsoSendTo, apiKey: settings.proxyApiKey,
-    sendChartsMatching: settings.proxySendChartsMatching, mode: 'proxy', receivedVia,
+    sendChartsMatching: settings.proxySendChartsMatching, mode: 'proxy', receivedPath,
   }, context);
 }

@@ -111,6 +111,11 @@ export class ReceiverSession {
     return this.#replication?.stats ?? null;
   }
 
+  /** The links re-streaming this host; null when it is not re-streamed. */
+  get proxySender(): FanOut | null {
+    return this.#options.proxy;
+  }
+
   /** The proxy sender's figures; null when the host is not re-streamed. */
   get proxyStats(): SenderStats | null {
     return this.#options.proxy?.stats ?? null;

@@ -16,7 +16,9 @@ import { LinkCapabilities, offeredCapabilities } from './negotiation.js';
 import {
   ERROR_ALREADY_STREAMING, ERROR_NOT_PERMITTED, ERROR_SAME_LOCALHOST, ERROR_TOO_BUSY,
 } from './prompts.js';
-import { findHeadEnd, isKnownParam, parseStreamRequest, type StreamRequest } from './request.js';
+import { InboundLink } from './inbound-link.js';
+import type { LinkStatus } from './link-stats.js';
+import { findHeadEnd, isKnownParam, parseStreamRequest, VIA_HEADER, type StreamRequest } from './request.js';
 import { ReceiverSession } from './receiver-session.js';
 import { cameThrough, ERROR_LOOP, isShorterPath, pathOf } from './peer-loop.js';
 import { decideExisting } from './session-takeover.js';
@@ -66,7 +68,7 @@ export interface ReceiversOptions {
    * Builds the links that re-stream a mirrored host (proxy, fan-out.ts) that came over `via` (the
    * nodes of its path, peer-loop.ts), or null when it is not proxied.
    */
-  proxyFor: (host: Host, settings: Readonly<ReceiverHostSettings>, via: readonly string[]) => FanOut | null;
+  proxyFor: (host: Host, settings: Readonly<ReceiverHostSettings>, path: readonly string[]) => FanOut | null;
   /** Told after a stream is accepted for a host (before its first line is parsed). */
   onHostConnected?: (host: Host, settings: Readonly<ReceiverHostSettings>) => void;
   /** Told when a host leaves the registry (an empty host freed when its link ended). */
@@ -108,6 +110,8 @@ export class Receivers {
   readonly #sessions = new Map<string, ReceiverSession>();
   readonly #pending = new Set<net.Socket>();
   readonly #settings = new Map<string, Readonly<ReceiverHostSettings>>();
+  /** Each mirrored host's inbound link, across its connections, until the host is removed. */
+  readonly #links = new Map<string, InboundLink>();
   readonly #rateLimitSecs: number;
   #lastAcceptMs = 0;
   #accepted = 0;
@@ -167,6 +171,26 @@ export class Receivers {
       total.pointsReplayed += r.pointsReplayed;
     }
     return total;
+  }
+
+  /** Every mirrored host's inbound link now, connected or not. */
+  links(nowMs: number): LinkStatus[] {
+    return [...this.#links.values()].map((link) => link.status(nowMs));
+  }
+
+  /** The links of the proxy senders re-streaming mirrored hosts now. */
+  proxyLinks(nowMs: number): LinkStatus[] {
+    const links: LinkStatus[] = [];
+    for (const session of this.#sessions.values()) {
+      const proxy = session.proxySender;
+      if (proxy) links.push(...proxy.linkStatuses(nowMs));
+    }
+    return links;
+  }
+
+  /** A mirrored host left the registry: its link goes too. */
+  forget(machineGuid: string): void {
+    this.#links.delete(machineGuid);
   }
 
   /** Whether a child is streaming this GUID now. */
@@ -249,6 +273,7 @@ export class Receivers {
       return;
     }
     for (const [name, value] of request.params) if (!isKnownParam(name)) receiverLog.unusedParameter(tag, name, value);
+    if (request.badVia !== null) receiverLog.badVia(tag, VIA_HEADER, request.badVia);
     const verdict = checkAccess(request, ip, this.#o.stream, this.#o.config.web.allowStreamingFrom, this.#o.matches);
     if (!verdict.ok) { this.#refuse(socket, tag, verdict.reply, verdict.message); return; }
     const now = Date.now();
@@ -261,14 +286,14 @@ export class Receivers {
       this.#refuse(socket, hostTag, ERROR_SAME_LOCALHOST, 'remote host is trying to stream my localhost back.');
       return;
     }
-    let via: string[];
+    let path: string[];
     try {
-      via = pathOf(request.params);
+      path = pathOf(request.pathText);
     } catch (err) {
       this.#refuse(socket, hostTag, ERROR_NOT_PERMITTED, `${err instanceof Error ? err.message : String(err)}.`);
       return;
     }
-    if (cameThrough(via, this.#o.registry.localhost.machineGuid)) {
+    if (cameThrough(path, this.#o.registry.localhost.machineGuid)) {
       this.#refuse(socket, hostTag, ERROR_LOOP, `machine GUID '${request.machineGuid}' came through this node already (a loop of proxies). Rejecting this connection.`, true);
       return;
     }
@@ -279,7 +304,7 @@ export class Receivers {
       return;
     }
     this.#lastAcceptMs = now;
-    this.#accept(socket, ip, port, hostTag, request, via, buffered.subarray(headEnd));
+    this.#accept(socket, ip, port, hostTag, request, path, buffered.subarray(headEnd));
   }
 
   /**
@@ -332,6 +357,7 @@ export class Receivers {
     if (host.isLocal || host.charts.size > 0) return;
     if (!this.#o.registry.remove(host.machineGuid)) return;
     this.#settings.delete(host.machineGuid);
+    this.#links.delete(host.machineGuid);
     countRefusal('emptyHosts');
     receiverLog.emptyHostFreed(tag, host.hostname, host.machineGuid);
     this.#o.onHostRemoved?.(host);
@@ -343,7 +369,7 @@ export class Receivers {
     return hosts.filter((h) => !h.isLocal).length < this.#o.limits.maxHosts;
   }
 
-  #accept(socket: net.Socket, ip: string, port: number, tag: string, request: StreamRequest, via: readonly string[], leftover: Buffer): void {
+  #accept(socket: net.Socket, ip: string, port: number, tag: string, request: StreamRequest, path: readonly string[], leftover: Buffer): void {
     const settings = this.#o.stream.resolveHost(request.apiKey, request.machineGuid);
     const { host, created } = this.#hostFor(request, settings);
     if (created) this.#logCreated(host, settings);
@@ -358,7 +384,7 @@ export class Receivers {
       createParser: this.#o.createParser,
       defaultUpdateEverySecs: host.settings.updateEverySecs,
       idleTimeoutMs: this.#o.limits.idleTimeoutSecs * 1000,
-      proxy: this.#o.proxyFor(host, settings, via),
+      proxy: this.#o.proxyFor(host, settings, path),
       replication: {
         enabled: settings.enableReplication,
         secondsToReplicate: settings.secondsToReplicate,
@@ -368,6 +394,7 @@ export class Receivers {
         this.#closedBytes += s.bytesReceived;
         this.#closedValues += s.values;
         this.#closedReplayed += s.replication?.pointsReplayed ?? 0;
+        this.#links.get(s.host.machineGuid)?.detach(s, Date.now());
         if (this.#sessions.get(s.host.machineGuid) === s) {
           this.#sessions.delete(s.host.machineGuid);
           s.host.setStreamState({ connected: false, disconnectedAtS: Math.floor(Date.now() / 1000) });
@@ -376,9 +403,24 @@ export class Receivers {
       },
     });
     this.#sessions.set(host.machineGuid, session);
+    this.#linkOf(host).attach(session, {
+      address: `${ip}:${port}`,
+      // a child says who forwards it; without that, hops 1 is the child itself (netdata children)
+      via: request.via ?? (request.hops <= 1 ? request.hostname : null),
+      tls: (socket as { encrypted?: boolean }).encrypted === true,
+    }, Date.now());
     this.#o.onHostConnected?.(host, settings);
     const offered = offeredCapabilities({ compression: settings.enableCompression });
     session.start(LinkCapabilities.forChild(request.version, offered, settings.compressionAlgorithmsOrder), leftover);
+  }
+
+  #linkOf(host: Host): InboundLink {
+    let link = this.#links.get(host.machineGuid);
+    if (!link || link.host !== host) {
+      link = new InboundLink(host, Date.now());
+      this.#links.set(host.machineGuid, link);
+    }
+    return link;
   }
 
   /**

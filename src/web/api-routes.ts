@@ -16,6 +16,7 @@ import {
   type PrometheusRequest,
 } from '../exporting/index.js';
 import { badgeRequest } from './badge.js';
+import { topologyJson } from './api-topology.js';
 import { functionCall, functionsInfo } from './api-function.js';
 import { CONTENT_TYPE } from './data-format.js';
 import { HttpError, methodNotAllowed, type ApiResponse } from './http-error.js';
@@ -100,6 +101,8 @@ function handlers(w: WebContext): Record<string, Handler> {
       localFunctions(host), w.nowMs()),
     functions: (host) => json(`${JSON.stringify(functionsInfo(localFunctions(host)), null, '\t')}\n`),
     coverage: (host, params) => json(coverageJson(host, params, Math.floor(w.nowMs() / 1000))),
+    // the tree as this node sees it, whichever host the prefix names
+    topology: () => json(topologyJson(w)),
   };
 }
 

@@ -103,9 +103,10 @@ export async function connect(port: number, request: string | Buffer, localAddre
 }
 
 /** A version-1 request head as netdata 1.10 sends it, with extra `&k=v` fields. */
-export function request(fields: Record<string, string>): string {
+export function request(fields: Record<string, string>, headers: Record<string, string> = {}): string {
   const query = Object.entries(fields).map(([k, v]) => `${k}=${v}`).join('&');
-  return `STREAM ${query} HTTP/1.1\r\nUser-Agent: netdata/v1.10.0\r\nAccept: */*\r\n\r\n`;
+  const more = Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('');
+  return `STREAM ${query} HTTP/1.1\r\nUser-Agent: netdata/v1.10.0\r\nAccept: */*\r\n${more}\r\n`;
 }
 
 /** Waits until `probe()` is true (polling every 20 ms), or throws after `timeoutMs`. */

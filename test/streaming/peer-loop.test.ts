@@ -6,7 +6,7 @@
  */
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { ERROR_ALREADY_STREAMING, ERROR_LOOP, ERROR_NOT_PERMITTED, PROMPT_V1, VIA_PARAM } from '../../src/streaming/index.js';
+import { ERROR_ALREADY_STREAMING, ERROR_LOOP, ERROR_NOT_PERMITTED, PROMPT_V1, PATH_HEADER } from '../../src/streaming/index.js';
 import { connect, logLines, PARENT_GUID, request, startParent, until, type Parent } from './in-process.js';
 
 const KEY = '11111111-2222-3333-4444-555555555555';
@@ -32,23 +32,23 @@ describe('receiver: loops between peers', () => {
   it('refuses a host whose path names this node, with the loop reply, and creates no host', async () => {
     const p = await parent();
     const g = newGuid();
-    const client = await connect(p.port, request(fields(g, { hops: '3', [VIA_PARAM]: `${PEER},${PARENT_GUID.toUpperCase()}` })));
+    const client = await connect(p.port, request(fields(g, { hops: '3' }), { [PATH_HEADER]: `${PEER},${PARENT_GUID.toUpperCase()}` }));
     await client.closed;
     assert.equal(client.received(), ERROR_LOOP);
     assert.ok(logLines().some((l) => l.includes('INFO') && l.includes(`machine GUID '${g}' came through this node already (a loop of proxies)`)));
     assert.equal(p.registry.find(g), undefined);
     // a path through other nodes only is accepted
-    const ok = await connect(p.port, request(fields(g, { hops: '2', [VIA_PARAM]: PEER })));
+    const ok = await connect(p.port, request(fields(g, { hops: '2' }), { [PATH_HEADER]: PEER }));
     assert.equal(await ok.reply(PROMPT_V1.length), PROMPT_V1);
     ok.socket.destroy();
   });
 
   it('refuses a path that is not a list of machine GUIDs, naming what is wrong', async () => {
     const p = await parent();
-    const client = await connect(p.port, request(fields(newGuid(), { [VIA_PARAM]: `${PEER},nope` })));
+    const client = await connect(p.port, request(fields(newGuid()), { [PATH_HEADER]: `${PEER},nope` }));
     await client.closed;
     assert.equal(client.received(), ERROR_NOT_PERMITTED);
-    assert.ok(logLines().some((l) => l.includes(`'${VIA_PARAM}' has 'nope', which is not a machine GUID.`)));
+    assert.ok(logLines().some((l) => l.includes(`'${PATH_HEADER}' has 'nope', which is not a machine GUID.`)));
   });
 });
 
@@ -56,14 +56,14 @@ describe('receiver: the most direct link of a host wins', () => {
   it('a link with fewer hops takes the host over; one with more is refused while the host sends', async () => {
     const p = await parent();
     const g = newGuid();
-    const viaPeer = await connect(p.port, request(fields(g, { hops: '2', [VIA_PARAM]: PEER })));
+    const viaPeer = await connect(p.port, request(fields(g, { hops: '2' }), { [PATH_HEADER]: PEER }));
     assert.equal(await viaPeer.reply(PROMPT_V1.length), PROMPT_V1);
     const direct = await connect(p.port, request(fields(g, { hops: '1' })));
     assert.equal(await direct.reply(PROMPT_V1.length), PROMPT_V1, 'the direct link is accepted at once');
     await viaPeer.closed;
     await until('the direct link owns the host', () => p.registry.find(g)?.stream.connected === true && p.registry.find(g)?.identity.hops === 1);
     assert.ok(logLines().some((l) => l.includes('this host is already streaming here over 2 hops; this connection has 1, so it takes over.')));
-    const again = await connect(p.port, request(fields(g, { hops: '2', [VIA_PARAM]: PEER })));
+    const again = await connect(p.port, request(fields(g, { hops: '2' }), { [PATH_HEADER]: PEER }));
     await again.closed;
     assert.equal(again.received(), ERROR_ALREADY_STREAMING);
     assert.ok(logLines().some((l) => l.includes('INFO') && l.includes(`machine GUID '${g}' is already streaming here over 1 hop(s); this connection has 2. Rejecting it.`)));
@@ -73,7 +73,7 @@ describe('receiver: the most direct link of a host wins', () => {
 
   it('never takes over where multiple connections = deny', async () => {
     const p = await parent();
-    const viaPeer = await connect(p.port, request(fields(DENY_GUID, { hops: '2', [VIA_PARAM]: PEER })));
+    const viaPeer = await connect(p.port, request(fields(DENY_GUID, { hops: '2' }), { [PATH_HEADER]: PEER }));
     assert.equal(await viaPeer.reply(PROMPT_V1.length), PROMPT_V1);
     const direct = await connect(p.port, request(fields(DENY_GUID, { hops: '1' })));
     await direct.closed;
