@@ -18,6 +18,7 @@ import {
 } from './prompts.js';
 import { findHeadEnd, isKnownParam, parseStreamRequest, type StreamRequest } from './request.js';
 import { ReceiverSession } from './receiver-session.js';
+import { MirroredFunctions, type HostFunction } from './function-relay.js';
 import { spoolRecentSlots } from './spool-recorder.js';
 import type { ReplicationReceiverStats } from './replication-receiver.js';
 import type { SenderStats, StreamSender } from './sender.js';
@@ -100,6 +101,7 @@ export class Receivers {
   readonly #sessions = new Map<string, ReceiverSession>();
   readonly #pending = new Set<net.Socket>();
   readonly #settings = new Map<string, Readonly<ReceiverHostSettings>>();
+  readonly #functions = new Map<string, MirroredFunctions>();
   readonly #rateLimitSecs: number;
   #lastAcceptMs = 0;
   #accepted = 0;
@@ -159,6 +161,22 @@ export class Receivers {
       total.pointsReplayed += r.pointsReplayed;
     }
     return total;
+  }
+
+  /** The functions the child of this GUID registered (running only while its link is up). */
+  functionsOf(machineGuid: string): HostFunction[] {
+    return this.#functions.get(machineGuid)?.functions() ?? [];
+  }
+
+  /** The host of this GUID left the registry (orphan cleanup): its functions go too. */
+  forgetFunctions(machineGuid: string): void {
+    this.#functions.delete(machineGuid);
+  }
+
+  #functionsFor(machineGuid: string): MirroredFunctions {
+    let functions = this.#functions.get(machineGuid);
+    if (!functions) { functions = new MirroredFunctions(); this.#functions.set(machineGuid, functions); }
+    return functions;
   }
 
   /** Whether a child is streaming this GUID now. */
@@ -283,6 +301,7 @@ export class Receivers {
     if (host.isLocal || host.charts.size > 0) return;
     if (!this.#o.registry.remove(host.machineGuid)) return;
     this.#settings.delete(host.machineGuid);
+    this.#functions.delete(host.machineGuid);
     countRefusal('emptyHosts');
     receiverLog.emptyHostFreed(tag, host.hostname, host.machineGuid);
     this.#o.onHostRemoved?.(host);
@@ -309,6 +328,7 @@ export class Receivers {
       defaultUpdateEverySecs: host.settings.updateEverySecs,
       idleTimeoutMs: this.#o.limits.idleTimeoutSecs * 1000,
       proxy: this.#o.proxyFor(host, settings),
+      functions: this.#functionsFor(host.machineGuid),
       replication: {
         enabled: settings.enableReplication,
         secondsToReplicate: settings.secondsToReplicate,

@@ -20,8 +20,8 @@ export interface RegisteredFunction {
   name: string;
   help: string;
   timeoutSecs: number;
-  /** The plugin that registered it, e.g. `apps`. */
-  plugin: string;
+  /** The plugin that registered it, e.g. `apps`; absent for a mirrored host's (its child knows). */
+  plugin?: string;
   /** Registered with GLOBAL (or before any CHART). */
   global?: boolean;
   /** The chart it was registered with; null or absent when global. */
