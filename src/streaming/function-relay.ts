@@ -22,8 +22,10 @@ export interface HostFunction {
   timeoutSecs: number;
   /** Registered with GLOBAL (or before any chart). */
   global: boolean;
-  /** The chart it was registered with; null when global. */
+  /** The chart it was last registered with; null when global. */
   chartId: string | null;
+  /** Every chart it was registered with (1.37 announces it with each); none when global. */
+  chartIds: readonly string[];
   /** Whether it can be called now (its plugin runs, its link is up). */
   running: boolean;
   /** Calls it (name and arguments, sanitized; timeout in seconds); never rejects. */
@@ -85,17 +87,21 @@ export class LinkFunctionCalls {
 
 /** The functions of one mirrored host, across the links of its child; one per host. */
 export class MirroredFunctions {
-  readonly #registered = new Map<string, { registration: Registration; link: LinkFunctionCalls }>();
+  readonly #registered = new Map<string, { registration: Registration; link: LinkFunctionCalls; chartIds: readonly string[] }>();
 
   /** A FUNCTION line of `link`'s child: registers (or updates) the function, callable through that link. */
   register(registration: Registration, link: LinkFunctionCalls): void {
-    this.#registered.set(registration.name, { registration: { ...registration }, link });
+    const before = this.#registered.get(registration.name);
+    const known = before?.link === link ? before.chartIds : [];
+    const chartIds = registration.chartId === null || known.includes(registration.chartId) ? known : [...known, registration.chartId];
+    this.#registered.set(registration.name, { registration: { ...registration }, link, chartIds });
   }
 
   /** Every function the host's child registered, running only while its link is open. */
   functions(): HostFunction[] {
-    return [...this.#registered.values()].map(({ registration, link }) => ({
+    return [...this.#registered.values()].map(({ registration, link, chartIds }) => ({
       ...registration,
+      chartIds,
       running: link.open,
       call: (text, timeoutSecs) => link.open
         ? link.call(text, timeoutSecs)

@@ -354,7 +354,7 @@ export class StreamSender implements HostObserver {
   #definition(chart: Chart): string {
     const link = this.#link;
     const functions = link.functions && this.#options.functions
-      ? this.#options.functions().filter((f) => f.chartId === chart.id)
+      ? this.#options.functions().filter((f) => f.chartIds.includes(chart.id))
       : undefined;
     return chartDefinitionLines(chart, link.chartLabels, functions);
   }

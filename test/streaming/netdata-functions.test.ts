@@ -86,9 +86,14 @@ describe('functions through the stream with netdata 1.37', { skip: missing ?? fa
       help: 'Detailed information on the currently running processes on this node', timeout: 10, options: 'LOCAL ',
     });
     assert.match(parent.output(), /STREAM nd-fn-child \[receive from \[127\.0\.0\.1\]:\d+\]: established link with negotiated capabilities: .*FUNCTIONS /);
-    const charts = await parent.api('/host/nd-fn-child/api/v1/charts');
-    const withProcesses = Object.entries(charts.charts).filter(([, c]: [string, any]) => c.functions?.processes);
-    assert.ok(withProcesses.length > 0, 'a chart of apps.plugin carries the function');
+    // listed with every chart the child registered it with, as the child lists it
+    const withProcesses = (charts: any) => Object.keys(charts.charts).filter((id) => charts.charts[id].functions?.processes).sort();
+    const same = await eventually('the same charts with processes at the parent', async () => {
+      const [atChild, atParent] = await Promise.all([nd.api('/api/v1/charts'), parent.api('/host/nd-fn-child/api/v1/charts')]);
+      const ids = withProcesses(atChild);
+      return JSON.stringify(withProcesses(atParent)) === JSON.stringify(ids) ? ids : undefined;
+    }, 20_000);
+    assert.ok(same.length > 1, `${same.length} charts of apps.plugin carry the function`);
 
     const r = await call(parent.port, '/host/nd-fn-child/api/v1/function?function=processes');
     assert.equal(r.status, 200, r.body.slice(0, 300));
