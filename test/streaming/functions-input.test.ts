@@ -134,6 +134,33 @@ describe('a parent calling a raw child\'s function through the link', () => {
   });
 });
 
+describe('a parent taking a function result that never ends', () => {
+  it('answers the caller at the limit, closes the link past 20 MiB with the reason, and keeps the host\'s data', async () => {
+    const parent = await startNode({ hostname: 'p-rfn-run', plugin: false });
+    const client = await connect(parent.port, request({
+      key: API_KEY, hostname: 'c-rfn', machine_guid: newGuid(), update_every: '1', os: 'linux', ver: VERSION,
+    }));
+    try {
+      await until('the prompt', () => /version=\d+/.test(client.received()));
+      client.socket.write(`${DEFINITION}BEGIN "rfn.values" 1000000\nSET "a" = 1\nEND\nBEGIN "rfn.values" 1000000\nSET "a" = 2\nEND\n`);
+      await eventually('raw-fn listed', async () => (await parent.api('/host/c-rfn/api/v1/functions'))['raw-fn'], 10_000);
+      const runaway = call(parent, 'raw-fn runaway', '&timeout=20');
+      const runawayCall = await nextCall(client, 'raw-fn runaway');
+      client.socket.write(`FUNCTION_RESULT_BEGIN "${runawayCall.transaction}" 200 "text/plain" 0\n${`${'y'.repeat(1023)}\n`.repeat(21 * 1024)}`);
+      const answer = await runaway;
+      // the caller hears at 10 MiB, the link closes at 20 MiB
+      assert.equal(answer.status, 591);
+      assert.match(errorOf(answer), /answered 'raw-fn runaway' with a result larger than the limit of 10485760 bytes/);
+      await parent.waitFor(/ERROR: STREAM c-rfn \[receive from \[127\.0\.0\.1\]:\d+\]: disconnected .*sent more than 20971520 bytes of a function result/, 10_000);
+      await client.closed;
+      assert.ok((await parent.api('/host/c-rfn/api/v1/chart?chart=rfn.values')).dimensions.a, 'the host and its chart stay');
+    } finally {
+      client.socket.destroy();
+      await parent.stop();
+    }
+  });
+});
+
 /** A parent that answers every STREAM request with `version`, and keeps each connection's bytes. */
 async function rawParent(version: number): Promise<{ port: number; links: Array<{ socket: net.Socket; received(): string }>; close(): void }> {
   const links: Array<{ socket: net.Socket; received(): string }> = [];
