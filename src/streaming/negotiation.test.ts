@@ -48,6 +48,12 @@ describe('prompts and capabilities (reference §2.3)', () => {
 });
 
 describe('LinkCapabilities', () => {
+  it('carries functions only where both ends have FUNCTIONS: never to a child of version 5 or older', () => {
+    assert.equal(LinkCapabilities.forChild(5).functions, false);
+    assert.equal(LinkCapabilities.forChild(NETDATA_137_CHILD).functions, true);
+    assert.equal(LinkCapabilities.fromParentReply(16376 & ~CAP.FUNCTIONS).functions, false);
+  });
+
   it('gives a netdata 1.37 child the bits both ends share, on the VN prompt, named as netdata names them', () => {
     const link = LinkCapabilities.forChild(NETDATA_137_CHILD);
     const shared = CAP.VCAPS | CAP.HLABELS | CAP.CLAIM | CAP.CLABELS | CAP.COMPRESSION | CAP.FUNCTIONS | CAP.REPLICATION;
