@@ -8,6 +8,7 @@
  */
 import { LogThrottle } from '../log.js';
 import { FUNCTION_STATUS, functionError, type FunctionResult } from '../collectors/index.js';
+import { functionLog } from './events.js';
 import type { HostFunction } from './function-relay.js';
 
 /** netdata's FUNCTION timeout when the parent gives none or one ≤ 0. */
@@ -69,12 +70,11 @@ export class FunctionRequests {
   request(words: readonly string[], line: string): void {
     const [, transaction = '', timeout = '', text = ''] = words;
     if (transaction === '' || timeout === '' || text === '') {
-      this.#throttle.log('ERROR', `${this.#o.tag()}: FUNCTION execution command is incomplete (transaction = '${transaction}', ` +
-        `timeout = '${timeout}', function = '${text}'). Ignoring it.`);
+      functionLog.incomplete(this.#throttle, this.#o.tag(), transaction, timeout, text);
       return;
     }
     if (!TRANSACTION.test(transaction)) {
-      this.#throttle.log('ERROR', `${this.#o.tag()}: FUNCTION with an unusable transaction (${JSON.stringify(line.slice(0, 200))}). Ignoring it.`);
+      functionLog.badTransaction(this.#throttle, this.#o.tag(), line);
       return;
     }
     this.#received++;
@@ -96,7 +96,7 @@ export class FunctionRequests {
     let bytes = answerBytes(transaction, result);
     if (bytes.length > this.#o.room()) {
       const message = `The result of ${bytes.length} bytes does not fit in the stream's send buffer.`;
-      this.#throttle.log('ERROR', `${this.#o.tag()}: FUNCTION transaction ${transaction}: ${message}`);
+      functionLog.tooLarge(this.#throttle, this.#o.tag(), transaction, message);
       bytes = answerBytes(transaction, functionError(FUNCTION_STATUS.invalidResponse, message));
       if (bytes.length > this.#o.room()) return;
     }
