@@ -69,11 +69,6 @@ export class LinkFunctionCalls {
     return this.#open;
   }
 
-  /** Calls in flight on this link now. */
-  get inFlight(): number {
-    return this.#calls.inFlight;
-  }
-
   call(text: string, timeoutSecs: number): Promise<FunctionResult> {
     return this.#calls.call(text, timeoutSecs);
   }
