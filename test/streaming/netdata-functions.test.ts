@@ -14,7 +14,7 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { once } from 'node:events';
 import { randomUUID } from 'node:crypto';
-import { API_KEY, eventually, freePort, killAll, startNode } from './nodes.js';
+import { API_KEY, eventually, freePort, removeAllNodes, startNode } from './nodes.js';
 import { netdataMissing, startNetdata, stopAllNetdata } from './netdata.js';
 
 const missing = netdataMissing();
@@ -22,7 +22,7 @@ if (missing) console.log(`# skipping the netdata functions tests: ${missing}`);
 
 const relays = new Set<net.Server>();
 after(async () => {
-  killAll();
+  await removeAllNodes();
   await stopAllNetdata();
   for (const server of relays) server.close();
 });
