@@ -97,8 +97,8 @@ export function createFanOut(host: Host, target: FanOutTarget, context: SenderCo
     seen.add(destination.label);
     groups.push([destination]);
   }
-  const { apiKey, sendChartsMatching, mode, receivedPath } = target;
+  const { apiKey, sendChartsMatching, mode, receivedPath, functions } = target;
   return new FanOut(groups.map((destinations) => createHostSender(host, {
-    destinations, apiKey, sendChartsMatching, mode, receivedPath,
+    destinations, apiKey, sendChartsMatching, mode, receivedPath, functions,
   }, context)));
 }

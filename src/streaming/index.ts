@@ -12,6 +12,7 @@ import type { PatternMatcher } from './access.js';
 import { createFanOut } from './fan-out.js';
 import type { SenderContext } from './host-sender.js';
 import { OrphanCleaner } from './orphans.js';
+import type { HostFunction } from './function-relay.js';
 import { createProxySender } from './proxy.js';
 import {
   DEFAULT_RECEIVER_LIMITS, Receivers, type ReceiverLimits, type ReceiversStats, type ReceivingStatus, type ReplicationTotals,
@@ -31,6 +32,7 @@ export type { ReceiverLimits } from './receiver.js';
 export { spoolRecentSlots, SPOOL_RECENT_SLOTS } from './spool-recorder.js';
 export { hostCoverage, type HostCoverage, type ChartCoverage, type CoverageGap, type GapReason } from './coverage-report.js';
 export type { LinkReplication, LinkSpool, LinkStatus, StreamLinks } from './link-stats.js';
+export type { HostFunction } from './function-relay.js';
 
 /** What createStreaming needs from the agent. */
 export interface StreamingDeps {
@@ -46,6 +48,8 @@ export interface StreamingDeps {
   onHostRemoved?: (host: Host) => void;
   /** A connection of `host`'s GUID from another address was refused (health raises its alarm). */
   onIdentityConflict?: (host: Host, streamingFrom: string, refusedFrom: string) => void;
+  /** The local host's functions (its plugins'), announced to and called by its parent. */
+  localFunctions?: () => readonly HostFunction[];
 }
 
 /** Figures for the agent's self-monitoring charts. */
@@ -97,6 +101,11 @@ export interface Streaming {
    * sender of its own: it is judged by the local host's link to the same parents.
    */
   upstreamOf(host: Host): UpstreamState | null;
+  /**
+   * The functions of a mirrored host, registered by its child through the stream; running only
+   * while its link is up. Empty for a host this node never received.
+   */
+  functionsOf(machineGuid: string): HostFunction[];
 }
 
 /** A host's upstream link as `Streaming.upstreamOf` tells it. */
@@ -123,14 +132,14 @@ export function createStreaming(config: NetdataConfig, stream: StreamConfig, dep
     sender: stream.sender, matches, programVersion: deps.version, localGuid: registry.localhost.machineGuid,
     localHostname: registry.localhost.hostname,
   };
-  const receivers = new Receivers({
+  const receivers: Receivers = new Receivers({
     config,
     stream,
     registry,
     createParser: deps.createParser,
     matches,
     limits: { ...DEFAULT_RECEIVER_LIMITS, ...deps.limits },
-    proxyFor: (host, settings, via) => createProxySender(host, settings, senderContext, via),
+    proxyFor: (host, settings, path) => createProxySender(host, settings, senderContext, path, () => receivers.functionsOf(host.machineGuid)),
     onHostConnected: deps.onHostConnected,
     onHostRemoved: deps.onHostRemoved,
     onIdentityConflict: deps.onIdentityConflict,
@@ -142,7 +151,7 @@ export function createStreaming(config: NetdataConfig, stream: StreamConfig, dep
     });
   const s = stream.sender;
   const fanOut = s.enabled ? createFanOut(registry.localhost, {
-    destination: s.destination, alsoSendTo: s.alsoSendTo, apiKey: s.apiKey, sendChartsMatching: s.sendChartsMatching, mode: 'local',
+    destination: s.destination, alsoSendTo: s.alsoSendTo, apiKey: s.apiKey, sendChartsMatching: s.sendChartsMatching, mode: 'local', functions: deps.localFunctions,
   }, senderContext) : null;
 
   return {
@@ -164,6 +173,7 @@ export function createStreaming(config: NetdataConfig, stream: StreamConfig, dep
       inbound: receivers.links(nowMs),
       outbound: [...(fanOut?.linkStatuses(nowMs) ?? []), ...receivers.proxyLinks(nowMs)],
     }),
+    functionsOf: (guid) => receivers.functionsOf(guid),
     hostStatus(guid) {
       if (guid === registry.localhost.machineGuid) {
         return fanOut ? { received: null, sent: fanOut.stats, alsoSent: fanOut.linkStats.slice(1) } : undefined;

@@ -9,6 +9,7 @@ import type { Host } from '../database/types.js';
 import { parseDestinations } from './destination.js';
 import { SenderLog } from './events.js';
 import { createFanOut, type FanOut } from './fan-out.js';
+import type { HostFunction } from './function-relay.js';
 import type { SenderContext } from './host-sender.js';
 
 /**
@@ -22,6 +23,7 @@ export function createProxySender(
   settings: Readonly<ReceiverHostSettings>,
   context: SenderContext,
   receivedPath: readonly string[] = [],
+  functions?: () => readonly HostFunction[],
 ): FanOut | null {
   if (!settings.proxyEnabled) return null;
   const usable = parseDestinations(settings.proxyDestination, context.sender.defaultPort).destinations;
@@ -31,6 +33,6 @@ export function createProxySender(
   }
   return createFanOut(host, {
     destination: settings.proxyDestination, alsoSendTo: settings.proxyAlsoSendTo, apiKey: settings.proxyApiKey,
-    sendChartsMatching: settings.proxySendChartsMatching, mode: 'proxy', receivedPath,
+    sendChartsMatching: settings.proxySendChartsMatching, mode: 'proxy', receivedPath, functions,
   }, context);
 }
