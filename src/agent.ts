@@ -114,6 +114,7 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
       effectiveConfig: () => effectiveConfigText(config),
       functions: () => pluginsd.plugins().flatMap((p) => p.functions.map((f) => ({ ...f, plugin: p.name }))),
       linkStatus: streaming ? (guid) => streaming.hostStatus(guid) : undefined,
+      streamLinks: streaming ? (nowMs) => streaming.links(nowMs) : undefined,
       exporting,
       firstRequestTimeoutMs: config.web.timeoutForFirstRequestSecs * 1000,
       maxSockets: config.web.webServerMaxSockets > 0 ? config.web.webServerMaxSockets : undefined,

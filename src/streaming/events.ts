@@ -106,6 +106,8 @@ export const receiverLog = {
   refused: (tag: string, message: string): void => error(`${tag}: ${message}`),
   unusedParameter: (tag: string, name: string, value: string): void =>
     info(`${tag}: request has parameter '${name}' = '${value}', which is not used.`),
+  badVia: (tag: string, header: string, value: string): void =>
+    info(`${tag}: request has header '${header}: ${value}', which is not a usable node name (ignored).`),
   initializing: (tag: string): void => info(`${tag}: initializing communication...`),
   negotiated: (tag: string, capabilities: string): void =>
     info(`${tag}: established link with negotiated capabilities: ${capabilities}`),

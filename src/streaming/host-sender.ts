@@ -23,6 +23,8 @@ export interface SenderContext {
   sender: Readonly<StreamSenderConfig>;
   matches: PatternMatcher;
   programVersion: string;
+  /** This node's hostname, sent with every request as the node the host arrives through. */
+  localHostname?: string;
 }
 
 /** What differs between senders. */
@@ -47,7 +49,7 @@ export function createHostSender(host: Host, target: SenderTarget, context: Send
   const spool = spoolOf(host, target, s);
   return new StreamSender({
     host,
-    identity: senderIdentity(host, target.apiKey, context.programVersion, offeredCapabilities({ compression: s.enableCompression })),
+    identity: senderIdentity(host, target.apiKey, context.programVersion, offeredCapabilities({ compression: s.enableCompression }), context.localHostname),
     destinations: target.destinations,
     timeoutSecs: s.timeoutSecs,
     bufferSizeBytes: s.bufferSizeBytes,

@@ -21,9 +21,10 @@ function localTimezone(timezone: string): { abbrev: string; utcOffsetSecs: numbe
  * direct child says `hops=1`), its own hostname, GUID, zone and system facts whatever node
  * forwards it (a mirrored host's zone abbreviation and offset as its child said them), and
  * `offered`, the capability bits its sender offers as `ver=` (a parent older than 1.37 answers
- * what it knows).
+ * what it knows), and `via`, this node's own hostname, which the parent keeps as the node the
+ * host arrives through.
  */
-export function senderIdentity(host: Host, apiKey: string, programVersion: string, offered: number): SenderIdentity {
+export function senderIdentity(host: Host, apiKey: string, programVersion: string, offered: number, via?: string): SenderIdentity {
   const id = host.identity;
   const timezone = id.timezone || 'unknown';
   const tz = !host.isLocal && id.abbrevTimezone !== undefined
@@ -45,5 +46,6 @@ export function senderIdentity(host: Host, apiKey: string, programVersion: strin
     programName: PROGRAM_NAME,
     programVersion,
     system: id.system,
+    via,
   };
 }

@@ -16,6 +16,7 @@ import { createProxySender } from './proxy.js';
 import {
   DEFAULT_RECEIVER_LIMITS, Receivers, type ReceiverLimits, type ReceiversStats, type ReceivingStatus, type ReplicationTotals,
 } from './receiver.js';
+import type { StreamLinks } from './link-stats.js';
 import type { StreamSender, SenderStats } from './sender.js';
 
 export { Connection } from './connection.js';
@@ -26,6 +27,7 @@ export {
 export { LinkCapabilities, OFFERED_CAPABILITIES } from './negotiation.js';
 export type { ReceiverLimits } from './receiver.js';
 export { spoolRecentSlots, SPOOL_RECENT_SLOTS } from './spool-recorder.js';
+export type { LinkReplication, LinkSpool, LinkStatus, StreamLinks } from './link-stats.js';
 
 /** What createStreaming needs from the agent. */
 export interface StreamingDeps {
@@ -74,6 +76,12 @@ export interface Streaming {
   receiverSettings(machineGuid: string): Readonly<ReceiverHostSettings> | undefined;
   /** The links of the host with this GUID now; undefined when it has none. */
   hostStatus(machineGuid: string): HostLinkStatus | undefined;
+  /**
+   * Every link of this node now with its figures: each mirrored host's inbound link (connected
+   * or not, until the host is removed) and every sender's (the local host's, the proxies').
+   * Rates are measured between reads (link-stats.ts).
+   */
+  links(nowMs: number): StreamLinks;
 }
 
 /** A matcher that compiles each distinct pattern text once. */
@@ -90,7 +98,9 @@ function patternCache(): PatternMatcher {
 export function createStreaming(config: NetdataConfig, stream: StreamConfig, deps: StreamingDeps): Streaming {
   const matches = patternCache();
   const registry = deps.registry;
-  const senderContext: SenderContext = { sender: stream.sender, matches, programVersion: deps.version };
+  const senderContext: SenderContext = {
+    sender: stream.sender, matches, programVersion: deps.version, localHostname: registry.localhost.hostname,
+  };
   const receivers = new Receivers({
     config,
     stream,
@@ -103,7 +113,10 @@ export function createStreaming(config: NetdataConfig, stream: StreamConfig, dep
     onHostRemoved: deps.onHostRemoved,
   });
   const orphans = new OrphanCleaner(registry, config.global.cleanupOrphanHostsAfterSecs,
-    (guid) => receivers.isConnected(guid), deps.onHostRemoved);
+    (guid) => receivers.isConnected(guid), (host) => {
+      receivers.forget(host.machineGuid);
+      deps.onHostRemoved?.(host);
+    });
   const sender = localSender(registry.localhost, senderContext);
 
   return {
@@ -120,6 +133,10 @@ export function createStreaming(config: NetdataConfig, stream: StreamConfig, dep
       sender: sender?.stats ?? null, receivers: receivers.stats, replication: receivers.replicationTotals(), proxies: receivers.proxies,
     }),
     receiverSettings: (guid) => receivers.settingsOf(guid),
+    links: (nowMs) => ({
+      inbound: receivers.links(nowMs),
+      outbound: [...(sender ? [sender.linkStatus(nowMs)] : []), ...receivers.proxyLinks(nowMs)],
+    }),
     hostStatus(guid) {
       if (guid === registry.localhost.machineGuid) return sender ? { received: null, sent: sender.stats } : undefined;
       const received = receivers.statusOf(guid);

@@ -95,6 +95,11 @@ export class ReceiverSession {
     return this.#replication?.stats ?? null;
   }
 
+  /** The proxy sender re-streaming this host; null when it is not re-streamed. */
+  get proxySender(): StreamSender | null {
+    return this.#options.proxy;
+  }
+
   /** The proxy sender's figures; null when the host is not re-streamed. */
   get proxyStats(): SenderStats | null {
     return this.#options.proxy?.stats ?? null;

@@ -16,7 +16,9 @@ import { LinkCapabilities, offeredCapabilities } from './negotiation.js';
 import {
   ERROR_ALREADY_STREAMING, ERROR_NOT_PERMITTED, ERROR_SAME_LOCALHOST, ERROR_TOO_BUSY,
 } from './prompts.js';
-import { findHeadEnd, isKnownParam, parseStreamRequest, type StreamRequest } from './request.js';
+import { InboundLink } from './inbound-link.js';
+import type { LinkStatus } from './link-stats.js';
+import { findHeadEnd, isKnownParam, parseStreamRequest, VIA_HEADER, type StreamRequest } from './request.js';
 import { ReceiverSession } from './receiver-session.js';
 import { spoolRecentSlots } from './spool-recorder.js';
 import type { ReplicationReceiverStats } from './replication-receiver.js';
@@ -100,6 +102,8 @@ export class Receivers {
   readonly #sessions = new Map<string, ReceiverSession>();
   readonly #pending = new Set<net.Socket>();
   readonly #settings = new Map<string, Readonly<ReceiverHostSettings>>();
+  /** Each mirrored host's inbound link, across its connections, until the host is removed. */
+  readonly #links = new Map<string, InboundLink>();
   readonly #rateLimitSecs: number;
   #lastAcceptMs = 0;
   #accepted = 0;
@@ -159,6 +163,26 @@ export class Receivers {
       total.pointsReplayed += r.pointsReplayed;
     }
     return total;
+  }
+
+  /** Every mirrored host's inbound link now, connected or not. */
+  links(nowMs: number): LinkStatus[] {
+    return [...this.#links.values()].map((link) => link.status(nowMs));
+  }
+
+  /** The links of the proxy senders re-streaming mirrored hosts now. */
+  proxyLinks(nowMs: number): LinkStatus[] {
+    const links: LinkStatus[] = [];
+    for (const session of this.#sessions.values()) {
+      const proxy = session.proxySender;
+      if (proxy) links.push(proxy.linkStatus(nowMs));
+    }
+    return links;
+  }
+
+  /** A mirrored host left the registry: its link goes too. */
+  forget(machineGuid: string): void {
+    this.#links.delete(machineGuid);
   }
 
   /** Whether a child is streaming this GUID now. */
@@ -238,6 +262,7 @@ export class Receivers {
       return;
     }
     for (const [name, value] of request.params) if (!isKnownParam(name)) receiverLog.unusedParameter(tag, name, value);
+    if (request.badVia !== null) receiverLog.badVia(tag, VIA_HEADER, request.badVia);
     const verdict = checkAccess(request, ip, this.#o.stream, this.#o.config.web.allowStreamingFrom, this.#o.matches);
     if (!verdict.ok) { this.#refuse(socket, tag, verdict.reply, verdict.message); return; }
     const now = Date.now();
@@ -283,6 +308,7 @@ export class Receivers {
     if (host.isLocal || host.charts.size > 0) return;
     if (!this.#o.registry.remove(host.machineGuid)) return;
     this.#settings.delete(host.machineGuid);
+    this.#links.delete(host.machineGuid);
     countRefusal('emptyHosts');
     receiverLog.emptyHostFreed(tag, host.hostname, host.machineGuid);
     this.#o.onHostRemoved?.(host);
@@ -318,6 +344,7 @@ export class Receivers {
         this.#closedBytes += s.bytesReceived;
         this.#closedValues += s.values;
         this.#closedReplayed += s.replication?.pointsReplayed ?? 0;
+        this.#links.get(s.host.machineGuid)?.detach(s, Date.now());
         if (this.#sessions.get(s.host.machineGuid) === s) {
           this.#sessions.delete(s.host.machineGuid);
           s.host.setStreamState({ connected: false, disconnectedAtS: Math.floor(Date.now() / 1000) });
@@ -326,9 +353,24 @@ export class Receivers {
       },
     });
     this.#sessions.set(host.machineGuid, session);
+    this.#linkOf(host).attach(session, {
+      address: `${ip}:${port}`,
+      // a child says who forwards it; without that, hops 1 is the child itself (netdata children)
+      via: request.via ?? (request.hops <= 1 ? request.hostname : null),
+      tls: (socket as { encrypted?: boolean }).encrypted === true,
+    }, Date.now());
     this.#o.onHostConnected?.(host, settings);
     const offered = offeredCapabilities({ compression: settings.enableCompression });
     session.start(LinkCapabilities.forChild(request.version, offered, settings.compressionAlgorithmsOrder), leftover);
+  }
+
+  #linkOf(host: Host): InboundLink {
+    let link = this.#links.get(host.machineGuid);
+    if (!link || link.host !== host) {
+      link = new InboundLink(host, Date.now());
+      this.#links.set(host.machineGuid, link);
+    }
+    return link;
   }
 
   /**

@@ -106,6 +106,26 @@ describe('buildStreamRequest (reference §2.1)', () => {
   });
 });
 
+describe('the via header', () => {
+  it('names the sending node in a header, not a parameter, and round-trips', () => {
+    const built = buildStreamRequest({ ...identity, via: 'proxy one' });
+    assert.match(built, /\r\nX-Tributary-Via: proxy%20one\r\n\r\n$/);
+    assert.deepEqual(paramNames(built), paramNames(buildStreamRequest(identity)), 'the parameters stay 1.37\'s');
+    const r = parseStreamRequest(built);
+    assert.deepEqual([r.via, r.badVia], ['proxy one', null]);
+  });
+
+  it('is null without the header (netdata children), and refused past 255 characters or with control characters', () => {
+    assert.deepEqual([parseStreamRequest(CAPTURED_1_37).via, parseStreamRequest(CAPTURED_1_37).badVia], [null, null]);
+    const head = (value: string) => CAPTURED_1_37.replace('\r\n\r\n', `\r\nx-tributary-via: ${value}\r\n\r\n`);
+    assert.equal(parseStreamRequest(head('p1')).via, 'p1', 'any case of the name');
+    const long = parseStreamRequest(head('a'.repeat(256)));
+    assert.deepEqual([long.via, long.badVia?.length], [null, 255]);
+    const control = parseStreamRequest(head('p%011'));
+    assert.deepEqual([control.via, control.badVia], [null, 'p%011']);
+  });
+});
+
 describe('parseStreamRequest (reference §2.2, §9)', () => {
   it('reads every system fact of a real 1.37 child\'s request', () => {
     const r = parseStreamRequest(CAPTURED_1_37);

@@ -29,7 +29,19 @@ export interface SenderIdentity {
   programVersion: string;
   /** The `ml_*`, `mc_version` and `NETDATA_*` facts; absent ones are sent empty, as 1.37 does. */
   system?: SystemInfo;
+  /** The hostname of the node sending (the {@link VIA_HEADER}); absent: no such header. */
+  via?: string;
 }
+
+/**
+ * The header that names the node a request comes from directly (its own local host), so a
+ * parent knows which node a host beyond hops 1 arrives through. A header and not a parameter:
+ * netdata 1.37 logs every parameter it does not know (`rrdpush.c`, "which is not used") but
+ * passes over headers it does not know without a word (`web_client.c http_header_parse`).
+ */
+export const VIA_HEADER = 'X-Tributary-Via';
+/** Longest via name taken; netdata's hostnames are shorter. */
+export const MAX_VIA_CHARS = 255;
 
 /**
  * 1.37's `NETDATA_*` request fields in the order its sender writes them
@@ -124,7 +136,8 @@ export function buildStreamRequest(id: SenderIdentity): string {
     ['NETDATA_PROTOCOL_VERSION', STREAMING_PROTOCOL_VERSION],
   ];
   const query = fields.map(([k, v]) => `${k}=${encodeValue(String(v))}`).join('&');
-  return `STREAM ${query} HTTP/1.1\r\nUser-Agent: ${id.programName}/${id.programVersion}\r\nAccept: */*\r\n\r\n`;
+  const via = id.via ? `${VIA_HEADER}: ${encodeURIComponent(id.via)}\r\n` : '';
+  return `STREAM ${query} HTTP/1.1\r\nUser-Agent: ${id.programName}/${id.programVersion}\r\nAccept: */*\r\n${via}\r\n`;
 }
 
 /** What a receiver read from a request; absent fields have netdata's defaults (§2.2). */
@@ -150,6 +163,10 @@ export interface StreamRequest {
   readonly utcOffsetSecs: number;
   /** The `ml_*`, `mc_version` and `NETDATA_*` facts the child gave; undefined when it gave none (1.10). */
   readonly system: SystemInfo | undefined;
+  /** The node the request comes from directly ({@link VIA_HEADER}); null when not said or not usable. */
+  readonly via: string | null;
+  /** A {@link VIA_HEADER} that was not usable (cut to {@link MAX_VIA_CHARS}), for the receiver's log; else null. */
+  readonly badVia: string | null;
 }
 
 /** Parameters a receiver reads; any other is logged as not used (netdata does the same). */
@@ -188,6 +205,8 @@ export function parseStreamRequest(head: string): StreamRequest {
   else if (target.startsWith('?')) target = target.slice(1);
   const params = parseParams(target);
   const [programName, programVersion] = userAgent(lines.slice(1));
+  const viaText = header(lines.slice(1), VIA_HEADER);
+  const via = viaText === null ? null : viaName(viaText);
   const hostname = params.get('hostname') ?? '';
   return Object.freeze({
     params,
@@ -206,7 +225,16 @@ export function parseStreamRequest(head: string): StreamRequest {
     abbrevTimezone: params.get('abbrev_timezone') ?? 'UTC',
     utcOffsetSecs: signedInt(params.get('utc_offset')) ?? 0,
     system: systemInfo(params),
+    via,
+    badVia: viaText !== null && via === null ? viaText.slice(0, MAX_VIA_CHARS) : null,
   });
+}
+
+/** A via header's name: decoded, at most MAX_VIA_CHARS, no control characters; else null. */
+function viaName(text: string): string | null {
+  const name = decodeValue(text);
+  if (name.length === 0 || name.length > MAX_VIA_CHARS || /[\u0000-\u001f\u007f]/.test(name)) return null;
+  return name;
 }
 
 /** The facts among `params`; netdata maps `NETDATA_SYSTEM_OS_*` and `NETDATA_HOST_OS_*` alike (§2.2). */
@@ -248,14 +276,20 @@ function decodeValue(value: string): string {
 }
 
 function userAgent(headers: string[]): [string, string] {
+  const value = header(headers, 'User-Agent');
+  if (value === null) return ['', ''];
+  const slash = value.indexOf('/');
+  return slash < 0 ? [value, ''] : [value.slice(0, slash), value.slice(slash + 1)];
+}
+
+/** The first header called `name` (any case), trimmed; null when there is none. */
+function header(headers: string[], name: string): string | null {
+  const lower = name.toLowerCase();
   for (const h of headers) {
     const colon = h.indexOf(':');
-    if (colon < 0 || h.slice(0, colon).trim().toLowerCase() !== 'user-agent') continue;
-    const value = h.slice(colon + 1).trim();
-    const slash = value.indexOf('/');
-    return slash < 0 ? [value, ''] : [value.slice(0, slash), value.slice(slash + 1)];
+    if (colon >= 0 && h.slice(0, colon).trim().toLowerCase() === lower) return h.slice(colon + 1).trim();
   }
-  return ['', ''];
+  return null;
 }
 
 function positiveInt(s: string | undefined): number | null {

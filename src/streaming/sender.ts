@@ -16,10 +16,12 @@ import {
 } from '../protocol/index.js';
 import type { CompressionLevels } from '../config/types.js';
 import type { Chart, Dimension, Host, HostObserver } from '../database/types.js';
-import { Connection, type ConnectionStats, type HandshakeOutcome } from './connection.js';
+import { Connection, type ConnectionListener, type ConnectionStats, type HandshakeOutcome } from './connection.js';
 import type { Destination } from './destination.js';
 import { replicationLog, SenderLog } from './events.js';
 import { LinkCapabilities } from './negotiation.js';
+import type { LinkStatus } from './link-stats.js';
+import { OutboundLinkCounts } from './outbound-link.js';
 import { ParentCommandReader } from './parent-commands.js';
 import { mayBeIncomplete, POSTPONE_SECS, validateResponse } from './prompts.js';
 import type { ReplaySource } from './replay-source.js';
@@ -105,6 +107,7 @@ export class StreamSender implements HostObserver {
   readonly #offered: number;
   #link = LinkCapabilities.V1;
   #commands: ParentCommandReader | null = null;
+  readonly #counts = new OutboundLinkCounts(Date.now());
   #blocksSent = 0;
   #started = false;
 
@@ -123,7 +126,7 @@ export class StreamSender implements HostObserver {
       bufferSizeBytes: options.bufferSizeBytes,
       tls: options.tls,
       handshake: (socket, d) => this.#handshake(socket, d, request, timeoutMs),
-      listener: this.#log.listener(() => this.#onEstablished(), (chunk) => this.#commands?.feed(chunk)),
+      listener: this.#linkListener(),
     });
     this.#responder = new ReplicationResponder({
       host: options.host,
@@ -150,6 +153,29 @@ export class StreamSender implements HostObserver {
       compression: this.#link.compression,
       replication: this.#responder.stats,
       spool: this.#options.recorder?.spool.stats ?? null,
+    };
+  }
+
+  /** The link's figures now (`/api/v1/topology`, the `netdata.streaming_*` charts). */
+  linkStatus(nowMs: number): LinkStatus {
+    const destination = this.#connection.destination ?? this.#options.destinations[0] ?? null;
+    return this.#counts.status(this.stats, {
+      host: this.#host.hostname,
+      machineGuid: this.#host.machineGuid,
+      peer: destination?.label ?? '',
+      tls: destination?.ssl ?? false,
+      queuedBytes: this.#connection.queuedBytes,
+      bufferSizeBytes: this.#options.bufferSizeBytes,
+    }, nowMs);
+  }
+
+  /** The log's listener, also telling the link's counts when it goes up and down. */
+  #linkListener(): ConnectionListener {
+    const log = this.#log.listener(() => this.#onEstablished(), (chunk) => this.#commands?.feed(chunk));
+    return {
+      ...log,
+      ready: (d) => { this.#counts.changed(Date.now()); log.ready?.(d); },
+      closed: (d, reason) => { this.#counts.changed(Date.now()); log.closed?.(d, reason); },
     };
   }
 
@@ -230,6 +256,7 @@ export class StreamSender implements HostObserver {
     const block = state.writer.format(microseconds);
     this.#connection.write(block);
     this.#blocksSent++;
+    this.#counts.blockSent(chart);
   }
 
   pointReplayed(chart: Chart, timeS: number, values: ArrayLike<number>): void {
@@ -264,6 +291,7 @@ export class StreamSender implements HostObserver {
       if (!this.#mayGoUp(chart, this.#state(chart))) return;
       this.#connection.write(block);
       this.#blocksSent++;
+      this.#counts.blockSent(chart);
     } catch (err) {
       this.#failed(err);
     }

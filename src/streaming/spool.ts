@@ -60,6 +60,8 @@ export interface SpoolStats {
   outOfOrderPoints: number;
   /** False while the directory cannot be written. */
   writable: boolean;
+  /** The oldest spooled second; null when nothing is spooled. */
+  oldestS: number | null;
 }
 
 /** What the spool remembers of a chart between appends. */
@@ -145,11 +147,15 @@ export class Spool implements ReplaySource {
   get stats(): Readonly<SpoolStats> {
     let bytesOnDisk = 0;
     let points = 0;
+    let oldestS = 0;
     for (const segment of this.#segments) {
       bytesOnDisk += segment.bytes;
       points += segment.points;
+      if (segment.firstS > 0 && (oldestS === 0 || segment.firstS < oldestS)) oldestS = segment.firstS;
     }
-    return { ...this.#counters, bytesOnDisk, points, segments: this.#segments.length, writable: !this.#failing };
+    return {
+      ...this.#counters, bytesOnDisk, points, segments: this.#segments.length, writable: !this.#failing, oldestS: oldestS || null,
+    };
   }
 
   /**

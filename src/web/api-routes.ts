@@ -14,6 +14,7 @@ import {
   allmetricsPrometheus, parseDataSource, PROMETHEUS_CONTENT_TYPE, ScrapeMemory, type PrometheusRequest,
 } from '../exporting/index.js';
 import { badgeRequest } from './badge.js';
+import { topologyJson } from './api-topology.js';
 import { functionCall, functionsInfo } from './api-function.js';
 import { CONTENT_TYPE } from './data-format.js';
 import { HttpError, methodNotAllowed, type ApiResponse } from './http-error.js';
@@ -92,6 +93,8 @@ function handlers(w: WebContext): Record<string, Handler> {
     function: (host, params) => functionCall(param(params, 'function'), param(params, 'timeout'),
       localFunctions(host), w.nowMs()),
     functions: (host) => json(`${JSON.stringify(functionsInfo(localFunctions(host)), null, '\t')}\n`),
+    // the tree as this node sees it, whichever host the prefix names
+    topology: () => json(topologyJson(w)),
   };
 }
 

@@ -42,6 +42,8 @@ export interface WebDeps {
   functions?: () => readonly RegisteredFunction[];
   /** The streaming links of a host (by GUID), for `/api/v1/info`; default none. */
   linkStatus?: (machineGuid: string) => HostLinkStatus | undefined;
+  /** Every streaming link of this node, for `/api/v1/topology`; default none. */
+  streamLinks?: WebContext['streamLinks'];
   /** exporting.conf as read at start, for allmetrics' `[prometheus:exporter]`; default none. */
   exporting?: WebContext['exporting'];
   /**
@@ -128,6 +130,7 @@ function webContext(config: NetdataConfig, deps: WebDeps): WebContext {
     nowMs: deps.nowMs ?? Date.now,
     functions: deps.functions ?? (() => []),
     linkStatus: deps.linkStatus ?? (() => undefined),
+    streamLinks: deps.streamLinks ?? (() => ({ inbound: [], outbound: [] })),
     exporting: deps.exporting,
     allowDashboard: accessMatcher(config.web.allowDashboardFrom),
     allowBadges: accessMatcher(config.web.allowBadgesFrom),

@@ -4,7 +4,7 @@ import type { HealthApi } from '../health/types.js';
 import type { NetdataConfig } from '../config/types.js';
 import type { ExportingConfig } from '../config/index.js';
 import type { RegisteredFunction } from './api-function.js';
-import type { HostLinkStatus } from '../streaming/index.js';
+import type { HostLinkStatus, StreamLinks } from '../streaming/index.js';
 
 /** Built once per web server; handlers only read it. */
 export interface WebContext {
@@ -21,6 +21,8 @@ export interface WebContext {
   functions(): readonly RegisteredFunction[];
   /** The streaming links of a host now, by GUID (replication, spool); undefined when it has none. */
   linkStatus(machineGuid: string): HostLinkStatus | undefined;
+  /** Every streaming link of this node now (`/api/v1/topology`); none without streaming. */
+  streamLinks(nowMs: number): StreamLinks;
   /** `[web] allow dashboard from`, `allow badges from`, `allow netdata.conf from`. */
   allowDashboard(address: string | undefined): boolean;
   allowBadges(address: string | undefined): boolean;
