@@ -1,20 +1,16 @@
 process.env.TZ = 'UTC';
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
+import { launchChromium, noChromium, openPage, waitUntil } from './chromium.js';
 import { createHealth, type Health } from '../health/index.js';
 import type { HealthApi } from '../health/types.js';
 import { startFixture, feedSeconds, type Fixture, type FixtureOptions } from './test-fixture.js';
 import { makeTestCerts, opensslMissing, type TestCerts } from '../../test/support/tls-certs.js';
 
-export const CHROMIUM = '/usr/bin/chromium';
-export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-const noChromium = existsSync(CHROMIUM) ? false : `${CHROMIUM} is not installed`;
 if (noChromium) console.log(`# skipping the dashboard tests: ${noChromium}`);
 
 /** Charts below the first screen: the page must not fetch them until they are scrolled to. */
@@ -47,19 +43,6 @@ async function fixture(options: FixtureOptions = {}): Promise<Fixture> {
   f.feed('CHART child.temp "" "Temperature" "Celsius" temp child.temp line 100 1\nDIMENSION t "" absolute 1 10\n', child);
   feedSeconds(f, 60, (i) => `BEGIN child.temp\nSET t = ${200 + i}\nEND\n`, child);
   return f;
-}
-
-/** A page that records its console errors, page errors and /api/v1/data requests. */
-async function openPage(browser: Browser, url: string, viewport = { width: 1280, height: 1600 }) {
-  const page = await browser.newPage({ viewport });
-  const errors: string[] = [];
-  const dataRequests: URL[] = [];
-  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
-  page.on('pageerror', (e) => errors.push(String(e)));
-  page.on('request', (r) => { if (r.url().includes('/api/v1/data?')) dataRequests.push(new URL(r.url())); });
-  await page.goto(url);
-  await page.waitForSelector('body[data-ready="true"]');
-  return { page, errors, dataRequests };
 }
 
 /** The /api/v1/data answer for the URL the page asks for chart `id` now. */
@@ -103,8 +86,7 @@ describe('dashboard in headless Chromium', { skip: noChromium }, () => {
     late.set(health);
     health.attachHost(f.host, { enabled: 'yes', postponeSecs: 0 });
     for (let i = 0; i < 3; i++) await health.runOnce();
-    const { chromium } = await import('playwright-core');
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    browser = await launchChromium();
   });
   after(async () => {
     await browser?.close();
@@ -348,15 +330,6 @@ describe('dashboard in headless Chromium', { skip: noChromium }, () => {
   });
 });
 
-/** Polls `probe` every 50 ms until it is true (fails after 10 s). */
-export async function waitUntil(what: string, probe: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await probe())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
 describe('dashboard over HTTPS in headless Chromium', { skip: noChromium }, () => {
   let f: Fixture | null = null;
   let certs: TestCerts | null = null;
@@ -375,9 +348,8 @@ describe('dashboard over HTTPS in headless Chromium', { skip: noChromium }, () =
     if (noOpenssl) return t.skip(noOpenssl);
     const port = f!.server.ports()[0]!;
     const httpsBase = `https://127.0.0.1:${port}`;
-    const { chromium } = await import('playwright-core');
     // the test CA is not in chromium's store: certificate errors are ignored for this browser only
-    const browser = await chromium.launch({ executablePath: CHROMIUM, args: [...CHROMIUM_ARGS, '--ignore-certificate-errors'] });
+    const browser = await launchChromium(['--ignore-certificate-errors']);
     try {
       const page = await browser.newPage({ viewport: { width: 1280, height: 1600 }, ignoreHTTPSErrors: true });
       const first = await page.goto(`http://127.0.0.1:${port}/`);
