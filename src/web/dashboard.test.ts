@@ -121,9 +121,11 @@ describe('dashboard in headless Chromium', { skip: noChromium }, () => {
       assert.deepEqual(legend.map((l) => l.dim), labels.slice(1), `${id} legend names every shown dimension`);
       legend.forEach((l, i) => {
         assert.equal(Number(l.raw), last[i + 1], `${id} ${l.dim} is the API's latest value`);
-        assert.match(l.text!, new RegExp(`^-?[0-9.]+ ${id === 'net.eth0' ? 'kilobits/s' : id === 'system.cpu' ? 'percentage' : 'load'}$`));
-        assert.ok(Math.abs(Number(l.text!.split(' ')[0]) - last[i + 1]!) <= 0.05 * Math.abs(last[i + 1]!) + 0.001, `${l.text} shows ${last[i + 1]}`);
+        assert.match(l.text!, /^-?[0-9.]+$/);
+        assert.ok(Math.abs(Number(l.text) - last[i + 1]!) <= 0.05 * Math.abs(last[i + 1]!) + 0.001, `${l.text} shows ${last[i + 1]}`);
       });
+      assert.equal(await page.$eval(`.chart[data-chart="${id}"] .legend .legend-units`, (e) => e.textContent),
+        id === 'net.eth0' ? 'kilobits/s' : id === 'system.cpu' ? 'percentage' : 'load');
       const time = await page.$eval(`.chart[data-chart="${id}"] .legend .time`, (e) => e.textContent);
       assert.equal(time, new Date(last[0]! * 1000).toISOString().slice(0, 19).replace('T', ' '), 'latest time, to the second');
     }
@@ -300,15 +302,27 @@ describe('dashboard in headless Chromium', { skip: noChromium }, () => {
     await page.close();
   });
 
-  it('follows the dark system theme', async () => {
-    const page = await browser.newPage({ colorScheme: 'dark' });
-    await page.goto(`${f.base}/`);
-    await page.waitForSelector('.chart[data-chart="system.load"][data-state="drawn"]');
+  it('follows the dark system theme, and fits a phone\'s width with each legend below its chart', async () => {
+    const { page, errors } = await openPage(browser, `${f.base}/`, { width: 1280, height: 900 }, 'dark');
+    await drawn(page, 'system.cpu');
     const dark = await page.$eval('body', (b) => getComputedStyle(b).backgroundColor);
+    const darkGrid = await page.evaluate(() => (window as any).tributary.views.get('system.cpu').plot.axes[1].grid.stroke());
     await page.emulateMedia({ colorScheme: 'light' });
     const light = await page.$eval('body', (b) => getComputedStyle(b).backgroundColor);
     assert.equal(dark, 'rgb(20, 24, 29)');
     assert.equal(light, 'rgb(246, 247, 249)');
+    assert.equal(darkGrid, '#2a333c', 'the canvas grid in the dark colours');
+    await waitUntil('the charts redrawn in light colours', async () => (await page.evaluate(() =>
+      (window as any).tributary.views.get('system.cpu').plot.axes[1].grid.stroke())) === '#e6e6e6');
+
+    await page.setViewportSize({ width: 390, height: 800 });
+    await page.waitForTimeout(300);
+    assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= innerWidth), 'nothing wider than the phone');
+    const [plot, legend] = await page.$$eval('.chart[data-chart="system.cpu"] .plot, .chart[data-chart="system.cpu"] .legend',
+      (es) => es.map((e) => e.getBoundingClientRect().toJSON()));
+    assert.ok(legend.top >= plot.bottom - 1, 'the legend is below the chart');
+    assert.ok(plot.width > 300, `the chart spans the width (${plot.width} px)`);
+    assert.deepEqual(errors, []);
     await page.close();
   });
 

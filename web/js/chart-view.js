@@ -16,6 +16,10 @@ const PLOT_HEIGHT_PX = 180;
 /** Fill opacity (hex alpha) of area and stacked charts. */
 const FILL_ALPHA = { area: '33', stacked: '99' };
 
+/** Points are drawn only while a chart has too few to read as a line, as netdata's charts. */
+const FEW_POINTS = 4;
+const showPoints = (u) => u.data[0].length < FEW_POINTS;
+
 /** Every live view, for panning them together. */
 const views = new Set();
 const resizer = new ResizeObserver((entries) => {
@@ -170,7 +174,7 @@ export class ChartView {
       series: [{}, ...this.dims.map((name, i) => {
         const color = COLORS[i % COLORS.length];
         return { label: name, stroke: color, width: type === 'stacked' ? 1 : 1.5, show: !this.hidden.has(name),
-          fill: zeroBased ? color + FILL_ALPHA[type] : undefined };
+          fill: zeroBased ? color + FILL_ALPHA[type] : undefined, points: { show: showPoints } };
       })],
       bands,
       hooks: {
@@ -184,7 +188,7 @@ export class ChartView {
 
   #buildLegend() {
     this.legendEl.textContent = '';
-    this.legendEl.append(el('div', { class: 'time' }));
+    this.legendEl.append(el('div', { class: 'time' }), el('div', { class: 'legend-units' }, this.def.units));
     this.dims.forEach((name, k) => {
       const row = el('div', { class: `dim${this.hidden.has(name) ? ' off' : ''}`, 'data-series': String(k + 1), 'data-dim': name, title: 'click to hide or show' });
       const swatch = el('span', { class: 'swatch' });
@@ -205,7 +209,7 @@ export class ChartView {
     for (const cell of this.legendEl.querySelectorAll('.dim')) {
       const v = this.columns[Number(cell.dataset.series)][row];
       const value = cell.querySelector('.value');
-      value.textContent = `${formatValue(v)} ${this.def.units}`;
+      value.textContent = formatValue(v);
       value.dataset.raw = v === null ? '' : String(v);
     }
   }
