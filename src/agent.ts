@@ -91,9 +91,10 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
     parts.push({ name: 'exporting', start: () => engine.start(), stop: () => engine.stop() });
   }
 
+  const localFunctions = () => pluginsd.plugins().flatMap((p) => p.functions.map((f) => ({ ...f, plugin: p.name })));
   const streaming = streamingPart
     ? streamingPart.createStreaming(config, stream, {
-      registry, version: AGENT_VERSION, createParser,
+      registry, version: AGENT_VERSION, createParser, localFunctions,
       onHostConnected: (host, settings) => health?.attachHost(host,
         { enabled: settings.healthEnabled, postponeSecs: settings.postponeAlarmsOnConnectSecs }),
       onHostRemoved: (host) => health?.detachHost(host),
@@ -112,7 +113,7 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
       streamHandler: streaming ? (socket, head) => streaming.handleStreamRequest(socket, head) : undefined,
       version: AGENT_VERSION,
       effectiveConfig: () => effectiveConfigText(config),
-      functions: () => pluginsd.plugins().flatMap((p) => p.functions.map((f) => ({ ...f, plugin: p.name }))),
+      functions: (host) => host.isLocal ? localFunctions() : streaming?.functionsOf(host.machineGuid) ?? [],
       linkStatus: streaming ? (guid) => streaming.hostStatus(guid) : undefined,
       streamLinks: streaming ? (nowMs) => streaming.links(nowMs) : undefined,
       exporting,

@@ -20,8 +20,10 @@ export interface PluginFunction {
   timeoutSecs: number;
   help: string;
   global: boolean;
-  /** The chart it was registered with (null when GLOBAL). */
+  /** The chart it was last registered with (null when GLOBAL). */
   chartId: string | null;
+  /** Every chart it was registered with: 1.37 lists it with each and streams it with each. */
+  chartIds: readonly string[];
   /** Whether the plugin that registered it is running (only then can it be called). */
   running: boolean;
   /**
@@ -159,9 +161,16 @@ export class PluginRunner {
       source: `plugin ${name}`, host: this.deps.host, trustedDurations: false,
       defaultUpdateEverySecs: this.deps.updateEverySecs, defaultPluginName: `${name}.plugin`,
       limits: this.deps.limits,
-      onFunction: (fn) => this.#functions.set(fn.name, { ...fn }),
+      onFunction: (fn) => this.#register(fn),
       onStop: (stop) => this.#onParserStop(stop),
     });
+  }
+
+  /** A FUNCTION line: the function, with every chart it came with so far (1.37's per-chart views). */
+  #register(fn: Omit<Registration, 'chartIds'>): void {
+    const before = this.#functions.get(fn.name)?.chartIds ?? [];
+    const chartIds = fn.chartId === null || before.includes(fn.chartId) ? before : [...before, fn.chartId];
+    this.#functions.set(fn.name, { ...fn, chartIds });
   }
 
   #spawn(parser: Parser): PluginProcess {

@@ -18,6 +18,7 @@ export {
   hostVariableLines,
   formatVariableValue,
   DataBlockWriter,
+  type ChartFunction,
 } from './serializer.js';
 export { DEFAULT_CHART_PRIORITY, DEFAULT_CHART_UNITS, DEFAULT_ALGORITHM } from './definitions.js';
 export { DEFAULT_FUNCTION_TIMEOUT_SECS } from './commands.js';

@@ -41,6 +41,21 @@ describe('chartDefinitionLines', () => {
       'VARIABLE CHART v = 0.5000000\n');
   });
 
+  it('writes the functions registered with the chart after its dimensions, as 1.37 announces them upstream', () => {
+    const h = harness();
+    h.feed('CHART a.b "" t u\nDIMENSION d\nVARIABLE CHART v = 1\n');
+    const text = chartDefinitionLines(h.host.charts.get('a.b')!, false,
+      [{ name: 'processes', timeoutSecs: 10, help: 'Detailed "information"' }, { name: 'other', timeoutSecs: 3, help: '' }]);
+    assert.equal(text, 'CHART "a.b" "" "t" "u" "b" "a.b" "line" 1000 1 "   " "test.plugin" ""\n' +
+      'DIMENSION "d" "d" "absolute" 1 1 "  "\nFUNCTION "processes" 10 "Detailed \'information\'"\nFUNCTION "other" 3 ""\n' +
+      'VARIABLE CHART v = 1.0000000\n');
+    // and a parent's parser reads them back as the chart's functions
+    const target = harness();
+    target.feed(text);
+    assert.deepEqual(target.functions.map((f) => [f.name, f.timeoutSecs, f.help, f.global]),
+      [['processes', 10, "Detailed 'information'", false], ['other', 3, '', false]]);
+  });
+
   it('round-trips: a chart serialized and parsed into another host has the same definition', () => {
     const source = harness();
     source.feed('CHART "web.requests" "reqs" "Requests" "requests/s" "web" "web.req" "stacked" 42 3 "detail" "go.d.plugin" "web_log"\n' +

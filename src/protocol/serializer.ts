@@ -60,13 +60,23 @@ export function chartLabelLines(chart: Chart): string {
 
 /**
  * A chart's whole definition as a sender (re)sends it, in 1.37's order: CHART, its labels (when
- * the link carries them), its DIMENSIONs, its VARIABLEs.
+ * the link carries them), its DIMENSIONs, the functions registered with it (when the link
+ * carries them), its VARIABLEs.
  */
-export function chartDefinitionLines(chart: Chart, withLabels = false): string {
+export function chartDefinitionLines(chart: Chart, withLabels = false,
+  functions: readonly ChartFunction[] = []): string {
   let text = chartLine(chart);
   if (withLabels) text += chartLabelLines(chart);
   for (const dimension of chart.dimensions) text += dimensionLine(dimension);
+  for (const fn of functions) text += `FUNCTION ${quote(fn.name)} ${fn.timeoutSecs} ${quote(fn.help)}\n`;
   return text + chartVariableLines(chart);
+}
+
+/** A function announced with a chart's definition (1.37's `rrd_functions_expose_rrdpush`). */
+export interface ChartFunction {
+  name: string;
+  timeoutSecs: number;
+  help: string;
 }
 
 /** `LABEL "name" = source "value"` per host label, then `OVERWRITE labels` (1.37's on-connect lines). */

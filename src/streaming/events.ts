@@ -147,3 +147,17 @@ export const replicationLog = {
 };
 
 const replicationThrottle = new LogThrottle(10, 60_000);
+
+/**
+ * A child's lines about its parent's function calls (netdata 1.37 `execute_commands` wording for
+ * an incomplete command). Errors: a call the parent made is not answered, or not as it asked.
+ */
+export const functionLog = {
+  incomplete: (throttle: LogThrottle, tag: string, transaction: string, timeout: string, text: string): void =>
+    throttle.log('ERROR', `${tag}: FUNCTION execution command is incomplete (transaction = '${transaction}', ` +
+      `timeout = '${timeout}', function = '${text}'). Ignoring it.`),
+  badTransaction: (throttle: LogThrottle, tag: string, line: string): void =>
+    throttle.log('ERROR', `${tag}: FUNCTION with an unusable transaction (${JSON.stringify(line.slice(0, 200))}). Ignoring it.`),
+  tooLarge: (throttle: LogThrottle, tag: string, transaction: string, message: string): void =>
+    throttle.log('ERROR', `${tag}: FUNCTION transaction ${transaction}: ${message}`),
+};

@@ -7,6 +7,7 @@
 import type { StreamSenderConfig } from '../config/types.js';
 import type { Host } from '../database/types.js';
 import type { PatternMatcher } from './access.js';
+import type { HostFunction } from './function-relay.js';
 import { parseDestinations, type Destination } from './destination.js';
 import { SenderLog } from './events.js';
 import { senderIdentity } from './identity.js';
@@ -34,6 +35,8 @@ export interface SenderTarget {
   /** A simple pattern tested against each chart's id and name. */
   sendChartsMatching: string;
   mode: 'local' | 'proxy';
+  /** The host's functions, announced and callable upstream where the link negotiates FUNCTIONS. */
+  functions?: () => readonly HostFunction[];
 }
 
 /** Parses `destination = ...` entries; each one that does not parse is logged, never thrown. */
@@ -61,6 +64,7 @@ export function createHostSender(host: Host, target: SenderTarget, context: Send
     recorder: spool ? new SpoolRecorder(spool) : undefined,
     compressionLevels: s.compressionLevels,
     tls: target.destinations.some((d) => d.ssl) ? senderTls(s, new SenderLog(host.hostname)) : undefined,
+    functions: target.functions,
   });
 }
 

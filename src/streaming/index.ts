@@ -12,6 +12,7 @@ import type { PatternMatcher } from './access.js';
 import { SenderLog } from './events.js';
 import { createHostSender, senderDestinations, type SenderContext } from './host-sender.js';
 import { OrphanCleaner } from './orphans.js';
+import type { HostFunction } from './function-relay.js';
 import { createProxySender } from './proxy.js';
 import {
   DEFAULT_RECEIVER_LIMITS, Receivers, type ReceiverLimits, type ReceiversStats, type ReceivingStatus, type ReplicationTotals,
@@ -28,6 +29,7 @@ export { LinkCapabilities, OFFERED_CAPABILITIES } from './negotiation.js';
 export type { ReceiverLimits } from './receiver.js';
 export { spoolRecentSlots, SPOOL_RECENT_SLOTS } from './spool-recorder.js';
 export type { LinkReplication, LinkSpool, LinkStatus, StreamLinks } from './link-stats.js';
+export type { HostFunction } from './function-relay.js';
 
 /** What createStreaming needs from the agent. */
 export interface StreamingDeps {
@@ -41,6 +43,8 @@ export interface StreamingDeps {
   onHostConnected?: (host: Host, settings: Readonly<ReceiverHostSettings>) => void;
   /** An orphan host was removed from the registry (health detaches here). */
   onHostRemoved?: (host: Host) => void;
+  /** The local host's functions (its plugins'), announced to and called by its parent. */
+  localFunctions?: () => readonly HostFunction[];
 }
 
 /** Figures for the agent's self-monitoring charts. */
@@ -82,6 +86,11 @@ export interface Streaming {
    * Rates are measured between reads (link-stats.ts).
    */
   links(nowMs: number): StreamLinks;
+  /**
+   * The functions of a mirrored host, registered by its child through the stream; running only
+   * while its link is up. Empty for a host this node never received.
+   */
+  functionsOf(machineGuid: string): HostFunction[];
 }
 
 /** A matcher that compiles each distinct pattern text once. */
@@ -101,23 +110,24 @@ export function createStreaming(config: NetdataConfig, stream: StreamConfig, dep
   const senderContext: SenderContext = {
     sender: stream.sender, matches, programVersion: deps.version, localHostname: registry.localhost.hostname,
   };
-  const receivers = new Receivers({
+  const receivers: Receivers = new Receivers({
     config,
     stream,
     registry,
     createParser: deps.createParser,
     matches,
     limits: { ...DEFAULT_RECEIVER_LIMITS, ...deps.limits },
-    proxyFor: (host, settings) => createProxySender(host, settings, senderContext),
+    proxyFor: (host, settings) => createProxySender(host, settings, senderContext, () => receivers.functionsOf(host.machineGuid)),
     onHostConnected: deps.onHostConnected,
     onHostRemoved: deps.onHostRemoved,
   });
   const orphans = new OrphanCleaner(registry, config.global.cleanupOrphanHostsAfterSecs,
     (guid) => receivers.isConnected(guid), (host) => {
       receivers.forget(host.machineGuid);
+      receivers.forgetFunctions(host.machineGuid);
       deps.onHostRemoved?.(host);
     });
-  const sender = localSender(registry.localhost, senderContext);
+  const sender = localSender(registry.localhost, senderContext, deps.localFunctions);
 
   return {
     handleStreamRequest: (socket, head) => receivers.handle(socket, head),
@@ -137,6 +147,7 @@ export function createStreaming(config: NetdataConfig, stream: StreamConfig, dep
       inbound: receivers.links(nowMs),
       outbound: [...(sender ? [sender.linkStatus(nowMs)] : []), ...receivers.proxyLinks(nowMs)],
     }),
+    functionsOf: (guid) => receivers.functionsOf(guid),
     hostStatus(guid) {
       if (guid === registry.localhost.machineGuid) return sender ? { received: null, sent: sender.stats } : undefined;
       const received = receivers.statusOf(guid);
@@ -146,11 +157,11 @@ export function createStreaming(config: NetdataConfig, stream: StreamConfig, dep
 }
 
 /** The sender of this node's own charts (`[stream] enabled`), or null. */
-function localSender(host: Host, context: SenderContext): StreamSender | null {
+function localSender(host: Host, context: SenderContext, functions?: () => readonly HostFunction[]): StreamSender | null {
   const s = context.sender;
   if (!s.enabled) return null;
   const destinations = senderDestinations(s.destination, context, new SenderLog(host.hostname));
   return createHostSender(host, {
-    destinations, apiKey: s.apiKey, sendChartsMatching: s.sendChartsMatching, mode: 'local',
+    destinations, apiKey: s.apiKey, sendChartsMatching: s.sendChartsMatching, mode: 'local', functions,
   }, context);
 }

@@ -48,22 +48,28 @@ describe('prompts and capabilities (reference §2.3)', () => {
 });
 
 describe('LinkCapabilities', () => {
+  it('carries functions only where both ends have FUNCTIONS: never to a child of version 5 or older', () => {
+    assert.equal(LinkCapabilities.forChild(5).functions, false);
+    assert.equal(LinkCapabilities.forChild(NETDATA_137_CHILD).functions, true);
+    assert.equal(LinkCapabilities.fromParentReply(16376 & ~CAP.FUNCTIONS).functions, false);
+  });
+
   it('gives a netdata 1.37 child the bits both ends share, on the VN prompt, named as netdata names them', () => {
     const link = LinkCapabilities.forChild(NETDATA_137_CHILD);
-    const shared = CAP.VCAPS | CAP.HLABELS | CAP.CLAIM | CAP.CLABELS | CAP.COMPRESSION | CAP.REPLICATION;
+    const shared = CAP.VCAPS | CAP.HLABELS | CAP.CLAIM | CAP.CLABELS | CAP.COMPRESSION | CAP.FUNCTIONS | CAP.REPLICATION;
     assert.equal(link.bits, shared);
     assert.equal(link.prompt(), `${PROMPT_VN}${shared}`);
-    assert.equal(link.toString(), 'VCAPS HLABELS CLAIM CLABELS COMPRESSION REPLICATION ');
-    assert.ok(link.replication && link.hostLabels && link.chartLabels && link.claim);
+    assert.equal(link.toString(), 'VCAPS HLABELS CLAIM CLABELS COMPRESSION FUNCTIONS REPLICATION ');
+    assert.ok(link.replication && link.hostLabels && link.chartLabels && link.claim && link.functions);
     assert.equal(link.compression, 'lz4');
-    assert.equal(link.has(CAP.FUNCTIONS) || link.has(CAP.BINARY), false, 'functions and binary are not offered yet');
+    assert.equal(link.has(CAP.BINARY), false, 'binary framing is not offered yet');
   });
 
   it('drops COMPRESSION where `enable compression` is off, on either side (reference §2.3)', () => {
     const off = offeredCapabilities({ compression: false });
     assert.equal(offeredCapabilities({ compression: true }), OFFERED_CAPABILITIES);
     const child = LinkCapabilities.forChild(NETDATA_137_CHILD, off);
-    assert.equal(child.toString(), 'VCAPS HLABELS CLAIM CLABELS REPLICATION ');
+    assert.equal(child.toString(), 'VCAPS HLABELS CLAIM CLABELS FUNCTIONS REPLICATION ');
     assert.equal(child.compression, null);
     // a VN-only child offering version 5 (compression) hears 4 (chart labels), as 1.37 answers
     assert.equal(LinkCapabilities.forChild(5, off).prompt(), `${PROMPT_VN}4`);
@@ -85,7 +91,7 @@ describe('LinkCapabilities', () => {
   });
 
   it('reads a parent reply as a sender: bits, an old version, or the V1 prompt', () => {
-    assert.equal(LinkCapabilities.fromParentReply(16320).toString(), 'VCAPS HLABELS CLAIM CLABELS COMPRESSION REPLICATION ');
+    assert.equal(LinkCapabilities.fromParentReply(16320).toString(), 'VCAPS HLABELS CLAIM CLABELS COMPRESSION FUNCTIONS REPLICATION ');
     assert.equal(LinkCapabilities.fromParentReply(5).compression, 'lz4', 'a VN parent saying 5 takes lz4');
     assert.equal(LinkCapabilities.fromParentReply(1), LinkCapabilities.V1);
     assert.equal(LinkCapabilities.fromParentReply(2).hostLabels, true);
@@ -121,7 +127,7 @@ describe('compression algorithms (netdata 1.44 bits, reference §11)', () => {
   it('a 1.37 child (ver=16376) gets lz4 whatever the order says', () => {
     const link = LinkCapabilities.forChild(NETDATA_137_CHILD, OFFERED_CAPABILITIES | ALL, ['zstd', 'brotli', 'gzip', 'lz4']);
     assert.equal(link.compression, 'lz4');
-    assert.equal(link.toString(), 'VCAPS HLABELS CLAIM CLABELS COMPRESSION REPLICATION ');
+    assert.equal(link.toString(), 'VCAPS HLABELS CLAIM CLABELS COMPRESSION FUNCTIONS REPLICATION ');
   });
 
   it('keeps only the first common algorithm of `compression algorithms order` in its reply', () => {

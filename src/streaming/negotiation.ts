@@ -26,9 +26,10 @@ const USE_ORDER: readonly CompressionAlgorithm[] = ['zstd', 'lz4', 'brotli', 'gz
 /**
  * What this agent implements and offers whatever its settings, with netdata's own bits: every
  * version style (so 1.10 to 1.37+ peers meet us at their best), host and chart labels, the claim
- * id and replication. Functions and binary framing are offered once they are implemented.
+ * id, functions and replication. Binary framing is offered once it is implemented.
  */
-const BASE_CAPABILITIES = CAP.V1 | CAP.V2 | CAP.VN | CAP.VCAPS | CAP.HLABELS | CAP.CLAIM | CAP.CLABELS | CAP.REPLICATION;
+const BASE_CAPABILITIES = CAP.V1 | CAP.V2 | CAP.VN | CAP.VCAPS | CAP.HLABELS | CAP.CLAIM | CAP.CLABELS | CAP.FUNCTIONS |
+  CAP.REPLICATION;
 
 /**
  * The compression bits this agent can offer now: 1.37's lz4 always, zstd where its optional
@@ -131,6 +132,11 @@ export class LinkCapabilities {
   get chartLabels(): boolean { return this.has(CAP.CLABELS); }
   /** CLAIMED_ID. */
   get claim(): boolean { return this.has(CAP.CLAIM); }
+  /**
+   * FUNCTION lines in chart definitions (child → parent), FUNCTION calls down and
+   * FUNCTION_RESULT_BEGIN..END answers up (reference §2.4, §2.8; docs/functions.md).
+   */
+  get functions(): boolean { return this.has(CAP.FUNCTIONS); }
   /** CHART_DEFINITION_END, REPLAY_CHART and the R* commands; BEGIN always carries microseconds. */
   get replication(): boolean { return this.has(CAP.REPLICATION); }
   /**

@@ -7,6 +7,7 @@
 import type { ReceiverHostSettings } from '../config/types.js';
 import type { Host } from '../database/types.js';
 import { SenderLog } from './events.js';
+import type { HostFunction } from './function-relay.js';
 import { createHostSender, senderDestinations, type SenderContext } from './host-sender.js';
 import type { StreamSender } from './sender.js';
 
@@ -18,6 +19,7 @@ export function createProxySender(
   host: Host,
   settings: Readonly<ReceiverHostSettings>,
   context: SenderContext,
+  functions?: () => readonly HostFunction[],
 ): StreamSender | null {
   if (!settings.proxyEnabled) return null;
   const log = new SenderLog(host.hostname);
@@ -27,6 +29,6 @@ export function createProxySender(
     return null;
   }
   return createHostSender(host, {
-    destinations, apiKey: settings.proxyApiKey, sendChartsMatching: settings.proxySendChartsMatching, mode: 'proxy',
+    destinations, apiKey: settings.proxyApiKey, sendChartsMatching: settings.proxySendChartsMatching, mode: 'proxy', functions,
   }, context);
 }

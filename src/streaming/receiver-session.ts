@@ -10,6 +10,7 @@ import type { Host } from '../database/types.js';
 import { ProtocolError } from '../protocol/index.js';
 import type { Parser, ParserOptions } from '../protocol/types.js';
 import { receiverLog } from './events.js';
+import { LinkFunctionCalls, type MirroredFunctions } from './function-relay.js';
 import type { LinkCapabilities } from './negotiation.js';
 import { LinkReplicationReceiver, type ReplicationReceiverStats } from './replication-receiver.js';
 import type { SenderStats, StreamSender } from './sender.js';
@@ -30,6 +31,8 @@ export interface SessionOptions {
   proxy: StreamSender | null;
   /** How this host's gaps are filled when the link negotiates replication. */
   replication: Readonly<ReplicationSettings>;
+  /** The host's functions: those its child announces on a link with FUNCTIONS are called through it. */
+  functions: MirroredFunctions;
   /** Told once, after the session ended (the owner marks the host not connected). */
   onClose: (session: ReceiverSession) => void;
 }
@@ -44,6 +47,7 @@ export class ReceiverSession {
   #transport: InboundTransport | null = null;
   #replication: LinkReplicationReceiver | null = null;
   #link: LinkCapabilities | null = null;
+  #functionCalls: LinkFunctionCalls | null = null;
   #lastDataMs = Date.now();
   #reason = '';
   #reasonIsError = false;
@@ -128,6 +132,8 @@ export class ReceiverSession {
       onChartFinished: (chart) => proxy?.releaseChart(chart),
     }) : null;
     this.#replication = replication;
+    const calls = link.functions ? this.#linkCalls() : null;
+    this.#functionCalls = calls;
     this.#parser = this.#options.createParser({
       replication: replication ?? undefined,
       source: tag,
@@ -136,6 +142,8 @@ export class ReceiverSession {
       defaultUpdateEverySecs: this.#options.defaultUpdateEverySecs,
       defaultPluginName: '',
       onDataBlock: proxy ? (block, chart) => proxy.forwardBlock(block, chart) : undefined,
+      onFunction: calls ? (fn) => this.#options.functions.register(fn, calls) : undefined,
+      functionResults: calls?.sink,
       onStop: (stop) => this.close(`${stop.kind === 'disabled' ? 'child sent DISABLE' : stop.message}`, stop.kind !== 'disabled'),
     });
     const parser = this.#parser;
@@ -152,6 +160,18 @@ export class ReceiverSession {
     proxy?.start();
     receiverLog.receiving(tag);
     if (leftover.length > 0) this.#onData(leftover);
+  }
+
+  /** Function calls go down this socket; a result that never ends closes the link (it would swallow the metrics). */
+  #linkCalls(): LinkFunctionCalls {
+    const socket = this.#socket;
+    return new LinkFunctionCalls(this.tag, {
+      pendingBytes: () => socket.writableLength,
+      write: (line, done) => {
+        if (socket.destroyed) { done(new Error('the link is closed')); return; }
+        socket.write(line, (err) => done(err ?? null));
+      },
+    }, {}, (message) => this.close(message, true));
   }
 
   /** Ends the session (first reason wins); the host stays, marked not connected. */
@@ -194,6 +214,7 @@ export class ReceiverSession {
     if (this.#closed) return;
     this.#closed = true;
     if (this.#parser && !this.#parser.stopped) this.#parser.end();
+    this.#functionCalls?.close(`The link of ${this.host.hostname} closed before its child answered (${this.#reason || 'connection closed'}).`);
     receiverLog.disconnected(this.tag, this.updates, this.#reason || 'connection closed', this.#reasonIsError);
     this.#options.onClose(this);
     const proxy = this.#options.proxy;

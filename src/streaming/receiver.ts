@@ -20,6 +20,7 @@ import { InboundLink } from './inbound-link.js';
 import type { LinkStatus } from './link-stats.js';
 import { findHeadEnd, isKnownParam, parseStreamRequest, VIA_HEADER, type StreamRequest } from './request.js';
 import { ReceiverSession } from './receiver-session.js';
+import { MirroredFunctions, type HostFunction } from './function-relay.js';
 import { spoolRecentSlots } from './spool-recorder.js';
 import type { ReplicationReceiverStats } from './replication-receiver.js';
 import type { SenderStats, StreamSender } from './sender.js';
@@ -104,6 +105,7 @@ export class Receivers {
   readonly #settings = new Map<string, Readonly<ReceiverHostSettings>>();
   /** Each mirrored host's inbound link, across its connections, until the host is removed. */
   readonly #links = new Map<string, InboundLink>();
+  readonly #functions = new Map<string, MirroredFunctions>();
   readonly #rateLimitSecs: number;
   #lastAcceptMs = 0;
   #accepted = 0;
@@ -183,6 +185,22 @@ export class Receivers {
   /** A mirrored host left the registry: its link goes too. */
   forget(machineGuid: string): void {
     this.#links.delete(machineGuid);
+  }
+
+  /** The functions the child of this GUID registered (running only while its link is up). */
+  functionsOf(machineGuid: string): HostFunction[] {
+    return this.#functions.get(machineGuid)?.functions() ?? [];
+  }
+
+  /** The host of this GUID left the registry (orphan cleanup): its functions go too. */
+  forgetFunctions(machineGuid: string): void {
+    this.#functions.delete(machineGuid);
+  }
+
+  #functionsFor(machineGuid: string): MirroredFunctions {
+    let functions = this.#functions.get(machineGuid);
+    if (!functions) { functions = new MirroredFunctions(); this.#functions.set(machineGuid, functions); }
+    return functions;
   }
 
   /** Whether a child is streaming this GUID now. */
@@ -309,6 +327,7 @@ export class Receivers {
     if (!this.#o.registry.remove(host.machineGuid)) return;
     this.#settings.delete(host.machineGuid);
     this.#links.delete(host.machineGuid);
+    this.#functions.delete(host.machineGuid);
     countRefusal('emptyHosts');
     receiverLog.emptyHostFreed(tag, host.hostname, host.machineGuid);
     this.#o.onHostRemoved?.(host);
@@ -335,6 +354,7 @@ export class Receivers {
       defaultUpdateEverySecs: host.settings.updateEverySecs,
       idleTimeoutMs: this.#o.limits.idleTimeoutSecs * 1000,
       proxy: this.#o.proxyFor(host, settings),
+      functions: this.#functionsFor(host.machineGuid),
       replication: {
         enabled: settings.enableReplication,
         secondsToReplicate: settings.secondsToReplicate,

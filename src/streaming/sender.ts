@@ -19,6 +19,8 @@ import type { Chart, Dimension, Host, HostObserver } from '../database/types.js'
 import { Connection, type ConnectionListener, type ConnectionStats, type HandshakeOutcome } from './connection.js';
 import type { Destination } from './destination.js';
 import { replicationLog, SenderLog } from './events.js';
+import type { HostFunction } from './function-relay.js';
+import { FunctionRequests } from './function-requests.js';
 import { LinkCapabilities } from './negotiation.js';
 import type { LinkStatus } from './link-stats.js';
 import { OutboundLinkCounts } from './outbound-link.js';
@@ -61,6 +63,11 @@ export interface SenderOptions {
   compressionLevels?: Readonly<CompressionLevels>;
   /** How `:SSL` destinations are connected (`[stream]` TLS settings). */
   tls?: ClientTls;
+  /**
+   * The host's functions: announced with their charts' definitions and called by the parent
+   * where the link negotiated FUNCTIONS. None when absent.
+   */
+  functions?: () => readonly HostFunction[];
 }
 
 interface ChartState {
@@ -103,6 +110,7 @@ export class StreamSender implements HostObserver {
   readonly #connection: Connection;
   readonly #charts = new Map<Chart, ChartState>();
   readonly #responder: ReplicationResponder;
+  readonly #functionRequests: FunctionRequests;
   /** The capability bits this sender offers (`ver=`). */
   readonly #offered: number;
   #link = LinkCapabilities.V1;
@@ -135,6 +143,12 @@ export class StreamSender implements HostObserver {
       write: (text) => this.#connection.write(Buffer.from(text)),
       fill: () => this.#connection.queuedBytes / options.bufferSizeBytes,
       bufferBytes: options.bufferSizeBytes,
+    });
+    this.#functionRequests = new FunctionRequests({
+      functions: options.functions ?? (() => []),
+      tag: () => this.#log.tag(this.#connection.destination),
+      write: (bytes) => this.#connection.write(bytes),
+      room: () => options.bufferSizeBytes - this.#connection.queuedBytes,
     });
   }
 
@@ -325,10 +339,14 @@ export class StreamSender implements HostObserver {
   #onEstablished(): void {
     this.#log.discarding(this.#connection.discard());
     this.#responder.reset();
+    this.#functionRequests.reset();
     const link = this.#link;
-    this.#commands = link.replication ? new ParentCommandReader({
-      replayChart: (words, line) => this.#responder.request(words, line),
-      unknown: (line) => replicationLog.badRequest(this.#log.tag(this.#connection.destination), line, 'not a command this node takes'),
+    const unknown = (line: string): void =>
+      replicationLog.badRequest(this.#log.tag(this.#connection.destination), line, 'not a command this node takes');
+    this.#commands = link.replication || link.functions ? new ParentCommandReader({
+      replayChart: (words, line) => link.replication ? this.#responder.request(words, line) : unknown(line),
+      function: (words, line) => link.functions ? this.#functionRequests.request(words, line) : unknown(line),
+      unknown,
     }) : null;
     let onConnect = hostVariableLines(this.#host);
     if (link.claim) onConnect += `CLAIMED_ID ${this.#host.machineGuid} ${NO_CLAIM_ID}\n`;
@@ -355,13 +373,22 @@ export class StreamSender implements HostObserver {
   #exposeIfNeeded(chart: Chart, state: ChartState): void {
     if (state.recheck) {
       state.recheck = false;
-      if (state.exposed && chartDefinitionLines(chart, this.#link.chartLabels) !== state.sent) state.exposed = false;
+      if (state.exposed && this.#definition(chart) !== state.sent) state.exposed = false;
     }
     if (!state.exposed) this.#expose(chart, state);
   }
 
+  /** The chart's definition as this link carries it: with its labels and functions where negotiated. */
+  #definition(chart: Chart): string {
+    const link = this.#link;
+    const functions = link.functions && this.#options.functions
+      ? this.#options.functions().filter((f) => f.chartIds.includes(chart.id))
+      : undefined;
+    return chartDefinitionLines(chart, link.chartLabels, functions);
+  }
+
   #expose(chart: Chart, state: ChartState): void {
-    state.sent = chartDefinitionLines(chart, this.#link.chartLabels);
+    state.sent = this.#definition(chart);
     const replication = this.#link.replication;
     this.#connection.write(Buffer.from(replication ? state.sent + this.#responder.definitionEnd(chart) : state.sent));
     state.exposed = true;

@@ -20,12 +20,14 @@ export interface RegisteredFunction {
   name: string;
   help: string;
   timeoutSecs: number;
-  /** The plugin that registered it, e.g. `apps`. */
-  plugin: string;
+  /** The plugin that registered it, e.g. `apps`; absent for a mirrored host's (its child knows). */
+  plugin?: string;
   /** Registered with GLOBAL (or before any CHART). */
   global?: boolean;
   /** The chart it was registered with; null or absent when global. */
   chartId?: string | null;
+  /** Every chart it was registered with, when more than `chartId` is known (1.37 lists it with each). */
+  chartIds?: readonly string[];
   /** Whether its plugin runs now; a function of a plugin that does not is neither listed nor callable. */
   running?: boolean;
   /** Calls it (name and arguments, timeout in seconds); absent when it cannot be called. */
@@ -123,5 +125,5 @@ export function functionsInfo(registered: readonly RegisteredFunction[]): Record
 
 /** `functions` of one chart in `/api/v1/charts` and `/api/v1/chart`: those registered with it. */
 export function chartFunctionsInfo(chartId: string, registered: readonly RegisteredFunction[]): Record<string, FunctionInfo> {
-  return functionsInfo(registered.filter((f) => f.chartId === chartId));
+  return functionsInfo(registered.filter((f) => f.chartIds ? f.chartIds.includes(chartId) : f.chartId === chartId));
 }

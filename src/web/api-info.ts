@@ -48,7 +48,7 @@ export interface InfoContext {
   registry: HostRegistry;
   health?: HealthApi;
   config: NetdataConfig;
-  functions(): readonly RegisteredFunction[];
+  functions(host: Host): readonly RegisteredFunction[];
   version: string;
   linkStatus?(machineGuid: string): HostLinkStatus | undefined;
 }
@@ -105,7 +105,7 @@ export function infoJson(host: Host, ctx: InfoContext): string {
     alarms: ctx.health?.alarmCounts(host) ?? { normal: 0, warning: 0, critical: 0 },
     ...systemFields(host.identity.system ?? {}),
     host_labels: Object.fromEntries([...host.labels].map(([k, v]) => [k, v.value])),
-    functions: host.isLocal ? functionsInfo(ctx.functions()) : {},
+    functions: functionsInfo(ctx.functions(host)),
     collectors: collectors(host),
     ...(links ? { stream: snakeCase(links) } : {}),
     'cloud-enabled': false, 'cloud-available': false, 'agent-claimed': false, 'aclk-available': false,

@@ -75,12 +75,10 @@ function allmetrics(w: WebContext, memory: ScrapeMemory): Handler {
 
 function handlers(w: WebContext): Record<string, Handler> {
   const memory = new ScrapeMemory();
-  // only the local host's plugins can be called: mirrored hosts' functions need the stream
-  const localFunctions = (host: Host) => host.isLocal ? w.functions() : [];
   return {
     info: (host) => json(infoJson(host, w)),
-    charts: (host) => json(chartsJson(host, w.registry, w.health, w.version, localFunctions(host))),
-    chart: (host, params) => json(singleChartJson(requireChart(host, params), w.health, localFunctions(host))),
+    charts: (host) => json(chartsJson(host, w.registry, w.health, w.version, w.functions(host))),
+    chart: (host, params) => json(singleChartJson(requireChart(host, params), w.health, w.functions(host))),
     data: (host, params) => dataRequest(host, params),
     allmetrics: allmetrics(w, memory),
     alarms: (host, _params, ctx) => {
@@ -91,8 +89,8 @@ function handlers(w: WebContext): Record<string, Handler> {
     alarm_variables: (host, params) => json(alarmVariablesBody(requireChart(host, params), w.health)),
     'badge.svg': (host, params) => badgeRequest(host, params, w.health),
     function: (host, params) => functionCall(param(params, 'function'), param(params, 'timeout'),
-      localFunctions(host), w.nowMs()),
-    functions: (host) => json(`${JSON.stringify(functionsInfo(localFunctions(host)), null, '\t')}\n`),
+      w.functions(host), w.nowMs()),
+    functions: (host) => json(`${JSON.stringify(functionsInfo(w.functions(host)), null, '\t')}\n`),
     // the tree as this node sees it, whichever host the prefix names
     topology: () => json(topologyJson(w)),
   };

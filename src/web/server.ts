@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import * as http from 'node:http';
 import * as net from 'node:net';
 import type * as stream from 'node:stream';
-import type { HostRegistry } from '../database/types.js';
+import type { Host, HostRegistry } from '../database/types.js';
 import type { HealthApi } from '../health/types.js';
 import type { NetdataConfig } from '../config/types.js';
 import { debug, error, info, warn } from '../log.js';
@@ -38,8 +38,11 @@ export interface WebDeps {
   accessLog?: AccessLogSink;
   /** Wall clock in ms (tests pin it); default `Date.now`. */
   nowMs?: () => number;
-  /** Functions the local host's plugins registered (FUNCTION); default none. */
-  functions?: () => readonly RegisteredFunction[];
+  /**
+   * A host's functions (FUNCTION): the local host's plugins', a mirrored host's registered by
+   * its child through the stream; default none.
+   */
+  functions?: (host: Host) => readonly RegisteredFunction[];
   /** The streaming links of a host (by GUID), for `/api/v1/info`; default none. */
   linkStatus?: (machineGuid: string) => HostLinkStatus | undefined;
   /** Every streaming link of this node, for `/api/v1/topology`; default none. */

@@ -106,7 +106,7 @@ export async function startPluginsWeb(config: NetdataConfig, hostname: string, p
   await pluginsd.start();
   const server = createWebServer(config, {
     registry, version: 'v1.37.1-tributary', effectiveConfig: () => '', accessLog: () => {},
-    functions: () => pluginsd.plugins().flatMap((p) => p.functions.map((f) => ({ ...f, plugin: p.name }))),
+    functions: (host) => !host.isLocal ? [] : pluginsd.plugins().flatMap((p) => p.functions.map((f) => ({ ...f, plugin: p.name }))),
   });
   await server.start();
   return { pluginsd, server, base: `http://127.0.0.1:${server.ports()[0]}` };

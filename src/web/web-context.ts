@@ -1,5 +1,5 @@
 /** What every web handler may read: the registry, health, config and the access checks. */
-import type { HostRegistry } from '../database/types.js';
+import type { Host, HostRegistry } from '../database/types.js';
 import type { HealthApi } from '../health/types.js';
 import type { NetdataConfig } from '../config/types.js';
 import type { ExportingConfig } from '../config/index.js';
@@ -17,8 +17,8 @@ export interface WebContext {
   effectiveConfig(): string;
   /** Wall clock (ms); tests pin it. */
   nowMs(): number;
-  /** Functions registered by the local host's plugins. */
-  functions(): readonly RegisteredFunction[];
+  /** A host's functions: its plugins' for the local host, its child's (through the stream) for a mirrored one. */
+  functions(host: Host): readonly RegisteredFunction[];
   /** The streaming links of a host now, by GUID (replication, spool); undefined when it has none. */
   linkStatus(machineGuid: string): HostLinkStatus | undefined;
   /** Every streaming link of this node now (`/api/v1/topology`); none without streaming. */

@@ -23,8 +23,8 @@ const ZSTD = 1 << 19;
 const noZstd = zstdMissing();
 if (noZstd) console.log(`# the zstd links are tested as lz4 and the raw zstd child is skipped: ${noZstd}`);
 /** What two Tributary agents negotiate by default: zstd first (lz4 without its package). */
-const BETWEEN_TRIBUTARIES = noZstd ? 'VCAPS HLABELS CLAIM CLABELS COMPRESSION REPLICATION ' : 'VCAPS HLABELS CLAIM CLABELS REPLICATION ZSTD ';
-const LZ4_LINK = 'VCAPS HLABELS CLAIM CLABELS COMPRESSION REPLICATION ';
+const BETWEEN_TRIBUTARIES = noZstd ? 'VCAPS HLABELS CLAIM CLABELS COMPRESSION FUNCTIONS REPLICATION ' : 'VCAPS HLABELS CLAIM CLABELS FUNCTIONS REPLICATION ZSTD ';
+const LZ4_LINK = 'VCAPS HLABELS CLAIM CLABELS COMPRESSION FUNCTIONS REPLICATION ';
 const nowS = (): number => Math.floor(Date.now() / 1000);
 
 /** `/api/v1/data` of one chart at native resolution: time → values (a row with a null is incomplete). */
@@ -128,8 +128,8 @@ describe('compressed links between Tributary agents', { concurrency: true }, () 
     });
     await byKey.waitFor(negotiated('c-key-off', 'send to'), 20_000);
     await bySender.waitFor(negotiated('c-sender-off', 'send to'), 20_000);
-    assert.equal(negotiated('c-key-off', 'send to').exec(byKey.output())![1], 'VCAPS HLABELS CLAIM CLABELS REPLICATION ');
-    assert.equal(negotiated('c-sender-off', 'send to').exec(bySender.output())![1], 'VCAPS HLABELS CLAIM CLABELS REPLICATION ');
+    assert.equal(negotiated('c-key-off', 'send to').exec(byKey.output())![1], 'VCAPS HLABELS CLAIM CLABELS FUNCTIONS REPLICATION ');
+    assert.equal(negotiated('c-sender-off', 'send to').exec(bySender.output())![1], 'VCAPS HLABELS CLAIM CLABELS FUNCTIONS REPLICATION ');
     const info = await bySender.api('/api/v1/info');
     assert.equal(info['stream-compression'], false, 'a plain sender, as 1.37 shows it');
     assert.equal(info.stream.sent.compression, null);

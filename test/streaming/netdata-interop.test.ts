@@ -60,7 +60,7 @@ describe('interop with netdata 1.37', { skip: missing ?? false, concurrency: tru
     assert.ok(parentCharts.length >= 20, `${parentCharts.length} charts arrived`);
     for (const id of parentCharts) assert.ok(atSource.charts[id], `${id} is one of the child's charts`);
     assert.deepEqual(Object.keys(atParent.charts['system.cpu'].dimensions).sort(), Object.keys(atSource.charts['system.cpu'].dimensions).sort());
-    assert.match(nd.log(), /STREAM nd-child \[send to 127\.0\.0\.1:\d+\]: established link with negotiated capabilities: VCAPS HLABELS CLAIM CLABELS COMPRESSION REPLICATION /);
+    assert.match(nd.log(), /STREAM nd-child \[send to 127\.0\.0\.1:\d+\]: established link with negotiated capabilities: VCAPS HLABELS CLAIM CLABELS COMPRESSION FUNCTIONS REPLICATION /);
   });
 
   it('a Tributary child streams into a netdata parent, which serves its charts and values', async () => {
@@ -75,7 +75,7 @@ describe('interop with netdata 1.37', { skip: missing ?? false, concurrency: tru
     assert.equal(await rawReply(nd.port, ''), PROMPT_V1);
     assert.equal(await rawReply(nd.port, '&ver=1'), PROMPT_V1);
     assert.equal(await rawReply(nd.port, '&ver=5'), 'Hit me baby, push them over with the version=5');
-    const shared = CAP.VCAPS | CAP.HLABELS | CAP.CLAIM | CAP.CLABELS | CAP.COMPRESSION | CAP.REPLICATION;
+    const shared = CAP.VCAPS | CAP.HLABELS | CAP.CLAIM | CAP.CLABELS | CAP.COMPRESSION | CAP.FUNCTIONS | CAP.REPLICATION;
     assert.equal(await rawReply(nd.port, `&ver=${OFFERED_CAPABILITIES}`), `Hit me baby, push them over with the version=${shared}`);
 
     const child = await startNode({ hostname: 'c-to-nd', sendTo: { destination: `127.0.0.1:${nd.port}` } });
@@ -92,6 +92,6 @@ describe('interop with netdata 1.37', { skip: missing ?? false, concurrency: tru
     const charts = await nd.api('/host/c-to-nd/api/v1/charts');
     assert.equal(charts.charts['streamtest.values'].units, 'n');
     assert.deepEqual(Object.keys(charts.charts['streamtest.values'].dimensions), ['const', 'counter', 'inc']);
-    assert.match(nd.log(), /STREAM c-to-nd \[receive from \[localhost\]:\d+\]: established link with negotiated capabilities: VCAPS HLABELS CLAIM CLABELS COMPRESSION REPLICATION /);
+    assert.match(nd.log(), /STREAM c-to-nd \[receive from \[localhost\]:\d+\]: established link with negotiated capabilities: VCAPS HLABELS CLAIM CLABELS COMPRESSION FUNCTIONS REPLICATION /);
   });
 });

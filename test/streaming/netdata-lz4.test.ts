@@ -19,7 +19,7 @@ after(async () => {
   await stopAllNetdata();
 });
 
-const COMPRESSED = 'VCAPS HLABELS CLAIM CLABELS COMPRESSION REPLICATION ';
+const COMPRESSED = 'VCAPS HLABELS CLAIM CLABELS COMPRESSION FUNCTIONS REPLICATION ';
 
 describe('lz4 with netdata 1.37', { skip: missing ?? false, concurrency: true }, () => {
   it('a netdata child streams lz4 into a Tributary parent, which stores its exact values', async () => {

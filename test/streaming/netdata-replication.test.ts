@@ -78,8 +78,8 @@ describe('replication with netdata 1.37', { skip: missing ?? false, concurrency:
       const d = await rowsOf((p) => parent.api(p), '/host/nd-repl', 'system.uptime', -10, 0);
       return d.rows.filter((r) => r[1] !== null).length >= 5 ? d : undefined;
     }, 40_000);
-    assert.match(nd.log(), /STREAM nd-repl \[send to 127\.0\.0\.1:\d+\]: established link with negotiated capabilities: VCAPS HLABELS CLAIM CLABELS COMPRESSION REPLICATION /);
-    assert.match(parent.output(), /STREAM nd-repl \[receive from \[127\.0\.0\.1\]:\d+\]: established link with negotiated capabilities: VCAPS HLABELS CLAIM CLABELS COMPRESSION REPLICATION /);
+    assert.match(nd.log(), /STREAM nd-repl \[send to 127\.0\.0\.1:\d+\]: established link with negotiated capabilities: VCAPS HLABELS CLAIM CLABELS COMPRESSION FUNCTIONS REPLICATION /);
+    assert.match(parent.output(), /STREAM nd-repl \[receive from \[127\.0\.0\.1\]:\d+\]: established link with negotiated capabilities: VCAPS HLABELS CLAIM CLABELS COMPRESSION FUNCTIONS REPLICATION /);
 
     await parent.stop();
     const awayFrom = nowS();
@@ -113,12 +113,12 @@ describe('replication with netdata 1.37', { skip: missing ?? false, concurrency:
     let nd: NetdataNode = startNetdata(options);
     await eventually('netdata answering', () => nd.api('/api/v1/info'), 30_000);
     const child = await startNode({ hostname: 'c-repl', sendTo: { destination: `127.0.0.1:${options.port}` } });
-    await child.waitFor(/STREAM c-repl \[send to 127\.0\.0\.1:\d+\]: established link with negotiated capabilities: VCAPS HLABELS CLAIM CLABELS COMPRESSION REPLICATION /, 20_000);
+    await child.waitFor(/STREAM c-repl \[send to 127\.0\.0\.1:\d+\]: established link with negotiated capabilities: VCAPS HLABELS CLAIM CLABELS COMPRESSION FUNCTIONS REPLICATION /, 20_000);
     await eventually('rows at netdata', async () => {
       const d = await rowsOf((p) => nd.api(p), '/host/c-repl', 'streamtest.values', -10, 0);
       return d.rows.filter((r) => r.slice(1).every((v) => v !== null)).length >= 5 ? d : undefined;
     }, 40_000);
-    assert.match(nd.log(), /STREAM c-repl \[receive from \[localhost\]:\d+\]: established link with negotiated capabilities: VCAPS HLABELS CLAIM CLABELS COMPRESSION REPLICATION /);
+    assert.match(nd.log(), /STREAM c-repl \[receive from \[localhost\]:\d+\]: established link with negotiated capabilities: VCAPS HLABELS CLAIM CLABELS COMPRESSION FUNCTIONS REPLICATION /);
 
     await nd.stop();
     const awayFrom = nowS();

@@ -25,8 +25,8 @@ after(async () => {
 });
 
 /** What a link between Tributary and 1.37 negotiates, with lz4 and without. */
-const COMPRESSED = 'VCAPS HLABELS CLAIM CLABELS COMPRESSION REPLICATION ';
-const PLAIN = 'VCAPS HLABELS CLAIM CLABELS REPLICATION ';
+const COMPRESSED = 'VCAPS HLABELS CLAIM CLABELS COMPRESSION FUNCTIONS REPLICATION ';
+const PLAIN = 'VCAPS HLABELS CLAIM CLABELS FUNCTIONS REPLICATION ';
 
 /** A Tributary parent's netdata.conf: TLS with `pair`, the API port optional, `streamPort` force. */
 function tributaryTls(pair: KeyPair, streamPort: number): string {

@@ -27,6 +27,8 @@ export interface NetdataOptions {
   streamConf: string;
   /** More `[plugins]` names to turn off (e.g. `proc` for a quiet benchmark parent). */
   alsoOff?: string[];
+  /** `[plugins]` names of the quiet list to run after all (e.g. `apps` for its `processes` function). */
+  alsoOn?: string[];
   /** `[db] retention` (default 600). */
   retention?: number;
   /** `[db] mode` (default ram). */
@@ -111,7 +113,7 @@ function writeConfig(dir: string, o: NetdataOptions): void {
     `[directories]\n\tconfig = ${join(dir, 'etc')}\n\tstock config = ${stock}\n\tcache = ${join(dir, 'cache')}\n` +
     `\tlib = ${join(dir, 'lib')}\n\tlog = ${join(dir, 'log')}\n\tlock = ${join(dir, 'run')}\n\tplugins = ${plugins}\n` +
     `[logs]\n\terror = ${join(dir, 'log', 'error.log')}\n\taccess = none\n\tdebug = none\n${web}` +
-    `[plugins]\n${[...OFF, ...(o.alsoOff ?? [])].map((p) => `\t${p} = no\n`).join('')}` +
+    `[plugins]\n${[...OFF.filter((p) => !o.alsoOn?.includes(p)), ...(o.alsoOff ?? [])].map((p) => `\t${p} = no\n`).join('')}` +
     '[health]\n\tenabled = no\n[ml]\n\tenabled = no\n[registry]\n\tenabled = no\n[cloud]\n\tenabled = no\n' +
     (o.extraConf ?? ''));
   writeFileSync(join(dir, 'etc', 'stream.conf'), o.streamConf);

@@ -4,7 +4,7 @@
  * plugin. Every process started is killed by its PID (`killAll`).
  */
 import type { ChildProcess } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -63,6 +63,8 @@ export interface NodeOptions {
   extraConf?: string;
   /** Run the plugins of this directory instead (e.g. the repository's bundled plugins.d). */
   pluginsDir?: string;
+  /** Fixture plugins (file names under test/fixtures/plugins) linked into the node's plugins.d. */
+  fixturePlugins?: readonly string[];
   guid?: string;
   /** Use this port (e.g. to restart a node on the same port). */
   port?: number;
@@ -129,6 +131,7 @@ function writeDirs(dir: string, guid: string, o: NodeOptions): void {
     writeFileSync(join(plugins, 'streamtest.plugin'), TEST_PLUGIN);
     chmodSync(join(plugins, 'streamtest.plugin'), 0o755);
   }
+  for (const name of o.fixturePlugins ?? []) symlinkSync(join(REPO, 'test', 'fixtures', 'plugins', name), join(plugins, name));
 }
 
 function netdataConf(dir: string, o: NodeOptions, port: number): string {

@@ -92,7 +92,7 @@ describe('stream receiver checks (reference §2.2)', () => {
 describe('stream receiver accepting children', () => {
   it('answers each child with the prompt of what both share: V1 to 1.10 and ver=1, VN to versions 3-5 and to 1.37\'s bits', async () => {
     const p = await parent(STREAM_CONF);
-    const shared = CAP.VCAPS | CAP.HLABELS | CAP.CLAIM | CAP.CLABELS | CAP.COMPRESSION | CAP.REPLICATION;
+    const shared = CAP.VCAPS | CAP.HLABELS | CAP.CLAIM | CAP.CLABELS | CAP.COMPRESSION | CAP.FUNCTIONS | CAP.REPLICATION;
     const cases: Array<[Record<string, string>, string]> = [
       [{}, PROMPT_V1],
       [{ ver: '1' }, PROMPT_V1],

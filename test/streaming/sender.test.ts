@@ -112,7 +112,7 @@ describe('stream sender', () => {
   });
 
   it('on a link with replication, sends the claim id, host labels and each definition with CHART_DEFINITION_END, and holds a chart\'s data until its REPLAY_CHART is answered', async () => {
-    const shared = CAP.VCAPS | CAP.HLABELS | CAP.CLAIM | CAP.CLABELS | CAP.REPLICATION;
+    const shared = CAP.VCAPS | CAP.HLABELS | CAP.CLAIM | CAP.CLABELS | CAP.FUNCTIONS | CAP.REPLICATION;
     const parent = await fakeParent(`${PROMPT_VN}${shared}`);
     stops.push(() => { parent.server.close(); });
     const kid = await child(parent.port);
@@ -129,7 +129,7 @@ describe('stream sender', () => {
     assert.ok(body.includes('OVERWRITE labels'), 'host labels, then OVERWRITE');
     assert.match(body.find((l) => l.startsWith('CHART_DEFINITION_END')) ?? '', /^CHART_DEFINITION_END \d+ \d+ \d+$/);
     assert.equal(lines.filter((l) => l.startsWith('BEGIN ')).length, 0, 'no data before the parent asked');
-    assert.ok(logLines().some((l) => l.includes('established link with negotiated capabilities: VCAPS HLABELS CLAIM CLABELS REPLICATION ')));
+    assert.ok(logLines().some((l) => l.includes('established link with negotiated capabilities: VCAPS HLABELS CLAIM CLABELS FUNCTIONS REPLICATION ')));
 
     // the parent needs nothing of test.one (an empty request): the child answers, then streams it
     parent.connections[0]!.socket.write('REPLAY_CHART "test.one" "true" 0 0\n');

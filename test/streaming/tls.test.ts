@@ -101,7 +101,7 @@ describe('TLS between Tributary agents', { skip: missing ?? false, concurrency: 
     await child.waitFor(linkUp('c-mix', streamPort), 20_000);
     await proxy.waitFor(linkUp('c-mix', top.port), 20_000);
     assert.match(caps(child, streamPort) ?? '', / COMPRESSION /, 'child -> proxy: lz4 (the proxy\'s order), inside TLS');
-    assert.equal(caps(proxy, top.port), noZstd ? 'VCAPS HLABELS CLAIM CLABELS COMPRESSION REPLICATION ' : 'VCAPS HLABELS CLAIM CLABELS REPLICATION ZSTD ',
+    assert.equal(caps(proxy, top.port), noZstd ? 'VCAPS HLABELS CLAIM CLABELS COMPRESSION FUNCTIONS REPLICATION ' : 'VCAPS HLABELS CLAIM CLABELS FUNCTIONS REPLICATION ZSTD ',
       'proxy -> top: zstd, plain TCP');
     await assertValues(top, '/host/c-mix');
     const atProxy = (await proxy.api('/host/c-mix/api/v1/info')).stream;
