@@ -1,7 +1,7 @@
 /**
  * The dashboard's topology and functions views in headless Chromium against real agents: a
  * 3-hop chain child → proxy → proxy → parent seen from the parent, and Debian's netdata 1.37
- * apps.plugin answering `processes` under Tributary.
+ * apps.plugin answering `processes` under Tributary, locally and on a child through its parent.
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -123,43 +123,80 @@ describe('functions view', { skip: noApps }, () => {
 
   it('lists the host\'s functions, calls processes and draws netdata\'s table sorted by its default column, re-sorted on a click', async () => {
     await waitUntil('apps.plugin to register processes', () => pluginsd.plugins()[0]?.functions.some((f) => f.name === 'processes') ?? false, 15_000);
-    const { page, errors } = await openPage(browser, `${base}/functions.html`, { width: 1400, height: 900 });
-    assert.match(await page.$eval('#functions li[data-function="processes"] .meta', (e) => e.textContent!), /running processes on this node · timeout 10 s · local$/);
-    await page.click('#functions li[data-function="processes"] button');
-    await page.waitForSelector('#table tbody tr');
-    const api = await (await fetch(`${base}/api/v1/function?function=processes`)).json();
-    const visible = Object.entries(api.columns as Record<string, any>).filter(([, c]) => c.visible !== false)
-      .sort(([, a], [, b]) => a.index - b.index).map(([key]) => key);
-    const headers = await page.$$eval('#table thead th', (ths) => ths.map((th) => th.getAttribute('data-column')));
-    assert.deepEqual(headers, visible, 'the visible columns in index order');
-    const sortKey = api.default_sort_column;
-    assert.equal(await page.$eval('#table th[aria-sort]', (th) => th.getAttribute('data-column')), sortKey);
-    const rows = await page.$$eval('#table tbody tr', (trs) => trs.length);
-    assert.ok(rows > 3 && Math.abs(rows - api.data.length) <= Math.max(5, api.data.length * 0.2), `${rows} rows, the API has ${api.data.length}`);
+    await checkProcessesView(`${base}/functions.html`, `${base}/api/v1/function?function=processes`);
+  });
+});
 
-    const column = (key: string) => page.$$eval(`#table tbody tr td:nth-child(${headers.indexOf(key) + 1})`, (tds) => tds.map((td) => td.getAttribute('data-value')));
-    const ordered = (values: (string | null)[], direction: string, numeric: boolean) => values.every((v, i) => {
-      if (i === 0) return true;
-      const [a, b] = numeric ? [Number(values[i - 1]), Number(v)] : [values[i - 1]!, v!];
-      const cmp = numeric ? (a as number) - (b as number) : String(a).localeCompare(String(b), undefined, { numeric: true });
-      return direction === 'ascending' ? cmp <= 0 : cmp >= 0;
+/**
+ * Opens the functions view at `pageUrl`, calls processes and checks the table against the
+ * answer of `apiUrl`: the visible columns in index order, the default sort, a click sorting by
+ * a text column and a second click reversing, every column on request.
+ */
+async function checkProcessesView(pageUrl: string, apiUrl: string): Promise<void> {
+  const { page, errors } = await openPage(browser, pageUrl, { width: 1400, height: 900 });
+  assert.match(await page.$eval('#functions li[data-function="processes"] .meta', (e) => e.textContent!), /running processes on this node · timeout 10 s · local$/);
+  await page.click('#functions li[data-function="processes"] button');
+  await page.waitForSelector('#table tbody tr');
+  const api = await (await fetch(apiUrl)).json();
+  assert.equal(api.type, 'table');
+  const visible = Object.entries(api.columns as Record<string, any>).filter(([, c]) => c.visible !== false)
+    .sort(([, a], [, b]) => a.index - b.index).map(([key]) => key);
+  const headers = await page.$$eval('#table thead th', (ths) => ths.map((th) => th.getAttribute('data-column')));
+  assert.deepEqual(headers, visible, 'the visible columns in index order');
+  const sortKey = api.default_sort_column;
+  assert.equal(await page.$eval('#table th[aria-sort]', (th) => th.getAttribute('data-column')), sortKey);
+  const rows = await page.$$eval('#table tbody tr', (trs) => trs.length);
+  assert.ok(rows > 3 && Math.abs(rows - api.data.length) <= Math.max(5, api.data.length * 0.2), `${rows} rows, the API has ${api.data.length}`);
+
+  const column = (key: string) => page.$$eval(`#table tbody tr td:nth-child(${headers.indexOf(key) + 1})`, (tds) => tds.map((td) => td.getAttribute('data-value')));
+  const ordered = (values: (string | null)[], direction: string, numeric: boolean) => values.every((v, i) => {
+    if (i === 0) return true;
+    const cmp = numeric ? Number(values[i - 1]) - Number(v) : String(values[i - 1]).localeCompare(String(v), undefined, { numeric: true });
+    return direction === 'ascending' ? cmp <= 0 : cmp >= 0;
+  });
+  const direction = await page.$eval('#table th[aria-sort]', (th) => th.getAttribute('aria-sort'));
+  assert.equal(direction, api.columns[sortKey].sort === 'descending' ? 'descending' : 'ascending');
+  assert.ok(ordered(await column(sortKey), direction!, true), `sorted by ${sortKey} ${direction}`);
+
+  const nameKey = headers.find((k) => api.columns[k!].type === 'string' && k !== sortKey)!;
+  await page.click(`#table th[data-column="${nameKey}"]`);
+  const nameDirection = await page.$eval(`#table th[data-column="${nameKey}"]`, (th) => th.getAttribute('aria-sort'));
+  assert.ok(ordered(await column(nameKey), nameDirection!, false), `sorted by ${nameKey} ${nameDirection}`);
+  await page.click(`#table th[data-column="${nameKey}"]`);
+  const reversed = await page.$eval(`#table th[data-column="${nameKey}"]`, (th) => th.getAttribute('aria-sort'));
+  assert.notEqual(reversed, nameDirection);
+  assert.ok(ordered(await column(nameKey), reversed!, false), `sorted by ${nameKey} ${reversed}`);
+
+  await page.check('#all-columns');
+  assert.equal(await page.$$eval('#table thead th', (ths) => ths.length), Object.keys(api.columns).length);
+  assert.deepEqual(errors, []);
+  await page.close();
+}
+
+describe('functions view of a mirrored host', { skip: noApps }, () => {
+  const nodes: TestNode[] = [];
+  after(async () => { await Promise.all(nodes.map((n) => n.stop())); });
+
+  it('calls processes of a child running apps.plugin through its parent\'s stream and draws the table', async () => {
+    const parent = await startNode({ hostname: 'f-parent', plugin: false });
+    nodes.push(parent);
+    const child = await startNode({
+      hostname: 'f-child', plugin: false, pluginsDir: dirname(APPS_PLUGIN!), sendTo: { destination: `127.0.0.1:${parent.port}` },
+      extraConf: `[plugins]\n\tenable running new plugins = no\n\tapps = yes\n[global]\n\tstock config directory = ${STOCK_CONFIG}\n`,
     });
-    const direction = await page.$eval('#table th[aria-sort]', (th) => th.getAttribute('aria-sort'))!;
-    assert.equal(direction, api.columns[sortKey].sort === 'descending' ? 'descending' : 'ascending');
-    assert.ok(ordered(await column(sortKey), direction!, true), `sorted by ${sortKey} ${direction}`);
-
-    const nameKey = headers.find((k) => api.columns[k!].type === 'string' && k !== sortKey)!;
-    await page.click(`#table th[data-column="${nameKey}"]`);
-    const nameDirection = await page.$eval(`#table th[data-column="${nameKey}"]`, (th) => th.getAttribute('aria-sort'));
-    assert.ok(ordered(await column(nameKey), nameDirection!, false), `sorted by ${nameKey} ${nameDirection}`);
-    await page.click(`#table th[data-column="${nameKey}"]`);
-    const reversed = await page.$eval(`#table th[data-column="${nameKey}"]`, (th) => th.getAttribute('aria-sort'));
-    assert.notEqual(reversed, nameDirection);
-    assert.ok(ordered(await column(nameKey), reversed!, false), `sorted by ${nameKey} ${reversed}`);
-
-    await page.check('#all-columns');
-    assert.equal(await page.$$eval('#table thead th', (ths) => ths.length), Object.keys(api.columns).length);
+    nodes.push(child);
+    await eventually('processes listed for f-child at the parent', async () => {
+      const fns = await parent.api('/host/f-child/api/v1/functions');
+      return fns.processes ? fns : undefined;
+    }, 30_000);
+    const { page, errors } = await openPage(browser, `http://127.0.0.1:${parent.port}/functions.html`);
+    assert.deepEqual(await page.$$eval('#host option', (os) => os.map((o) => o.textContent)), ['f-parent', 'f-child']);
+    assert.equal(await page.$eval('#functions li', (e) => e.textContent), 'no plugin of this host registered a function');
+    await page.selectOption('#host', { label: 'f-child' });
+    await page.waitForURL(`http://127.0.0.1:${parent.port}/host/f-child/functions.html`);
     assert.deepEqual(errors, []);
     await page.close();
+    await checkProcessesView(`http://127.0.0.1:${parent.port}/host/f-child/functions.html`,
+      `http://127.0.0.1:${parent.port}/host/f-child/api/v1/function?function=processes`);
   });
 });
