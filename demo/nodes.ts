@@ -10,8 +10,7 @@ import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
-  DEMO_NODE_NAMES, DEMO_TOPOLOGY, netdataConf, streamConf,
-  type DemoNodeName, type DemoNodeSpec, type DemoSettings, type NodePlace,
+  DEMO, netdataConf, streamConf, type DemoNodeName, type DemoSettings, type NodePlace, type NodeSpec, type Topology,
 } from './topology.js';
 
 /** The repository root (this file runs from dist/demo/). */
@@ -26,7 +25,7 @@ const STOP_GRACE_MS = 10_000;
 /** Output kept in memory per agent for `waitFor` (the whole log is in agent.log). */
 const KEPT_OUTPUT_CHARS = 1 << 20;
 /** The line an agent logs when every part has started. */
-const STARTED_LINE = 'self-monitoring started';
+export const STARTED_LINE = 'self-monitoring started';
 
 /** A port that was free a moment ago on 127.0.0.1. */
 export function freePort(): Promise<number> {
@@ -43,7 +42,7 @@ export function freePort(): Promise<number> {
 
 /** One running agent of the demo. */
 export interface DemoAgent {
-  readonly spec: DemoNodeSpec;
+  readonly spec: NodeSpec;
   readonly place: NodePlace;
   readonly pid: number;
   /** The machine GUID the agent runs with. */
@@ -56,20 +55,29 @@ export interface DemoAgent {
   waitFor(text: string | RegExp, timeoutMs?: number): Promise<void>;
   /** SIGTERM by PID, SIGKILL after a grace period; resolves when it has exited. */
   stop(): Promise<void>;
+  /** Whether its process has not exited yet. */
+  isRunning(): boolean;
   readonly exited: Promise<void>;
 }
 
 /** Everything `startDemo` needs besides the shared agent settings. */
-export interface DemoOptions extends DemoSettings {
+export interface DemoOptions<N extends string = DemoNodeName> extends DemoSettings {
   /** Parent directory of the nodes' directories (`<root>/a` ... `<root>/h`). */
   root: string;
   /** Files for a node's user health.d: node → file name → content. */
-  userHealth?: Partial<Record<DemoNodeName, Record<string, string>>>;
+  userHealth?: Partial<Record<N, Record<string, string>>>;
+  /**
+   * The port a sender connects to for the link from `node` to its parent (listening on
+   * `parentPort`), e.g. a relay's; default the parent's port itself.
+   */
+  uplink?: (node: NodeSpec<N>, parentPort: number) => Promise<number>;
 }
 
 /** The running topology. */
-export interface DemoCluster {
-  readonly agents: Readonly<Record<DemoNodeName, DemoAgent>>;
+export interface DemoCluster<N extends string = DemoNodeName> {
+  readonly agents: Readonly<Record<N, DemoAgent>>;
+  /** Each node's directory and ports, to start an agent of it again (`launchAgent`). */
+  readonly places: Readonly<Record<N, NodePlace>>;
   /** Stops every agent by PID (all at once) and waits for each. */
   stop(): Promise<void>;
 }
@@ -79,19 +87,29 @@ export interface DemoCluster {
  * previous one is up. `launched` is told of each agent as soon as its process exists (so a
  * caller interrupted half-way can still stop it). On a failure every agent started is stopped.
  */
-export async function startDemo(options: DemoOptions, launched?: (agent: DemoAgent) => void): Promise<DemoCluster> {
-  const places = {} as Record<DemoNodeName, NodePlace>;
-  for (const name of DEMO_NODE_NAMES) {
-    places[name] = { dir: join(options.root, name), port: DEMO_TOPOLOGY[name].web ? await freePort() : 0 };
+export function startDemo(options: DemoOptions, launched?: (agent: DemoAgent) => void): Promise<DemoCluster> {
+  return startTopology(DEMO, options, launched);
+}
+
+/** `startDemo` for any topology of the demo's roles. */
+export async function startTopology<N extends string>(topology: Topology<N>, options: DemoOptions<N>,
+  launched?: (agent: DemoAgent) => void): Promise<DemoCluster<N>> {
+  const places = {} as Record<N, NodePlace>;
+  for (const name of topology.order) {
+    places[name] = { dir: join(options.root, name), port: topology.nodes[name].web ? await freePort() : 0 };
   }
-  for (const name of DEMO_NODE_NAMES) writeNode(DEMO_TOPOLOGY[name], places, options);
-  const agents: Partial<Record<DemoNodeName, DemoAgent>> = {};
+  for (const name of topology.order) {
+    const sendTo = topology.nodes[name].sendTo;
+    if (sendTo && options.uplink) places[name].uplinkPort = await options.uplink(topology.nodes[name], places[sendTo].port);
+  }
+  for (const name of topology.order) writeNode(topology, topology.nodes[name], places, options);
+  const agents: Partial<Record<N, DemoAgent>> = {};
   const stopAll = async (): Promise<void> => {
-    await Promise.all(Object.values(agents).map((a) => a.stop()));
+    await Promise.all(Object.values<DemoAgent | undefined>(agents).map((a) => a?.stop()));
   };
   try {
-    for (const name of DEMO_NODE_NAMES) {
-      const agent = launch(DEMO_TOPOLOGY[name], places[name]);
+    for (const name of topology.order) {
+      const agent = launchAgent(topology.nodes[name], places[name]);
       agents[name] = agent;
       launched?.(agent);
       await agent.waitFor(STARTED_LINE, START_TIMEOUT_MS);
@@ -100,20 +118,25 @@ export async function startDemo(options: DemoOptions, launched?: (agent: DemoAge
     await stopAll();
     throw err;
   }
-  return { agents: agents as Record<DemoNodeName, DemoAgent>, stop: stopAll };
+  return { agents: agents as Record<N, DemoAgent>, places, stop: stopAll };
 }
 
-function writeNode(node: DemoNodeSpec, places: Readonly<Record<DemoNodeName, NodePlace>>, options: DemoOptions): void {
+function writeNode<N extends string>(topology: Topology<N>, node: NodeSpec<N>, places: Readonly<Record<N, NodePlace>>,
+  options: DemoOptions<N>): void {
   const { dir } = places[node.name];
   mkdirSync(join(dir, 'health.d'), { recursive: true });
   writeFileSync(join(dir, 'netdata.conf'), netdataConf(node, places[node.name], options));
-  writeFileSync(join(dir, 'stream.conf'), streamConf(node, places, options));
+  writeFileSync(join(dir, 'stream.conf'), streamConf(node, places, options, topology));
   for (const [file, text] of Object.entries(options.userHealth?.[node.name] ?? {})) {
     writeFileSync(join(dir, 'health.d', file), text);
   }
 }
 
-function launch(spec: DemoNodeSpec, place: NodePlace): DemoAgent {
+/**
+ * Starts the agent of a node whose files `startTopology` wrote (again, after it was stopped or
+ * killed: same directory, GUID and port). Resolves nothing: wait for it with `waitFor`.
+ */
+export function launchAgent(spec: NodeSpec, place: NodePlace): DemoAgent {
   const child: ChildProcess = spawn(process.execPath, [AGENT_MAIN, '-c', join(place.dir, 'netdata.conf'), '-D'], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -135,6 +158,7 @@ function launch(spec: DemoNodeSpec, place: NodePlace): DemoAgent {
     get guid() { return readGuid(place.dir); },
     url: spec.web ? `http://127.0.0.1:${place.port}/` : null,
     output: () => out,
+    isRunning: running,
     waitFor(text, timeoutMs = START_TIMEOUT_MS) {
       const found = (): boolean => (typeof text === 'string' ? out.includes(text) : text.test(out));
       return new Promise((ok, fail) => {

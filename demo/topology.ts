@@ -23,9 +23,9 @@ export type DemoNodeName = (typeof DEMO_NODE_NAMES)[number];
 /** What a node is in the overview's table. */
 export type DemoRole = 'headless collector' | 'proxy with db' | 'headless proxy' | 'central';
 
-/** One node of the topology. */
-export interface DemoNodeSpec {
-  readonly name: DemoNodeName;
+/** One node of a topology; `N` names its nodes. */
+export interface NodeSpec<N extends string = string> {
+  readonly name: N;
   readonly hostname: string;
   readonly role: DemoRole;
   /** `[global] memory mode`. */
@@ -33,9 +33,18 @@ export interface DemoNodeSpec {
   /** Whether `[web] mode` is on (the port also takes streams). */
   readonly web: boolean;
   /** The node this one streams to (`[stream] enabled = yes`), or null. */
-  readonly sendTo: DemoNodeName | null;
+  readonly sendTo: N | null;
   /** Whether this node archives to the backend (`[backend] enabled = yes`). */
   readonly backend: boolean;
+}
+
+/** One node of the demo. */
+export type DemoNodeSpec = NodeSpec<DemoNodeName>;
+
+/** Nodes and the order they start in (every receiver before its senders). */
+export interface Topology<N extends string = string> {
+  readonly order: readonly N[];
+  readonly nodes: Readonly<Record<N, NodeSpec<N>>>;
 }
 
 /** The hostname of a demo node: `demo-a` ... `demo-h`. */
@@ -43,9 +52,14 @@ export function demoHostname(name: DemoNodeName): string {
   return `demo-${name}`;
 }
 
-function spec(name: DemoNodeName, role: DemoRole, sendTo: DemoNodeName | null, backend = false): DemoNodeSpec {
+/** A node of `role`: headless roles keep no database, and a headless collector has no web port. */
+export function nodeSpec<N extends string>(name: N, hostname: string, role: DemoRole, sendTo: N | null, backend = false): NodeSpec<N> {
   const memoryMode = role === 'headless collector' || role === 'headless proxy' ? 'none' : 'ram';
-  return { name, hostname: demoHostname(name), role, memoryMode, web: role !== 'headless collector', sendTo, backend };
+  return { name, hostname, role, memoryMode, web: role !== 'headless collector', sendTo, backend };
+}
+
+function spec(name: DemoNodeName, role: DemoRole, sendTo: DemoNodeName | null, backend = false): DemoNodeSpec {
+  return nodeSpec(name, demoHostname(name), role, sendTo, backend);
 }
 
 /** The eight nodes: A, B → C → D ← E, F, G; D → H. */
@@ -60,9 +74,12 @@ export const DEMO_TOPOLOGY: Readonly<Record<DemoNodeName, DemoNodeSpec>> = Objec
   h: spec('h', 'central', null),
 });
 
+/** The demo as a topology. */
+export const DEMO: Topology<DemoNodeName> = Object.freeze({ order: DEMO_NODE_NAMES, nodes: DEMO_TOPOLOGY });
+
 /** The nodes that stream to `name`. */
-export function sendersTo(name: DemoNodeName): DemoNodeName[] {
-  return DEMO_NODE_NAMES.filter((n) => DEMO_TOPOLOGY[n].sendTo === name);
+export function sendersTo(name: string, topology: Topology = DEMO): string[] {
+  return topology.order.filter((n) => topology.nodes[n]!.sendTo === name);
 }
 
 /** Where a node's files live and what it listens on. */
@@ -71,6 +88,8 @@ export interface NodePlace {
   dir: string;
   /** Its web/stream port on 127.0.0.1; 0 for `web = none`. */
   port: number;
+  /** The port its sender connects to instead of its parent's (a relay on the link); default the parent's. */
+  uplinkPort?: number;
 }
 
 /** The backend a node archives to, and the agents' shared settings. */
@@ -92,7 +111,7 @@ export interface DemoSettings {
 }
 
 /** The node's `netdata.conf`. */
-export function netdataConf(node: DemoNodeSpec, place: NodePlace, s: DemoSettings): string {
+export function netdataConf(node: NodeSpec, place: NodePlace, s: DemoSettings): string {
   const lines = [
     `# ${node.hostname}: ${node.role} (Tributary demo)`,
     '[global]',
@@ -119,13 +138,15 @@ export function netdataConf(node: DemoNodeSpec, place: NodePlace, s: DemoSetting
 }
 
 /** The node's `stream.conf`: `[stream]` when it sends, the API key section when it receives. */
-export function streamConf(node: DemoNodeSpec, places: Readonly<Record<DemoNodeName, NodePlace>>, s: DemoSettings): string {
+export function streamConf(node: NodeSpec, places: Readonly<Record<string, NodePlace>>, s: DemoSettings,
+  topology: Topology = DEMO): string {
   const lines = [`# ${node.hostname}: ${node.role} (Tributary demo)`];
   if (node.sendTo) {
-    lines.push('[stream]', '\tenabled = yes', `\tdestination = 127.0.0.1:${places[node.sendTo].port}`,
+    const port = places[node.name]!.uplinkPort ?? places[node.sendTo]!.port;
+    lines.push('[stream]', '\tenabled = yes', `\tdestination = 127.0.0.1:${port}`,
       `\tapi key = ${DEMO_API_KEY}`, `\treconnect delay seconds = ${s.reconnectDelaySecs}`);
   }
-  if (sendersTo(node.name).length > 0) {
+  if (sendersTo(node.name, topology).length > 0) {
     lines.push(`[${DEMO_API_KEY}]`, '\ttype = api', '\tenabled = yes', '\tallow from = 127.0.0.1',
       `\tdefault memory mode = ${node.memoryMode}`, `\tdefault history = ${s.historyEntries}`);
     if (node.sendTo) lines.push('\tdefault proxy enabled = yes');

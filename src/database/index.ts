@@ -28,3 +28,4 @@ export { queryChart, DEFAULT_QUERY_OPTIONS, RELATIVE_TIME_MAX_SECS } from './que
 export type { QueryRequest, QueryResult, QueryOptions, GroupMethod } from './query.js';
 export { RecordLogWriter, RECORD_PREFIX_BYTES, type RecordLogWriterOptions } from './record-log.js';
 export { scanRecordFile, scanRecords, type RecordScan, type RecordScanOptions, type RecordVisitor } from './record-log-scan.js';
+export { heldRanges, type HeldRange } from './held-ranges.js';

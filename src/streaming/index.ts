@@ -30,6 +30,7 @@ export type { ReceiverLimits } from './receiver.js';
 export { spoolRecentSlots, SPOOL_RECENT_SLOTS } from './spool-recorder.js';
 export type { LinkReplication, LinkSpool, LinkStatus, StreamLinks } from './link-stats.js';
 export type { HostFunction } from './function-relay.js';
+export { hostCoverage, type HostCoverage, type ChartCoverage, type CoverageGap, type GapReason } from './coverage-report.js';
 
 /** What createStreaming needs from the agent. */
 export interface StreamingDeps {

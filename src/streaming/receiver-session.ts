@@ -9,6 +9,7 @@ import type { ReplicationSettings } from '../config/types.js';
 import type { Host } from '../database/types.js';
 import { ProtocolError } from '../protocol/index.js';
 import type { Parser, ParserOptions } from '../protocol/types.js';
+import { linkEnded, linkStarted } from './coverage-ledger.js';
 import { receiverLog } from './events.js';
 import { LinkFunctionCalls, type MirroredFunctions } from './function-relay.js';
 import type { LinkCapabilities } from './negotiation.js';
@@ -123,6 +124,7 @@ export class ReceiverSession {
     this.#link = link;
     receiverLog.initializing(tag);
     host.setStreamState({ connected: true, connectedSinceS: Math.floor(Date.now() / 1000), clientAddress: this.#options.clientAddress });
+    linkStarted(host, Math.floor(Date.now() / 1000), link.replication && this.#options.replication.enabled);
     const proxy = this.#options.proxy;
     const replication = link.replication ? new LinkReplicationReceiver({
       tag,
@@ -216,6 +218,7 @@ export class ReceiverSession {
     if (this.#parser && !this.#parser.stopped) this.#parser.end();
     this.#functionCalls?.close(`The link of ${this.host.hostname} closed before its child answered (${this.#reason || 'connection closed'}).`);
     receiverLog.disconnected(this.tag, this.updates, this.#reason || 'connection closed', this.#reasonIsError);
+    linkEnded(this.host, Math.floor(Date.now() / 1000));
     this.#options.onClose(this);
     const proxy = this.#options.proxy;
     if (proxy) void proxy.stop().finally(() => this.#resolveClosed());

@@ -15,6 +15,7 @@ import type { ReplicationSettings } from '../config/types.js';
 import type { Chart, Dimension } from '../database/types.js';
 import { LogThrottle } from '../log.js';
 import { ProtocolError, type ReplayEnd, type ReplicationReceiver } from '../protocol/index.js';
+import { chartLedger, type ChartLedger } from './coverage-ledger.js';
 import { replicationLog } from './events.js';
 
 /** A point may end this far past the child's clock: its update every + 1 s (1.37's RBEGIN check). */
@@ -54,6 +55,8 @@ interface ChartReplication {
    * of order (then every value not set is NaN already).
    */
   inOrder: number;
+  /** The chart's coverage ledger (replicated slots, pending or not). */
+  ledger: ChartLedger;
 }
 
 /** Counters of one link's replication, for `/api/v1/info` and the agent's own charts. */
@@ -142,12 +145,16 @@ export class LinkReplicationReceiver implements ReplicationReceiver {
       pointS: 0,
       values: new Float64Array(0),
       inOrder: 0,
+      ledger: chartLedger(chart),
     };
     this.#charts.set(chart, r);
     if (this.#lastChart === chart) this.#last = r;
     this.#allFinishedLogged = false;
     this.#o.onChartStarted?.(chart);
     this.#ask(chart, r, firstS, lastS, null);
+    r.ledger.replicationPending = true;
+    r.ledger.childFirstS = firstS;
+    r.ledger.replicationFromS = r.request.afterS;
   }
 
   begin(chart: Chart, times: { startS: number; endS: number; childNowS: number } | null): void {
@@ -209,6 +216,7 @@ export class LinkReplicationReceiver implements ReplicationReceiver {
     r.answering = false;
     if (end.startStreaming) {
       r.finished = true;
+      r.ledger.replicationPending = false;
       this.#o.onChartFinished?.(chart);
       this.#logIfAllFinished();
       return;
@@ -283,6 +291,7 @@ export class LinkReplicationReceiver implements ReplicationReceiver {
       this.#stats.pointsKept++;
     } else {
       this.#stats.pointsReplayed++;
+      if (outcome !== 'no-store') r.ledger.replayedSlots++;
     }
   }
 

@@ -7,6 +7,7 @@ import type { Context } from 'koa';
 import type { Host } from '../database/types.js';
 import { chartsJson, singleChartJson } from './api-charts.js';
 import { requireChart, dataRequest } from './api-data.js';
+import { coverageJson } from './api-coverage.js';
 import { infoJson } from './api-info.js';
 import { alarmLogBody, alarmVariablesBody, alarmsBody } from './api-health.js';
 import { allmetricsJson, allmetricsShell, prometheusDefaults } from './allmetrics.js';
@@ -93,6 +94,7 @@ function handlers(w: WebContext): Record<string, Handler> {
     functions: (host) => json(`${JSON.stringify(functionsInfo(w.functions(host)), null, '\t')}\n`),
     // the tree as this node sees it, whichever host the prefix names
     topology: () => json(topologyJson(w)),
+    coverage: (host, params) => json(coverageJson(host, params, Math.floor(w.nowMs() / 1000))),
   };
 }
 
