@@ -30,7 +30,8 @@ async function fixture(options: FixtureOptions = {}): Promise<Fixture> {
   feedSeconds(f, 120, (i) => `BEGIN system.cpu\nSET user = ${2000 + (i % 7) * 100}\nSET system = ${1000 + (i % 5) * 50}\n` +
     `SET nice = ${300 + (i % 3) * 10}\nSET guest = 4000\nEND\n` +
     `BEGIN system.load\nSET load1 = ${100 + (i % 7) * 10}\nSET load5 = ${150 + (i % 5) * 5}\nEND\n` +
-    `BEGIN net.eth0\nSET in = ${1000 + i * 3}\nSET out = ${500 + (i % 11) * 20}\nEND\n` +
+    // net.eth0 misses ten seconds: a gap the coverage reports
+    (i >= 60 && i < 70 ? '' : `BEGIN net.eth0\nSET in = ${1000 + i * 3}\nSET out = ${500 + (i % 11) * 20}\nEND\n`) +
     Array.from({ length: FILLER_CHARTS }, (_, c) => `BEGIN zfiller.c${c}\nSET v = ${c + i}\nEND\n`).join(''));
   // a chart with one stored point so far, and one with three (a chart's first two collections store none)
   f.clock.nowS -= 5;
@@ -298,6 +299,28 @@ describe('dashboard in headless Chromium', { skip: noChromium }, () => {
     await page.waitForSelector('#alarm-log-entries li[data-unique-id]');
     const entry = await page.$eval('#alarm-log-entries li[data-unique-id]', (e) => e.textContent);
     assert.match(entry!, /system\.load load_high.*→ WARNING/);
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+
+  it('shades the gaps /api/v1/coverage reports and names their seconds and reason', async () => {
+    const { page, errors } = await openPage(browser, `${f.base}/`);
+    await page.waitForSelector('.chart[data-chart="net.eth0"][data-gaps="1"]');
+    const coverage = JSON.parse((await f.get('/api/v1/coverage?chart=net.eth0')).body);
+    const gaps = coverage.charts[0].gaps;
+    assert.equal(gaps.length, 1, JSON.stringify(gaps));
+    assert.equal(await page.$eval('.chart[data-chart="net.eth0"] .gaps', (e) => e.textContent), `${gaps[0].seconds} s missing`);
+    assert.match((await page.$eval('.chart[data-chart="net.eth0"] .gaps', (e) => e.getAttribute('title')))!, new RegExp(`${gaps[0].seconds} s, ${gaps[0].reason}`));
+    assert.equal(await page.$eval('.chart[data-chart="system.load"] .gaps', (e) => (e as HTMLElement).hidden), true);
+    // the shade sits behind the plot where the gap is: its pixels differ from the same row outside it
+    const [inside, outside] = await page.evaluate((g) => {
+      const u = (window as any).tributary.views.get('net.eth0').plot;
+      const ctx = u.ctx as CanvasRenderingContext2D;
+      const y = u.bbox.top + 2;
+      const pixel = (t: number) => Array.from(ctx.getImageData(Math.round(u.valToPos(t, 'x', true)), y, 1, 1).data);
+      return [pixel((g.from + g.to) / 2), pixel(g.from - 20)];
+    }, gaps[0]);
+    assert.notDeepEqual(inside, outside, 'the gap is shaded');
     assert.deepEqual(errors, []);
     await page.close();
   });

@@ -43,10 +43,13 @@ export class ChartView {
     this.dims = [];
     this.plot = null;
     this.hoverIdx = null;
+    /** Missing runs of this chart (from /api/v1/coverage), shaded on the plot. */
+    this.gaps = [];
     this.box = el('div', { class: 'chart', id: `chart-${def.id}`, 'data-chart': def.id, 'data-state': 'waiting' });
     const head = el('div', { class: 'head' });
     head.append(el('a', { class: 'title', href: `#chart-${def.id}` }, def.title),
       this.badge = el('span', { class: 'badge', hidden: '' }),
+      this.gapNote = el('span', { class: 'gaps', hidden: '' }),
       el('span', { class: 'units' }, def.units));
     this.plotEl = el('div', { class: 'plot' });
     this.plotEl.append(el('div', { class: 'placeholder' }, 'waiting for data…'));
@@ -124,6 +127,17 @@ export class ChartView {
     this.box.dataset.alarms = alarms.map((a) => a.name).join(' ');
   }
 
+  /** Shows the chart's entry of /api/v1/coverage: its gaps shaded, their seconds and reasons in the header. */
+  setCoverage(chart) {
+    this.gaps = chart?.gaps ?? [];
+    const seconds = this.gaps.reduce((sum, g) => sum + g.seconds, 0);
+    this.gapNote.hidden = !this.gaps.length;
+    this.gapNote.textContent = this.gaps.length ? `${seconds} s missing` : '';
+    this.gapNote.title = this.gaps.map((g) => `${dateTime(g.from)} – ${dateTime(g.to)}: ${g.seconds} s, ${g.reason}`).join('\n');
+    this.box.dataset.gaps = String(this.gaps.length);
+    this.plot?.redraw(false);
+  }
+
   /** Hides or shows dimension `name`, as a click on its legend entry does. */
   toggle(name) {
     if (this.hidden.has(name)) this.hidden.delete(name);
@@ -180,10 +194,27 @@ export class ChartView {
       hooks: {
         setCursor: [(u) => { this.hoverIdx = u.cursor.idx ?? null; this.#legendAt(this.hoverIdx); }],
         setSelect: [(u) => this.#selected(u)],
+        drawClear: [(u) => this.#shadeGaps(u, theme)],
       },
     }, data, this.plotEl);
     this.#buildLegend();
     this.follow(timeWindow);
+  }
+
+  /** Shades the missing runs behind the series, so a gap reads as missing data rather than a zero. */
+  #shadeGaps(u, theme) {
+    const { min, max } = u.scales.x;
+    if (!this.gaps.length || min === undefined) return;
+    const step = this.updateEvery;
+    u.ctx.save();
+    u.ctx.fillStyle = theme.gap;
+    for (const g of this.gaps) {
+      if (g.to + step < min || g.from - step > max) continue;
+      const left = u.valToPos(Math.max(min, g.from - step), 'x', true);
+      const right = u.valToPos(Math.min(max, g.to + step), 'x', true);
+      u.ctx.fillRect(left, u.bbox.top, Math.max(1, right - left), u.bbox.height);
+    }
+    u.ctx.restore();
   }
 
   #buildLegend() {

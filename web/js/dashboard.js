@@ -12,6 +12,8 @@ import { timeWindow } from './time-window.js';
 
 /** How often the host menu and the alarms are read again. */
 const SIDE_REFRESH_MS = 2000;
+/** How often the host's coverage (its gaps) is read again: it changes only when data is missed. */
+const COVERAGE_REFRESH_MS = 10000;
 
 let views = new Map();
 const refresher = new Refresher((err) => status(String(err.message || err)));
@@ -27,6 +29,17 @@ async function refreshSide() {
   } catch (err) {
     status(String(err.message || err));
   }
+}
+
+/** Shades each chart's gaps from /api/v1/coverage; an agent without the endpoint shows none. */
+async function refreshCoverage() {
+  if (refresher.paused || document.hidden) return;
+  const res = await fetch('api/v1/coverage', { cache: 'no-store' });
+  requestCounts.total++;
+  if (!res.ok) return;
+  const body = await res.json();
+  const byId = new Map(body.charts.map((c) => [c.id, c]));
+  for (const [id, view] of views) view.setCoverage(byId.get(id));
 }
 
 function showWindow(w) {
@@ -58,6 +71,9 @@ async function start() {
   scrollToAnchor();
   await refreshSide();
   setInterval(refreshSide, SIDE_REFRESH_MS);
+  const coverage = () => refreshCoverage().catch((err) => status(String(err.message || err)));
+  await coverage();
+  setInterval(coverage, COVERAGE_REFRESH_MS);
   document.body.dataset.ready = 'true';
 }
 

@@ -9,7 +9,7 @@ export const COLORS = ['#3366cc', '#dc3912', '#ff9900', '#109618', '#990099', '#
 export function currentTheme() {
   const css = getComputedStyle(document.documentElement);
   const v = (name) => css.getPropertyValue(name).trim();
-  return { text: v('--muted'), grid: v('--grid'), font: `${Math.round(11 * devicePixelRatio)}px system-ui, sans-serif`,
+  return { text: v('--muted'), grid: v('--grid'), gap: v('--gap'), font: `${Math.round(11 * devicePixelRatio)}px system-ui, sans-serif`,
     dark: matchMedia('(prefers-color-scheme: dark)').matches };
 }
 
