@@ -35,12 +35,17 @@ export function ago(s, nowS = Date.now() / 1000) {
     : `${Math.round(d / 86400)}d ago`;
 }
 
-/** Bytes per second as B/s, KiB/s, MiB/s. */
-export function rate(bytesPerSecond) {
-  if (bytesPerSecond === null || bytesPerSecond === undefined) return '-';
-  const units = ['B/s', 'KiB/s', 'MiB/s', 'GiB/s'];
-  let v = bytesPerSecond;
+/** A byte count as B, KiB, MiB, GiB. */
+export function bytes(n) {
+  if (n === null || n === undefined) return '-';
+  const units = ['B', 'KiB', 'MiB', 'GiB'];
+  let v = n;
   let i = 0;
   while (Math.abs(v) >= 1024 && i < units.length - 1) { v /= 1024; i++; }
   return `${formatValue(v)} ${units[i]}`;
+}
+
+/** Bytes per second as B/s, KiB/s, MiB/s. */
+export function rate(bytesPerSecond) {
+  return bytesPerSecond === null || bytesPerSecond === undefined ? '-' : `${bytes(bytesPerSecond)}/s`;
 }

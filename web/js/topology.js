@@ -2,7 +2,7 @@
 // inbound link and every link this node sends on, read again every two seconds. A host's name
 // opens its charts.
 import { $, el, getJson, hostPath, status } from './dom.js';
-import { ago, formatValue, rate } from './format.js';
+import { ago, bytes, formatValue, rate } from './format.js';
 
 const REFRESH_MS = 2000;
 
@@ -16,7 +16,7 @@ function replicationText(r) {
 
 function spoolText(s) {
   if (!s) return '-';
-  return s.bytes ? `${rate(s.bytes).replace('/s', '')} since ${ago(s.oldest)}` : 'empty';
+  return s.bytes ? `${bytes(s.bytes)} since ${ago(s.oldest)}` : 'empty';
 }
 
 /** The cells of an inbound link's figures (empty for the local host); the capabilities as a tooltip. */
