@@ -8,7 +8,7 @@
  *
  * Run: npx tsc -p . && node dist/bench/functions.js
  */
-import { eventually, killAll, startNode, type TestNode } from '../test/streaming/nodes.js';
+import { eventually, removeAllNodes, startNode, type TestNode } from '../test/streaming/nodes.js';
 
 const CALLS = 300;
 const CONCURRENT = 16;
@@ -61,4 +61,4 @@ async function main(): Promise<void> {
   await parent.stop();
 }
 
-main().catch((err) => { console.error(err); process.exitCode = 1; }).finally(killAll);
+main().catch((err) => { console.error(err); process.exitCode = 1; }).finally(removeAllNodes);

@@ -116,7 +116,7 @@ describe('createPluginsd with real plugins, parser and database', () => {
     assert.ok(good.pid !== null && good.pid > 0);
     assert.ok(good.iterations >= 3 && good.linesParsed >= 3 + 3 * good.iterations);
     assert.deepEqual(good.functions.map(({ call: _call, ...registration }) => registration), [
-      { name: 'good-fn', timeoutSecs: 15, help: 'a function of the good plugin', global: true, chartId: null, running: true },
+      { name: 'good-fn', timeoutSecs: 15, help: 'a function of the good plugin', global: true, chartId: null, chartIds: [], running: true },
     ]);
     const answer = await good.functions[0].call('good-fn from the test', 5);
     assert.deepEqual(answer, {

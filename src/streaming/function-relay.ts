@@ -12,7 +12,9 @@
  * not running: they are not listed, and a call gets netdata's 503 at once. The next link's
  * registrations make them running again.
  */
-import { FunctionCalls, FUNCTION_STATUS, functionError, type FunctionCallLimits, type FunctionResult } from '../collectors/index.js';
+import {
+  FunctionCalls, FUNCTION_STATUS, functionError, type FunctionCallLimits, type FunctionResult, type StdinWriter,
+} from '../collectors/index.js';
 import type { FunctionResultSink } from '../protocol/types.js';
 
 /** A function of a host, wherever it runs (a local plugin, or a child through its link). */
@@ -32,13 +34,6 @@ export interface HostFunction {
   call(text: string, timeoutSecs: number): Promise<FunctionResult>;
 }
 
-/** Where a link's calls are written: the child's socket, in the parent → child direction. */
-export interface LinkWriter {
-  /** Bytes written to the socket that the kernel has not taken yet. */
-  pendingBytes(): number;
-  write(line: string, done: (err: Error | null) => void): void;
-}
-
 /** A registration as the parser reports it. */
 interface Registration {
   name: string;
@@ -56,7 +51,8 @@ export class LinkFunctionCalls {
   readonly #calls: FunctionCalls;
   #open = true;
 
-  constructor(readonly tag: string, writer: LinkWriter, limits: Partial<FunctionCallLimits>, onRunaway: (message: string) => void) {
+  /** `writer` is the child's socket (parent → child direction) in place of a plugin's stdin. */
+  constructor(readonly tag: string, writer: StdinWriter, limits: Partial<FunctionCallLimits>, onRunaway: (message: string) => void) {
     this.#calls = new FunctionCalls(tag, writer, limits, onRunaway);
   }
 
@@ -67,11 +63,6 @@ export class LinkFunctionCalls {
 
   get open(): boolean {
     return this.#open;
-  }
-
-  /** Calls in flight on this link now. */
-  get inFlight(): number {
-    return this.#calls.inFlight;
   }
 
   call(text: string, timeoutSecs: number): Promise<FunctionResult> {

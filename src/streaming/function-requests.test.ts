@@ -17,10 +17,12 @@ const ok = (body: string): FunctionResult => ({ status: 200, contentType: 'text/
 /** A FunctionRequests over `functions` whose answers are collected as text. */
 function requests(functions: HostFunction[], room = 1 << 20) {
   const sent: string[] = [];
+  const link = { up: true };
   const r = new FunctionRequests({
     functions: () => functions, tag: () => 'STREAM c [send to p:1]', write: (b) => { sent.push(b.toString()); }, room: () => room,
+    connected: () => link.up,
   });
-  return { r, sent, settle: () => new Promise((resolve) => setImmediate(resolve)) };
+  return { r, sent, link, settle: () => new Promise((resolve) => setImmediate(resolve)) };
 }
 
 describe('answerBytes', () => {
@@ -70,12 +72,15 @@ describe('FunctionRequests', () => {
     assert.equal(logged.filter((l) => l.includes('FUNCTION with an unusable transaction')).length, 2);
   });
 
-  it('drops the answer of a call made on an earlier connection', async () => {
-    let finish: (r: FunctionResult) => void = () => {};
-    const { r, sent, settle } = requests([fn('slow', () => new Promise((resolve) => { finish = resolve; }))]);
+  it('drops the answer of a call made on an earlier connection, or while the link is down', async () => {
+    const finish: Array<(r: FunctionResult) => void> = [];
+    const { r, sent, link, settle } = requests([fn('slow', () => new Promise((resolve) => { finish.push(resolve); }))]);
     r.request(['FUNCTION', 'tx-old', '5', 'slow'], '');
     r.reset();
-    finish(ok('late'));
+    finish[0](ok('late'));
+    r.request(['FUNCTION', 'tx-down', '5', 'slow'], '');
+    link.up = false;
+    finish[1](ok('late too'));
     await settle();
     assert.deepEqual(sent, []);
   });

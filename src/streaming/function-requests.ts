@@ -42,6 +42,8 @@ export interface FunctionRequestsOptions {
   write: (bytes: Buffer) => void;
   /** Bytes the current connection's buffer can still take. */
   room: () => number;
+  /** Whether the connection is up (an answer for a link that dropped is not queued). */
+  connected: () => boolean;
 }
 
 /** Answers the parent's FUNCTION commands of one sender; `reset()` at every connection. */
@@ -80,7 +82,7 @@ export class FunctionRequests {
     this.#received++;
     const connection = this.#connection;
     void this.#call(sanitize(text), timeoutSecs(timeout)).then((result) => {
-      if (connection === this.#connection) this.#answer(transaction, result);
+      if (connection === this.#connection && this.#o.connected()) this.#answer(transaction, result);
     });
   }
 

@@ -149,6 +149,7 @@ export class StreamSender implements HostObserver {
       tag: () => this.#log.tag(this.#connection.destination),
       write: (bytes) => this.#connection.write(bytes),
       room: () => options.bufferSizeBytes - this.#connection.queuedBytes,
+      connected: () => this.#connection.ready,
     });
   }
 

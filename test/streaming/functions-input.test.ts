@@ -14,9 +14,9 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { once } from 'node:events';
 import { connect, request, until, type RawClient } from './in-process.js';
-import { API_KEY, eventually, killAll, newGuid, startNode, type TestNode } from './nodes.js';
+import { API_KEY, eventually, removeAllNodes, newGuid, startNode, type TestNode } from './nodes.js';
 
-after(killAll);
+after(removeAllNodes);
 
 /** netdata's bits without REPLICATION and COMPRESSION, so the raw child writes plain lines and no replay. */
 const VERSION = String(16376 - 4096 - 1024);

@@ -8,9 +8,9 @@
  */
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { eventually, killAll, startNode, type TestNode } from './nodes.js';
+import { eventually, removeAllNodes, startNode, type TestNode } from './nodes.js';
 
-after(killAll);
+after(removeAllNodes);
 
 interface Answer {
   status: number;

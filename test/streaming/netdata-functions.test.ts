@@ -1,7 +1,8 @@
 /**
- * Functions through the stream with Debian's netdata 1.37 on 127.0.0.1, both ways. A netdata
+ * Functions through the stream with Debian's netdata 1.37 on 127.0.0.1, in every role. A netdata
  * child running its own apps.plugin streams into a Tributary parent, which calls `processes`
- * through the link and gets the child's table. A Tributary child streams into a netdata parent,
+ * through the link and gets the child's table. A netdata proxy passes a Tributary parent's calls
+ * down to a Tributary child and the answers up. A Tributary child streams into a netdata parent,
  * which lists the child's functions; 1.37 answers function calls to its cloud link only (403
  * over HTTP), so a relay between the two captures the link and writes a call down it exactly as
  * 1.37's parent writes one (`pluginsd_execute_function_callback`): the child's answer goes up
@@ -13,7 +14,7 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { once } from 'node:events';
 import { randomUUID } from 'node:crypto';
-import { API_KEY, eventually, freePort, killAll, startNode } from './nodes.js';
+import { API_KEY, eventually, freePort, removeAllNodes, startNode } from './nodes.js';
 import { netdataMissing, startNetdata, stopAllNetdata } from './netdata.js';
 
 const missing = netdataMissing();
@@ -21,7 +22,7 @@ if (missing) console.log(`# skipping the netdata functions tests: ${missing}`);
 
 const relays = new Set<net.Server>();
 after(async () => {
-  killAll();
+  await removeAllNodes();
   await stopAllNetdata();
   for (const server of relays) server.close();
 });
@@ -111,6 +112,35 @@ describe('functions through the stream with netdata 1.37', { skip: missing ?? fa
     const help = await call(parent.port, '/host/nd-fn-child/api/v1/function?function=processes%20help');
     assert.equal(help.status, 200, 'arguments go down to the plugin');
     assert.match(help.body, /apps\.plugin/);
+  });
+
+  it('a call from a Tributary parent goes down a netdata 1.37 proxy to a Tributary child, and the answer comes up', async () => {
+    const top = await startNode({ hostname: 'p-top-ndpx', plugin: false });
+    const nd = startNetdata({
+      hostname: 'nd-fn-proxy',
+      port: await freePort(),
+      streamConf: `[${API_KEY}]\n\tenabled = yes\n\tdefault memory mode = ram\n\thealth enabled by default = no\n` +
+        `\tdefault proxy enabled = yes\n\tdefault proxy destination = 127.0.0.1:${top.port}\n\tdefault proxy api key = ${API_KEY}\n`,
+    });
+    await eventually('netdata answering', () => nd.api('/api/v1/info'), 30_000);
+    const child = await startNode({
+      hostname: 'c-fn-ndpx', plugin: false, fixturePlugins: ['functions.plugin'],
+      sendTo: { destination: `127.0.0.1:${nd.port}` },
+      extraConf: '[plugin:functions]\n\tcommand options = local\n',
+    });
+    const fns = await eventually('the child\'s functions at the top, through netdata', async () => {
+      const f = await top.api('/host/c-fn-ndpx/api/v1/functions');
+      return f['fn-fast'] && f['fn-slow'] ? f : undefined;
+    }, 40_000);
+    assert.deepEqual(fns['fn-fast'], { help: 'answers at once', timeout: 5, options: 'LOCAL ' });
+    const r = await call(top.port, '/host/c-fn-ndpx/api/v1/function?function=fn-fast%20via%20netdata&timeout=4');
+    assert.equal(r.status, 200, r.body);
+    assert.deepEqual(JSON.parse(r.body), { status: 200, echo: 'fn-fast via netdata', timeout: 4 });
+    const slow = await call(top.port, '/host/c-fn-ndpx/api/v1/function?function=fn-slow');
+    assert.equal(slow.status, 200);
+    assert.equal(slow.type, 'text/plain');
+    assert.match(slow.body, /^slow answer\nfor fn-slow\n/);
+    await child.stop();
   });
 
   it('a netdata parent lists a Tributary child\'s functions, and a call written down the link as 1.37 writes it is answered up', async () => {

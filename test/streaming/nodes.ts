@@ -4,7 +4,7 @@
  * plugin. Every process started is killed by its PID (`killAll`).
  */
 import type { ChildProcess } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -89,11 +89,24 @@ export interface TestNode {
 }
 
 const running = new Set<TestNode>();
+/** Every node this process launched, for removeAllNodes. */
+const launched = new Set<TestNode>();
 
 /** Kills every node still running (use in `after`). */
 export function killAll(): void {
   for (const node of running) node.kill();
   running.clear();
+}
+
+/**
+ * Kills every node still running, waits for each to exit and removes the directories of every
+ * node this process started (a file opts in with `after(removeAllNodes)`).
+ */
+export async function removeAllNodes(): Promise<void> {
+  killAll();
+  await Promise.all([...launched].map((node) => node.exited));
+  for (const node of launched) rmSync(node.dir, { recursive: true, force: true });
+  launched.clear();
 }
 
 // a test file cancelled by the runner (timeout, Ctrl-C) still kills what it started
@@ -177,6 +190,7 @@ function launch(dir: string, hostname: string, guid: string, port: number): Prom
     kill: agent.kill,
   };
   running.add(node);
+  launched.add(node);
   return node.waitFor('self-monitoring started').then(() => node, (err) => { node.kill(); throw err; });
 }
 

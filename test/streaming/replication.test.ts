@@ -126,7 +126,7 @@ describe('replication between real agents', { concurrency: true }, () => {
     // operators see each link and what replication did
     const info = await top.api('/host/r-collector/api/v1/info');
     // compressed with zstd between Tributary agents, lz4 where zstd is not installed
-    assert.match(info.stream.received.capabilities, /^VCAPS HLABELS CLAIM CLABELS (COMPRESSION REPLICATION|REPLICATION ZSTD)$/);
+    assert.match(info.stream.received.capabilities, /^VCAPS HLABELS CLAIM CLABELS (COMPRESSION FUNCTIONS REPLICATION|FUNCTIONS REPLICATION ZSTD)$/);
     assert.ok(info.stream.received.replication.points_replayed >= 10, JSON.stringify(info.stream));
     assert.equal(info.stream.received.replication.pending_charts, 0);
     const atProxy = await dbProxy.api('/host/r-collector/api/v1/info');
@@ -134,7 +134,7 @@ describe('replication between real agents', { concurrency: true }, () => {
     const charts = (await top.api('/api/v1/charts')).charts;
     assert.ok(charts['netdata.replication'] && charts['netdata.replication_points'], 'replication is charted');
     // the proxy with a database answered the top from its rings
-    assert.match(dbProxy.output(), /STREAM r-collector \[send to 127\.0\.0\.1:\d+\]: established link with negotiated capabilities: VCAPS HLABELS CLAIM CLABELS (COMPRESSION REPLICATION|REPLICATION ZSTD) /);
+    assert.match(dbProxy.output(), /STREAM r-collector \[send to 127\.0\.0\.1:\d+\]: established link with negotiated capabilities: VCAPS HLABELS CLAIM CLABELS (COMPRESSION FUNCTIONS REPLICATION|FUNCTIONS REPLICATION ZSTD) /);
     assert.match(dbProxy.output(), /REPLICATION SUMMARY: finished/);
   });
 });
