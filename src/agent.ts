@@ -15,6 +15,7 @@ import { createHostRegistry, type ManagedHostRegistry } from './database/index.j
 import { createParser } from './protocol/index.js';
 import { createPluginsd, localHostLabels, readSystemInfo } from './collectors/index.js';
 import { createSelfMonitoring } from './self-monitoring.js';
+import type { LinkFigures } from './link-charts.js';
 import * as logger from './log.js';
 
 /** The version this agent reports (User-Agent, /api/v1/info, NETDATA_VERSION). */
@@ -45,6 +46,11 @@ export interface Agent {
 function loadStream(config: NetdataConfig): StreamConfig {
   const file = join(config.global.directories.config, 'stream.conf');
   return loadStreamConfig(existsSync(file) ? file : null, config);
+}
+
+/** Inbound and outbound links in one list (the self-monitoring charts take both alike). */
+function allLinks(links: { inbound: readonly LinkFigures[]; outbound: readonly LinkFigures[] }): LinkFigures[] {
+  return [...links.inbound, ...links.outbound];
 }
 
 /** Loads the configuration and builds every part; nothing runs until `start()`. */
@@ -150,6 +156,7 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
       replication: s?.replication,
       spool: s?.sender?.spool ?? undefined,
       disk: registry.diskStats(),
+      links: streaming ? allLinks(streaming.links(Date.now())) : undefined,
     };
   }, g.updateEverySecs);
   parts.push({ name: 'self-monitoring', start: () => self?.start(), stop: () => self?.stop() });

@@ -3,11 +3,14 @@
  * plugins running and disabled, the lines and values the parsers take per second, and the
  * database's disk (`netdata.db_disk_errors`: writes refused; `netdata.db_disk_failing`: 1 while
  * samples are kept in memory only), and what the agent refused to protect itself
- * (`netdata.refusals`, see refusals.ts).
+ * (`netdata.refusals`, see refusals.ts), and each streaming link's health (`netdata.streaming_*`,
+ * see link-charts.ts).
  */
-import type { Chart, ChartDefinition, DimensionDefinition, Host } from './database/index.js';
+import type { Chart, Host } from './database/index.js';
+import { createLinkCharts, type LinkFigures } from './link-charts.js';
 import { error, info } from './log.js';
 import { countRefusal, isDescriptorShortage, REFUSAL_DIMENSIONS, refusalCounts } from './refusals.js';
+import { chartDef, define } from './self-charts.js';
 
 /** Counters the agent's parts expose, read once per iteration. */
 export interface SelfStats {
@@ -23,6 +26,8 @@ export interface SelfStats {
   spool?: { bytesOnDisk: number; points: number; droppedPoints: number };
   /** The database's cache directory (memory modes save and map); absent without one. */
   disk?: { writeErrors: number; failing: boolean; recoveries: number };
+  /** Every streaming link now (the `netdata.streaming_*` charts); absent without streaming. */
+  links?: readonly LinkFigures[];
 }
 
 /** The agent's own charts: `start()` collects every interval until `stop()`. */
@@ -32,31 +37,6 @@ export interface SelfMonitoring {
   stop(): void;
   /** Runs one iteration now (tests). */
   collect(nowUs: number): void;
-}
-
-const PRIORITY_BASE = 130000;
-
-type Dim = [id: string, algorithm: DimensionDefinition['algorithm'], divisor: number];
-
-function chartDef(id: string, title: string, units: string, priority: number,
-  chartType: ChartDefinition['chartType'], updateEverySecs: number): ChartDefinition {
-  return {
-    id: `netdata.${id}`, type: 'netdata', name: null, title, units, family: 'tributary',
-    context: `netdata.${id}`, chartType, priority: PRIORITY_BASE + priority, updateEverySecs,
-    options: { obsolete: false, detail: false, hidden: false, storeFirst: false },
-    plugin: 'tributary', module: 'stats',
-  };
-}
-
-function define(host: Host, def: ChartDefinition, dims: Dim[]): Chart {
-  const chart = host.defineChart(def);
-  for (const [id, algorithm, divisor] of dims) {
-    chart.defineDimension({
-      id, name: id, algorithm, multiplier: 1, divisor,
-      options: { hidden: false, noReset: false, obsolete: false },
-    });
-  }
-  return chart;
 }
 
 /** Creates the agent's charts on `host`; `start()` collects every `updateEverySecs`, reading `readStats()` once each time. */
@@ -80,6 +60,7 @@ export function createSelfMonitoring(host: Host, readStats: () => SelfStats, upd
   let spool: [Chart, Chart] | null = null;
   let disk: [Chart, Chart] | null = null;
   let timer: NodeJS.Timeout | null = null;
+  const links = createLinkCharts(host, ue);
 
   const write = (chart: Chart, values: number[], nowUs: number): void => {
     chart.begin(0, false, nowUs);
@@ -126,6 +107,7 @@ export function createSelfMonitoring(host: Host, readStats: () => SelfStats, upd
       write(disk[0], [stats.disk.writeErrors, stats.disk.recoveries], nowUs);
       write(disk[1], [stats.disk.failing ? 1 : 0], nowUs);
     }
+    links.collect(stats.links ?? [], nowUs);
   };
 
   const readMemory = (): void => {

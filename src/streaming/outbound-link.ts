@@ -39,7 +39,7 @@ export class OutboundLinkCounts {
     if (s > this.#newestSentS) this.#newestSentS = s;
   }
 
-  /** The link went up (true) or down at `nowMs`. */
+  /** The link went up or down at `nowMs`. */
   changed(nowMs: number): void {
     this.#sinceS = Math.floor(nowMs / 1000);
   }
