@@ -8,6 +8,7 @@
  */
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
 import { startRelay, type Relay } from '../../demo/relay.js';
 import { eventually, killAll, startNode, type TestNode } from './nodes.js';
 
@@ -20,10 +21,18 @@ const SHORT_HISTORY = 5;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 const relays: Relay[] = [];
+const nodes: TestNode[] = [];
 after(async () => {
   killAll();
   await Promise.all(relays.map((r) => r.close()));
+  await Promise.all(nodes.map((n) => n.exited));
+  for (const n of nodes) rmSync(n.dir, { recursive: true, force: true });
 });
+
+async function started(node: Promise<TestNode>): Promise<TestNode> {
+  nodes.push(await node);
+  return nodes.at(-1)!;
+}
 
 /** The chart's entry of a host's ledger at the parent. */
 async function chartCoverage(parent: TestNode, host: string): Promise<any> {
@@ -35,22 +44,22 @@ async function chartCoverage(parent: TestNode, host: string): Promise<any> {
 
 describe('GET /api/v1/coverage', () => {
   it('names a gap the link could not replicate, and counts the seconds replication filled', async () => {
-    const parent = await startNode({
+    const parent = await started(startNode({
       hostname: 'cov-parent', plugin: false,
       receive: `[${KEY_NO_REPLICATION}]\n\tenabled = yes\n\tenable replication = no\n` +
         `[${KEY_REPLICATION}]\n\tenabled = yes\n\tenable replication = yes\n`,
-    });
+    }));
     const plain = await startRelay(parent.port);
     const replicated = await startRelay(parent.port);
     const short = await startRelay(parent.port);
     relays.push(plain, replicated, short);
     await Promise.all([
-      startNode({ hostname: 'cov-plain', sendTo: { destination: `127.0.0.1:${plain.port}`, apiKey: KEY_NO_REPLICATION } }),
-      startNode({ hostname: 'cov-repl', sendTo: { destination: `127.0.0.1:${replicated.port}`, apiKey: KEY_REPLICATION } }),
-      startNode({
+      started(startNode({ hostname: 'cov-plain', sendTo: { destination: `127.0.0.1:${plain.port}`, apiKey: KEY_NO_REPLICATION } })),
+      started(startNode({ hostname: 'cov-repl', sendTo: { destination: `127.0.0.1:${replicated.port}`, apiKey: KEY_REPLICATION } })),
+      started(startNode({
         hostname: 'cov-short', history: SHORT_HISTORY,
         sendTo: { destination: `127.0.0.1:${short.port}`, apiKey: KEY_REPLICATION },
-      }),
+      })),
     ]);
     for (const host of ['cov-plain', 'cov-repl', 'cov-short']) {
       await eventually(`${host} holds 4 s`, async () => {
@@ -120,7 +129,7 @@ describe('GET /api/v1/coverage', () => {
   });
 
   it('answers 404 for a chart the host does not have', async () => {
-    const node = await startNode({ hostname: 'cov-alone', plugin: false });
+    const node = await started(startNode({ hostname: 'cov-alone', plugin: false }));
     const res = await fetch(`http://127.0.0.1:${node.port}/api/v1/coverage?chart=no.such`);
     assert.equal(res.status, 404);
     assert.match(await res.text(), /Chart is not found: no\.such/);
