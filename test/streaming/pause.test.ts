@@ -20,7 +20,7 @@ after(() => {
 });
 
 const CHART = 'streamtest.values';
-const PAUSE_MS = 7000;
+const PAUSE_MS = 6000;
 const nowS = (): number => Math.floor(Date.now() / 1000);
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
