@@ -3,7 +3,7 @@
  * continued with SIGCONT while its plugin keeps printing: the seconds the agent was stopped are a
  * gap, as in netdata, and everything it stored after them (the plugin's piled-up lines, then the
  * live ones) is in its spool in time order and at its parent at the same seconds with the same
- * values. The pause is a few seconds longer than netdata's 5 update-everys, the stall after which
+ * values. The pause is a second longer than netdata's 5 update-everys, the stall after which
  * the first collection takes the real elapsed time.
  */
 import { describe, it, after } from 'node:test';
