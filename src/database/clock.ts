@@ -8,6 +8,12 @@ import type { CollectionState } from './collection-state.js';
 export const USEC_PER_SEC = 1_000_000;
 /** A collector more than this many update-everys behind the wall clock gets the real elapsed time. */
 const FAR_BEHIND_ITERATIONS = 5;
+/**
+ * The step of a collection read while the chart is already ahead of the wall clock by at most
+ * FAR_BEHIND_ITERATIONS update-everys: the smallest non-zero one (0 would tell a parent, which
+ * trusts the durations it is sent, to use its own clock).
+ */
+const HELD_DURATION_US = 1;
 /** A chart's first collection lands mid-second unless it stores its first point (store_first). */
 const FIRST_COLLECTION_USEC = 500_000;
 
@@ -29,7 +35,14 @@ function filteredDuration(s: CollectionState, microseconds: number, nowUs: numbe
   if (microseconds <= 0) return Math.abs(nowUs - s.lastCollectedUs);
   const sinceLastUs = nowUs - s.lastCollectedUs;
   if (sinceLastUs < 0) {
-    // The database is in the future: move it to one update-every before now.
+    // A stopped agent reads its plugin's piled-up lines at once: the first takes the whole stall
+    // (below), each later one its own duration, which puts the chart ahead of now. netdata moves
+    // it back to now - update every, storing seconds again that it stored (its ram ring shifts
+    // its whole history, dbengine drops them as "in the past"; a spool has written them) while
+    // a parent, adding up the durations sent, runs ahead for good. Held instead, the line's
+    // values go into the next stored slot and the chart and its parent stay on one timeline.
+    if (-sinceLastUs <= FAR_BEHIND_ITERATIONS * updateEveryUs) return HELD_DURATION_US;
+    // The database is in the future (the clock went back): move it to one update-every before now.
     s.lastCollectedUs = alignedCollectedUs(s, nowUs - updateEveryUs);
     s.lastUpdatedUs = alignedUpdatedUs(s, nowUs - updateEveryUs);
     return updateEveryUs;

@@ -172,6 +172,24 @@ describe('durations and the clock', () => {
     assert.equal(chart.valueAt(0, 995), 3);
   });
 
+  it("a stopped agent's piled-up lines are held while the chart is ahead: no second is stored twice", () => {
+    const chart = testChart(testHost(), ['a']);
+    for (let n = 1; n <= 3; n++) collect(chart, (999 + n) * SEC + 600_000, [n], SEC);
+    assert.equal(chart.lastEntryS(), 1002);
+    // stopped 7 s; the plugin printed one line a second meanwhile, all read at 1010.6
+    const times: number[] = [];
+    for (let n = 4; n <= 9; n++) {
+      collect(chart, 1010_600_000 + n, [n], SEC);
+      times.push(chart.lastEntryS());
+    }
+    // the first takes the stall (a gap), the second its own second; the rest go into the next slot
+    assert.deepEqual(times, [1010, 1011, 1011, 1011, 1011, 1011]);
+    assert.ok(chart.lastCollectedTimeUs <= 1011_600_100, `not ahead by more than one line: ${chart.lastCollectedTimeUs}`);
+    collect(chart, 1011_700_000, [10], SEC); // the next live lines, a second apart
+    collect(chart, 1012_700_000, [11], SEC);
+    assert.deepEqual(stored(chart, 0, 1009, 1013).slice(1), [4, 5, 10, 11]);
+  });
+
   it('an iteration longer than the whole ring resets the chart', () => {
     const chart = testChart(testHost({ historyEntries: 5 }), ['a']);
     collect(chart, 1000_200_000, [1]);

@@ -54,12 +54,15 @@ async function child(port: number | string, streamExtra = ''): Promise<{ streami
     { hostname: 'kid', machineGuid: CHILD_GUID, registryHostname: 'kid', os: 'linux', timezone: 'UTC', tags: '', hops: 0 },
     { memoryMode: 'none', historyEntries: 60, updateEverySecs: 1, gapWhenLostIterationsAbove: 1 },
   );
+  // each feed is a second later, as a plugin's iterations are (lines read at once would be held)
+  let clockUs = Date.now() * 1000;
   const parser = createParser({
     source: 'plugin test', host: registry.localhost, trustedDurations: false, defaultUpdateEverySecs: 1, defaultPluginName: 'test.plugin',
+    nowUs: () => clockUs,
   });
   const streaming = createStreaming(config, stream, { registry, version: 'v9.9.9', createParser });
   stops.push(() => streaming.stop());
-  return { streaming, feed: (text) => parser.feed(Buffer.from(text)) };
+  return { streaming, feed: (text) => { clockUs += 1_000_000; parser.feed(Buffer.from(text)); } };
 }
 
 const DEFINITIONS = `CHART test.one '' 'One' 'u' 'fam' 'test.one' line 1 1
