@@ -9,6 +9,7 @@ export type { ProcessExit } from './plugin-process.js';
 export {
   FunctionCalls, functionError, contentTypeOf, FUNCTION_STATUS, type FunctionResult, type FunctionCallLimits, type StdinWriter,
 } from './function-calls.js';
+export { findFunction, sanitizeFunctionText, MAX_FUNCTION_TEXT_BYTES } from './function-text.js';
 export { agentEnvironment } from './environment.js';
 export { readSystemInfo, systemLabels, withSystemLabels, localHostLabels, withIsParent } from './system-info.js';
 export type { SystemInfo, SystemProbe, LocalLabelOptions } from './system-info.js';

@@ -7,7 +7,7 @@
  * `FUNCTION_RESULT_END`. An answer is sent only on the connection its call came on.
  */
 import { LogThrottle } from '../log.js';
-import { FUNCTION_STATUS, functionError, type FunctionResult } from '../collectors/index.js';
+import { findFunction, FUNCTION_STATUS, functionError, sanitizeFunctionText, type FunctionResult } from '../collectors/index.js';
 import { functionLog } from './events.js';
 import type { HostFunction } from './function-relay.js';
 
@@ -19,9 +19,6 @@ const MAX_TIMEOUT_SECS = 3600;
 const TRANSACTION = /^[A-Za-z0-9_.:-]{1,100}$/;
 /** 1.37 answers every call it cannot route with this message and the lookup's status. */
 const NOT_ROUTED = 'Failed to route request to collector';
-
-/** Characters netdata 1.37 replaces with `_` in a function's text before looking it up. */
-const REPLACED_WITH_UNDERSCORE = '"\'`!#$%&;<>|*?(){}[]~';
 
 /** Result formats as 1.37 names a content type in FUNCTION_RESULT_BEGIN (`functions_content_type_to_format`). */
 const FORMATS: Readonly<Record<string, string>> = Object.freeze({
@@ -81,13 +78,13 @@ export class FunctionRequests {
     }
     this.#received++;
     const connection = this.#connection;
-    void this.#call(sanitize(text), timeoutSecs(timeout)).then((result) => {
+    void this.#call(sanitizeFunctionText(text), timeoutSecs(timeout)).then((result) => {
       if (connection === this.#connection && this.#o.connected()) this.#answer(transaction, result);
     });
   }
 
   #call(text: string, timeoutSecs: number): Promise<FunctionResult> {
-    const fn = text === '' ? undefined : find(text, this.#o.functions());
+    const fn = text === '' ? undefined : findFunction(text, this.#o.functions());
     if (!fn) return Promise.resolve(functionError(FUNCTION_STATUS.notFound, NOT_ROUTED));
     if (!fn.running) return Promise.resolve(functionError(FUNCTION_STATUS.backendFailed, NOT_ROUTED));
     return fn.call(text, timeoutSecs);
@@ -122,26 +119,3 @@ function timeoutSecs(word: string): number {
   return n > 0 ? Math.min(n, MAX_TIMEOUT_SECS) : DEFAULT_TIMEOUT_SECS;
 }
 
-/** netdata's sanitizing of a call's text (control characters to spaces, specials to `_`, `\` to `/`). */
-function sanitize(text: string): string {
-  let out = '';
-  for (const ch of text) {
-    const code = ch.codePointAt(0)!;
-    if (code < 32) out += ' ';
-    else if (ch === '\\') out += '/';
-    else if (code >= 127 || REPLACED_WITH_UNDERSCORE.includes(ch)) out += '_';
-    else out += ch;
-  }
-  return out.trim().replace(/ {2,}/g, ' ');
-}
-
-/** netdata's lookup: the whole text, then without its last word, and so on. */
-function find(text: string, functions: readonly HostFunction[]): HostFunction | undefined {
-  const words = text.split(' ');
-  for (let n = words.length; n > 0; n--) {
-    const name = words.slice(0, n).join(' ');
-    const fn = functions.find((f) => f.name === name);
-    if (fn) return fn;
-  }
-  return undefined;
-}

@@ -8,7 +8,7 @@ import { setLogSink } from '../log.js';
 import type { Pluginsd } from '../collectors/index.js';
 import type { WebServer } from './server.js';
 import { REPO_ROOT, startFixture, startPluginsWeb } from './test-fixture.js';
-import { sanitizeFunctionText } from './api-function.js';
+import { sanitizeFunctionText } from '../collectors/index.js';
 
 const FIXTURES = join(REPO_ROOT, 'test', 'fixtures', 'plugins');
 

@@ -4,6 +4,7 @@
  * (`web_api_v1.c`, `rrdfunctions.c`). Plugins register functions with FUNCTION (reference §1.4);
  * a call goes to the plugin that registered it and its result is answered as the plugin gave it.
  */
+import { findFunction, sanitizeFunctionText } from '../collectors/index.js';
 import type { ApiResponse } from './http-error.js';
 
 /** The answer of a call, as the collectors part gives it. */
@@ -45,10 +46,6 @@ const NOT_FOUND = 'No collector is supplying this function on this host at this 
 const NOT_RUNNING = 'The collector that registered this function, is not currently running.';
 /** Longest wait a caller may ask for with `timeout=` (s); more is cut to it. */
 export const MAX_CALL_TIMEOUT_SECS = 3600;
-/** Longest function name with its arguments (netdata's MAX_FUNCTION_LENGTH). */
-export const MAX_FUNCTION_TEXT_BYTES = 14848;
-/** Characters netdata 1.37 replaces with `_` in a function's text before looking it up. */
-const REPLACED_WITH_UNDERSCORE = '"\'`!#$%&;<>|*?(){}[]~';
 
 function errorJson(status: number, message: string): ApiResponse {
   return {
@@ -57,36 +54,6 @@ function errorJson(status: number, message: string): ApiResponse {
     body: JSON.stringify({ status, error_message: message }),
     headers: { 'Cache-Control': 'no-cache, no-store, must-revalidate' },
   };
-}
-
-/**
- * netdata's sanitizing of a function's text: control characters become spaces, quotes and
- * shell specials `_`, a backslash `/`, spaces are squeezed; cut to the longest text allowed.
- * The result can be written inside double quotes on a plugin's stdin.
- */
-export function sanitizeFunctionText(text: string): string {
-  let out = '';
-  for (const ch of text) {
-    const code = ch.codePointAt(0)!;
-    if (code < 32) out += ' ';
-    else if (ch === '\\') out += '/';
-    else if (code >= 127 || REPLACED_WITH_UNDERSCORE.includes(ch)) out += '_';
-    else out += ch;
-  }
-  out = out.trim().replace(/ {2,}/g, ' ');
-  const bytes = Buffer.from(out, 'utf8');
-  return bytes.length > MAX_FUNCTION_TEXT_BYTES ? bytes.subarray(0, MAX_FUNCTION_TEXT_BYTES).toString('utf8') : out;
-}
-
-/** netdata's lookup: the whole text, then without its last word, and so on. */
-function findFunction(text: string, registered: readonly RegisteredFunction[]): RegisteredFunction | undefined {
-  const words = text.split(' ');
-  for (let n = words.length; n > 0; n--) {
-    const name = words.slice(0, n).join(' ');
-    const fn = registered.find((f) => f.name === name);
-    if (fn) return fn;
-  }
-  return undefined;
 }
 
 /** The timeout of a call: `timeout=` when a positive number (capped), else the function's own. */
