@@ -6,8 +6,9 @@
  *
  *   node dist/bench/coverage.js [charts]
  */
-import { createHostRegistry, type Chart } from '../src/database/index.js';
+import { createHostRegistry } from '../src/database/index.js';
 import { hostCoverage } from '../src/streaming/index.js';
+import { defineBenchCharts } from './bench-charts.js';
 
 const CHARTS = Number(process.argv[2] ?? 100);
 const DIMENSIONS = 10;
@@ -21,21 +22,7 @@ function buildHost(gapEvery: number) {
     { hostname: 'bench', machineGuid: 'bench-guid' },
     { memoryMode: 'ram', historyEntries: HISTORY_ENTRIES, updateEverySecs: 1, gapWhenLostIterationsAbove: 1 },
   );
-  const charts: Chart[] = [];
-  for (let c = 0; c < CHARTS; c++) {
-    const chart = registry.localhost.defineChart({
-      id: `bench.chart${c}`, type: 'bench', name: null, title: 'bench', units: 'n', family: 'bench',
-      context: 'bench.chart', chartType: 'line', priority: 1000, updateEverySecs: 1,
-      options: { obsolete: false, detail: false, hidden: false, storeFirst: false }, plugin: 'bench', module: '',
-    });
-    for (let d = 0; d < DIMENSIONS; d++) {
-      chart.defineDimension({
-        id: `d${d}`, name: `d${d}`, algorithm: 'absolute', multiplier: 1, divisor: 1,
-        options: { hidden: false, noReset: false, obsolete: false },
-      });
-    }
-    charts.push(chart);
-  }
+  const charts = defineBenchCharts(registry.localhost, CHARTS, DIMENSIONS);
   for (let i = 0; i < HISTORY_ENTRIES; i++) {
     const nowUs = START_US + i * SEC;
     for (const chart of charts) {

@@ -6,7 +6,8 @@
  *   node dist/bench/database.js [iterations]
  */
 import { createHostRegistry } from '../src/database/index.js';
-import type { Algorithm, Chart } from '../src/database/index.js';
+import type { Chart } from '../src/database/index.js';
+import { defineBenchCharts } from './bench-charts.js';
 
 const CHARTS = 100;
 const DIMENSIONS = 10;
@@ -20,37 +21,7 @@ function buildCharts(count = CHARTS): Chart[] {
     { hostname: 'bench', machineGuid: 'bench-guid' },
     { memoryMode: 'ram', historyEntries: HISTORY_ENTRIES, updateEverySecs: 1, gapWhenLostIterationsAbove: 1 },
   );
-  const charts: Chart[] = [];
-  for (let c = 0; c < count; c++) {
-    const algorithm: Algorithm = c % 2 === 0 ? 'incremental' : 'absolute';
-    const chart = registry.localhost.defineChart({
-      id: `bench.chart${c}`,
-      type: 'bench',
-      name: null,
-      title: 'bench',
-      units: 'n',
-      family: 'bench',
-      context: 'bench.chart',
-      chartType: 'line',
-      priority: 1000,
-      updateEverySecs: 1,
-      options: { obsolete: false, detail: false, hidden: false, storeFirst: false },
-      plugin: 'bench',
-      module: '',
-    });
-    for (let d = 0; d < DIMENSIONS; d++) {
-      chart.defineDimension({
-        id: `d${d}`,
-        name: `d${d}`,
-        algorithm,
-        multiplier: 1,
-        divisor: 1,
-        options: { hidden: false, noReset: false, obsolete: false },
-      });
-    }
-    charts.push(chart);
-  }
-  return charts;
+  return defineBenchCharts(registry.localhost, count, DIMENSIONS, (c) => c % 2 === 0 ? 'incremental' : 'absolute');
 }
 
 function run(charts: Chart[], iterations: number, fromIteration: number): void {

@@ -13,6 +13,7 @@ import path from 'node:path';
 import { setImmediate as tick } from 'node:timers/promises';
 import { createHostRegistry, DEFAULT_CHECKPOINT_EVERY_SECS } from '../src/database/index.js';
 import type { Chart, ManagedHostRegistry, MemoryMode } from '../src/database/index.js';
+import { defineBenchCharts } from './bench-charts.js';
 
 const CHARTS = 1000;
 const DIMENSIONS = 10;
@@ -26,19 +27,7 @@ function setup(mode: MemoryMode, cacheDir: string): { registry: ManagedHostRegis
     { memoryMode: mode, historyEntries: HISTORY_ENTRIES, updateEverySecs: 1, gapWhenLostIterationsAbove: 1 },
     { persistence: { cacheDir, checkpointEverySecs: 0 } },
   );
-  const charts: Chart[] = [];
-  for (let c = 0; c < CHARTS; c++) {
-    const chart = registry.localhost.defineChart({
-      id: `bench.chart${c}`, type: 'bench', name: null, title: 'bench', units: 'n', family: 'bench',
-      context: 'bench.chart', chartType: 'line', priority: 1000, updateEverySecs: 1,
-      options: { obsolete: false, detail: false, hidden: false, storeFirst: false }, plugin: 'bench', module: '',
-    });
-    for (let d = 0; d < DIMENSIONS; d++) {
-      chart.defineDimension({ id: `dim${d}`, name: `dim${d}`, algorithm: 'absolute', multiplier: 1, divisor: 1,
-        options: { hidden: false, noReset: false, obsolete: false } });
-    }
-    charts.push(chart);
-  }
+  const charts = defineBenchCharts(registry.localhost, CHARTS, DIMENSIONS);
   return { registry, charts };
 }
 

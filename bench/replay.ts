@@ -9,6 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createHostRegistry } from '../src/database/index.js';
 import type { Chart, HostSettings } from '../src/database/index.js';
+import { defineBenchCharts } from './bench-charts.js';
 
 const CHARTS = 100;
 const DIMENSIONS = 10;
@@ -21,22 +22,7 @@ function buildCharts(settings: Partial<HostSettings>, count = CHARTS): Chart[] {
     { hostname: 'bench', machineGuid: 'bench-guid' },
     { memoryMode: 'ram', historyEntries: 3600, updateEverySecs: 1, gapWhenLostIterationsAbove: 1, ...settings },
   );
-  const charts: Chart[] = [];
-  for (let c = 0; c < count; c++) {
-    const chart = registry.localhost.defineChart({
-      id: `bench.chart${c}`, type: 'bench', name: null, title: 'bench', units: 'n', family: 'bench',
-      context: 'bench.chart', chartType: 'line', priority: 1000, updateEverySecs: 1,
-      options: { obsolete: false, detail: false, hidden: false, storeFirst: false }, plugin: 'bench', module: '',
-    });
-    for (let d = 0; d < DIMENSIONS; d++) {
-      chart.defineDimension({
-        id: `d${d}`, name: `d${d}`, algorithm: 'absolute', multiplier: 1, divisor: 1,
-        options: { hidden: false, noReset: false, obsolete: false },
-      });
-    }
-    charts.push(chart);
-  }
-  return charts;
+  return defineBenchCharts(registry.localhost, count, DIMENSIONS);
 }
 
 /** Replays `points` slots into every chart; returns values per second. */
