@@ -57,6 +57,8 @@ export class ChartImpl implements Chart {
   #lastSlotsWritten = 0;
   /** Dimensions defined with the obsolete option (checked at END only while > 0). */
   #obsoleteDimensions = 0;
+  /** The definition's obsolete option, kept here so END reads no object but the chart's own. */
+  #obsolete = false;
   readonly #window: InterpolationWindow = {
     lastCollectUs: 0,
     nowCollectUs: 0,
@@ -165,7 +167,7 @@ export class ChartImpl implements Chart {
 
   end(nowUs: number): void {
     const s = this.#state;
-    if (this.#definition.options.obsolete || this.#obsoleteDimensions > 0) this.#collectedWhileObsolete();
+    if (this.#obsolete || this.#obsoleteDimensions > 0) this.#collectedWhileObsolete();
     const result = completeIteration(s, nowUs, this.#window, this.#result);
     this.#iterations++;
     if (result.restart !== null) this.#logRestart(result.restart);
@@ -251,6 +253,7 @@ export class ChartImpl implements Chart {
 
   #apply(definition: ChartDefinition): void {
     this.#definition = Object.freeze({ ...definition, options: Object.freeze({ ...definition.options }) });
+    this.#obsolete = definition.options.obsolete;
     this.#fullName = this.#events.fullNameFor(this, definition);
     const s = this.#state;
     s.storeFirst = definition.options.storeFirst;
@@ -269,6 +272,7 @@ export class ChartImpl implements Chart {
         ...this.#definition,
         options: Object.freeze({ ...this.#definition.options, obsolete: false }),
       });
+      this.#obsolete = false;
     }
     const updated = this.#state.updated;
     for (const dimension of this.#dimensions) {
