@@ -231,6 +231,22 @@ export class ChartImpl implements Chart {
     return ring[(this.#state.currentEntry - 1 - slotsBack + 2 * entries) % entries];
   }
 
+  readSlots(index: number, newestS: number, count: number, out: Float64Array): void {
+    const s = this.#state;
+    const ring = s.rings[index];
+    const last = this.lastEntryS();
+    const stored = this.#storedSlots();
+    const ue = s.updateEverySecs;
+    const entries = s.entries;
+    // slot k is ceil((last - newestS) / ue) + k slots back from the newest
+    const back0 = Math.ceil((last - newestS) / ue);
+    for (let k = 0; k < count; k++) {
+      const back = back0 + k;
+      if (ring == null || last === 0 || newestS - k * ue > last || back >= stored) out[k] = NaN;
+      else out[k] = ring[(s.currentEntry - 1 - back + 2 * entries) % entries];
+    }
+  }
+
   /** Approximate bytes held: ring samples, per-dimension arrays, objects. */
   memoryBytes(): number {
     return (
