@@ -1,9 +1,11 @@
 /**
- * /api/v1/data latency and throughput: one 10-dimension chart with 3,600 stored points, queried
- * with points=600 over HTTP on 127.0.0.1 by one client at a time (latency) and by 16 concurrent
- * clients (requests/s); then the process RSS with the web server idle.
+ * /api/v1/data over an hour of data, Tributary alone (netdata serves only points fed in real
+ * time, so an hour fed at once cannot be compared; bench/api.ts compares the last 5 minutes):
+ * one 10-dimension chart with 3,600 stored points, queried with points=600 over HTTP on
+ * 127.0.0.1 by one client at a time (latency) and by 16 concurrent clients (requests/s); then
+ * the process RSS with the web server idle.
  *
- * Run: npx tsc -p . && node dist/bench/api.js
+ * Run: npx tsc -p . && node dist/bench/api-hour.js
  */
 import * as http from 'node:http';
 import { createHostRegistry } from '../src/database/index.js';
