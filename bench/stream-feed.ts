@@ -80,8 +80,18 @@ async function connect(port: number, hostname: string): Promise<net.Socket> {
   return socket;
 }
 
+/** Resolves once the socket takes more, or once it closed (a stopped feed never drains). */
 function write(socket: net.Socket, bytes: Buffer): Promise<void> {
-  return socket.write(bytes) ? Promise.resolve() : once(socket, 'drain').then(() => undefined);
+  if (socket.write(bytes)) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = (): void => {
+      socket.off('drain', done);
+      socket.off('close', done);
+      resolve();
+    };
+    socket.on('drain', done);
+    socket.on('close', done);
+  });
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
