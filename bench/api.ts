@@ -1,98 +1,130 @@
 /**
- * /api/v1/data latency and throughput: one 10-dimension chart with 3,600 stored points, queried
- * with points=600 over HTTP on 127.0.0.1 by one client at a time (latency) and by 16 concurrent
- * clients (requests/s); then the process RSS with the web server idle.
+ * /api/v1/data, Tributary next to netdata 1.37: two fresh parents on 127.0.0.1 fed the same
+ * stream at the same moment in real time (bench/stream-feed.ts: one child, CHARTS x DIMENSIONS
+ * at 1 Hz), since netdata clamps a query's `before` to now and serves no point fed ahead of the
+ * wall clock. After FEED_SECS, while the feed goes on, each parent is asked what a dashboard
+ * asks: the last WINDOW_SECS at points=WINDOW_POINTS, format json with jsonwrap, rotating over
+ * the charts (no two consecutive requests alike), by 1 connection and then by 16, in the order
+ * Tributary, netdata, netdata, Tributary. Printed: requests per second and p99 latency, and the
+ * ratio to netdata.
  *
  * Run: npx tsc -p . && node dist/bench/api.js
+ * API_BENCH_FEED_SECS overrides the 5 minutes of feed first (a shorter window is then asked).
  */
 import * as http from 'node:http';
-import { createHostRegistry } from '../src/database/index.js';
-import { createParser } from '../src/protocol/index.js';
-import { loadNetdataConfig } from '../src/config/index.js';
-import { createWebServer } from '../src/web/index.js';
+import { killAll } from '../test/streaming/nodes.js';
+import { stopAllNetdata } from '../test/streaming/netdata.js';
+import { onNetdataParent, onTributaryParent } from './parents.js';
+import { connectFeed } from './stream-feed.js';
 
-const POINTS_STORED = 3600;
+const CHARTS = 10;
 const DIMENSIONS = 10;
-const LATENCY_REQUESTS = 500;
-const THROUGHPUT_SECS = 5;
-const CONCURRENCY = 16;
-const START_S = 1_672_531_200;
+const WINDOW_SECS = 300;
+const WINDOW_POINTS = 300;
+/** Seconds fed before the first request: the window plus a margin for the first iterations. */
+const FEED_SECS = Number(process.env.API_BENCH_FEED_SECS) || WINDOW_SECS + 15;
+/** Seconds each (peer, connections) load lasts, after LOAD_WARMUP_SECS unmeasured. */
+const LOAD_SECS = 10;
+const LOAD_WARMUP_SECS = 2;
+const CONNECTIONS = [1, 16];
 
-function feedChart(): ReturnType<typeof createHostRegistry> {
-  const registry = createHostRegistry(
-    { hostname: 'bench', machineGuid: '00000000-0000-0000-0000-00000000be4c' },
-    { memoryMode: 'ram', historyEntries: POINTS_STORED, updateEverySecs: 1, gapWhenLostIterationsAbove: 1 },
-  );
-  let nowS = START_S;
-  const parser = createParser({
-    source: 'bench', host: registry.localhost, trustedDurations: false, defaultUpdateEverySecs: 1,
-    defaultPluginName: 'bench.plugin', nowUs: () => nowS * 1e6,
-  });
-  let text = 'CHART bench.ten "" "Ten" "things" ten bench.ten line 1 1\n';
-  for (let d = 0; d < DIMENSIONS; d++) text += `DIMENSION d${d} "" absolute 1 1000\n`;
-  parser.feed(Buffer.from(text));
-  for (let i = 0; i <= POINTS_STORED; i++) {
-    let block = 'BEGIN bench.ten\n';
-    for (let d = 0; d < DIMENSIONS; d++) block += `SET d${d} = ${Math.round(1000 * Math.sin(i / 60 + d) * (d + 1))}\n`;
-    parser.feed(Buffer.from(block + 'END\n'));
-    nowS++;
-  }
-  return registry;
+interface Load {
+  requestsPerSec: number;
+  p99Ms: number;
+  bytes: number;
 }
 
-const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-function request(port: number, path: string): Promise<number> {
+function get(agent: http.Agent, port: number, path: string): Promise<number> {
   return new Promise((resolve, reject) => {
     http.get({ host: '127.0.0.1', port, path, agent }, (res) => {
       let bytes = 0;
       res.on('data', (c: Buffer) => { bytes += c.length; });
-      res.on('end', () => (res.statusCode === 200 ? resolve(bytes) : reject(new Error(`HTTP ${res.statusCode}`))));
+      res.on('end', () => (res.statusCode === 200 ? resolve(bytes) : reject(new Error(`${path}: HTTP ${res.statusCode}`))));
     }).on('error', reject);
   });
 }
 
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+/** `connections` clients asking in a loop for `secs`; latencies of the measured part only. */
+async function load(port: number, host: string, connections: number): Promise<Load> {
+  const window = Math.min(WINDOW_SECS, FEED_SECS - 10);
+  const agent = new http.Agent({ keepAlive: true, maxSockets: connections });
+  const path = (k: number) => `/host/${host}/api/v1/data?chart=feed.c${k % CHARTS}&after=-${window}&before=0` +
+    `&points=${Math.min(WINDOW_POINTS, window)}&group=average&format=json&options=jsonwrap`;
+  const bytes = await get(agent, port, path(0));
+  const measureFrom = performance.now() + LOAD_WARMUP_SECS * 1000;
+  const until = measureFrom + LOAD_SECS * 1000;
+  const latencies: number[] = [];
+  let next = 0;
+  await Promise.all(Array.from({ length: connections }, async () => {
+    while (performance.now() < until) {
+      const t0 = performance.now();
+      await get(agent, port, path(next++));
+      if (t0 >= measureFrom) latencies.push(performance.now() - t0);
+    }
+  }));
+  agent.destroy();
+  latencies.sort((a, b) => a - b);
+  return {
+    requestsPerSec: latencies.length / LOAD_SECS,
+    p99Ms: latencies[Math.min(latencies.length - 1, Math.floor(0.99 * latencies.length))],
+    bytes,
+  };
+}
+
+function fmt(n: number, digits = 0): string {
+  return n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 }
 
 async function main(): Promise<void> {
-  const registry = feedChart();
-  const chart = registry.localhost.chart('bench.ten')!;
-  const config = loadNetdataConfig(null, [['web', 'bind to', '127.0.0.1:0']]);
-  const server = createWebServer(config, { registry, version: 'bench', effectiveConfig: () => '', accessLog: () => {} });
-  await server.start();
-  const port = server.ports()[0];
-  global.gc?.();
-  await new Promise((r) => setTimeout(r, 1000));
-  const rssIdleMb = process.memoryUsage().rss / 1048576;
-  const path = '/api/v1/data?chart=bench.ten&after=0&before=0&points=600&format=json&options=jsonwrap';
-  const bytes = await request(port, path);
-  console.log(`chart: ${DIMENSIONS} dimensions, ${chart.lastEntryS() - chart.firstEntryS() + 1} stored points; response ${bytes} bytes`);
-
-  for (let i = 0; i < 50; i++) await request(port, path);
-  const times: number[] = [];
-  for (let i = 0; i < LATENCY_REQUESTS; i++) {
-    const t0 = process.hrtime.bigint();
-    await request(port, path);
-    times.push(Number(process.hrtime.bigint() - t0) / 1e6);
+  console.log(`feeding both parents ${CHARTS} charts x ${DIMENSIONS} dimensions at 1 Hz for ${FEED_SECS} s first`);
+  const results = new Map<string, Load[]>();
+  const record = (key: string, r: Load): void => {
+    results.set(key, [...(results.get(key) ?? []), r]);
+    console.log(`  ${key.padEnd(26)} ${fmt(r.requestsPerSec).padStart(7)} req/s  p99 ${fmt(r.p99Ms, 2).padStart(7)} ms  (${r.bytes} bytes a response)`);
+  };
+  /** Feeds both parents (netdata's port null when it cannot run), then loads them A B B A. */
+  const feedAndLoad = async (tbPort: number, ndPort: number | null): Promise<void> => {
+    const starts = await Promise.all([
+      connectFeed(tbPort, 'tb-api', { hosts: 1, charts: CHARTS, dimensions: DIMENSIONS }),
+      ...(ndPort === null ? [] : [connectFeed(ndPort, 'nd-api', { hosts: 1, charts: CHARTS, dimensions: DIMENSIONS })]),
+    ]);
+    const feeds = starts.map((start) => start(1));
+    await sleep(FEED_SECS * 1000);
+    for (const connections of CONNECTIONS) {
+      const tb = (): Promise<void> => load(tbPort, 'tb-api-0', connections).then((r) => record(`tributary, ${connections} conn`, r));
+      const nd = (): Promise<void> => (ndPort === null ? Promise.resolve()
+        : load(ndPort, 'nd-api-0', connections).then((r) => record(`netdata 1.37, ${connections} conn`, r)));
+      await tb();
+      await nd();
+      await nd();
+      await tb();
+    }
+    await Promise.all(feeds.map((f) => f.stop()));
+  };
+  const skipped = await onTributaryParent('tb-api', async (_tbPid, tbPort) => {
+    const nd = await onNetdataParent('nd-api', (_ndPid, ndPort) => feedAndLoad(tbPort, ndPort));
+    if (typeof nd === 'string') await feedAndLoad(tbPort, null);
+    return typeof nd === 'string' ? nd : '';
+  });
+  const mean = (key: string, f: (r: Load) => number): number => {
+    const rs = results.get(key) ?? [];
+    return rs.reduce((a, r) => a + f(r), 0) / rs.length;
+  };
+  console.log(`\n${'mean of 2'.padEnd(28)}${'tributary'.padStart(12)}${'netdata 1.37'.padStart(14)}${'ratio'.padStart(9)}`);
+  for (const c of CONNECTIONS) {
+    for (const [name, f] of [['req/s', (r: Load) => r.requestsPerSec], ['p99 ms', (r: Load) => r.p99Ms]] as const) {
+      const t = mean(`tributary, ${c} conn`, f);
+      const n = mean(`netdata 1.37, ${c} conn`, f);
+      const label = `${c} connection${c > 1 ? 's' : ''}: ${name}`;
+      console.log(`${label.padEnd(28)}${fmt(t, name === 'req/s' ? 0 : 2).padStart(12)}${(Number.isNaN(n) ? 'n/a' : fmt(n, name === 'req/s' ? 0 : 2)).padStart(14)}${(Number.isNaN(n) ? '' : `${fmt(t / n, 2)}x`).padStart(9)}`);
+    }
   }
-  times.sort((a, b) => a - b);
-  console.log(`latency (1 client, ${LATENCY_REQUESTS} requests): p50 ${percentile(times, 50).toFixed(2)} ms, p99 ${percentile(times, 99).toFixed(2)} ms`);
-
-  let done = 0;
-  const until = Date.now() + THROUGHPUT_SECS * 1000;
-  await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
-    while (Date.now() < until) { await request(port, path); done++; }
-  }));
-  console.log(`throughput (${CONCURRENCY} clients, ${THROUGHPUT_SECS} s): ${(done / THROUGHPUT_SECS).toFixed(0)} requests/s`);
-
-  agent.destroy();
-  global.gc?.();
-  await new Promise((r) => setTimeout(r, 2000));
-  console.log(`RSS with the web server idle: ${rssIdleMb.toFixed(1)} MB before the load, ` +
-    `${(process.memoryUsage().rss / 1048576).toFixed(1)} MB after it (run with --expose-gc for a settled figure)`);
-  await server.stop();
+  if (skipped) console.log(`netdata skipped: ${skipped}`);
 }
 
-main().catch((err) => { console.error(err); process.exitCode = 1; });
+main().then(
+  async () => { killAll(); await stopAllNetdata(); process.exit(0); },
+  async (err: unknown) => { console.error(err); killAll(); await stopAllNetdata(); process.exit(1); },
+);

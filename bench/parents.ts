@@ -2,9 +2,9 @@
  * The parents a streaming benchmark feeds, each fresh and on 127.0.0.1: a Tributary agent
  * without plugins, or Debian's netdata 1.37 with its collectors off (ram, history 3600, the
  * test API key enabled). `run` gets the parent's PID (to read its CPU) and port; the parent is
- * stopped by its PID afterwards. `cpuSecs` reads a process's CPU time.
+ * stopped by its PID afterwards and its directory removed. `cpuSecs` reads a process's CPU time.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { API_KEY, freePort, startNode } from '../test/streaming/nodes.js';
 import { netdataMissing, startNetdata } from '../test/streaming/netdata.js';
 
@@ -26,6 +26,8 @@ export async function onTributaryParent<T>(hostname: string, run: (pid: number, 
     return await run(node.child.pid!, node.port);
   } finally {
     node.kill();
+    await node.exited;
+    rmSync(node.dir, { recursive: true, force: true });
   }
 }
 

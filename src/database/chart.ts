@@ -59,6 +59,8 @@ export class ChartImpl implements Chart {
   #lastSlotsWritten = 0;
   /** Dimensions defined with the obsolete option (checked at END only while > 0). */
   #obsoleteDimensions = 0;
+  /** The definition's obsolete option, kept here so END reads no object but the chart's own. */
+  #obsolete = false;
   readonly #window: InterpolationWindow = {
     lastCollectUs: 0,
     nowCollectUs: 0,
@@ -168,7 +170,7 @@ export class ChartImpl implements Chart {
 
   end(nowUs: number): void {
     const s = this.#state;
-    if (this.#definition.options.obsolete || this.#obsoleteDimensions > 0) this.#collectedWhileObsolete();
+    if (this.#obsolete || this.#obsoleteDimensions > 0) this.#collectedWhileObsolete();
     const result = completeIteration(s, nowUs, this.#window, this.#result);
     this.#iterations++;
     if (result.restart !== null) this.#logRestart(result.restart);
@@ -232,6 +234,22 @@ export class ChartImpl implements Chart {
     return ring[(this.#state.currentEntry - 1 - slotsBack + 2 * entries) % entries];
   }
 
+  readSlots(index: number, newestS: number, count: number, out: Float64Array): void {
+    const s = this.#state;
+    const ring = s.rings[index];
+    const last = this.lastEntryS();
+    const stored = this.#storedSlots();
+    const ue = s.updateEverySecs;
+    const entries = s.entries;
+    // slot k is ceil((last - newestS) / ue) + k slots back from the newest
+    const back0 = Math.ceil((last - newestS) / ue);
+    for (let k = 0; k < count; k++) {
+      const back = back0 + k;
+      if (ring == null || last === 0 || newestS - k * ue > last || back >= stored) out[k] = NaN;
+      else out[k] = ring[(s.currentEntry - 1 - back + 2 * entries) % entries];
+    }
+  }
+
   /** Approximate bytes held: ring samples, per-dimension arrays, objects. */
   memoryBytes(): number {
     return (
@@ -254,6 +272,7 @@ export class ChartImpl implements Chart {
 
   #apply(definition: ChartDefinition): void {
     this.#definition = Object.freeze({ ...definition, options: Object.freeze({ ...definition.options }) });
+    this.#obsolete = definition.options.obsolete;
     this.#fullName = this.#events.fullNameFor(this, definition);
     const s = this.#state;
     s.storeFirst = definition.options.storeFirst;
@@ -272,6 +291,7 @@ export class ChartImpl implements Chart {
         ...this.#definition,
         options: Object.freeze({ ...this.#definition.options, obsolete: false }),
       });
+      this.#obsolete = false;
     }
     const updated = this.#state.updated;
     for (const dimension of this.#dimensions) {

@@ -27,6 +27,10 @@ export function algorithmCode(algorithm: Algorithm): number {
 }
 
 const INITIAL_CAPACITY = 8;
+/** The Float64Array, Int32Array and Uint8Array fields per dimension (`#grow` carves them in this order). */
+const F64_ARRAYS = 10;
+const I32_ARRAYS = 1;
+const U8_ARRAYS = 4;
 
 /** Per-dimension arrays plus the chart's timing, as in netdata's RRDSET/RRDDIM (reference §1.5). */
 export class CollectionState {
@@ -51,6 +55,13 @@ export class CollectionState {
   /** Whether the previous completed iteration set the dimension (readers' `updated`). */
   wasUpdated: Uint8Array = new Uint8Array(0);
   rings: (Float32Array | null)[] = [];
+  /**
+   * Dimension i's ring again, as `ringBlocks[i][ringOffsets[i] + slot]`: rings cut from one
+   * buffer share one block, so the store loop of an END reads one array object per chart rather
+   * than one per dimension (each a cache miss on a parent fed once a second).
+   */
+  ringBlocks: (Float32Array | null)[] = [];
+  ringOffsets: Int32Array = new Int32Array(0);
 
   /** Exact shadows for dimensions given values with more than 15 digits (`Chart.setBig`). */
   bigCollected: (bigint | null)[] | null = null;
@@ -97,11 +108,23 @@ export class CollectionState {
     this.multiplier[index] = 1;
     this.divisor[index] = 1;
     this.rings.push(ring);
+    this.ringBlocks.push(ring === null ? null : this.#blockOf(ring));
+    this.ringOffsets[index] = ring === null ? 0 : ring.byteOffset / Float32Array.BYTES_PER_ELEMENT;
     if (this.bigCollected !== null) {
       this.bigCollected.push(null);
       this.bigLastCollected!.push(null);
     }
     return index;
+  }
+
+  /** A view of the whole buffer `ring` lives in, shared with the chart's other rings there. */
+  #blockOf(ring: Float32Array): Float32Array {
+    for (let i = this.ringBlocks.length - 1; i >= 0; i--) {
+      const block = this.ringBlocks[i];
+      if (block !== null && block.buffer === ring.buffer) return block;
+    }
+    if (ring.byteOffset === 0 && ring.byteLength === ring.buffer.byteLength) return ring;
+    return new Float32Array(ring.buffer, 0, Math.floor(ring.buffer.byteLength / Float32Array.BYTES_PER_ELEMENT));
   }
 
   /** Turns on the BigInt shadows (first `setBig` of the chart). */
@@ -126,17 +149,32 @@ export class CollectionState {
 
   /** Approximate bytes of the per-dimension arrays. */
   memoryBytes(): number {
-    return this.capacity * (10 * 8 + 4);
+    return this.capacity * (F64_ARRAYS * 8 + I32_ARRAYS * 4 + U8_ARRAYS);
   }
 
+  /**
+   * All per-dimension arrays are views of one buffer: an END walks them all, and a parent fed
+   * once a second finds each chart cold, so one contiguous block costs far fewer cache misses
+   * than fourteen allocations spread over the heap.
+   */
   #grow(capacity: number): void {
+    const buffer = new ArrayBuffer(capacity * (F64_ARRAYS * 8 + I32_ARRAYS * 4 + U8_ARRAYS));
+    let offset = 0;
     const f64 = (old: Float64Array): Float64Array => {
-      const next = new Float64Array(capacity);
+      const next = new Float64Array(buffer, offset, capacity);
+      offset += capacity * 8;
+      next.set(old);
+      return next;
+    };
+    const i32 = (old: Int32Array): Int32Array => {
+      const next = new Int32Array(buffer, offset, capacity);
+      offset += capacity * 4;
       next.set(old);
       return next;
     };
     const u8 = (old: Uint8Array): Uint8Array => {
-      const next = new Uint8Array(capacity);
+      const next = new Uint8Array(buffer, offset, capacity);
+      offset += capacity;
       next.set(old);
       return next;
     };
@@ -150,6 +188,7 @@ export class CollectionState {
     this.lastCollectedTimeUs = f64(this.lastCollectedTimeUs);
     this.multiplier = f64(this.multiplier);
     this.divisor = f64(this.divisor);
+    this.ringOffsets = i32(this.ringOffsets);
     this.algorithm = u8(this.algorithm);
     this.noReset = u8(this.noReset);
     this.updated = u8(this.updated);

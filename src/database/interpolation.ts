@@ -55,7 +55,8 @@ function storeSlot(
   const updated = s.updated;
   const collections = s.collections;
   const lastStored = s.lastStored;
-  const rings = s.rings;
+  const blocks = s.ringBlocks;
+  const offsets = s.ringOffsets;
   const slot = s.currentEntry;
   const updateEvery = s.updateEverySecs;
   const updateEveryUs = updateEvery * USEC_PER_SEC;
@@ -79,12 +80,12 @@ function storeSlot(
       value = ((calculated[i] - lastCalculated[i]) * sinceCollectUs) / collectUs + lastCalculated[i];
     }
 
-    const ring = rings[i];
+    const block = blocks[i];
     if (storable && updated[i] === 1 && collections[i] > 1) {
-      if (ring !== null) ring[slot] = value;
+      if (block !== null) block[offsets[i] + slot] = value;
       lastStored[i] = value;
     } else {
-      if (ring !== null) ring[slot] = NaN;
+      if (block !== null) block[offsets[i] + slot] = NaN;
       // A chart's first END (store_this_entry off) leaves the last stored value alone.
       if (storeThisEntry) lastStored[i] = NaN;
     }

@@ -1,7 +1,7 @@
 /**
  * The query engine behind `/api/v1/data`, badges and health's `lookup`: reads a chart's ring
- * through the `Chart` interface only (firstEntryS, lastEntryS, valueAt) and groups it into rows
- * the way netdata's `rrd2rrdr` does (1.10 `src/rrd2json.c`; reference §6):
+ * through the `Chart` interface only (firstEntryS, lastEntryS, valueAt, readSlots) and groups it
+ * into rows the way netdata's `rrd2rrdr` does (1.10 `src/rrd2json.c`; reference §6):
  *
  * - `after`/`before` whose magnitude is at most three years are relative: `before` to the last
  *   entry, `after` to `before`; both are clamped to the ring, and `after = before = 0` means all.
@@ -212,7 +212,8 @@ class Grouper {
     this.#count = 0;
     this.#sum = 0;
     this.#pick = NaN;
-    this.#series.length = 0;
+    // setting an array's length is a runtime call: only a median's series has anything to drop
+    if (this.#series.length > 0) this.#series.length = 0;
     return value;
   }
 
@@ -305,30 +306,34 @@ export function queryChart(chart: Chart, req: QueryRequest): QueryResult {
   };
 }
 
-/** Walks the slots newest first, one Grouper per dimension; returns the rows made. */
+/**
+ * Walks the slots newest first, one dimension at a time (each read from its ring in one pass
+ * into a column), grouping them into rows; returns the rows made. A trailing partial group is
+ * dropped, but its values still count for `nonZero`.
+ */
 function fillRows(chart: Chart, w: Window, method: GroupMethod, raw: Float64Array,
   times: Float64Array, nonZero: boolean[]): number {
   const ue = chart.definition.updateEverySecs;
   const dims = chart.dimensions.length;
-  const groupers = Array.from({ length: dims }, () => new Grouper(method));
-  let rows = 0;
-  let inGroup = 0;
-  let groupStart = 0;
-  for (let t = w.beforeS; t >= w.afterS && rows < w.points; t -= ue) {
-    if (inGroup === 0) groupStart = t;
-    inGroup++;
-    for (let c = 0; c < dims; c++) {
-      const v = chart.valueAt(c, t);
-      if (Number.isNaN(v)) continue;
-      if (v !== 0) nonZero[c] = true;
-      groupers[c].add(v);
+  const group = w.group;
+  const visited = Math.max(0, Math.min(Math.floor((w.beforeS - w.afterS) / ue) + 1, w.points * group));
+  const rows = Math.floor(visited / group);
+  for (let r = 0; r < rows; r++) times[r] = w.beforeS - r * group * ue;
+  const column = new Float64Array(visited);
+  const grouper = new Grouper(method);
+  for (let c = 0; c < dims; c++) {
+    chart.readSlots(c, w.beforeS, visited, column);
+    let k = 0;
+    for (let r = 0; r < rows; r++) {
+      for (const end = k + group; k < end; k++) {
+        const v = column[k];
+        if (Number.isNaN(v)) continue;
+        if (v !== 0) nonZero[c] = true;
+        grouper.add(v);
+      }
+      raw[r * dims + c] = grouper.flush(w);
     }
-    if (inGroup === w.group) {
-      times[rows] = groupStart;
-      for (let c = 0; c < dims; c++) raw[rows * dims + c] = groupers[c].flush(w);
-      rows++;
-      inGroup = 0;
-    }
+    for (; k < visited; k++) if (!Number.isNaN(column[k]) && column[k] !== 0) nonZero[c] = true;
   }
   return rows;
 }

@@ -15,7 +15,8 @@ import type { ChartStore, ChartStoreRequest, RingPosition, StoreFactory } from '
 class RamStore implements ChartStore {
   readonly historyEntries: number;
   readonly #slabs: RingSlabs;
-  #rings = new Map<string, Float32Array>();
+  /** Rings handed out: a chart asks once per new dimension, so no map by id is kept. */
+  #rings = 0;
   #slotsWritten = false;
 
   constructor(historyEntries: number, slabs: RingSlabs) {
@@ -23,13 +24,10 @@ class RamStore implements ChartStore {
     this.#slabs = slabs;
   }
 
-  dimensionRing(dimensionId: string): Float32Array {
-    let ring = this.#rings.get(dimensionId);
-    if (ring === undefined) {
-      ring = this.#slabs.allocate(this.historyEntries);
-      if (this.#slotsWritten) ring.fill(NaN);
-      this.#rings.set(dimensionId, ring);
-    }
+  dimensionRing(): Float32Array {
+    const ring = this.#slabs.allocate(this.historyEntries);
+    if (this.#slotsWritten) ring.fill(NaN);
+    this.#rings++;
     return ring;
   }
 
@@ -47,11 +45,11 @@ class RamStore implements ChartStore {
   }
 
   memoryBytes(): number {
-    return this.#rings.size * this.historyEntries * Float32Array.BYTES_PER_ELEMENT;
+    return this.#rings * this.historyEntries * Float32Array.BYTES_PER_ELEMENT;
   }
 
   close(): void {
-    this.#rings.clear();
+    this.#rings = 0;
   }
 }
 

@@ -218,6 +218,11 @@ export interface Chart {
    * within [firstEntryS, lastEntryS]); NaN for a gap or a time outside the ring.
    */
   valueAt(index: number, timeS: number): number;
+  /**
+   * `valueAt(index, newestS - k * update every)` into `out[k]` for k < count, newest first, in
+   * one walk of the ring (a query reads thousands of slots per dimension).
+   */
+  readSlots(index: number, newestS: number, count: number, out: Float64Array): void;
 }
 
 /** Observers are told about definitions and completed iterations (sender, health, exporting). */

@@ -58,18 +58,60 @@ const CHART_SCOPED_KEYWORDS = new Set([
   'DIMENSION', 'VARIABLE', 'CLABEL', 'CLABEL_COMMIT', 'FUNCTION', 'CHART_DEFINITION_END', 'RSET', 'RDSTATE', 'RSSTATE', 'REND',
 ]);
 
-/** The parser's memory of one chart: its id bytes, the next SET expected, the chart after it. */
+/**
+ * The parser's memory of one chart: its id bytes, the next SET expected, the chart after it, and
+ * its dimensions' ids back to back in one array. A SET compares its id with that array: one
+ * object per chart to bring into the cache rather than a dimension and its id buffer per value,
+ * which is what a parent fed once a second pays for (each chart is cold by its next BEGIN).
+ */
 class ChartCursor {
   readonly idBytes: Buffer;
-  dimensions: readonly Dimension[];
   /** Index of the dimension the next SET is expected for. */
   position = 0;
   /** The chart whose BEGIN followed this chart's last time. */
   next: ChartCursor | null = null;
+  /** The ids of the first `idCount` dimensions, back to back; dimension i's ends at `idEnds[i]`. */
+  #ids: Uint8Array = new Uint8Array(0);
+  #idEnds: Int32Array = new Int32Array(0);
+  idCount = 0;
 
   constructor(readonly chart: Chart) {
     this.idBytes = Buffer.from(chart.id, 'utf8');
-    this.dimensions = chart.dimensions;
+    this.refresh();
+  }
+
+  /** Re-packs the ids when the chart has dimensions the cursor has not seen (new ones only append). */
+  refresh(): void {
+    const dimensions = this.chart.dimensions;
+    if (dimensions.length !== this.idCount) this.#pack(dimensions);
+  }
+
+  /** Whether `bytes[start, end)` is the id of dimension `index` (< idCount). */
+  matches(bytes: Uint8Array, start: number, end: number, index: number): boolean {
+    const ids = this.#ids;
+    const from = index === 0 ? 0 : this.#idEnds[index - 1];
+    const length = this.#idEnds[index] - from;
+    if (end - start !== length) return false;
+    for (let i = 0; i < length; i++) {
+      if (bytes[start + i] !== ids[from + i]) return false;
+    }
+    return true;
+  }
+
+  #pack(dimensions: readonly Dimension[]): void {
+    let bytes = 0;
+    for (const d of dimensions) bytes += d.idBytes.length;
+    const ids = new Uint8Array(bytes);
+    const ends = new Int32Array(dimensions.length);
+    let at = 0;
+    for (let i = 0; i < dimensions.length; i++) {
+      ids.set(dimensions[i].idBytes, at);
+      at += dimensions[i].idBytes.length;
+      ends[i] = at;
+    }
+    this.#ids = ids;
+    this.#idEnds = ends;
+    this.idCount = dimensions.length;
   }
 }
 
@@ -344,7 +386,7 @@ class PluginsdParser implements Parser {
     this.#lastBegun = cursor;
     this.#cursor = cursor;
     cursor.position = 0;
-    cursor.dimensions = cursor.chart.dimensions;
+    cursor.refresh();
     const chart = cursor.chart;
     this.#chart = chart;
     const microseconds = count > 2 ? parseDecimal(bytes, spans[4], spans[5], false) : 0;
@@ -401,9 +443,7 @@ class PluginsdParser implements Parser {
       idEnd = p;
     }
     const position = cursor.position;
-    const dimensions = cursor.dimensions;
-    if (idStart === idEnd || position >= dimensions.length ||
-      !bytesEqual(bytes, idStart, idEnd, dimensions[position].idBytes)) return false;
+    if (idStart === idEnd || position >= cursor.idCount || !cursor.matches(bytes, idStart, idEnd, position)) return false;
     while (p < end && isSeparator(bytes[p])) p++;
     if (p < end) {
       const c = bytes[p];
@@ -430,8 +470,7 @@ class PluginsdParser implements Parser {
     let cursor = this.#cursor;
     if (cursor === null || cursor.chart !== chart) cursor = this.#cursor = this.#cursorOf(chart);
     const position = cursor.position;
-    const dimensions = cursor.dimensions;
-    const index = position < dimensions.length && bytesEqual(bytes, idStart, idEnd, dimensions[position].idBytes)
+    const index = position < cursor.idCount && cursor.matches(bytes, idStart, idEnd, position)
       ? position
       : this.#findDimension(cursor, bytes.toString('utf8', idStart, idEnd));
     if (index < 0) return;
@@ -458,7 +497,7 @@ class PluginsdParser implements Parser {
     const dimension = cursor.chart.dimension(id);
     if (!dimension && this.#limits.refusesDimensionsOf(cursor.chart)) return -1;
     if (!dimension) throw new ProtocolError(`SET of dimension "${id}", which does not exist in chart "${cursor.chart.id}"`);
-    cursor.dimensions = cursor.chart.dimensions;
+    cursor.refresh();
     return dimension.index;
   }
 

@@ -22,10 +22,54 @@ export function formatNumber(value: number): string {
  */
 export const STORED_SIGNIFICANT_DIGITS = 7;
 
+/** Powers of ten the fast path of `formatValue` scales by (decimals 0..NUMBER_DECIMALS). */
+const POWERS_OF_TEN = Array.from({ length: NUMBER_DECIMALS + 1 }, (_, d) => 10 ** d);
+/** The smallest and one past the largest integer of STORED_SIGNIFICANT_DIGITS digits. */
+const SIGNIFICANT_FLOOR = 10 ** (STORED_SIGNIFICANT_DIGITS - 1);
+const SIGNIFICANT_CEIL = 10 ** STORED_SIGNIFICANT_DIGITS;
+/** `'0'.repeat(n)` for the fraction's leading zeros. */
+const LEADING_ZEROS = Array.from({ length: NUMBER_DECIMALS + 1 }, (_, n) => '0'.repeat(n));
+/** How close to a rounding tie the fast path hands over to the exact one. */
+const TIE_MARGIN = 1e-6;
+
 /** A value read from (or computed from) the ring, printed without float32 noise. */
 export function formatValue(value: number): string {
   if (Number.isInteger(value) && Math.abs(value) < 1e21) return value === 0 ? '0' : String(value);
   if (!Number.isFinite(value)) return 'null';
+  return fastValue(value) ?? exactValue(value);
+}
+
+/**
+ * What `exactValue` prints, by integer arithmetic, for 0.1 <= |value| < 1e7 (7 significant
+ * digits then need 0 to 7 decimals, so one rounding gives both); null elsewhere, and near a
+ * rounding tie or a power of ten, where only the exact path is sure. A query prints thousands of
+ * such values: this is most of its time otherwise.
+ */
+function fastValue(value: number): string | null {
+  const magnitude = value < 0 ? -value : value;
+  if (magnitude < 0.1 || magnitude >= 1e7) return null;
+  let decimals = STORED_SIGNIFICANT_DIGITS - 1 - Math.floor(Math.log10(magnitude));
+  if (decimals < 0 || decimals > NUMBER_DECIMALS) return null;
+  const scaledExact = magnitude * POWERS_OF_TEN[decimals];
+  const scaled = Math.round(scaledExact);
+  if (scaled < SIGNIFICANT_FLOOR || scaled >= SIGNIFICANT_CEIL) return null;
+  if (Math.abs(Math.abs(scaledExact - Math.trunc(scaledExact)) - 0.5) < TIE_MARGIN) return null;
+  const power = POWERS_OF_TEN[decimals];
+  const whole = Math.floor(scaled / power);
+  let fraction = scaled - whole * power;
+  const sign = value < 0 ? '-' : '';
+  if (fraction === 0) return sign + whole;
+  while (fraction % 10 === 0) {
+    fraction /= 10;
+    decimals--;
+  }
+  // integers print fast; the fraction's leading zeros come from a table, not padStart
+  const digits = '' + fraction;
+  return sign + whole + '.' + (digits.length < decimals ? LEADING_ZEROS[decimals - digits.length] + digits : digits);
+}
+
+/** 7 significant digits, at most 7 decimals: the definition `fastValue` follows. */
+function exactValue(value: number): string {
   const rounded = Number(value.toPrecision(STORED_SIGNIFICANT_DIGITS));
   // the shortest round-trip text is already right unless it has an exponent or > 7 decimals
   const text = String(rounded);
