@@ -10,40 +10,20 @@
  * Run: npx tsc -p . && node dist/bench/fan-out.js
  */
 import { once } from 'node:events';
-import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { PROMPT_V1 } from '../src/streaming/index.js';
 import { API_KEY, killAll, startNode } from '../test/streaming/nodes.js';
 import { cpuSecs } from './parents.js';
+import { connectFeed } from './stream-feed.js';
 
 const CHILDREN = 10;
 const CHARTS = 100;
 const DIMENSIONS = 10;
 const SECONDS_STEADY = 15;
 const WARMUP_SECS = 3;
-const VALUES_PER_SEC = CHILDREN * CHARTS * DIMENSIONS;
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-function definitions(): string {
-  let text = '';
-  for (let c = 0; c < CHARTS; c++) {
-    text += `CHART "bench.c${c}" "" "Bench ${c}" "things" "bench" "bench.c" "line" ${1000 + c} 1 "" "bench.plugin" ""\n`;
-    for (let d = 0; d < DIMENSIONS; d++) text += `DIMENSION "d${d}" "" "absolute" 1 1 ""\n`;
-  }
-  return text;
-}
-
-function iteration(i: number): string {
-  let text = '';
-  for (let c = 0; c < CHARTS; c++) {
-    text += `BEGIN "bench.c${c}" ${i <= 2 ? 0 : 1_000_000}\n`;
-    for (let d = 0; d < DIMENSIONS; d++) text += `SET "d${d}" = ${(i * 7 + c * 13 + d * 31) % 100000}\n`;
-    text += 'END\n';
-  }
-  return text;
-}
 
 /** A parent that answers every STREAM request with the version-1 prompt and counts the bytes after it. */
 interface Sink {
@@ -78,21 +58,6 @@ async function sink(stalled: boolean): Promise<Sink> {
   return s;
 }
 
-async function child(port: number, hostname: string): Promise<net.Socket> {
-  const socket = net.connect(port, '127.0.0.1');
-  await once(socket, 'connect');
-  socket.write(`STREAM key=${API_KEY}&hostname=${hostname}&registry_hostname=${hostname}&machine_guid=${randomUUID()}` +
-    '&update_every=1&os=linux&timezone=UTC HTTP/1.1\r\nUser-Agent: bench/1\r\nAccept: */*\r\n\r\n');
-  const [reply] = await once(socket, 'data') as [Buffer];
-  if (reply.toString() !== PROMPT_V1) throw new Error(`${hostname}: proxy replied ${JSON.stringify(reply.toString())}`);
-  socket.on('error', () => undefined);
-  return socket;
-}
-
-function write(socket: net.Socket, text: string): Promise<void> {
-  return socket.write(text) ? Promise.resolve() : once(socket, 'drain').then(() => undefined);
-}
-
 function rssMb(pid: number): number {
   return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]) / 1024;
 }
@@ -117,28 +82,23 @@ async function run(label: string, parents: number, stalledLast: boolean): Promis
     const pid = proxy.child.pid!;
     await sleep(1000);
     const rss0 = rssMb(pid);
-    const sockets = await Promise.all(Array.from({ length: CHILDREN }, (_, k) => child(proxy.port, `fo${parents}-child${k}`)));
-    const defs = definitions();
-    await Promise.all(sockets.map((s) => write(s, defs)));
-    let i = 0;
-    const tick = async (): Promise<void> => { const text = iteration(++i); await Promise.all(sockets.map((s) => write(s, text))); };
-    for (let s = 0; s < WARMUP_SECS; s++) { await tick(); await sleep(1000); }
+    const start = await connectFeed(proxy.port, `fo${parents}-child`, { hosts: CHILDREN, charts: CHARTS, dimensions: DIMENSIONS });
+    const feed = start(1);
+    await sleep(WARMUP_SECS * 1000);
     const cpu0 = cpuSecs(pid);
-    const t0 = Date.now();
-    for (let s = 0; s < SECONDS_STEADY; s++) {
-      await tick();
-      await sleep(Math.max(0, t0 + (s + 1) * 1000 - Date.now()));
-    }
+    const sent0 = feed.values();
+    await sleep(SECONDS_STEADY * 1000);
     const cpu1 = cpuSecs(pid);
+    const sent = feed.values() - sent0;
     await sleep(500);
     const result = {
       label,
-      cpuMsPerMillionValues: ((cpu1 - cpu0) * 1000) / ((SECONDS_STEADY * VALUES_PER_SEC) / 1e6),
+      cpuMsPerMillionValues: ((cpu1 - cpu0) * 1000) / (sent / 1e6),
       rssGrowthMb: rssMb(pid) - rss0,
       sinkMb: sinks.map((s) => s.bytes / 1e6),
       sinkConnections: sinks.map((s) => s.connections),
     };
-    for (const s of sockets) s.destroy();
+    await feed.stop();
     return result;
   } finally {
     proxy.kill();
