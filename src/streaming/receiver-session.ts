@@ -10,6 +10,7 @@ import type { Host } from '../database/types.js';
 import { ProtocolError } from '../protocol/index.js';
 import type { Parser, ParserOptions } from '../protocol/types.js';
 import { linkEnded, linkStarted } from './coverage-ledger.js';
+import type { SpoolClaim } from './spool-claim.js';
 import { receiverLog } from './events.js';
 import { LinkFunctionCalls, type MirroredFunctions } from './function-relay.js';
 import type { LinkCapabilities } from './negotiation.js';
@@ -37,6 +38,8 @@ export interface SessionOptions {
   replication: Readonly<ReplicationSettings>;
   /** The host's functions: those its child announces on a link with FUNCTIONS are called through it. */
   functions: MirroredFunctions;
+  /** The child's spool as its request told it (coverage: what it dropped is `spool full`); null when it did not. */
+  spool: SpoolClaim | null;
   /** Told once, after the session ended (the owner marks the host not connected). */
   onClose: (session: ReceiverSession) => void;
 }
@@ -139,7 +142,7 @@ export class ReceiverSession {
     this.#link = link;
     receiverLog.initializing(tag);
     host.setStreamState({ connected: true, connectedSinceS: Math.floor(Date.now() / 1000), clientAddress: this.#options.clientAddress });
-    linkStarted(host, Math.floor(Date.now() / 1000), link.replication && this.#options.replication.enabled);
+    linkStarted(host, Math.floor(Date.now() / 1000), link.replication && this.#options.replication.enabled, this.#options.spool);
     const proxy = this.#options.proxy;
     const replication = link.replication ? new LinkReplicationReceiver({
       tag,
