@@ -4,14 +4,16 @@
  * ten seconds of its charts) streams to a parent with replication through a relay; the relay
  * cuts the link for longer than the spool holds; after the reconnect the parent replicates
  * what the spool still had and the ledger shows the rest as lost with reason `spool full`. A
- * request whose spool header is not one is taken, with one INFO line naming the connection.
+ * request whose spool header is not one is taken, with one INFO line naming the connection; a
+ * netdata 1.37 parent takes a spooling child's request with the header without a word.
  */
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { rmSync } from 'node:fs';
 import { startRelay, type Relay } from '../../demo/relay.js';
-import { API_KEY, eventually, killAll, newGuid, startNode, type TestNode } from './nodes.js';
+import { API_KEY, eventually, freePort, killAll, newGuid, startNode, type TestNode } from './nodes.js';
+import { netdataMissing, startNetdata, stopAllNetdata } from './netdata.js';
 
 const CHART = 'streamtest.values';
 const SPOOL_BYTES = 16 * 1024;
@@ -23,6 +25,7 @@ const relays: Relay[] = [];
 const nodes: TestNode[] = [];
 after(async () => {
   killAll();
+  await stopAllNetdata();
   await Promise.all(relays.map((r) => r.close()));
   await Promise.all(nodes.map((n) => n.exited));
   for (const n of nodes) rmSync(n.dir, { recursive: true, force: true });
@@ -96,5 +99,25 @@ describe('GET /api/v1/coverage of a child streaming from its spool', () => {
     assert.equal(lines.length, 1, lines.join('\n'));
     assert.ok(lines[0]!.includes(`INFO : STREAM [receive from [127.0.0.1]:${ownPort}]: request has header ` +
       '\'X-Tributary-Spool: oldest=soon, dropped=many\', which is not a spool\'s state (ignored).'), lines[0]);
+  });
+
+  it('a netdata 1.37 parent takes the request of a child streaming from its spool without a word', { skip: netdataMissing() ?? false }, async () => {
+    const nd = startNetdata({
+      hostname: 'nd-spool-parent',
+      port: await freePort(),
+      streamConf: `[${API_KEY}]\n\tenabled = yes\n\tdefault memory mode = ram\n\thealth enabled by default = no\n`,
+    });
+    await eventually('netdata answering', () => nd.api('/api/v1/info'), 30_000);
+    const child = await started(startNode({
+      hostname: 'spool-to-nd', memoryMode: 'none', web: false,
+      sendTo: { destination: `127.0.0.1:${nd.port}`, extra: `\tspool size bytes = ${SPOOL_BYTES}\n` },
+    }));
+    await eventually('rows at netdata', async () => {
+      const d = await nd.api('/host/spool-to-nd/api/v1/data?chart=streamtest.values&after=-20&format=json');
+      return d.data.filter((r: (number | null)[]) => r.slice(1).every((v) => v !== null)).length >= 4 ? d : undefined;
+    }, 40_000);
+    assert.match(child.output(), /STREAM spool-to-nd \[send to 127\.0\.0\.1:\d+\]: established link with negotiated capabilities: .*REPLICATION/);
+    assert.match(nd.log(), /STREAM spool-to-nd \[receive from \[localhost\]:\d+\]: established link/);
+    assert.doesNotMatch(nd.log(), /X-Tributary|which is not used/i, 'netdata says nothing of the header');
   });
 });
