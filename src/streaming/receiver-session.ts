@@ -10,13 +10,13 @@ import type { Host } from '../database/types.js';
 import { ProtocolError } from '../protocol/index.js';
 import type { Parser, ParserOptions } from '../protocol/types.js';
 import { linkEnded, linkStarted } from './coverage-ledger.js';
-import type { SpoolClaim } from './spool-claim.js';
 import { receiverLog } from './events.js';
 import { LinkFunctionCalls, type MirroredFunctions } from './function-relay.js';
 import type { LinkCapabilities } from './negotiation.js';
 import { LinkReplicationReceiver, type ReplicationReceiverStats } from './replication-receiver.js';
 import type { FanOut } from './fan-out.js';
 import type { SenderStats } from './sender.js';
+import type { SpoolClaim } from './spool-claim.js';
 import { inboundTransport, type InboundTransport, type TransportStats } from './transport.js';
 
 /** One accepted child's socket, host and callbacks. */
