@@ -206,7 +206,7 @@ const BAD_STREAM_FILES: Array<[file: string, errors: Array<[number, string, stri
   ['stream-spool.bad.conf', [
     [2, 'stream', 'enable spool', "expected yes or no, got 'perhaps'"],
     [3, 'stream', 'spool directory', 'expected a path, got an empty value'],
-    [4, 'stream', 'spool size bytes', 'must be at least 1048576, got 1000'],
+    [4, 'stream', 'spool size bytes', 'must be at least 16384, got 1000'],
   ]],
   ['stream-sender.bad.conf', [
     [2, 'stream', 'enabled', "expected yes or no, got 'sometimes'"],

@@ -41,8 +41,8 @@ export const DEFAULT_ENABLE_SPOOL = true;
 export const DEFAULT_SPOOL_DIRECTORY_NAME = 'stream-spool';
 /** `[stream] spool size bytes`: about 55 minutes of 1,000 dimensions collected every second. */
 export const DEFAULT_SPOOL_SIZE_BYTES = 16 * 1024 * 1024;
-/** The smallest `spool size bytes` accepted. */
-export const MIN_SPOOL_SIZE_BYTES = 1024 * 1024;
+/** The smallest `spool size bytes` accepted: a few seconds of a small collector (tests of a full spool). */
+export const MIN_SPOOL_SIZE_BYTES = 16 * 1024;
 /** `[stream] enable compression` (1.37's `default_compression_enabled`): lz4 where the peer has it. */
 export const DEFAULT_ENABLE_COMPRESSION = true;
 /** `[stream] ssl skip certificate verification`. */

@@ -6,6 +6,7 @@
  * request. Kept beside the objects (weak maps), so a host or chart removed takes its ledger.
  */
 import type { Chart, Host } from '../database/types.js';
+import type { SpoolClaim } from './spool-claim.js';
 
 /** Link periods kept per host; older ones are forgotten (their gaps read as "not collected"). */
 export const MAX_LINK_PERIODS = 256;
@@ -18,6 +19,8 @@ export interface LinkPeriod {
   toS: number;
   /** Whether the link negotiated replication and replication is enabled for the host. */
   readonly replication: boolean;
+  /** The child's spool when the link started (a sender without a database); null for any other. */
+  readonly spool: SpoolClaim | null;
 }
 
 /** One chart's replication counters. */
@@ -51,12 +54,12 @@ export function linkPeriods(host: Host): readonly LinkPeriod[] {
 }
 
 /** A child's link for `host` started at `nowS`. */
-export function linkStarted(host: Host, nowS: number, replication: boolean): void {
+export function linkStarted(host: Host, nowS: number, replication: boolean, spool: SpoolClaim | null = null): void {
   let list = periods.get(host);
   if (!list) { list = []; periods.set(host, list); }
   const open = list.at(-1);
   if (open && open.toS === 0) open.toS = nowS;
-  list.push({ fromS: nowS, toS: 0, replication });
+  list.push({ fromS: nowS, toS: 0, replication, spool });
   if (list.length > MAX_LINK_PERIODS) list.splice(0, list.length - MAX_LINK_PERIODS);
 }
 

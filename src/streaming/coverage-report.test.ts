@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { createHost, type Chart, type Host } from '../database/index.js';
 import { chartLedger, linkEnded, linkStarted } from './coverage-ledger.js';
 import { hostCoverage } from './coverage-report.js';
+import type { SpoolClaim } from './spool-claim.js';
 
 const DEFINITION = {
   id: 'test.values', type: 'test', name: null, title: '', units: 'n', family: 'values', context: 'test.values',
@@ -83,6 +84,24 @@ describe('coverage report', () => {
     const away = reasons(host, 1060);
     assert.deepEqual(away.at(-1), [1050, 1059, 10, 'not connected', false]);
     assert.equal(hostCoverage(host, 1060).connected, false);
+  });
+
+  it('names seconds before what a spooling child still had `spool full` when its spool dropped them', () => {
+    /** A child away 1010..1019 whose spool, at the link after, holds from 1020 on and says `spool`. */
+    const after = (spool: SpoolClaim | null): Host => {
+      const { host, chart } = hostHolding([[1000, 1009], [1020, 1029]]);
+      linkStarted(host, 990, true);
+      linkEnded(host, 1010);
+      linkStarted(host, 1025, true, spool);
+      host.setStreamState({ connected: true });
+      chartLedger(chart).childFirstS = 1020;
+      return host;
+    };
+    assert.deepEqual(reasons(after({ oldestS: 1018, droppedPoints: 40, droppedUntilS: 1017 }), 1030), [[1010, 1019, 10, 'spool full', true]]);
+    // a spool that dropped nothing, or only before the gap, did not lose these seconds for room; nor a netdata child
+    assert.deepEqual(reasons(after({ oldestS: 1020, droppedPoints: 0, droppedUntilS: 0 }), 1030), [[1010, 1019, 10, 'retention passed', true]]);
+    assert.deepEqual(reasons(after({ oldestS: 1020, droppedPoints: 9, droppedUntilS: 1005 }), 1030), [[1010, 1019, 10, 'retention passed', true]]);
+    assert.deepEqual(reasons(after(null), 1030), [[1010, 1019, 10, 'retention passed', true]]);
   });
 
   it('reports a chart that stores nothing with no entries', () => {

@@ -7,8 +7,11 @@
  * - `replication pending`: the chart's replication on the current link has not finished yet;
  * - `not connected`: the child is away now (a later link may still replicate it);
  * - `not connected and no replication`: the child was away and the link after did not replicate;
+ * - `spool full`: it was away, and when replication asked, the child's spool (a sender
+ *   without a database) no longer reached back that far because it had dropped its oldest
+ *   points for room, as the child's request said (spool-claim.ts);
  * - `retention passed`: it was away, and when replication asked, the child's database (or a
- *   headless child's spool) no longer reached back that far;
+ *   spool that dropped nothing, e.g. started after) no longer reached back that far;
  * - `not collected`: the source had no value there (a local collector's gap, a live child's
  *   gap, or a replicated answer without one).
  *
@@ -23,6 +26,7 @@ export type GapReason =
   | 'replication pending'
   | 'not connected'
   | 'not connected and no replication'
+  | 'spool full'
   | 'retention passed'
   | 'not collected';
 
@@ -144,10 +148,16 @@ function reasonOf(from: number, to: number, step: number, periods: readonly Link
     if (to < awayFrom || from > periods[i]!.fromS) continue;
     // away before link i: it alone could have brought these seconds back
     if (!periods[i]!.replication) return 'not connected and no replication';
-    if (i === periods.length - 1 && ledger.childFirstS > 0 && from < ledger.childFirstS) return 'retention passed';
+    if (i === periods.length - 1 && ledger.childFirstS > 0 && from < ledger.childFirstS) return beforeChildFirst(from, periods[i]!);
     return 'not collected';
   }
   const lastLink = periods.at(-1);
   if (lastLink && lastLink.toS > 0 && to >= lastLink.toS - slack) return 'not connected';
   return 'not collected';
+}
+
+/** Why seconds before what the child still had are lost: its spool dropped them, or it never kept them. */
+function beforeChildFirst(from: number, link: LinkPeriod): GapReason {
+  const spool = link.spool;
+  return spool !== null && spool.droppedUntilS > 0 && from <= spool.droppedUntilS ? 'spool full' : 'retention passed';
 }

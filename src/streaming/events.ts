@@ -122,6 +122,8 @@ export const receiverLog = {
     info(`${tag}: request has parameter '${name}' = '${value}', which is not used.`),
   badVia: (tag: string, header: string, value: string): void =>
     info(`${tag}: request has header '${header}: ${value}', which is not a usable node name (ignored).`),
+  badSpool: (tag: string, header: string, value: string): void =>
+    info(`${tag}: request has header '${header}: ${value}', which is not a spool's state (ignored).`),
   initializing: (tag: string): void => info(`${tag}: initializing communication...`),
   negotiated: (tag: string, capabilities: string): void =>
     info(`${tag}: established link with negotiated capabilities: ${capabilities}`),

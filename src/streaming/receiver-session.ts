@@ -16,6 +16,7 @@ import type { LinkCapabilities } from './negotiation.js';
 import { LinkReplicationReceiver, type ReplicationReceiverStats } from './replication-receiver.js';
 import type { FanOut } from './fan-out.js';
 import type { SenderStats } from './sender.js';
+import type { SpoolClaim } from './spool-claim.js';
 import { inboundTransport, type InboundTransport, type TransportStats } from './transport.js';
 
 /** One accepted child's socket, host and callbacks. */
@@ -37,6 +38,8 @@ export interface SessionOptions {
   replication: Readonly<ReplicationSettings>;
   /** The host's functions: those its child announces on a link with FUNCTIONS are called through it. */
   functions: MirroredFunctions;
+  /** The child's spool as its request told it (coverage: what it dropped is `spool full`); null when it did not. */
+  spool: SpoolClaim | null;
   /** Told once, after the session ended (the owner marks the host not connected). */
   onClose: (session: ReceiverSession) => void;
 }
@@ -139,7 +142,7 @@ export class ReceiverSession {
     this.#link = link;
     receiverLog.initializing(tag);
     host.setStreamState({ connected: true, connectedSinceS: Math.floor(Date.now() / 1000), clientAddress: this.#options.clientAddress });
-    linkStarted(host, Math.floor(Date.now() / 1000), link.replication && this.#options.replication.enabled);
+    linkStarted(host, Math.floor(Date.now() / 1000), link.replication && this.#options.replication.enabled, this.#options.spool);
     const proxy = this.#options.proxy;
     const replication = link.replication ? new LinkReplicationReceiver({
       tag,

@@ -19,6 +19,7 @@ import {
 import { InboundLink } from './inbound-link.js';
 import type { LinkStatus } from './link-stats.js';
 import { findHeadEnd, isKnownParam, parseStreamRequest, VIA_HEADER, type StreamRequest } from './request.js';
+import { SPOOL_HEADER } from './spool-claim.js';
 import { ReceiverSession } from './receiver-session.js';
 import { MirroredFunctions, type HostFunction } from './function-relay.js';
 import { cameThrough, ERROR_LOOP, isShorterPath, pathOf } from './peer-loop.js';
@@ -288,6 +289,7 @@ export class Receivers {
     }
     for (const [name, value] of request.params) if (!isKnownParam(name)) receiverLog.unusedParameter(tag, name, value);
     if (request.badVia !== null) receiverLog.badVia(tag, VIA_HEADER, request.badVia);
+    if (request.badSpool !== null) receiverLog.badSpool(tag, SPOOL_HEADER, request.badSpool);
     const verdict = checkAccess(request, ip, this.#o.stream, this.#o.config.web.allowStreamingFrom, this.#o.matches);
     if (!verdict.ok) { this.#refuse(socket, tag, verdict.reply, verdict.message); return; }
     const now = Date.now();
@@ -401,6 +403,7 @@ export class Receivers {
       idleTimeoutMs: this.#o.limits.idleTimeoutSecs * 1000,
       proxy: this.#o.proxyFor(host, settings, path),
       functions: this.#functionsFor(host.machineGuid),
+      spool: request.spool,
       replication: {
         enabled: settings.enableReplication,
         secondsToReplicate: settings.secondsToReplicate,

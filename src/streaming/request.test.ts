@@ -126,6 +126,32 @@ describe('the via header', () => {
   });
 });
 
+describe('the spool header', () => {
+  const claim = { oldestS: 1_764_661_200, droppedPoints: 5120, droppedUntilS: 1_764_661_199 };
+
+  it('tells a spool\'s state in a header, not a parameter, and round-trips', () => {
+    const built = buildStreamRequest({ ...identity, spool: claim });
+    assert.match(built, /\r\nX-Tributary-Spool: oldest=1764661200, dropped=5120, until=1764661199\r\n\r\n$/);
+    assert.deepEqual(paramNames(built), paramNames(buildStreamRequest(identity)), 'the parameters stay 1.37\'s');
+    const r = parseStreamRequest(built);
+    assert.deepEqual([r.spool, r.badSpool], [claim, null]);
+  });
+
+  it('is null without the header (netdata children), and a bad one is kept, cut, for the log', () => {
+    const plain = parseStreamRequest(CAPTURED_1_37);
+    assert.deepEqual([plain.spool, plain.badSpool], [null, null]);
+    const head = (value: string) => CAPTURED_1_37.replace('\r\n\r\n', `\r\nx-tributary-spool: ${value}\r\n\r\n`);
+    assert.deepEqual(parseStreamRequest(head('oldest=0, dropped=0, until=0')).spool, { oldestS: 0, droppedPoints: 0, droppedUntilS: 0 });
+    for (const bad of ['oldest=1, dropped=2', 'oldest=-1, dropped=0, until=0', 'oldest=1, dropped=1e3, until=0',
+      'oldest=12345678901, dropped=0, until=0', 'oldest=1, dropped=0,  until=0']) {
+      const r = parseStreamRequest(head(bad));
+      assert.deepEqual([r.spool, r.badSpool], [null, bad], bad);
+    }
+    const long = parseStreamRequest(head('x'.repeat(500)));
+    assert.deepEqual([long.spool, long.badSpool?.length], [null, 96]);
+  });
+});
+
 describe('parseStreamRequest (reference §2.2, §9)', () => {
   it('reads every system fact of a real 1.37 child\'s request', () => {
     const r = parseStreamRequest(CAPTURED_1_37);

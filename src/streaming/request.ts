@@ -5,6 +5,7 @@
 import type { HostIdentity } from '../database/types.js';
 import { STREAMING_PROTOCOL_VERSION } from './prompts.js';
 import { PATH_HEADER } from './peer-loop.js';
+import { formatSpoolClaim, parseSpoolClaim, SPOOL_HEADER, MAX_SPOOL_HEADER_CHARS, type SpoolClaim } from './spool-claim.js';
 
 /** A host's system facts as the request carries them (netdata's `rrdhost_system_info`). */
 export type SystemInfo = NonNullable<HostIdentity['system']>;
@@ -34,6 +35,8 @@ export interface SenderIdentity {
   via?: string;
   /** A proxy's path: the nodes the host came through, this one last, sent as the {@link PATH_HEADER} (peer-loop.ts); none for the local host. */
   path?: readonly string[];
+  /** The state of the spool the host streams from, sent as the {@link SPOOL_HEADER} (spool-claim.ts); none without a spool. */
+  spool?: SpoolClaim;
 }
 
 /**
@@ -141,7 +144,8 @@ export function buildStreamRequest(id: SenderIdentity): string {
   const query = fields.map(([k, v]) => `${k}=${encodeValue(String(v))}`).join('&');
   const via = id.via ? `${VIA_HEADER}: ${encodeURIComponent(id.via)}\r\n` : '';
   const path = id.path?.length ? `${PATH_HEADER}: ${id.path.join(',')}\r\n` : '';
-  return `STREAM ${query} HTTP/1.1\r\nUser-Agent: ${id.programName}/${id.programVersion}\r\nAccept: */*\r\n${via}${path}\r\n`;
+  const spool = id.spool ? `${SPOOL_HEADER}: ${formatSpoolClaim(id.spool)}\r\n` : '';
+  return `STREAM ${query} HTTP/1.1\r\nUser-Agent: ${id.programName}/${id.programVersion}\r\nAccept: */*\r\n${via}${path}${spool}\r\n`;
 }
 
 /** What a receiver read from a request; absent fields have netdata's defaults (§2.2). */
@@ -173,6 +177,10 @@ export interface StreamRequest {
   readonly badVia: string | null;
   /** The {@link PATH_HEADER} as sent (peer-loop.ts reads it); null when absent. */
   readonly pathText: string | null;
+  /** The child's spool ({@link SPOOL_HEADER}); null when not said or not usable. */
+  readonly spool: SpoolClaim | null;
+  /** A {@link SPOOL_HEADER} that was not usable (cut to {@link MAX_SPOOL_HEADER_CHARS}), for the receiver's log; else null. */
+  readonly badSpool: string | null;
 }
 
 /** Parameters a receiver reads; any other is logged as not used (netdata does the same). */
@@ -213,6 +221,8 @@ export function parseStreamRequest(head: string): StreamRequest {
   const [programName, programVersion] = userAgent(lines.slice(1));
   const viaText = header(lines.slice(1), VIA_HEADER);
   const via = viaText === null ? null : viaName(viaText);
+  const spoolText = header(lines.slice(1), SPOOL_HEADER);
+  const spool = spoolText === null ? null : parseSpoolClaim(spoolText);
   const hostname = params.get('hostname') ?? '';
   return Object.freeze({
     params,
@@ -234,6 +244,8 @@ export function parseStreamRequest(head: string): StreamRequest {
     via,
     badVia: viaText !== null && via === null ? viaText.slice(0, MAX_VIA_CHARS) : null,
     pathText: header(lines.slice(1), PATH_HEADER),
+    spool,
+    badSpool: spoolText !== null && spool === null ? spoolText.slice(0, MAX_SPOOL_HEADER_CHARS) : null,
   });
 }
 

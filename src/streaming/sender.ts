@@ -29,6 +29,7 @@ import { mayBeIncomplete, POSTPONE_SECS, validateResponse } from './prompts.js';
 import type { ReplaySource } from './replay-source.js';
 import { ReplicationResponder, type ResponderStats } from './replication-sender.js';
 import { buildStreamRequest, type SenderIdentity } from './request.js';
+import { spoolClaim } from './spool-claim.js';
 import type { SpoolRecorder } from './spool-recorder.js';
 import type { SpoolStats } from './spool.js';
 import type { ClientTls } from './tls-client.js';
@@ -124,7 +125,6 @@ export class StreamSender implements HostObserver {
     this.#host = options.host;
     this.#log = new SenderLog(options.identity.hostname);
     this.#offered = options.identity.version;
-    const request = buildStreamRequest(options.identity);
     const timeoutMs = options.timeoutSecs * 1000;
     this.#connection = new Connection({
       destinations: options.destinations,
@@ -133,7 +133,7 @@ export class StreamSender implements HostObserver {
       reconnectDelayMs: options.reconnectDelaySecs * 1000,
       bufferSizeBytes: options.bufferSizeBytes,
       tls: options.tls,
-      handshake: (socket, d) => this.#handshake(socket, d, request, timeoutMs),
+      handshake: (socket, d) => this.#handshake(socket, d, this.#request(), timeoutMs),
       listener: this.#linkListener(),
     });
     this.#responder = new ReplicationResponder({
@@ -182,6 +182,12 @@ export class StreamSender implements HostObserver {
       queuedBytes: this.#connection.queuedBytes,
       bufferSizeBytes: this.#options.bufferSizeBytes,
     }, nowMs);
+  }
+
+  /** The request of this connect: a sender streaming from a spool tells the spool's state now (spool-claim.ts). */
+  #request(): string {
+    const spool = this.#options.recorder?.spool;
+    return buildStreamRequest(spool ? { ...this.#options.identity, spool: spoolClaim(spool.stats) } : this.#options.identity);
   }
 
   /** The log's listener, also telling the link's counts when it goes up and down. */

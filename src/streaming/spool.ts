@@ -25,7 +25,7 @@ import { SegmentIndex, beginPoints, readSegment, writeChart, writeEntry, writeFo
 /** Segments a full spool is cut into (the share dropped at a time when it is full). */
 export const SPOOL_SEGMENTS = 16;
 /** The smallest segment, whatever `maxBytes` says. */
-const MIN_SEGMENT_BYTES = 64 * 1024;
+const MIN_SEGMENT_BYTES = 1024;
 /** A turn's POINTS record is ended at this size (a burst of appends makes several). */
 const MAX_POINTS_RECORD_BYTES = 64 * 1024;
 /** Buffered bytes written at once rather than at the end of the turn (at most a segment's). */
@@ -56,6 +56,8 @@ export interface SpoolStats {
   /** Bytes lost: dropped segments, torn tails, records that failed their check. */
   droppedBytes: number;
   droppedSegments: number;
+  /** The newest second of a dropped segment (the spool reached no further back then); 0 = none dropped. */
+  droppedUntilS: number;
   /** Appends at or before the chart's newest spooled time, ignored. */
   outOfOrderPoints: number;
   /** False while the directory cannot be written. */
@@ -117,7 +119,7 @@ export class Spool implements ReplaySource {
   #retryAtMs = 0;
   #droppedWhenFailed = 0;
   #closed = false;
-  readonly #counters = { droppedPoints: 0, droppedBytes: 0, droppedSegments: 0, outOfOrderPoints: 0 };
+  readonly #counters = { droppedPoints: 0, droppedBytes: 0, droppedSegments: 0, droppedUntilS: 0, outOfOrderPoints: 0 };
   readonly #flushSoon = (): void => {
     this.#scheduled = false;
     this.flush();
@@ -338,6 +340,7 @@ export class Spool implements ReplaySource {
       this.#counters.droppedPoints += oldest.points;
       this.#counters.droppedBytes += oldest.bytes;
       this.#counters.droppedSegments++;
+      this.#counters.droppedUntilS = Math.max(this.#counters.droppedUntilS, oldest.lastS);
       this.#log.droppedSegment(oldest.file, this.maxBytes, oldest.points, oldest.charts.size, oldest.firstS, oldest.lastS);
     }
   }

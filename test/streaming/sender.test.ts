@@ -93,8 +93,10 @@ describe('stream sender', () => {
       `^STREAM key=${KEY}&hostname=kid&registry_hostname=kid&machine_guid=${CHILD_GUID}&update_every=1&os=linux` +
       `&timezone=[^&]+&abbrev_timezone=[^&]+&utc_offset=-?\\d+&hops=1&ml_capable=0&ml_enabled=0&mc_version=0&tags=&ver=${OFFERED_CAPABILITIES}` +
       '(&NETDATA_[A-Z0-9_]+=){27}&NETDATA_PROTOCOL_VERSION=1\\.1 HTTP/1\\.1\\r\\n' +
-      // and the node it comes from (this one) in a header 1.37 passes over (docs/topology.md)
-      'User-Agent: tributary/v9\\.9\\.9\\r\\nAccept: \\*/\\*\\r\\nX-Tributary-Via: kid\\r\\n\\r\\n$'));
+      // and the node it comes from (this one) in a header 1.37 passes over (docs/topology.md), and,
+      // as this host keeps no database, its empty spool's state (docs/coverage.md)
+      'User-Agent: tributary/v9\\.9\\.9\\r\\nAccept: \\*/\\*\\r\\nX-Tributary-Via: kid\\r\\n' +
+      'X-Tributary-Spool: oldest=0, dropped=0, until=0\\r\\n\\r\\n$'));
     const lines = text.slice(head.length).split('\n');
     assert.deepEqual(lines.slice(0, 6), [
       'VARIABLE HOST hv = 3.0000000',
