@@ -2,10 +2,10 @@
  * Which intervals an HTTP exporting instance's iteration covers, so that no stored second is
  * left out across the agent's restarts. An ordinary iteration is netdata's: one window
  * `(after, now]`. After a restart `after` is where the earlier run left off (kept in the disk
- * queue), and until the instance has caught up each iteration runs one step of `update every`
- * for every step from there to now, at most `MAX_STEPS_PER_ITERATION` at a time, never before the
- * oldest entry the database holds; at a clean stop a final iteration steps up to the newest
- * entry. Each step is an ordinary iteration `(after, before]` (`stored-value.ts` reads it 3
+ * queue), and once `catch-up-gate.ts` lets it start, until the instance has caught up, each
+ * iteration runs one step of `update every` for every step from there to now, at most
+ * `MAX_STEPS_PER_ITERATION` at a time, never before the oldest entry the database holds; at a
+ * clean stop a final iteration steps up to the newest entry. Each step is an ordinary iteration `(after, before]` (`stored-value.ts` reads it 3
  * update every late), so consecutive steps meet without overlapping.
  */
 import type { Host } from '../database/types.js';

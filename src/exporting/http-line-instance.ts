@@ -17,6 +17,7 @@ import { GRAPHITE_1_37 } from './graphite.js';
 import { sendsLabels, sentLabels } from './host-labels.js';
 import { HttpDestination } from './http-destination.js';
 import { finalBeforeS, oneStep, resumeAfterS, stepsUntil } from './catch-up.js';
+import { CatchUpGate } from './catch-up-gate.js';
 import { instanceQueue, queueName } from './instance-queue.js';
 import { everyStep } from './iteration-timer.js';
 import { IterationBuilder } from './iteration.js';
@@ -77,6 +78,8 @@ class RunningHttpLines implements HttpLineInstance {
   #afterS = 0;
   /** Whether iterations still step from where an earlier run left off (`catch-up.ts`). */
   #catchingUp = false;
+  /** Holds the catch-up until a restarted database's charts are back (`catch-up-gate.ts`). */
+  #gate: CatchUpGate | null = null;
   #stopTimer: (() => void) | null = null;
   #started = false;
 
@@ -115,7 +118,9 @@ class RunningHttpLines implements HttpLineInstance {
       + `every ${c.updateEverySecs} seconds, as host '${c.hostname}', with prefix '${c.prefix}')`);
     const nowS = Math.floor(this.#nowMs() / 1000);
     this.#afterS = this.#destination ? resumeAfterS([this.#destination.queue], nowS) : nowS;
-    this.#catchingUp = this.#afterS < nowS;
+    // a restart within the second of the stop resumes too: the last window's lag is still to go out
+    this.#catchingUp = this.#afterS < nowS || this.#destination?.queue.resumeAfterS !== undefined;
+    this.#gate = new CatchUpGate(this.#deps.registry.hosts(), nowS, this.#catchingUp);
     this.#charts = new BackendCharts(this.#deps.registry.localhost, c.updateEverySecs, c.name);
     if (this.#deps.schedule !== false) this.#stopTimer = everyStep(c.updateEverySecs * 1000, this.#tag, () => this.tick());
   }
@@ -125,7 +130,8 @@ class RunningHttpLines implements HttpLineInstance {
     this.#started = false;
     this.#stopTimer?.();
     try {
-      this.#iterate(finalBeforeS(this.#deps.registry.hosts(), Math.floor(this.#nowMs() / 1000)), true);
+      // before the catch-up started the resume point stays where it was, for the next start
+      if (this.#gate?.isOpen) this.#iterate(finalBeforeS(this.#deps.registry.hosts(), Math.floor(this.#nowMs() / 1000)), true);
     } catch (err) {
       error(`${this.#tag}: the final iteration failed: ${err instanceof Error ? err.message : String(err)}`);
     }
@@ -135,7 +141,8 @@ class RunningHttpLines implements HttpLineInstance {
   tick(): void {
     if (!this.#started) return;
     const nowMs = this.#nowMs();
-    this.#iterate(Math.floor(nowMs / 1000));
+    const nowS = Math.floor(nowMs / 1000);
+    if (this.#gate!.open(this.#deps.registry.hosts(), nowS)) this.#iterate(nowS);
     const d = this.#destination;
     d?.kick();
     const c = this.#counters;

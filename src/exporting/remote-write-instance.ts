@@ -16,6 +16,7 @@ import { parseDestinations } from '../streaming/index.js';
 import type { BackendDeps } from './backend.js';
 import { HttpDestination } from './http-destination.js';
 import { finalBeforeS, oneStep, resumeAfterS, stepsUntil } from './catch-up.js';
+import { CatchUpGate } from './catch-up-gate.js';
 import { instanceQueue, queueName } from './instance-queue.js';
 import { everyStep } from './iteration-timer.js';
 import { RemoteWriteBuilder, type BatchSeries } from './remote-write.js';
@@ -85,6 +86,8 @@ class RunningRemoteWrite implements RemoteWriteInstance {
   #afterS = 0;
   /** Whether iterations still step from where an earlier run left off (`catch-up.ts`). */
   #catchingUp = false;
+  /** Holds the catch-up until a restarted database's charts are back (`catch-up-gate.ts`). */
+  #gate: CatchUpGate | null = null;
   #stopTimer: (() => void) | null = null;
   #started = false;
 
@@ -131,7 +134,9 @@ class RunningRemoteWrite implements RemoteWriteInstance {
       + `'${c.dataSource}' data, every ${c.updateEverySecs} seconds, as host '${c.hostname}', with prefix '${c.prefix}')`);
     const nowS = Math.floor(this.#nowMs() / 1000);
     this.#afterS = resumeAfterS(this.#destinations.map((d) => d.queue), nowS);
-    this.#catchingUp = this.#afterS < nowS;
+    // a restart within the second of the stop resumes too: the last window's lag is still to go out
+    this.#catchingUp = this.#afterS < nowS || this.#destinations.some((d) => d.queue.resumeAfterS !== undefined);
+    this.#gate = new CatchUpGate(this.#registry.hosts(), nowS, this.#catchingUp);
     this.#charts = new BackendCharts(this.#registry.localhost, c.updateEverySecs, c.name);
     for (const d of this.#destinations) d.kick();
     if (this.#deps.schedule !== false) this.#stopTimer = everyStep(c.updateEverySecs * 1000, this.#tag, () => this.tick());
@@ -144,7 +149,8 @@ class RunningRemoteWrite implements RemoteWriteInstance {
     this.#stopTimer = null;
     const nowMs = this.#nowMs();
     try {
-      this.#iterate(nowMs, finalBeforeS(this.#registry.hosts(), Math.floor(nowMs / 1000)), true);
+      // before the catch-up started the resume point stays where it was, for the next start
+      if (this.#gate?.isOpen) this.#iterate(nowMs, finalBeforeS(this.#registry.hosts(), Math.floor(nowMs / 1000)), true);
     } catch (err) {
       error(`${this.#tag}: the final iteration failed: ${err instanceof Error ? err.message : String(err)}`);
     }
@@ -154,7 +160,8 @@ class RunningRemoteWrite implements RemoteWriteInstance {
   tick(): void {
     if (!this.#started) return;
     const nowMs = this.#nowMs();
-    this.#iterate(nowMs, Math.floor(nowMs / 1000));
+    const nowS = Math.floor(nowMs / 1000);
+    if (this.#gate!.open(this.#registry.hosts(), nowS)) this.#iterate(nowMs, nowS);
     for (const d of this.#destinations) d.kick();
     this.#finishIteration(nowMs);
   }
