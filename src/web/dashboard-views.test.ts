@@ -53,6 +53,9 @@ describe('topology view', { skip: noChromium }, () => {
 
     const { page, errors } = await openPage(browser, `http://127.0.0.1:${parent.port}/topology.html`);
     await page.waitForSelector('#hosts-table tr[data-host="v-child"]');
+    // a link's rates are measured between reads: a refresh can land on a second with no value yet
+    await page.waitForFunction(() => [...document.querySelectorAll('#hosts-table tbody tr')].slice(1)
+      .every((tr) => Number(tr.querySelectorAll('td')[7]?.textContent) > 0), null, { timeout: 20_000 });
     const rows = await page.$$eval('#hosts-table tbody tr', (trs) => trs.map((tr) => ({
       host: tr.getAttribute('data-host'), cells: [...tr.querySelectorAll('td')].map((td) => td.textContent),
     })));
