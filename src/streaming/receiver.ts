@@ -67,8 +67,8 @@ export interface ReceiversOptions {
   matches: PatternMatcher;
   limits: ReceiverLimits;
   /**
-   * Builds the links that re-stream a mirrored host (proxy, fan-out.ts) that came over `via` (the
-   * nodes of its path, peer-loop.ts), or null when it is not proxied.
+   * Builds the links that re-stream a mirrored host (proxy, fan-out.ts) that came over `path`
+   * (the nodes it came through, peer-loop.ts), or null when it is not proxied.
    */
   proxyFor: (host: Host, settings: Readonly<ReceiverHostSettings>, path: readonly string[]) => FanOut | null;
   /** Told after a stream is accepted for a host (before its first line is parsed). */
@@ -373,8 +373,7 @@ export class Receivers {
     if (host.isLocal || host.charts.size > 0) return;
     if (!this.#o.registry.remove(host.machineGuid)) return;
     this.#settings.delete(host.machineGuid);
-    this.#links.delete(host.machineGuid);
-    this.#functions.delete(host.machineGuid);
+    this.forget(host.machineGuid);
     countRefusal('emptyHosts');
     receiverLog.emptyHostFreed(tag, host.hostname, host.machineGuid);
     this.#o.onHostRemoved?.(host);
