@@ -6,6 +6,7 @@ import { info, warn } from '../log.js';
 import { nextDuration, USEC_PER_SEC } from './clock.js';
 import { CollectionState } from './collection-state.js';
 import { DimensionView } from './dimension.js';
+import { frozenChartDefinition } from './frozen-definitions.js';
 import type { InterpolationWindow } from './interpolation.js';
 import { completeIteration, type IterationResult } from './iteration.js';
 import { replayReachesStore, restoreChart, restoreDimension, storeReplayedPoint, type ReplayWrite } from './replay.js';
@@ -271,7 +272,7 @@ export class ChartImpl implements Chart {
   }
 
   #apply(definition: ChartDefinition): void {
-    this.#definition = Object.freeze({ ...definition, options: Object.freeze({ ...definition.options }) });
+    this.#definition = frozenChartDefinition(definition);
     this.#obsolete = definition.options.obsolete;
     this.#fullName = this.#events.fullNameFor(this, definition);
     const s = this.#state;
@@ -287,10 +288,7 @@ export class ChartImpl implements Chart {
   #collectedWhileObsolete(): void {
     if (this.#definition.options.obsolete) {
       warn(`chart '${this.id}' on host '${this.host.hostname}' has the obsolete option but it is collected; clearing it`);
-      this.#definition = Object.freeze({
-        ...this.#definition,
-        options: Object.freeze({ ...this.#definition.options, obsolete: false }),
-      });
+      this.#definition = frozenChartDefinition({ ...this.#definition, options: { ...this.#definition.options, obsolete: false } });
       this.#obsolete = false;
     }
     const updated = this.#state.updated;

@@ -3,6 +3,7 @@
  * `CollectionState` arrays (the numbers live there, so END never touches these objects).
  */
 import { algorithmCode, type CollectionState } from './collection-state.js';
+import { frozenDimensionDefinition } from './frozen-definitions.js';
 import type { Dimension, DimensionDefinition } from './types.js';
 
 /** The `Dimension` of the contract; created by its chart, lives as long as the chart. */
@@ -26,7 +27,7 @@ export class DimensionView implements Dimension {
 
   /** Applies a re-sent DIMENSION in place; collected data and the ring stay. */
   redefine(definition: DimensionDefinition): void {
-    this.#definition = Object.freeze({ ...definition, options: Object.freeze({ ...definition.options }) });
+    this.#definition = frozenDimensionDefinition(definition);
     const s = this.#state;
     s.algorithm[this.index] = algorithmCode(definition.algorithm);
     s.multiplier[this.index] = definition.multiplier === 0 ? 1 : definition.multiplier;

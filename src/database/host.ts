@@ -102,7 +102,16 @@ export class HostImpl implements Host {
   }
 
   setStreamState(state: Partial<HostStreamState>): void {
-    this.#stream = withDefined(this.#stream, state);
+    // a literal, not withDefined's spread: a receiver sets lastDataS every second, and a frozen
+    // spread copy gets a map of its own each time (see frozen-definitions.ts)
+    const s = this.#stream;
+    this.#stream = Object.freeze({
+      connected: state.connected !== undefined ? state.connected : s.connected,
+      connectedSinceS: state.connectedSinceS !== undefined ? state.connectedSinceS : s.connectedSinceS,
+      disconnectedAtS: state.disconnectedAtS !== undefined ? state.disconnectedAtS : s.disconnectedAtS,
+      clientAddress: state.clientAddress !== undefined ? state.clientAddress : s.clientAddress,
+      lastDataS: state.lastDataS !== undefined ? state.lastDataS : s.lastDataS,
+    });
   }
 
   get hostname(): string {
