@@ -68,6 +68,8 @@ export class HostImpl implements Host {
   #labels: Labels = new Map();
   #identity: Readonly<HostIdentity>;
   #stream: Readonly<HostStreamState>;
+  /** The newest `lastDataS` told, folded into `#stream` when it is read. */
+  #lastDataS = 0;
   readonly #charts = new Map<string, ChartImpl>();
   readonly #byName = new Map<string, ChartImpl>();
   #observers: readonly HostObserver[] = [];
@@ -98,20 +100,16 @@ export class HostImpl implements Host {
     return this.#identity;
   }
   get stream(): Readonly<HostStreamState> {
+    if (this.#lastDataS !== this.#stream.lastDataS) this.#stream = streamState(this.#stream, { lastDataS: this.#lastDataS });
     return this.#stream;
   }
 
   setStreamState(state: Partial<HostStreamState>): void {
-    // a literal, not withDefined's spread: a receiver sets lastDataS every second, and a frozen
-    // spread copy gets a map of its own each time (see frozen-definitions.ts)
-    const s = this.#stream;
-    this.#stream = Object.freeze({
-      connected: state.connected !== undefined ? state.connected : s.connected,
-      connectedSinceS: state.connectedSinceS !== undefined ? state.connectedSinceS : s.connectedSinceS,
-      disconnectedAtS: state.disconnectedAtS !== undefined ? state.disconnectedAtS : s.disconnectedAtS,
-      clientAddress: state.clientAddress !== undefined ? state.clientAddress : s.clientAddress,
-      lastDataS: state.lastDataS !== undefined ? state.lastDataS : s.lastDataS,
-    });
+    if (state.lastDataS !== undefined) this.#lastDataS = state.lastDataS;
+    // a receiver tells lastDataS every second: it joins the snapshot when the snapshot is read
+    if (state.connected === undefined && state.connectedSinceS === undefined && state.disconnectedAtS === undefined &&
+      state.clientAddress === undefined) return;
+    this.#stream = streamState(this.#stream, { ...state, lastDataS: this.#lastDataS });
   }
 
   get hostname(): string {
@@ -236,6 +234,20 @@ export class HostImpl implements Host {
       },
     };
   }
+}
+
+/**
+ * A frozen copy of `base` with the fields of `changes` that are defined, as a literal: a frozen
+ * spread copy would get a map of its own each time (see frozen-definitions.ts).
+ */
+function streamState(base: Readonly<HostStreamState>, changes: Partial<HostStreamState>): Readonly<HostStreamState> {
+  return Object.freeze({
+    connected: changes.connected !== undefined ? changes.connected : base.connected,
+    connectedSinceS: changes.connectedSinceS !== undefined ? changes.connectedSinceS : base.connectedSinceS,
+    disconnectedAtS: changes.disconnectedAtS !== undefined ? changes.disconnectedAtS : base.disconnectedAtS,
+    clientAddress: changes.clientAddress !== undefined ? changes.clientAddress : base.clientAddress,
+    lastDataS: changes.lastDataS !== undefined ? changes.lastDataS : base.lastDataS,
+  });
 }
 
 /** A frozen copy of `base` with the fields of `changes` that are defined, except `kept`. */

@@ -6,6 +6,7 @@
  */
 import type { Host } from '../database/types.js';
 import { lagSeconds, RateMeter, type LinkStatus } from './link-stats.js';
+import type { LinkCapabilities } from './negotiation.js';
 import type { ReceiverSession } from './receiver-session.js';
 
 /** Where a connection of the link comes from. */
@@ -35,6 +36,8 @@ export class InboundLink {
   #closedValues = 0;
   #capabilities = '';
   #compression: string | null = null;
+  #shownLink: LinkCapabilities | null = null;
+  #shownCapabilities = '';
   #bytes: RateMeter;
   #values: RateMeter;
 
@@ -64,6 +67,15 @@ export class InboundLink {
     this.#sinceS = Math.floor(nowMs / 1000);
   }
 
+  /** `link`'s capability names, trimmed once per link (status is read every second). */
+  #capabilitiesOf(link: LinkCapabilities | null): string {
+    if (link !== this.#shownLink) {
+      this.#shownLink = link;
+      this.#shownCapabilities = link?.toString().trim() ?? '';
+    }
+    return this.#shownCapabilities;
+  }
+
   /** The link's figures now. */
   status(nowMs: number): LinkStatus {
     const s = this.#session;
@@ -84,7 +96,7 @@ export class InboundLink {
       valuesTotal,
       compression: s ? s.link?.compression ?? null : this.#compression,
       tls: this.#peer.tls,
-      capabilities: s ? s.link?.toString().trim() ?? '' : this.#capabilities,
+      capabilities: s ? this.#capabilitiesOf(s.link) : this.#capabilities,
       lagSeconds: lagSeconds(newestStoredS(this.host), nowMs),
       replication: replication && {
         state: replication.pendingCharts > 0 ? 'replicating' : 'idle', chartsPending: replication.pendingCharts,

@@ -94,6 +94,8 @@ export class LinkCapabilities {
   /** A link that speaks only version 1 (an old peer, or before any handshake). */
   static readonly V1 = new LinkCapabilities(CAP.V1);
 
+  #text: string | null = null;
+
   private constructor(readonly bits: number) {}
 
   /**
@@ -162,8 +164,12 @@ export class LinkCapabilities {
 
   /** netdata's `stream_capabilities_to_string`: each name followed by a space. */
   toString(): string {
-    let text = '';
-    for (const [bit, name] of NAMES) if (this.bits & bit) text += `${name} `;
-    return text;
+    // made once: every link's status, read each second for the streaming charts, quotes it
+    if (this.#text === null) {
+      let text = '';
+      for (const [bit, name] of NAMES) if (this.bits & bit) text += `${name} `;
+      this.#text = text;
+    }
+    return this.#text;
   }
 }
