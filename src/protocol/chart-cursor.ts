@@ -1,25 +1,29 @@
 import type { Chart, Dimension } from '../database/types.js';
 
 /**
- * The parser's memory of one chart: its id bytes, the next SET expected, the chart after it, and
- * its dimensions' ids back to back in one array. A SET compares its id with that array: one
- * object per chart to bring into the cache rather than a dimension and its id buffer per value,
- * which is what a parent fed once a second pays for (each chart is cold by its next BEGIN).
+ * The parser's memory of one chart: the next SET expected, the chart after it, and the chart's
+ * id followed by its dimensions' ids back to back in one array. BEGIN compares its id with the
+ * front of that array and each SET with the part for its dimension: one small array per chart
+ * to bring into the cache rather than an id buffer and a dimension per value, which is what a
+ * parent fed once a second pays for (each chart is cold by its next BEGIN).
  */
 export class ChartCursor {
-  readonly idBytes: Buffer;
   /** Index of the dimension the next SET is expected for. */
   position = 0;
   /** The chart whose BEGIN followed this chart's last time. */
   next: ChartCursor | null = null;
-  /** The ids of the first `idCount` dimensions, back to back; dimension i's ends at `idEnds[i]`. */
+  /**
+   * The chart's id, then the ids of its first `idCount` dimensions: the chart's ends at
+   * `#chartIdEnd`, dimension i's at `#idEnds[i]`.
+   */
   #ids: Uint8Array = new Uint8Array(0);
   #idEnds: Int32Array = new Int32Array(0);
+  readonly #chartIdEnd: number;
   idCount = 0;
 
   constructor(readonly chart: Chart) {
-    this.idBytes = Buffer.from(chart.id, 'utf8');
-    this.refresh();
+    this.#chartIdEnd = Buffer.byteLength(chart.id, 'utf8');
+    this.#pack(chart.dimensions);
   }
 
   /** Re-packs the ids when the chart has dimensions the cursor has not seen (new ones only append). */
@@ -28,11 +32,19 @@ export class ChartCursor {
     if (dimensions.length !== this.idCount) this.#pack(dimensions);
   }
 
+  /** Whether `bytes[start, end)` is the chart's id. */
+  isChart(bytes: Uint8Array, start: number, end: number): boolean {
+    return this.#equals(bytes, start, end, 0, this.#chartIdEnd);
+  }
+
   /** Whether `bytes[start, end)` is the id of dimension `index` (< idCount). */
   matches(bytes: Uint8Array, start: number, end: number, index: number): boolean {
+    return this.#equals(bytes, start, end, index === 0 ? this.#chartIdEnd : this.#idEnds[index - 1], this.#idEnds[index]);
+  }
+
+  #equals(bytes: Uint8Array, start: number, end: number, from: number, to: number): boolean {
     const ids = this.#ids;
-    const from = index === 0 ? 0 : this.#idEnds[index - 1];
-    const length = this.#idEnds[index] - from;
+    const length = to - from;
     if (end - start !== length) return false;
     for (let i = 0; i < length; i++) {
       if (bytes[start + i] !== ids[from + i]) return false;
@@ -41,11 +53,13 @@ export class ChartCursor {
   }
 
   #pack(dimensions: readonly Dimension[]): void {
-    let bytes = 0;
+    let bytes = this.#chartIdEnd;
     for (const d of dimensions) bytes += d.idBytes.length;
     const ids = new Uint8Array(bytes);
     const ends = new Int32Array(dimensions.length);
-    let at = 0;
+    // set from a copy: reading `ids.buffer` would move a small array's bytes out of the heap
+    ids.set(Buffer.from(this.chart.id, 'utf8'), 0);
+    let at = this.#chartIdEnd;
     for (let i = 0; i < dimensions.length; i++) {
       ids.set(dimensions[i].idBytes, at);
       at += dimensions[i].idBytes.length;

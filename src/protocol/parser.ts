@@ -316,7 +316,7 @@ class PluginsdParser implements Parser {
     if (count < 2 || idStart === idEnd) throw new ProtocolError('BEGIN without a chart id');
     const guess = this.#lastBegun?.next;
     let cursor: ChartCursor;
-    if (guess && bytesEqual(bytes, idStart, idEnd, guess.idBytes)) cursor = guess;
+    if (guess && guess.isChart(bytes, idStart, idEnd)) cursor = guess;
     else {
       const chart = this.#findChart(bytes.toString('utf8', idStart, idEnd));
       if (chart === null) {
