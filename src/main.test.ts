@@ -1,14 +1,20 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { agentDirs, eventually, isAlive, MAIN } from '../test/support/agent-process.js';
+import { API_KEY, killAll, startNode } from '../test/streaming/nodes.js';
 import { HEADLESS_V8_FLAGS } from './cli.js';
 
+/** The headless collector's one-file bundle `npm run build` makes beside dist/src (scripts/bundle-headless.mjs). */
+const BUNDLE = join(dirname(MAIN), '..', 'tributary-headless.cjs');
+const bundleBuilt = existsSync(BUNDLE) && statSync(BUNDLE).mtimeMs >= statSync(MAIN).mtimeMs;
+
 /** Starts `tributary -c <conf> -P <pidfile>` (background) and returns what it printed and the agent's PID. */
-async function startInBackground(conf: string): Promise<{ said: string; pid: number; argv: string[]; log: string }> {
+async function startInBackground(conf: string, streamConf = ''): Promise<{ said: string; pid: number; argv: string[]; log: string }> {
   const dirs = agentDirs(['good'], conf);
+  writeFileSync(join(dirs.root, 'stream.conf'), streamConf);
   const pidFile = join(dirs.root, 'tributary.pid');
   const said = execFileSync(process.execPath, [MAIN, '-c', dirs.config, '-P', pidFile], { encoding: 'utf8' });
   const pid = await eventually('the pid file', async () => {
@@ -43,6 +49,28 @@ describe('tributary without -D', () => {
       await stop(pid);
     }
   });
+
+  it('runs a headless collector from the one-file bundle the build made, which streams to its parent',
+    { skip: bundleBuilt ? false : 'no bundle built after dist/src/main.js (tsc alone; npm run build makes one)' }, async () => {
+      const parent = await startNode({ hostname: 'bundle-parent', plugin: false });
+      const { said, pid, argv, log } = await startInBackground('[global]\n\thostname = bundle-child\n\tmemory mode = none\n[web]\n\tmode = none\n',
+        `[stream]\n\tenabled = yes\n\tdestination = 127.0.0.1:${parent.port}\n\tapi key = ${API_KEY}\n\treconnect delay seconds = 1\n`);
+      try {
+        assert.ok(argv.includes(BUNDLE), `${BUNDLE} in ${argv.join(' ')}`);
+        assert.match(said, new RegExp(`as a headless collector with node ${HEADLESS_V8_FLAGS.join(' ')}`));
+        const charts = await eventually('the plugin\'s chart of the child on the parent', async () => {
+          const res = await fetch(`http://127.0.0.1:${parent.port}/host/bundle-child/api/v1/charts`);
+          const body = res.status === 200 ? await res.json() as { charts: Record<string, unknown> } : null;
+          return body && Object.keys(body.charts).some((id) => id.startsWith('fixture.')) ? Object.keys(body.charts) : undefined;
+        });
+        assert.ok(charts.includes('fixture.good'), `the plugin's chart in ${charts.join(' ')}`);
+        // the first start makes the GUID, the one thing of node:crypto a collector needs at start
+        assert.match(log, /INFO : machine GUID [0-9a-f-]{36} created in /);
+      } finally {
+        await stop(pid);
+        killAll();
+      }
+    });
 
   it('starts an agent with a web server or a database without them', async () => {
     const { said, pid, argv } = await startInBackground('[global]\n\tmemory mode = ram\n[web]\n\tmode = none\n');

@@ -2,9 +2,14 @@
  * Finding plugins (reference §1.1): every `*.plugin` file in the plugins directories, in order,
  * the first directory holding a file name winning it.
  */
-import { constants, promises as fs } from 'node:fs';
+import { access, constants, readdir, stat } from 'node:fs';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import type { PluginsConfig } from '../config/types.js';
+
+// node:fs's callback calls, not fs.promises: loading fs.promises (with the readline and file
+// watcher modules it brings) costs a headless collector 0.7 MB of RSS (docs/memory.md)
+const fs = { access: promisify(access), readdir: promisify(readdir), stat: promisify(stat) };
 
 /** A plugin file name ends in this, and is longer than it. */
 export const PLUGIN_SUFFIX = '.plugin';

@@ -5,10 +5,13 @@
  * and `FUNCTION_RESULT_END`. Many calls may be in flight; each has its own transaction (a UUID)
  * and is settled once: by its result, its timeout, an error, or the plugin's exit.
  */
-import { randomUUID } from 'node:crypto';
+import { createRequire } from 'node:module';
 import type { FunctionResultSink } from '../protocol/types.js';
 import { LogThrottle } from '../log.js';
 import { countRefusal, DEFAULT_LIMITS } from '../limits.js';
+
+/** node:crypto is loaded by the first call, not at start (a collector may never be called; docs/memory.md). */
+const require = createRequire(import.meta.url);
 
 /** The answer to a call, as the API sends it on. */
 export interface FunctionResult {
@@ -144,7 +147,7 @@ export class FunctionCalls {
       return Promise.resolve(functionError(FUNCTION_STATUS.backendFailed,
         `Failed to send request to the collector: ${this.source} is not reading its standard input.`));
     }
-    const transaction = randomUUID();
+    const transaction = (require('node:crypto') as typeof import('node:crypto')).randomUUID();
     return new Promise<FunctionResult>((resolve) => {
       const timer = setTimeout(() => {
         if (!this.#inFlight.delete(transaction)) return;

@@ -2,13 +2,16 @@
  * The machine GUID: generated once, kept in `<lib>/registry/netdata.public.unique.id` (netdata's
  * file, reference §8 `[registry] netdata unique id file`), the same across restarts.
  */
-import { randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { info, warn } from '../log.js';
 
 /** Where the GUID lives under the lib directory. */
 export const MACHINE_GUID_FILE = join('registry', 'netdata.public.unique.id');
+
+/** node:crypto is loaded only to make a GUID: a start that finds its GUID does without it (docs/memory.md). */
+const require = createRequire(import.meta.url);
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -31,7 +34,7 @@ export function loadOrCreateMachineGuid(libDir: string): string {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
   if (existing !== undefined && isUuid(existing)) return existing.toLowerCase();
-  const guid = randomUUID();
+  const guid = (require('node:crypto') as typeof import('node:crypto')).randomUUID();
   mkdirSync(join(libDir, 'registry'), { recursive: true });
   writeFileSync(file, guid);
   if (existing === undefined) info(`machine GUID ${guid} created in '${file}'`);

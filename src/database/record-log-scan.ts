@@ -6,7 +6,7 @@
  * record after it ends the scan as a torn tail (a write cut short by a crash).
  */
 import fs from 'node:fs';
-import { crc32 } from 'node:zlib';
+import { crc32 } from './crc32.js';
 import { RECORD_PREFIX_BYTES } from './record-log.js';
 
 /** What a scan found. */

@@ -6,7 +6,7 @@
  * before; `record-log-scan.ts` reads them back and stops at (or skips) what fails its check.
  */
 import fs from 'node:fs';
-import { crc32 } from 'node:zlib';
+import { crc32 } from './crc32.js';
 
 /** Length and checksum before every record body. */
 export const RECORD_PREFIX_BYTES = 8;

@@ -12,7 +12,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { crc32 } from 'node:zlib';
+import { crc32 } from './crc32.js';
 import type { ChartDefinition, DimensionDefinition } from './types.js';
 import type { RingPosition } from './store.js';
 

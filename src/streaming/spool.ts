@@ -13,12 +13,12 @@
  * - A directory that cannot be created or written never stops the agent: one ERROR line, points
  *   are counted as dropped, and writing is tried again every `SPOOL_RETRY_SECS`.
  */
-import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { RecordLogWriter } from '../database/index.js';
 import type { ReplayRange, ReplaySource, ReplayVisitor } from './replay-source.js';
 import { SpoolLog } from './spool-log.js';
+import { sha256Hex } from './spool-name-hash.js';
 import { recoverSegments, reindexSegment, removeQuietly } from './spool-recovery.js';
 import { SegmentIndex, beginPoints, readSegment, writeChart, writeEntry, writeFormat } from './spool-segment.js';
 
@@ -85,7 +85,7 @@ interface SpoolChart {
  */
 export function spoolDirectory(root: string, machineGuid: string, destinations: readonly string[]): string {
   const set = [...new Set(destinations)].sort().join(' ');
-  const hash = createHash('sha256').update(set).digest('hex').slice(0, 12);
+  const hash = sha256Hex(set).slice(0, 12);
   return path.join(root, `${machineGuid.replace(/[^A-Za-z0-9-]/g, '_')}-${hash}`);
 }
 

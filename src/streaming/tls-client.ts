@@ -4,12 +4,20 @@
  * once, when the sender is built; a connection then wraps its TCP socket with them.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { isIP } from 'node:net';
 import type * as net from 'node:net';
 import { join } from 'node:path';
-import * as tls from 'node:tls';
+import type * as tls from 'node:tls';
 import type { StreamSenderConfig } from '../config/types.js';
 import type { Destination } from './destination.js';
+
+/**
+ * node:tls (with node:crypto and OpenSSL's bindings, about 2 MB of RSS) is loaded when an `:SSL`
+ * destination is connected or its CAs are read, never by a sender of plain links (docs/memory.md).
+ */
+const require = createRequire(import.meta.url);
+const loadTls = (): typeof tls => require('node:tls') as typeof tls;
 
 /** How an `:SSL` destination is connected; fixed for a Connection's life. */
 export interface ClientTls {
@@ -37,7 +45,7 @@ export function clientTls(s: Readonly<StreamSenderConfig>, problem: (message: st
   if (s.caPath) extra.push(...readCaPath(s.caPath, problem));
   return Object.freeze({
     verify: !s.sslSkipCertificateVerification,
-    ca: extra.length > 0 ? Object.freeze([...tls.rootCertificates, ...extra]) : undefined,
+    ca: extra.length > 0 ? Object.freeze([...loadTls().rootCertificates, ...extra]) : undefined,
   });
 }
 
@@ -90,7 +98,7 @@ const CERTIFICATE_ERRORS = /^(CERT_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT
  */
 export function startClientTls(socket: net.Socket, destination: Destination, t: ClientTls, timeoutMs: number): Promise<tls.TLSSocket> {
   return new Promise((resolve, reject) => {
-    const secure = tls.connect({
+    const secure = loadTls().connect({
       socket,
       servername: isIP(destination.host) ? undefined : destination.host,
       host: destination.host,

@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ProtocolError } from '../protocol/index.js';
 import { FRAME_MAX_TEXT_BYTES, frameHeader } from './transport-frames.js';
-import { ZSTD_MAX_BLOCK_BYTES, ZSTD_MAX_TEXT_BYTES, ZstdFrameDecoder, ZstdFrameEncoder } from './transport-zstd.js';
+import { ZSTD_LINK_WINDOW_LOG, ZSTD_MAX_BLOCK_BYTES, ZSTD_MAX_TEXT_BYTES, ZstdFrameDecoder, ZstdFrameEncoder } from './transport-zstd.js';
 import { zstdBinding, zstdMissing } from './zstd-binding.js';
 
 const missing = zstdMissing();
@@ -78,6 +78,20 @@ describe('ZstdFrameEncoder and ZstdFrameDecoder', { skip: missing ?? false }, ()
       const wire = new ZstdFrameEncoder(level).encode(noise);
       assert.ok(decodeAll(wire, () => 4096).equals(noise), `level ${level}`);
     }
+  });
+
+  it('announces a window of 128 KiB at every level, so the receiver allocates no more for the link', () => {
+    for (const level of [1, 3, 19, 22]) {
+      const wire = new ZstdFrameEncoder(level).encode(feed(1)[0]!);
+      // after the 4-byte transport frame header: the zstd magic, the frame header descriptor
+      // (no single segment: the stream's length is unknown) and the window descriptor (RFC 8878 3.1.1.1.2)
+      assert.equal(wire.readUInt32LE(4), 0xfd2fb528, `level ${level}: a zstd frame`);
+      assert.equal(wire[8]! & 0x20, 0, `level ${level}: not a single segment`);
+      const descriptor = wire[9]!;
+      assert.equal(10 + (descriptor >> 3), ZSTD_LINK_WINDOW_LOG, `level ${level}: window log`);
+      assert.equal(descriptor & 7, 0, `level ${level}: a window of a power of two`);
+    }
+    assert.equal(1 << ZSTD_LINK_WINDOW_LOG, 128 * 1024);
   });
 
   it('refuses a corrupt block, naming the frame and where it was', () => {

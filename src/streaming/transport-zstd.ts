@@ -26,12 +26,19 @@ export const ZSTD_MAX_BLOCK_BYTES = 16 * 1024 - 128 - 1;
  */
 export const ZSTD_WINDOW_LOG_MAX = 23;
 /**
+ * The window (log2 bytes) a sender's stream uses at every level: 128 KiB. A link carries a few KB
+ * of text a second, flushed each second, so what repeats (the same BEGIN and SET lines a second
+ * later) is within the last 128 KiB; zstd's own window for a stream of unknown length (512 KiB at
+ * level 1, 8 MiB at 19) compresses it no smaller (`bench/compression.js`) and costs more memory on
+ * both ends: the sender's input buffer and the receiver's window are each about this size plus a
+ * block, and a link's pages become resident as the stream goes round them.
+ */
+export const ZSTD_LINK_WINDOW_LOG = 17;
+/**
  * `ZSTD_blockHeaderSize`: what `ZSTD_decompressStream` asks for next when a block ended whole
  * (mid-block it asks for the rest of the block and the next header).
  */
 const ZSTD_BLOCK_HEADER_BYTES = 3;
-/** Levels past this use a window larger than {@link ZSTD_WINDOW_LOG_MAX}: the sender caps it there. */
-const ZSTD_LAST_LEVEL_WITHIN_WINDOW = 19;
 /** The levels zstd has (`ZSTD_minCLevel` is negative, but netdata clamps to 1). */
 export const ZSTD_MIN_LEVEL = 1;
 export const ZSTD_MAX_LEVEL = 22;
@@ -80,7 +87,7 @@ class ZstdStreamEncoder implements BlockEncoder {
     this.#cctx = new zstd.CCtx();
     const clamped = Math.min(ZSTD_MAX_LEVEL, Math.max(ZSTD_MIN_LEVEL, Math.round(level)));
     this.#cctx.setParameter(zstd.CParameter.compressionLevel, clamped);
-    if (clamped > ZSTD_LAST_LEVEL_WITHIN_WINDOW) this.#cctx.setParameter(zstd.CParameter.windowLog, ZSTD_WINDOW_LOG_MAX);
+    this.#cctx.setParameter(zstd.CParameter.windowLog, ZSTD_LINK_WINDOW_LOG);
   }
 
   bound(textBytes: number): number {
