@@ -115,9 +115,12 @@ function parseTqx(text: string | undefined): GoogleParams {
 }
 
 /** Wraps a body for jsonp / google datasource callers. */
-function wrapCallback(format: DataFormat, body: string, result: QueryResult, params: Params, g: GoogleParams): string {
+function wrapCallback(format: DataFormat, body: string | Buffer, result: QueryResult, params: Params, g: GoogleParams): string | Buffer {
   const callback = param(params, 'callback') ?? g.handler;
-  if (format === 'jsonp') return `${safeIdentifier(callback ?? 'callback')}(${body});`;
+  if (format === 'jsonp') {
+    const name = safeIdentifier(callback ?? 'callback');
+    return typeof body === 'string' ? `${name}(${body});` : Buffer.concat([Buffer.from(`${name}(`), body, Buffer.from(');')]);
+  }
   if (format !== 'datasource') return body;
   const handler = safeIdentifier(callback ?? 'google.visualization.Query.setResponse');
   const [version, reqId] = [safeIdentifier(g.version), safeIdentifier(g.reqId)];
