@@ -2,12 +2,17 @@
  * A response body written as bytes into one buffer: integers digit by digit, text without
  * intermediate strings, so a large answer is one allocation and goes out with one `end`.
  */
-import { formatValue } from './number-format.js';
+import { formatValue, splitFixed, type FixedParts } from './number-format.js';
 
 const MINUS = 0x2d;
+const DOT = 0x2e;
 const ZERO = 0x30;
 /** Below this an integer's digits are split off exactly by float division (and it has at most 15). */
 const EXACT_DIGITS_BELOW = 1e15;
+const INT32_MAX = 2 ** 31 - 1;
+/** The tens and the units digit of 0..99, as character codes. */
+const PAIR_HIGH = Uint8Array.from({ length: 100 }, (_, i) => ZERO + Math.floor(i / 10));
+const PAIR_LOW = Uint8Array.from({ length: 100 }, (_, i) => ZERO + (i % 10));
 /** Up to this many characters, ASCII text is copied by a loop. */
 const SHORT_TEXT_CHARS = 24;
 /** Longest text of a finite number (`-1.7976931348623157e+308`), the room a value reserves. */
@@ -17,6 +22,7 @@ const NUMBER_MAX_BYTES = 24;
 export class BodyWriter {
   #buf: Buffer;
   #at = 0;
+  readonly #parts: FixedParts = { negative: false, whole: 0, fraction: 0, decimals: 0 };
 
   /** `sizeHint`: the bytes expected; the buffer grows past it when needed. */
   constructor(sizeHint: number) {
@@ -57,33 +63,69 @@ export class BodyWriter {
       return;
     }
     this.#reserve(NUMBER_MAX_BYTES);
-    const buf = this.#buf;
-    let at = this.#at;
     if (n < 0) {
-      buf[at++] = MINUS;
+      this.#buf[this.#at++] = MINUS;
       n = -n;
     }
-    let digits = 1;
-    for (let p = 10; p <= n; p *= 10) digits++;
-    let end = at + digits;
-    this.#at = end;
-    while (n >= 10) {
-      const q = Math.floor(n / 10);
-      buf[--end] = ZERO + (n - q * 10);
-      n = q;
-    }
-    buf[--end] = ZERO + n;
+    this.#digits(n, digitCount(n));
   }
 
-  /** A stored or computed value as `formatValue` prints it. */
+  /** A stored or computed value as `formatValue` prints it, without making its text. */
   value(v: number): void {
-    if (Number.isInteger(v) && v > -EXACT_DIGITS_BELOW && v < EXACT_DIGITS_BELOW) this.integer(v);
-    else this.ascii(formatValue(v));
+    if (Number.isInteger(v) && v > -EXACT_DIGITS_BELOW && v < EXACT_DIGITS_BELOW) {
+      this.integer(v);
+      return;
+    }
+    const parts = this.#parts;
+    if (!splitFixed(v, parts)) {
+      this.ascii(formatValue(v));
+      return;
+    }
+    this.#reserve(NUMBER_MAX_BYTES);
+    const buf = this.#buf;
+    if (parts.negative) buf[this.#at++] = MINUS;
+    this.#digits(parts.whole, digitCount(parts.whole));
+    if (parts.fraction === 0) return;
+    buf[this.#at++] = DOT;
+    const digits = digitCount(parts.fraction);
+    for (let zeros = parts.decimals - digits; zeros > 0; zeros--) buf[this.#at++] = ZERO;
+    this.#digits(parts.fraction, digits);
   }
 
   /** The body written so far (a view of the buffer, not a copy). */
   bytes(): Buffer {
     return this.#buf.subarray(0, this.#at);
+  }
+
+  /** The `digits` digits of a non-negative integer below EXACT_DIGITS_BELOW; room reserved by the caller. */
+  #digits(n: number, digits: number): void {
+    const buf = this.#buf;
+    let end = this.#at + digits;
+    this.#at = end;
+    if (n > INT32_MAX) {
+      while (n >= 10) {
+        const q = Math.floor(n / 10);
+        buf[--end] = ZERO + (n - q * 10);
+        n = q;
+      }
+      buf[--end] = ZERO + n;
+      return;
+    }
+    // small integers: int32 arithmetic, two digits a step
+    let m = n | 0;
+    while (m >= 100) {
+      const q = (m / 100) | 0;
+      const pair = m - q * 100;
+      buf[--end] = PAIR_LOW[pair];
+      buf[--end] = PAIR_HIGH[pair];
+      m = q;
+    }
+    if (m >= 10) {
+      buf[--end] = PAIR_LOW[m];
+      buf[--end] = PAIR_HIGH[m];
+    } else {
+      buf[--end] = ZERO + m;
+    }
   }
 
   #reserve(n: number): void {
@@ -92,4 +134,13 @@ export class BodyWriter {
     this.#buf.copy(grown, 0, 0, this.#at);
     this.#buf = grown;
   }
+}
+
+/** How many digits a non-negative integer below EXACT_DIGITS_BELOW has. */
+function digitCount(n: number): number {
+  if (n < 1e4) return n < 10 ? 1 : n < 100 ? 2 : n < 1000 ? 3 : 4;
+  if (n < 1e8) return n < 1e5 ? 5 : n < 1e6 ? 6 : n < 1e7 ? 7 : 8;
+  let digits = 9;
+  for (let p = 1e9; p <= n; p *= 10) digits++;
+  return digits;
 }
