@@ -37,14 +37,17 @@ export type DataOptions = QueryOptions & FormatOptions;
 
 /** Parses `options=` (separated by `,`, space or `|`). */
 export function parseDataOptions(text: string | undefined): DataOptions {
-  const flags: Record<string, boolean> = {};
-  for (const word of (text ?? '').split(/[, |]/)) {
-    const key = OPTIONS[word];
+  const flags: DataOptions = {
+    nonzero: false, abs: false, percentage: false, unaligned: false, matchIds: false, matchNames: false,
+    jsonwrap: false, reversed: false, null2zero: false, seconds: false, milliseconds: false, objectrows: false,
+    min2max: false, googleJson: false,
+  };
+  if (!text) return flags;
+  for (const word of text.split(/[, |]/)) {
+    const key = Object.hasOwn(OPTIONS, word) ? OPTIONS[word] : undefined;
     if (key) flags[key] = true;
   }
-  const keys = ['nonzero', 'abs', 'percentage', 'unaligned', 'matchIds', 'matchNames', 'jsonwrap',
-    'reversed', 'null2zero', 'seconds', 'milliseconds', 'objectrows', 'min2max', 'googleJson'];
-  return Object.fromEntries(keys.map((k) => [k, flags[k] === true])) as unknown as DataOptions;
+  return flags;
 }
 
 /** A group name, or `average` for an unknown one (netdata's default). */
