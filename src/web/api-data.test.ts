@@ -29,12 +29,18 @@ describe('/api/v1/data', () => {
   const get = (q: string) => f.get(`/api/v1/data?${q}`);
   const rows = async (q: string) => (JSON.parse((await get(q)).body) as { data: number[][] }).data;
 
-  it('prints format=json in netdata layout, newest row first, hidden dimensions left out', async () => {
+  it('prints format=json in netdata 1.37 layout, newest row first, hidden dimensions left out', async () => {
     const r = await get('chart=test.cpu&points=3');
     assert.equal(r.status, 200);
     assert.equal(r.type, 'application/json; charset=utf-8');
-    assert.equal(r.body, '{\n "labels": ["time", "user", "sys"],\n    "data":\n [\n' +
-      `      [ ${T(9)}, 18, 16],\n      [ ${T(6)}, 15, 10],\n      [ ${T(3)}, 12, 4]\n  ]\n}`);
+    assert.equal(r.body, '{\n "labels": ["time","user","sys"],\n    "data":\n [\n' +
+      ` [ ${T(9)},18,16],\n [ ${T(6)},15,10],\n [ ${T(3)},12,4]\n]\n}`);
+  });
+
+  it('prints objectrows, flip and ms in netdata 1.37 layout', async () => {
+    const r = await get('chart=test.cpu&points=2&options=objectrows|flip|ms');
+    assert.equal(r.body, '{\n "labels": ["time","user","sys"],\n    "data":\n [\n' +
+      ` { "time": ${T(4)}000,"user": 12.5,"sys": 5},\n { "time": ${T(8)}000,"user": 16.5,"sys": 13}\n]\n}`);
   });
 
   it('finds a chart by name and defaults after to -600 (all 9 stored points give 8 rows)', async () => {
@@ -139,7 +145,7 @@ describe('/api/v1/data', () => {
   it('prints jsonp with a callback and datatable with JavaScript dates', async () => {
     const r = await get('chart=test.cpu&after=-1&format=jsonp&callback=cb');
     assert.equal(r.type, 'application/x-javascript; charset=utf-8');
-    assert.equal(r.body, `cb({\n "labels": ["time", "user", "sys"],\n    "data":\n [\n      [ ${T(9)}, 19, 18]\n  ]\n});`);
+    assert.equal(r.body, `cb({\n "labels": ["time","user","sys"],\n    "data":\n [\n [ ${T(9)},19,18]\n]\n});`);
     assert.match((await get('chart=test.cpu&after=-1&format=jsonp&callback=a<b')).body, /^a_b\(/);
     const dt = JSON.parse((await get('chart=test.cpu&after=-1&format=datatable')).body);
     assert.deepEqual(dt.rows, [{ c: [{ v: 'Date(2023,0,1,0,0,9)' }, { v: null }, { v: null }, { v: 19 }, { v: 18 }] }]);

@@ -37,14 +37,17 @@ export type DataOptions = QueryOptions & FormatOptions;
 
 /** Parses `options=` (separated by `,`, space or `|`). */
 export function parseDataOptions(text: string | undefined): DataOptions {
-  const flags: Record<string, boolean> = {};
-  for (const word of (text ?? '').split(/[, |]/)) {
-    const key = OPTIONS[word];
+  const flags: DataOptions = {
+    nonzero: false, abs: false, percentage: false, unaligned: false, matchIds: false, matchNames: false,
+    jsonwrap: false, reversed: false, null2zero: false, seconds: false, milliseconds: false, objectrows: false,
+    min2max: false, googleJson: false,
+  };
+  if (!text) return flags;
+  for (const word of text.split(/[, |]/)) {
+    const key = Object.hasOwn(OPTIONS, word) ? OPTIONS[word] : undefined;
     if (key) flags[key] = true;
   }
-  const keys = ['nonzero', 'abs', 'percentage', 'unaligned', 'matchIds', 'matchNames', 'jsonwrap',
-    'reversed', 'null2zero', 'seconds', 'milliseconds', 'objectrows', 'min2max', 'googleJson'];
-  return Object.fromEntries(keys.map((k) => [k, flags[k] === true])) as unknown as DataOptions;
+  return flags;
 }
 
 /** A group name, or `average` for an unknown one (netdata's default). */
@@ -115,9 +118,12 @@ function parseTqx(text: string | undefined): GoogleParams {
 }
 
 /** Wraps a body for jsonp / google datasource callers. */
-function wrapCallback(format: DataFormat, body: string, result: QueryResult, params: Params, g: GoogleParams): string {
+function wrapCallback(format: DataFormat, body: string | Buffer, result: QueryResult, params: Params, g: GoogleParams): string | Buffer {
   const callback = param(params, 'callback') ?? g.handler;
-  if (format === 'jsonp') return `${safeIdentifier(callback ?? 'callback')}(${body});`;
+  if (format === 'jsonp') {
+    const name = safeIdentifier(callback ?? 'callback');
+    return typeof body === 'string' ? `${name}(${body});` : Buffer.concat([Buffer.from(`${name}(`), body, Buffer.from(');')]);
+  }
   if (format !== 'datasource') return body;
   const handler = safeIdentifier(callback ?? 'google.visualization.Query.setResponse');
   const [version, reqId] = [safeIdentifier(g.version), safeIdentifier(g.reqId)];

@@ -1,9 +1,7 @@
 /**
- * The `/api/v1/*` routes and `GET /netdata.conf`. Each route reads `ctx.state.host` (set by the
- * host-prefix middleware) so the same routes serve `/` and `/host/NAME/`.
+ * The `/api/v1/*` routes and `GET /netdata.conf`. Each route reads `x.host` (set by the app from
+ * the `/host/NAME/` prefix) so the same routes serve `/` and `/host/NAME/`.
  */
-import Router from '@koa/router';
-import type { Context } from 'koa';
 import type { Host } from '../database/types.js';
 import { chartsJson, singleChartJson } from './api-charts.js';
 import { requireChart, dataRequest } from './api-data.js';
@@ -19,24 +17,30 @@ import { badgeRequest } from './badge.js';
 import { topologyJson } from './api-topology.js';
 import { functionCall, functionsInfo } from './api-function.js';
 import { CONTENT_TYPE } from './data-format.js';
+import type { Exchange } from './exchange.js';
 import { HttpError, methodNotAllowed, type ApiResponse } from './http-error.js';
 import { htmlEscape } from './number-format.js';
 import { param, parseParams, toInteger, type Params } from './params.js';
 import { accessMatcher, clientIp } from './patterns.js';
 import type { WebContext } from './web-context.js';
 
-type Handler = (host: Host, params: Params, ctx: Context) => ApiResponse | Promise<ApiResponse>;
+type Handler = (host: Host, params: Params, x: Exchange) => ApiResponse | Promise<ApiResponse>;
+
+/**
+ * A route table: the answer for a request it knows (maybe not ready yet), undefined for a path
+ * it does not route. Throws HttpError for netdata's error answers.
+ */
+export type ApiRouter = (x: Exchange) => ApiResponse | Promise<ApiResponse> | undefined;
+
+/**
+ * `/api/v1/COMMAND` and `/netdata.conf`, as the router the API had matched them: any letter
+ * case, an optional trailing slash, COMMAND URL-decoded.
+ */
+const API_ROUTE = /^\/api\/v1\/([^/]+)\/?$/i;
+const CONF_ROUTE = /^\/netdata\.conf\/?$/i;
 
 /** The commands `[web] allow functions from` guards (instead of `allow dashboard from`). */
 const FUNCTION_COMMANDS = new Set(['function', 'functions']);
-
-function send(ctx: Context, r: ApiResponse): void {
-  ctx.status = r.status;
-  ctx.body = r.body;
-  // set the header itself: `ctx.type` would append a charset netdata does not send (prometheus)
-  ctx.set('Content-Type', r.contentType);
-  for (const [k, v] of Object.entries(r.headers ?? {})) ctx.set(k, v);
-}
 
 const json = (body: string): ApiResponse => ({ status: 200, contentType: CONTENT_TYPE.json, body });
 const text = (body: string, contentType: string = CONTENT_TYPE.text): ApiResponse => ({ status: 200, contentType, body });
@@ -44,7 +48,7 @@ const text = (body: string, contentType: string = CONTENT_TYPE.text): ApiRespons
 const ALLMETRICS_FORMATS = ['shell', 'prometheus', 'prometheus_all_hosts', 'json'];
 
 function allmetrics(w: WebContext, memory: ScrapeMemory): Handler {
-  return (host, params, ctx) => {
+  return (host, params, x) => {
     const format = param(params, 'format') ?? 'shell';
     if (!ALLMETRICS_FORMATS.includes(format)) {
       throw new HttpError(400, "Which format? 'shell', 'prometheus', 'prometheus_all_hosts' and 'json' are currently supported.");
@@ -65,7 +69,7 @@ function allmetrics(w: WebContext, memory: ScrapeMemory): Handler {
       types: yes('types', false),
       names: yes('names', backend.sendNamesInsteadOfIds),
       timestamps: yes('timestamps', true),
-      server: param(params, 'server') ?? clientIp(ctx.socket.remoteAddress),
+      server: param(params, 'server') ?? clientIp(x.remoteAddress),
       updateEverySecs: backend.updateEverySecs,
       nowS: Math.floor(w.nowMs() / 1000),
       program: 'netdata',
@@ -88,8 +92,8 @@ function handlers(w: WebContext): Record<string, Handler> {
     chart: (host, params) => json(singleChartJson(requireChart(host, params), w.health, w.functions(host))),
     data: (host, params) => dataRequest(host, params),
     allmetrics: allmetrics(w, memory),
-    alarms: (host, _params, ctx) => {
-      const all = ctx.querystring.split('&').includes('all');
+    alarms: (host, _params, x) => {
+      const all = x.querystring.split('&').includes('all');
       return json(alarmsBody(host, w.health, all, Math.floor(w.nowMs() / 1000)));
     },
     alarm_log: (host, params) => json(alarmLogBody(host, w.health, toInteger(param(params, 'after'), 0))),
@@ -104,34 +108,36 @@ function handlers(w: WebContext): Record<string, Handler> {
   };
 }
 
+/** The command's text, or the text as sent when it is not valid percent-encoding. */
+function decodeCommand(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
 /** Builds the router for `/api/v1/*` and `/netdata.conf`. */
-export function createApiRouter(w: WebContext): Router {
-  const router = new Router();
+export function createApiRouter(w: WebContext): ApiRouter {
   const table = handlers(w);
   const allowFunctions = accessMatcher(w.config.web.allowFunctionsFrom);
-  router.get('/api/v1/:command', async (ctx) => {
-    const command = ctx.params.command;
+  const read = (x: Exchange) => x.method === 'GET' || x.method === 'HEAD';
+  const api = (x: Exchange, command: string): ApiResponse | Promise<ApiResponse> => {
     const handler = Object.hasOwn(table, command) ? table[command] : undefined;
     if (!handler) throw new HttpError(404, `Unsupported v1 API command: ${htmlEscape(command)}`);
+    // other methods on a known route: 405 with Allow
+    if (!read(x)) throw methodNotAllowed(x.method, `/api/v1/${command}`);
     const allowed = command === 'badge.svg' ? w.allowBadges
       : FUNCTION_COMMANDS.has(command) ? allowFunctions : w.allowDashboard;
-    if (!allowed(ctx.socket.remoteAddress)) throw new HttpError(403, 'You are not allowed to access this resource.');
-    send(ctx, await handler(ctx.state.host as Host, parseParams(ctx.querystring), ctx));
-  });
-  router.get('/netdata.conf', (ctx) => {
-    if (!w.allowNetdataConf(ctx.socket.remoteAddress)) {
-      throw new HttpError(403, 'You are not allowed to access this resource.');
-    }
-    send(ctx, text(w.effectiveConfig()));
-  });
-  // other methods on a known route: 405 with Allow (GET and HEAD were answered above)
-  router.all('/api/v1/:command', (ctx) => {
-    const command = ctx.params.command;
-    if (!Object.hasOwn(table, command)) throw new HttpError(404, `Unsupported v1 API command: ${htmlEscape(command)}`);
-    throw methodNotAllowed(ctx.method, `/api/v1/${command}`);
-  });
-  router.all('/netdata.conf', (ctx) => {
-    throw methodNotAllowed(ctx.method, '/netdata.conf');
-  });
-  return router;
+    if (!allowed(x.remoteAddress)) throw new HttpError(403, 'You are not allowed to access this resource.');
+    return handler(x.host, parseParams(x.querystring), x);
+  };
+  return (x) => {
+    const m = API_ROUTE.exec(x.path);
+    if (m) return api(x, decodeCommand(m[1]));
+    if (!CONF_ROUTE.test(x.path)) return undefined;
+    if (!read(x)) throw methodNotAllowed(x.method, '/netdata.conf');
+    if (!w.allowNetdataConf(x.remoteAddress)) throw new HttpError(403, 'You are not allowed to access this resource.');
+    return text(w.effectiveConfig());
+  };
 }

@@ -1,11 +1,12 @@
 /**
- * `/api/v1/data` output formats, laid out as netdata 1.10 prints them (`src/rrd2json.c`:
- * `rrdr2json`, `rrdr2csv`, `rrdr2ssv`, `rrdr_json_wrapper_begin/end`; `markdown` from 1.37
- * `web/api/formatters/csv/csv.c`). The query engine has already grouped, selected, applied abs
+ * `/api/v1/data` output formats, laid out as netdata prints them: json and datatable as 1.37
+ * (`web/api/formatters/json/json.c`), the others as 1.10 (`src/rrd2json.c`: `rrdr2csv`,
+ * `rrdr2ssv`, `rrdr_json_wrapper_begin/end`; `markdown` from 1.37 `formatters/csv/csv.c`). The query engine has already grouped, selected, applied abs
  * and percentage; these functions only print.
  */
 import type { QueryResult } from '../database/index.js';
 import { logDate } from './access-log.js';
+import { BodyWriter } from './body-writer.js';
 import { formatNumber, formatValue, jsonEscape } from './number-format.js';
 
 /** The content types the API answers with (netdata's, charset included). */
@@ -37,9 +38,9 @@ export interface FormatOptions {
   googleJson: boolean;
 }
 
-/** A formatted body and the content type it goes out with. */
+/** A formatted body (json's as bytes, written in place) and the content type it goes out with. */
 export interface FormattedData {
-  body: string;
+  body: string | Buffer;
   contentType: string;
 }
 
@@ -90,33 +91,78 @@ function timestamp(timeS: number, opts: FormatOptions): string {
   return opts.milliseconds ? `${text}000` : text;
 }
 
-/** `format=json` / `jsonp` body: labels and data rows. */
-function toJson(r: QueryResult, opts: FormatOptions): string {
-  const kq = '"';
-  const sq = '"';
-  const names = r.dimensionNames.length ? r.dimensionNames : ['no data'];
-  let out = `{\n ${kq}labels${kq}: [${sq}time${sq}`;
-  for (const name of names) out += `, "${jsonEscape(name)}"`;
-  out += `],\n    ${kq}data${kq}:\n [\n`;
-  if (!r.dimensionNames.length) return out + '\n  ]\n}';
-  // the hot loop of a dashboard's query: per-column prefixes made once, values read in place
+/** Bytes a json body needs besides its rows, and per row and value: a first guess for its buffer. */
+const JSON_BASE_BYTES = 1024;
+const JSON_ROW_BYTES = 20;
+const JSON_VALUE_BYTES = 8;
+const COMMA = 0x2c;
+const QUOTE = 0x22;
+const CLOSE_BRACKET = 0x5d;
+const CLOSE_BRACE = 0x7d;
+/** How 1.37 (`rrdr2json`) ends the labels and the rows of a json body. */
+const JSON_DATA_BEGIN = '],\n    "data":\n [\n';
+const JSON_FINISH = '\n]\n}';
+
+/** A row time as `buffer_rrd_value` prints it, `000` after it for `ms`. */
+function writeTime(w: BodyWriter, timeS: number, opts: FormatOptions): void {
+  if (Number.isInteger(timeS)) w.integer(timeS);
+  else w.ascii(formatNumber(timeS));
+  if (opts.milliseconds) w.ascii('000');
+}
+
+/**
+ * `format=json` / `jsonp` body, laid out as 1.37's `rrdr2json` prints it (no spaces between
+ * values: `{\n "labels": ["time","user"],\n    "data":\n [\n [ 1672531200,1.5],\n ...\n]\n}`),
+ * written straight into `w`: the hot loop of a dashboard's query.
+ */
+function writeJson(w: BodyWriter, r: QueryResult, opts: FormatOptions): void {
+  const names = r.dimensionNames;
+  w.ascii('{\n "labels": ["time"');
+  if (!names.length) {
+    w.ascii(',"no data"' + JSON_DATA_BEGIN + JSON_FINISH);
+    return;
+  }
+  for (const name of names) {
+    w.ascii(',"');
+    w.text(jsonEscape(name));
+    w.byte(QUOTE);
+  }
+  w.ascii(JSON_DATA_BEGIN);
   const width = r.dimensionIndexes.length;
   const values = r.values;
-  const prefixes = r.dimensionNames.map((name) => (opts.objectrows ? `, "${jsonEscape(name)}": ` : ', '));
+  const times = r.times;
+  const keys = opts.objectrows ? names.map((name) => `,"${jsonEscape(name)}": `) : undefined;
+  const rowStart = opts.objectrows ? ' { "time": ' : ' [ ';
+  const rowEnd = opts.objectrows ? CLOSE_BRACE : CLOSE_BRACKET;
   const nullText = opts.null2zero ? '0' : 'null';
-  const lines: string[] = [];
-  for (const row of rowOrder(r, opts)) {
-    let line = opts.objectrows ? '      { "time": ' : '      [ ';
-    if (opts.googleJson) line += `new ${jsDate(r.times[row])}`;
-    else line += timestamp(r.times[row], opts);
+  const rows = r.rows;
+  for (let k = 0; k < rows; k++) {
+    // rows are newest first; `flip` prints them oldest first
+    const row = opts.reversed ? rows - 1 - k : k;
+    if (k > 0) w.ascii(',\n');
+    w.ascii(rowStart);
+    if (opts.googleJson) w.ascii(`new ${jsDate(times[row])}`);
+    else writeTime(w, times[row], opts);
     const base = row * width;
     for (let col = 0; col < width; col++) {
       const v = values[base + col];
-      line += prefixes[col] + (Number.isNaN(v) ? nullText : formatValue(v));
+      if (keys) w.text(keys[col]);
+      else w.byte(COMMA);
+      if (Number.isNaN(v)) w.ascii(nullText);
+      else w.value(v);
     }
-    lines.push(line + (opts.objectrows ? '}' : ']'));
+    w.byte(rowEnd);
   }
-  return out + lines.join(',\n') + '\n  ]\n}';
+  w.ascii(JSON_FINISH);
+}
+
+/** A json or jsonp body (with its jsonwrap header and footer when asked) as bytes. */
+function jsonData(r: QueryResult, format: DataFormat, opts: FormatOptions, contentType: string): FormattedData {
+  const w = new BodyWriter(JSON_BASE_BYTES + r.rows * (JSON_ROW_BYTES + r.dimensionIndexes.length * JSON_VALUE_BYTES));
+  if (opts.jsonwrap) w.text(wrapperBegin(r, format, opts, false));
+  writeJson(w, r, opts);
+  if (opts.jsonwrap) w.ascii(wrapperEnd(opts, false, r.min, r.max));
+  return { body: w.bytes(), contentType: opts.jsonwrap ? CONTENT_TYPE.json : contentType };
 }
 
 /** `format=datatable` (Google visualization DataTable JSON). */
@@ -132,7 +178,7 @@ function toDatatable(r: QueryResult, opts: FormatOptions): string {
       `${kq}pattern${kq}:${sq}${sq},${kq}type${kq}:${sq}number${sq}}`;
   }
   out += `\n  ],\n    ${kq}rows${kq}:\n [\n`;
-  if (!r.dimensionNames.length) return out + '\n  ]\n}';
+  if (!r.dimensionNames.length) return out + JSON_FINISH;
   const lines: string[] = [];
   for (const row of rowOrder(r, opts)) {
     let line = `        {${kq}c${kq}:[{${kq}v${kq}:${sq}${jsDate(r.times[row])}${sq}}`;
@@ -140,7 +186,7 @@ function toDatatable(r: QueryResult, opts: FormatOptions): string {
     r.dimensionNames.forEach((_, col) => { line += `,{${kq}v${kq}:${cell(r, row, col, opts)}}`; });
     lines.push(line + ']}');
   }
-  return out + lines.join(',\n') + '\n  ]\n}';
+  return out + lines.join(',\n') + JSON_FINISH;
 }
 
 interface CsvShape { start: string; sep: string; end: string; between: string; quoteLabels: boolean; markdown: boolean }
@@ -277,7 +323,7 @@ export function formatData(r: QueryResult, format: DataFormat, opts: FormatOptio
     }
     case 'datatable': return wrap(toDatatable(r, opts), false, CONTENT_TYPE.json);
     case 'datasource': return wrap(toDatatable(r, opts), false, CONTENT_TYPE.javascript);
-    case 'jsonp': return wrap(toJson(r, opts), false, CONTENT_TYPE.javascript);
-    default: return wrap(toJson(r, opts), false, CONTENT_TYPE.json);
+    case 'jsonp': return jsonData(r, format, opts, CONTENT_TYPE.javascript);
+    default: return jsonData(r, format, opts, CONTENT_TYPE.json);
   }
 }

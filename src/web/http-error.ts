@@ -1,11 +1,11 @@
 /** What an API handler answers, and the one error class the web part throws. */
 
-/** A finished answer: status, content type, body and extra headers. */
+/** A finished answer: status, content type, body (text, or bytes as they go out) and extra headers. */
 export interface ApiResponse {
   status: number;
   contentType: string;
-  body: string;
-  headers?: Record<string, string>;
+  body: string | Buffer;
+  headers?: Readonly<Record<string, string>>;
 }
 
 /**

@@ -40,32 +40,67 @@ export function formatValue(value: number): string {
 }
 
 /**
- * What `exactValue` prints, by integer arithmetic, for 0.1 <= |value| < 1e7 (7 significant
- * digits then need 0 to 7 decimals, so one rounding gives both); null elsewhere, and near a
- * rounding tie or a power of ten, where only the exact path is sure. A query prints thousands of
- * such values: this is most of its time otherwise.
+ * A value as the fast path splits it: `-` when negative, then `whole`, then (when `fraction` is
+ * not 0) `.` and `fraction` zero-padded on the left to `decimals` digits.
  */
-function fastValue(value: number): string | null {
+export interface FixedParts {
+  negative: boolean;
+  whole: number;
+  /** No trailing zeros; 0 when the value prints as an integer. */
+  fraction: number;
+  decimals: number;
+}
+
+/**
+ * What `exactValue` prints, by integer arithmetic, for 0.1 <= |value| < 1e7 (7 significant
+ * digits then need 0 to 7 decimals, so one rounding gives both), split into `out`; false
+ * elsewhere, and near a rounding tie or a power of ten, where only the exact path is sure. A
+ * query prints thousands of such values: this is most of its time otherwise. The body writer
+ * writes the parts as bytes; `fastValue` joins them into text.
+ */
+export function splitFixed(value: number, out: FixedParts): boolean {
   const magnitude = value < 0 ? -value : value;
-  if (magnitude < 0.1 || magnitude >= 1e7) return null;
-  let decimals = STORED_SIGNIFICANT_DIGITS - 1 - Math.floor(Math.log10(magnitude));
-  if (decimals < 0 || decimals > NUMBER_DECIMALS) return null;
+  if (magnitude < 0.1 || magnitude >= 1e7) return false;
+  let decimals = STORED_SIGNIFICANT_DIGITS - 1 - floorLog10(magnitude);
+  if (decimals < 0 || decimals > NUMBER_DECIMALS) return false;
   const scaledExact = magnitude * POWERS_OF_TEN[decimals];
   const scaled = Math.round(scaledExact);
-  if (scaled < SIGNIFICANT_FLOOR || scaled >= SIGNIFICANT_CEIL) return null;
-  if (Math.abs(Math.abs(scaledExact - Math.trunc(scaledExact)) - 0.5) < TIE_MARGIN) return null;
+  if (scaled < SIGNIFICANT_FLOOR || scaled >= SIGNIFICANT_CEIL) return false;
+  if (Math.abs(Math.abs(scaledExact - Math.trunc(scaledExact)) - 0.5) < TIE_MARGIN) return false;
   const power = POWERS_OF_TEN[decimals];
   const whole = Math.floor(scaled / power);
   let fraction = scaled - whole * power;
-  const sign = value < 0 ? '-' : '';
-  if (fraction === 0) return sign + whole;
-  while (fraction % 10 === 0) {
+  while (fraction !== 0 && fraction % 10 === 0) {
     fraction /= 10;
     decimals--;
   }
+  out.negative = value < 0;
+  out.whole = whole;
+  out.fraction = fraction;
+  out.decimals = decimals;
+  return true;
+}
+
+/**
+ * floor(log10(m)) for 0.1 <= m < 1e7 by comparisons (Math.log10 is most of splitFixed's time).
+ * Off by one at most just below a power of ten, where splitFixed's range check declines.
+ */
+function floorLog10(m: number): number {
+  if (m < 1e3) return m < 1 ? -1 : m < 10 ? 0 : m < 100 ? 1 : 2;
+  return m < 1e4 ? 3 : m < 1e5 ? 4 : m < 1e6 ? 5 : 6;
+}
+
+const PARTS: FixedParts = { negative: false, whole: 0, fraction: 0, decimals: 0 };
+
+/** `splitFixed` as text; null where it declines. */
+function fastValue(value: number): string | null {
+  if (!splitFixed(value, PARTS)) return null;
+  const sign = PARTS.negative ? '-' : '';
+  if (PARTS.fraction === 0) return sign + PARTS.whole;
   // integers print fast; the fraction's leading zeros come from a table, not padStart
-  const digits = '' + fraction;
-  return sign + whole + '.' + (digits.length < decimals ? LEADING_ZEROS[decimals - digits.length] + digits : digits);
+  const digits = '' + PARTS.fraction;
+  const decimals = PARTS.decimals;
+  return sign + PARTS.whole + '.' + (digits.length < decimals ? LEADING_ZEROS[decimals - digits.length] + digits : digits);
 }
 
 /** 7 significant digits, at most 7 decimals: the definition `fastValue` follows. */

@@ -8,6 +8,8 @@ export type Params = Array<[name: string, value: string]>;
 
 /** One URL-encoded component: `%XX` sequences decoded, `+` as a space; the text as given when malformed. */
 export function urlDecode(text: string): string {
+  // most names and values have nothing to decode
+  if (!text.includes('%') && !text.includes('+')) return text;
   try {
     return decodeURIComponent(text.replace(/\+/g, ' '));
   } catch {

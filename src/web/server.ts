@@ -1,7 +1,7 @@
 /**
  * One TCP port for HTTP and streaming, as in netdata: a `net.Server` per `[web] bind to` gives
  * each connection to the dispatcher; `STREAM ` goes to the stream receiver, anything else to
- * the Koa app through an `http.Server` that never listens itself (DESIGN "Decisions").
+ * the app (app.ts) through an `http.Server` that never listens itself (DESIGN "Decisions").
  */
 import { readFileSync } from 'node:fs';
 import * as http from 'node:http';
@@ -172,11 +172,10 @@ function answerClientError(err: Error & { code?: string }, socket: stream.Duplex
 export function createWebServer(config: NetdataConfig, deps: WebDeps): WebServer {
   const context = webContext(config, deps);
   const accessLog = new AccessLog(deps.accessLog ?? ((line: string) => debug(`access: ${line}`)));
-  const app = createApp(context, accessLog);
-  app.on('error', (err: Error) => warn(`web: request failed: ${err.message}`));
+  const app = createApp(context, accessLog, (err) => warn(`web: request failed: ${err instanceof Error ? err.message : String(err)}`));
   const firstRequestMs = deps.firstRequestTimeoutMs ?? FIRST_REQUEST_TIMEOUT_MS;
   const maxSockets = deps.maxSockets ?? defaultMaxSockets();
-  const httpServer = http.createServer(deadlines(firstRequestMs), app.callback());
+  const httpServer = http.createServer(deadlines(firstRequestMs), app);
   httpServer.keepAliveTimeout = config.web.disconnectIdleClientsAfterSecs * 1000;
   httpServer.on('clientError', answerClientError);
   const redirectServer = http.createServer(deadlines(firstRequestMs), redirectToHttps);

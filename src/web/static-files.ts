@@ -5,8 +5,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
-import type { Context } from 'koa';
-import { HttpError } from './http-error.js';
+import { HttpError, type ApiResponse } from './http-error.js';
 import { htmlEscape } from './number-format.js';
 
 const TYPES: Record<string, string> = {
@@ -37,22 +36,23 @@ function inside(root: string, urlPath: string): string | undefined {
   return file === root || file.startsWith(root + path.sep) ? file : undefined;
 }
 
-/** Serves a static file for `ctx.path` (after the host prefix was taken off). */
-export function createStaticHandler(webDir: string): (ctx: Context) => Promise<void> {
+/** Answers a static file for a URL path (after the host prefix was taken off); 404 when there is none. */
+export function createStaticHandler(webDir: string): (urlPath: string) => Promise<ApiResponse> {
   const root = path.resolve(webDir);
   const vendor = uplotDir();
-  return async (ctx) => {
+  return async (urlPath) => {
     let file: string | undefined;
-    const name = ctx.path.replace(/^\/vendor\//, '');
-    if (ctx.path.startsWith('/vendor/') && VENDOR_FILES.has(name) && vendor) file = path.join(vendor, name);
-    else file = inside(root, ctx.path);
+    const name = urlPath.replace(/^\/vendor\//, '');
+    if (urlPath.startsWith('/vendor/') && VENDOR_FILES.has(name) && vendor) file = path.join(vendor, name);
+    else file = inside(root, urlPath);
     if (file && (await stat(file).catch(() => undefined))?.isDirectory()) file = path.join(file, 'index.html');
     const body = file ? await readFile(file).catch(() => undefined) : undefined;
     if (!body) {
-      throw new HttpError(404, `File does not exist, or is not accessible: ${htmlEscape(ctx.path)}`);
+      throw new HttpError(404, `File does not exist, or is not accessible: ${htmlEscape(urlPath)}`);
     }
-    ctx.type = TYPES[path.extname(file!)] ?? 'application/octet-stream';
-    ctx.set('Cache-Control', 'no-cache');
-    ctx.body = body;
+    return {
+      status: 200, contentType: TYPES[path.extname(file!)] ?? 'application/octet-stream', body,
+      headers: { 'Cache-Control': 'no-cache' },
+    };
   };
 }
