@@ -9,7 +9,7 @@
  * request that can use one and never keep the process alive.
  */
 import { Worker } from 'node:worker_threads';
-import { sharedChartMemory, shadowMeta, type Chart, type Host } from '../database/index.js';
+import { sharedChartMemory, shadowMeta, type Chart, type Host, type SharedChartMemory } from '../database/index.js';
 import { dataRequest } from './api-data.js';
 import { HttpError, type ApiResponse } from './http-error.js';
 import { param, type Params } from './params.js';
@@ -25,13 +25,15 @@ export interface QueryPool {
   close(): Promise<void>;
 }
 
-/** What the pool knows of one chart: its number and the definitions last sent. */
+/** What the pool knows of one chart: its number, the definitions last seen, its memory. */
 interface ChartEntry {
   readonly key: number;
   definition: unknown;
   dimensions: unknown[];
   /** Bumped when the definitions change; a thread that saw an older one is told again. */
   version: number;
+  /** Null when a ring is not in shared memory (the main thread answers). */
+  memory: SharedChartMemory | null;
 }
 
 interface Pending {
@@ -101,7 +103,7 @@ export function createQueryPool(threads: number): QueryPool {
   const entryOf = (chart: Chart): ChartEntry => {
     let e = entries.get(chart);
     if (e === undefined) {
-      e = { key: nextKey++, definition: null, dimensions: [], version: 0 };
+      e = { key: nextKey++, definition: null, dimensions: [], version: 0, memory: null };
       entries.set(chart, e);
       forget.register(chart, e.key);
     }
@@ -112,14 +114,16 @@ export function createQueryPool(threads: number): QueryPool {
       e.definition = chart.definition;
       e.dimensions = dims.map((d) => d.definition);
       e.version++;
+      // a new dimension brings a new ring
+      e.memory = sharedChartMemory(chart);
     }
     return e;
   };
 
   const onThread = async (host: Host, params: Params, chart: Chart): Promise<ApiResponse> => {
-    const memory = sharedChartMemory(chart);
-    if (memory === null) return onMain(host, params);
     const e = entryOf(chart);
+    const memory = e.memory;
+    if (memory === null) return onMain(host, params);
     const t = pick();
     if (!t.alive) return onMain(host, params);
     if (t.seen.get(e.key) !== e.version) {
