@@ -70,7 +70,7 @@ describe('query threads', () => {
     f = await startFixture();
     f.feed(DEFINITIONS);
     feedAll(f, 400);
-    pool = createQueryPool(2);
+    pool = createQueryPool(2, { mainWhenAlone: false });
   });
   after(async () => {
     await pool.close();
@@ -96,6 +96,18 @@ describe('query threads', () => {
     const got = await Promise.all(list.map((q) => pool.data(f.host, parseParams(q))));
     assert.deepEqual(got, want);
     assert.equal(pool.counts.threads - before, list.length);
+  });
+
+  it('answer a request alone on the main thread, and the requests of one turn on the threads', async () => {
+    const mixed = createQueryPool(2);
+    const list = requests().slice(4, 60);
+    for (const q of list.slice(0, 5)) assert.deepEqual(await mixed.data(f.host, parseParams(q)), dataRequest(f.host, parseParams(q)));
+    assert.deepEqual(mixed.counts, { threads: 0, main: 5 });
+    const got = await Promise.all(list.map((q) => mixed.data(f.host, parseParams(q))));
+    assert.deepEqual(got, list.map((q) => dataRequest(f.host, parseParams(q))));
+    // the threads take the turn but its last request, which finds them busy
+    assert.deepEqual(mixed.counts, { threads: list.length - 1, main: 6 });
+    await mixed.close();
   });
 
   it('see a renamed dimension and a new one at the next request', async () => {

@@ -7,6 +7,13 @@
  * main thread's `dataRequest` instead when the chart is unknown or its rings are not shared, when
  * the thread could not hold the chart still, or when the thread died. Threads start at the first
  * request that can use one and never keep the process alive.
+ *
+ * A hop to a thread and back costs more than it saves when requests come one at a time (one
+ * connection: the main thread would only wait), so the pool looks at the requests that arrived
+ * in one turn of the event loop (their handlers all run before `setImmediate`): a request alone,
+ * with no thread busy, is answered on the main thread; otherwise they go to the threads, but the
+ * last of the turn is answered on the main thread when every thread has `THREAD_QUEUE` requests
+ * already (the main thread also parses and writes every request, so it takes at most one a turn).
  */
 import { Worker } from 'node:worker_threads';
 import { sharedChartMemory, shadowMeta, type Chart, type Host, type SharedChartMemory } from '../database/index.js';
@@ -14,6 +21,18 @@ import { dataRequest } from './api-data.js';
 import { HttpError, type ApiResponse } from './http-error.js';
 import { param, type Params } from './params.js';
 import type { PoolReply, PoolRequest } from './query-messages.js';
+
+/** Requests queued on a thread before the main thread answers the next one itself. */
+const THREAD_QUEUE = 2;
+
+/** How a pool chooses (tests force the threads). */
+export interface QueryPoolOptions {
+  /**
+   * Whether a request alone in its turn of the event loop, with no thread busy, is answered on
+   * the main thread (default true). False sends every request that can go to a thread at once.
+   */
+  mainWhenAlone?: boolean;
+}
 
 /** Answers `/api/v1/data`; made by `createQueryPool`, closed with the web server. */
 export interface QueryPool {
@@ -38,6 +57,15 @@ interface ChartEntry {
 
 interface Pending {
   resolve(r: PoolReply): void;
+}
+
+/** A request waiting for the end of its turn of the event loop. */
+interface Waiting {
+  host: Host;
+  params: Params;
+  chart: Chart;
+  resolve(r: ApiResponse | Promise<ApiResponse>): void;
+  reject(err: unknown): void;
 }
 
 class QueryThread {
@@ -71,7 +99,8 @@ class QueryThread {
 }
 
 /** A pool of `threads` query threads; 0 answers every request on the main thread. */
-export function createQueryPool(threads: number): QueryPool {
+export function createQueryPool(threads: number, options: QueryPoolOptions = {}): QueryPool {
+  const mainWhenAlone = options.mainWhenAlone ?? true;
   const entries = new WeakMap<Chart, ChartEntry>();
   let threadList: QueryThread[] = [];
   let nextKey = 1;
@@ -87,6 +116,31 @@ export function createQueryPool(threads: number): QueryPool {
   const onMain = (host: Host, params: Params): ApiResponse => {
     counts.main++;
     return dataRequest(host, params);
+  };
+
+  let waiting: Waiting[] = [];
+  /** Requests posted to threads and not answered yet. */
+  let outstanding = 0;
+
+  const threadFree = (): boolean =>
+    threadList.length < threads || threadList.some((t) => t.alive && t.pending.size < THREAD_QUEUE);
+
+  /** The requests of one turn: one alone on main, else to threads, the last on main if they are all busy. */
+  const dispatch = (): void => {
+    const list = waiting;
+    waiting = [];
+    const last = list.pop()!;
+    const alone = list.length === 0 && outstanding === 0;
+    for (const w of list) w.resolve(onThread(w.host, w.params, w.chart));
+    if (!alone && threadFree()) {
+      last.resolve(onThread(last.host, last.params, last.chart));
+      return;
+    }
+    try {
+      last.resolve(onMain(last.host, last.params));
+    } catch (err) {
+      last.reject(err);
+    }
   };
 
   const pick = (): QueryThread => {
@@ -131,10 +185,12 @@ export function createQueryPool(threads: number): QueryPool {
       t.seen.set(e.key, e.version);
     }
     const id = nextId++;
+    outstanding++;
     const reply = await new Promise<PoolReply>((resolve) => {
       t.pending.set(id, { resolve });
       t.post({ type: 'query', id, key: e.key, params });
     });
+    outstanding--;
     if (reply.kind === 'fallback') return onMain(host, params);
     counts.threads++;
     if (reply.kind === 'error') throw new HttpError(reply.status, reply.message, { headers: reply.headers });
@@ -149,7 +205,11 @@ export function createQueryPool(threads: number): QueryPool {
       const chart = id ? host.chart(id) : undefined;
       // no chart: the main thread gives netdata's 400/404
       if (chart === undefined) return onMain(host, params);
-      return onThread(host, params, chart);
+      if (!mainWhenAlone) return onThread(host, params, chart);
+      return new Promise<ApiResponse>((resolve, reject) => {
+        if (waiting.length === 0) setImmediate(dispatch);
+        waiting.push({ host, params, chart, resolve, reject });
+      });
     },
     async close() {
       const list = threadList;
