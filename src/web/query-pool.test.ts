@@ -1,6 +1,11 @@
 process.env.TZ = 'UTC';
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createHostRegistry, type MemoryMode } from '../database/index.js';
+import { createParser } from '../protocol/index.js';
 import { dataRequest } from './api-data.js';
 import { HttpError, type ApiResponse } from './http-error.js';
 import { parseParams } from './params.js';
@@ -152,4 +157,36 @@ describe('query threads', () => {
     assert.equal(missing.status, 404);
     assert.equal(missing.body, 'Chart is not found: no.such');
   });
+});
+
+describe('query threads in every memory mode', () => {
+  const modes: [MemoryMode, number | undefined][] = [['ram', undefined], ['save', undefined], ['map', undefined], ['none', 50]];
+  for (const [mode, recentSlots] of modes) {
+    it(`answer as the main thread does in memory mode ${mode}${recentSlots ? ' with a recent ring' : ''}`, async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'tributary-query-pool-'));
+      let nowS = 1_700_000_000;
+      const registry = createHostRegistry({ hostname: 'modes', machineGuid: '30000000-0000-0000-0000-000000000003' },
+        { memoryMode: mode, historyEntries: 100, updateEverySecs: 1, gapWhenLostIterationsAbove: 1, recentSlots },
+        { nowS: () => nowS, persistence: { cacheDir: dir, nowS: () => nowS, checkpointEverySecs: 0 } });
+      const pool = createQueryPool(1, { mainWhenAlone: false });
+      try {
+        const parser = createParser({
+          source: 'plugin modes', host: registry.localhost, trustedDurations: false, defaultUpdateEverySecs: 1,
+          defaultPluginName: 'modes.plugin', nowUs: () => nowS * 1e6,
+        });
+        parser.feed(Buffer.from('CHART m.a "" "A" "x" a m.a line 1 1\nDIMENSION one "" absolute 1 1\n' +
+          'DIMENSION two "" incremental 1 1\n'));
+        for (let i = 0; i < 150; i++, nowS++) parser.feed(Buffer.from(`BEGIN m.a\nSET one = ${i % 13}\nSET two = ${i * i}\nEND\n`));
+        for (const q of ['chart=m.a', 'chart=m.a&after=-40&points=8&options=jsonwrap', 'chart=m.a&after=0&before=0&format=csv']) {
+          const params = parseParams(q);
+          assert.deepEqual(await pool.data(registry.localhost, params), dataRequest(registry.localhost, params), q);
+        }
+        assert.equal(pool.counts.threads, 3);
+      } finally {
+        await pool.close();
+        registry.close();
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  }
 });
