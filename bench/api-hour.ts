@@ -3,7 +3,9 @@
  * time, so an hour fed at once cannot be compared; bench/api.ts compares the last 5 minutes):
  * one 10-dimension chart with 3,600 stored points, queried with points=600 over HTTP on
  * 127.0.0.1 by one client at a time (latency) and by 16 concurrent clients (requests/s); then
- * the process RSS with the web server idle.
+ * the process RSS with the web server idle. Run with `[web] query threads` at its default and at
+ * 0 (queries on the main thread), in that order, on the same data. The clients run in the
+ * server's process (on its main thread), so threads show less here than in bench/api.ts.
  *
  * Run: npx tsc -p . && node dist/bench/api-hour.js
  */
@@ -60,8 +62,14 @@ function percentile(sorted: number[], p: number): number {
 
 async function main(): Promise<void> {
   const registry = feedChart();
+  for (const threads of [undefined, '0']) await measure(registry, threads);
+}
+
+async function measure(registry: ReturnType<typeof createHostRegistry>, threads: string | undefined): Promise<void> {
   const chart = registry.localhost.chart('bench.ten')!;
-  const config = loadNetdataConfig(null, [['web', 'bind to', '127.0.0.1:0']]);
+  const config = loadNetdataConfig(null, [['web', 'bind to', '127.0.0.1:0'],
+    ...(threads === undefined ? [] : [['web', 'query threads', threads] as [string, string, string]])]);
+  console.log(`\n[web] query threads = ${config.web.queryThreads}`);
   const server = createWebServer(config, { registry, version: 'bench', effectiveConfig: () => '', accessLog: () => {} });
   await server.start();
   const port = server.ports()[0];
@@ -89,7 +97,6 @@ async function main(): Promise<void> {
   }));
   console.log(`throughput (${CONCURRENCY} clients, ${THROUGHPUT_SECS} s): ${(done / THROUGHPUT_SECS).toFixed(0)} requests/s`);
 
-  agent.destroy();
   global.gc?.();
   await new Promise((r) => setTimeout(r, 2000));
   console.log(`RSS with the web server idle: ${rssIdleMb.toFixed(1)} MB before the load, ` +
@@ -97,4 +104,4 @@ async function main(): Promise<void> {
   await server.stop();
 }
 
-main().catch((err) => { console.error(err); process.exitCode = 1; });
+main().then(() => agent.destroy()).catch((err) => { console.error(err); process.exitCode = 1; });

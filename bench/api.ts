@@ -5,8 +5,9 @@
  * wall clock. After FEED_SECS, while the feed goes on, each parent is asked what a dashboard
  * asks: the last WINDOW_SECS at points=WINDOW_POINTS, format json with jsonwrap, rotating over
  * the charts (no two consecutive requests alike), by 1 connection and then by 16, in the order
- * Tributary, netdata, netdata, Tributary. Printed: requests per second and p99 latency, and the
- * ratio to netdata.
+ * Tributary, Tributary with `[web] query threads = 0`, netdata, netdata, the same Tributary
+ * without threads, Tributary (three parents fed at once). Printed: requests per second and p99
+ * latency, and the ratio to netdata.
  *
  * Run: npx tsc -p . && node dist/bench/api.js
  * API_BENCH_FEED_SECS overrides the 5 minutes of feed first (a shorter window is then asked).
@@ -84,41 +85,50 @@ async function main(): Promise<void> {
     results.set(key, [...(results.get(key) ?? []), r]);
     console.log(`  ${key.padEnd(26)} ${fmt(r.requestsPerSec).padStart(7)} req/s  p99 ${fmt(r.p99Ms, 2).padStart(7)} ms  (${r.bytes} bytes a response)`);
   };
-  /** Feeds both parents (netdata's port null when it cannot run), then loads them A B B A. */
-  const feedAndLoad = async (tbPort: number, ndPort: number | null): Promise<void> => {
+  /** Feeds the parents (netdata's port null when it cannot run), then loads them A B C C B A. */
+  const feedAndLoad = async (tbPort: number, tb0Port: number, ndPort: number | null): Promise<void> => {
     const starts = await Promise.all([
       connectFeed(tbPort, 'tb-api', { hosts: 1, charts: CHARTS, dimensions: DIMENSIONS }),
+      connectFeed(tb0Port, 'tb0-api', { hosts: 1, charts: CHARTS, dimensions: DIMENSIONS }),
       ...(ndPort === null ? [] : [connectFeed(ndPort, 'nd-api', { hosts: 1, charts: CHARTS, dimensions: DIMENSIONS })]),
     ]);
     const feeds = starts.map((start) => start(1));
     await sleep(FEED_SECS * 1000);
     for (const connections of CONNECTIONS) {
       const tb = (): Promise<void> => load(tbPort, 'tb-api-0', connections).then((r) => record(`tributary, ${connections} conn`, r));
+      const tb0 = (): Promise<void> => load(tb0Port, 'tb0-api-0', connections)
+        .then((r) => record(`no threads, ${connections} conn`, r));
       const nd = (): Promise<void> => (ndPort === null ? Promise.resolve()
         : load(ndPort, 'nd-api-0', connections).then((r) => record(`netdata 1.37, ${connections} conn`, r)));
       await tb();
+      await tb0();
       await nd();
       await nd();
+      await tb0();
       await tb();
     }
     await Promise.all(feeds.map((f) => f.stop()));
   };
-  const skipped = await onTributaryParent('tb-api', async (_tbPid, tbPort) => {
-    const nd = await onNetdataParent('nd-api', (_ndPid, ndPort) => feedAndLoad(tbPort, ndPort));
-    if (typeof nd === 'string') await feedAndLoad(tbPort, null);
+  const skipped = await onTributaryParent('tb-api', (_tbPid, tbPort) => onTributaryParent('tb0-api', async (_pid, tb0Port) => {
+    const nd = await onNetdataParent('nd-api', (_ndPid, ndPort) => feedAndLoad(tbPort, tb0Port, ndPort));
+    if (typeof nd === 'string') await feedAndLoad(tbPort, tb0Port, null);
     return typeof nd === 'string' ? nd : '';
-  });
+  }, '[web]\n\tquery threads = 0\n'));
   const mean = (key: string, f: (r: Load) => number): number => {
     const rs = results.get(key) ?? [];
     return rs.reduce((a, r) => a + f(r), 0) / rs.length;
   };
-  console.log(`\n${'mean of 2'.padEnd(28)}${'tributary'.padStart(12)}${'netdata 1.37'.padStart(14)}${'ratio'.padStart(9)}`);
+  console.log(`\n${'mean of 2'.padEnd(28)}${'tributary'.padStart(12)}${'no threads'.padStart(12)}` +
+    `${'netdata 1.37'.padStart(14)}${'ratio'.padStart(9)}`);
   for (const c of CONNECTIONS) {
     for (const [name, f] of [['req/s', (r: Load) => r.requestsPerSec], ['p99 ms', (r: Load) => r.p99Ms]] as const) {
+      const digits = name === 'req/s' ? 0 : 2;
       const t = mean(`tributary, ${c} conn`, f);
+      const t0 = mean(`no threads, ${c} conn`, f);
       const n = mean(`netdata 1.37, ${c} conn`, f);
       const label = `${c} connection${c > 1 ? 's' : ''}: ${name}`;
-      console.log(`${label.padEnd(28)}${fmt(t, name === 'req/s' ? 0 : 2).padStart(12)}${(Number.isNaN(n) ? 'n/a' : fmt(n, name === 'req/s' ? 0 : 2)).padStart(14)}${(Number.isNaN(n) ? '' : `${fmt(t / n, 2)}x`).padStart(9)}`);
+      console.log(`${label.padEnd(28)}${fmt(t, digits).padStart(12)}${fmt(t0, digits).padStart(12)}` +
+        `${(Number.isNaN(n) ? 'n/a' : fmt(n, digits)).padStart(14)}${(Number.isNaN(n) ? '' : `${fmt(t / n, 2)}x`).padStart(9)}`);
     }
   }
   if (skipped) console.log(`netdata skipped: ${skipped}`);

@@ -19,9 +19,10 @@ export function cpuSecs(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SEC; // utime + stime
 }
 
-/** Runs `run` against a fresh Tributary parent named `hostname`. */
-export async function onTributaryParent<T>(hostname: string, run: (pid: number, port: number) => Promise<T>): Promise<T> {
-  const node = await startNode({ hostname, plugin: false });
+/** Runs `run` against a fresh Tributary parent named `hostname` (`extraConf`: netdata.conf lines added). */
+export async function onTributaryParent<T>(hostname: string, run: (pid: number, port: number) => Promise<T>,
+  extraConf?: string): Promise<T> {
+  const node = await startNode({ hostname, plugin: false, extraConf });
   try {
     return await run(node.child.pid!, node.port);
   } finally {

@@ -2,6 +2,7 @@
  * `[web]`, `[plugins]`, `[plugin:NAME]`, `[health]`, `[backend]` and `[host labels]` of
  * netdata.conf (reference §8, §4.1, §1.1), each default a named constant beside its key.
  */
+import os from 'node:os';
 import type { ConfigReader } from './reader.js';
 import {
   duration, integer, list, oneOf, parseBoolean, renderDuration, text, BadValue,
@@ -42,6 +43,13 @@ export const DEFAULT_ACCEPT_STREAMING_REQUEST_EVERY_SECS = 0;
 export const DEFAULT_TIMEOUT_FOR_FIRST_REQUEST_SECS = 60;
 /** `[web] web server max sockets`: 0 = a quarter of the process's open-files limit, as 1.37 computes it. */
 export const DEFAULT_WEB_SERVER_MAX_SOCKETS = 0;
+/**
+ * `[web] query threads` (Tributary's) default: a thread per CPU but one for the main thread, at
+ * least 1, as netdata 1.37 sizes its web threads by the CPUs.
+ */
+export function defaultQueryThreads(): number {
+  return Math.max(1, os.availableParallelism() - 1);
+}
 /** `[web] ssl key` default, under the config directory (1.37 `daemon/main.c`). */
 export const DEFAULT_SSL_KEY_FILE = 'ssl/key.pem';
 /** `[web] ssl certificate` default, under the config directory. */
@@ -96,6 +104,7 @@ export function readWeb(r: ConfigReader, configDir: string, path: (text: string)
       integer(0), DEFAULT_ACCEPT_STREAMING_REQUEST_EVERY_SECS),
     timeoutForFirstRequestSecs: r.value('web', 'timeout for first request', integer(1), DEFAULT_TIMEOUT_FOR_FIRST_REQUEST_SECS),
     webServerMaxSockets: r.value('web', 'web server max sockets', integer(0), DEFAULT_WEB_SERVER_MAX_SOCKETS),
+    queryThreads: r.value('web', 'query threads', integer(0), defaultQueryThreads()),
     sslKey: r.value('web', 'ssl key', path, `${configDir}/${DEFAULT_SSL_KEY_FILE}`),
     sslCertificate: r.value('web', 'ssl certificate', path, `${configDir}/${DEFAULT_SSL_CERTIFICATE_FILE}`),
     tlsVersion: r.value('web', 'tls version', oneOf(TLS_VERSIONS, 'tls version'), DEFAULT_TLS_VERSION),

@@ -121,6 +121,11 @@ export interface WebConfig {
   timeoutForFirstRequestSecs: number;
   /** `web server max sockets`: the most connections the web server holds; 0 = a quarter of the open-files limit. */
   webServerMaxSockets: number;
+  /**
+   * `query threads`: worker threads answering `/api/v1/data` over the rings in shared memory
+   * (default: CPUs minus one, at least 1); 0 = on the main thread.
+   */
+  queryThreads: number;
   /** `ssl key`: the PEM private key of the web port's TLS, absolute (default `<config>/ssl/key.pem`). */
   sslKey: string;
   /** `ssl certificate`: the PEM certificate (chain) beside it (default `<config>/ssl/cert.pem`). */

@@ -10,6 +10,8 @@ import { frozenChartDefinition } from './frozen-definitions.js';
 import type { InterpolationWindow } from './interpolation.js';
 import { completeIteration, type IterationResult } from './iteration.js';
 import { replayReachesStore, restoreChart, restoreDimension, storeReplayedPoint, type ReplayWrite } from './replay.js';
+import * as ringRead from './ring-read.js';
+import { ringsAreShared, SharedPosition, type SharedChartMemory } from './shared-chart.js';
 import type { ChartStore, RingPosition } from './store.js';
 import type { Chart, ChartDefinition, Dimension, DimensionDefinition, Host, ReplayOutcome, Variables } from './types.js';
 
@@ -72,6 +74,8 @@ export class ChartImpl implements Chart {
   readonly #result: IterationResult = { slotsWritten: 0, restart: null };
   readonly #position: RingPosition = { currentEntry: 0, counter: 0, lastSlotTimeS: 0, slotsWritten: 0 };
   readonly #replayWrite: ReplayWrite = { firstEntry: 0, slots: 0 };
+  /** The position in shared memory, once a query thread reads this chart (`sharedMemory`). */
+  #shared: SharedPosition | null = null;
 
   constructor(parts: ChartParts) {
     this.host = parts.host;
@@ -172,7 +176,10 @@ export class ChartImpl implements Chart {
   end(nowUs: number): void {
     const s = this.#state;
     if (this.#obsolete || this.#obsoleteDimensions > 0) this.#collectedWhileObsolete();
+    const shared = this.#shared;
+    if (shared !== null) shared.beginWrite();
     const result = completeIteration(s, nowUs, this.#window, this.#result);
+    if (shared !== null) shared.publish(s);
     this.#iterations++;
     if (result.restart !== null) this.#logRestart(result.restart);
     this.#lastSlotsWritten = 0;
@@ -189,7 +196,9 @@ export class ChartImpl implements Chart {
 
   storeReplayed(timeS: number, values: ArrayLike<number>): ReplayOutcome {
     const s = this.#state;
+    this.#shared?.beginWrite();
     const outcome = storeReplayedPoint(s, this.#store.historyEntries > 0, timeS, values, this.#replayWrite);
+    this.#shared?.publish(s);
     if (outcome === 'appended' || outcome === 'filled') {
       replayReachesStore(this.#store, s, this.#position, this.#replayWrite, outcome === 'appended');
     }
@@ -210,45 +219,42 @@ export class ChartImpl implements Chart {
   }
 
   restoreChartState(lastCollectedUs: number, lastUpdatedUs: number): void {
+    this.#shared?.beginWrite();
     restoreChart(this.#state, this.#store.historyEntries > 0, lastCollectedUs, lastUpdatedUs, this.#replayWrite);
+    this.#shared?.publish(this.#state);
     replayReachesStore(this.#store, this.#state, this.#position, this.#replayWrite, true);
   }
 
   firstEntryS(): number {
-    const last = this.lastEntryS();
-    if (last === 0) return 0;
-    return last - (this.#storedSlots() - 1) * this.#state.updateEverySecs;
+    return ringRead.firstEntryS(this.#state, this.#storedSlots());
   }
 
   lastEntryS(): number {
-    if (this.#storedSlots() === 0) return 0;
-    return Math.floor(this.#state.lastUpdatedUs / USEC_PER_SEC);
+    return ringRead.lastEntryS(this.#state, this.#storedSlots());
   }
 
   valueAt(index: number, timeS: number): number {
-    const ring = this.#state.rings[index];
-    const last = this.lastEntryS();
-    if (ring == null || last === 0 || timeS > last) return NaN;
-    const slotsBack = Math.ceil((last - timeS) / this.#state.updateEverySecs);
-    if (slotsBack >= this.#storedSlots()) return NaN;
-    const entries = this.#state.entries;
-    return ring[(this.#state.currentEntry - 1 - slotsBack + 2 * entries) % entries];
+    return ringRead.valueAt(this.#state, this.#storedSlots(), this.#state.rings[index] ?? null, timeS);
   }
 
   readSlots(index: number, newestS: number, count: number, out: Float64Array): void {
-    const s = this.#state;
-    const ring = s.rings[index];
-    const last = this.lastEntryS();
-    const stored = this.#storedSlots();
-    const ue = s.updateEverySecs;
-    const entries = s.entries;
-    // slot k is ceil((last - newestS) / ue) + k slots back from the newest
-    const back0 = Math.ceil((last - newestS) / ue);
-    for (let k = 0; k < count; k++) {
-      const back = back0 + k;
-      if (ring == null || last === 0 || newestS - k * ue > last || back >= stored) out[k] = NaN;
-      else out[k] = ring[(s.currentEntry - 1 - back + 2 * entries) % entries];
+    ringRead.readSlots(this.#state, this.#storedSlots(), this.#state.rings[index] ?? null, newestS, count, out);
+  }
+
+  /**
+   * The chart's rings and its position record for a query thread, or null when some ring is not
+   * in shared memory or the store keeps no samples. The first call creates the record; from then
+   * on every write to the rings goes through its sequence (`shared-chart.ts`). Main thread only.
+   */
+  sharedMemory(): SharedChartMemory | null {
+    const rings = this.#state.rings;
+    if (this.#store.historyEntries === 0 || !ringsAreShared(rings)) return null;
+    if (this.#shared === null) {
+      this.#shared = new SharedPosition();
+      this.#shared.beginWrite();
+      this.#shared.publish(this.#state);
     }
+    return { position: this.#shared.address, rings: rings.slice(), entries: this.#state.entries };
   }
 
   /** Approximate bytes held: ring samples, per-dimension arrays, objects. */
@@ -263,12 +269,12 @@ export class ChartImpl implements Chart {
 
   /** Releases the store (the chart is removed or the agent stops). */
   close(): void {
+    this.#shared?.release();
     this.#store.close();
   }
 
   #storedSlots(): number {
-    if (this.#store.historyEntries === 0) return 0;
-    return Math.min(this.#state.counter, this.#state.entries);
+    return ringRead.storedSlots(this.#state, this.#store.historyEntries > 0);
   }
 
   #apply(definition: ChartDefinition): void {
@@ -279,8 +285,10 @@ export class ChartImpl implements Chart {
     s.storeFirst = definition.options.storeFirst;
     if (definition.updateEverySecs > 0 && definition.updateEverySecs !== s.updateEverySecs) {
       info(`chart '${this.id}' on host '${this.host.hostname}': update every changed from ${s.updateEverySecs} to ${definition.updateEverySecs}; restarting its timeline`);
+      this.#shared?.beginWrite();
       s.updateEverySecs = definition.updateEverySecs;
       s.reset();
+      this.#shared?.publish(s);
     }
   }
 
@@ -313,4 +321,12 @@ export class ChartImpl implements Chart {
     const what = reason === 'took-too-long' ? 'took too long to be updated' : 'too old data';
     info(`host '${this.host.hostname}', chart '${this.id}': ${what}; resetting it, the next entry will not be stored`);
   }
+}
+
+/**
+ * A chart's shared memory for a query thread (`ChartImpl.sharedMemory`), or null for a chart
+ * whose rings are not shared or that is not one of this database's.
+ */
+export function sharedChartMemory(chart: Chart): SharedChartMemory | null {
+  return chart instanceof ChartImpl ? chart.sharedMemory() : null;
 }

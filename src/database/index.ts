@@ -29,3 +29,6 @@ export type { QueryRequest, QueryResult, QueryOptions, GroupMethod } from './que
 export { RecordLogWriter, RECORD_PREFIX_BYTES, type RecordLogWriterOptions } from './record-log.js';
 export { scanRecordFile, scanRecords, type RecordScan, type RecordScanOptions, type RecordVisitor } from './record-log-scan.js';
 export { heldRanges, type HeldRange } from './held-ranges.js';
+export { sharedChartMemory } from './chart.js';
+export type { SharedChartMemory } from './shared-chart.js';
+export { ShadowChart, shadowMeta, type ChartShadowMeta } from './shadow-chart.js';

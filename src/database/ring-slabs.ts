@@ -1,7 +1,8 @@
 /**
- * Ring memory for memory mode `ram`, carved out of large zeroed `ArrayBuffer`s. Node gets a
- * buffer this large from calloc, which maps fresh pages from the kernel; a page becomes resident
- * only when a slot in it is first written, as netdata's mmap'd rings do. A ring handed out here
+ * Ring memory for memory mode `ram`, carved out of large zeroed `SharedArrayBuffer`s, so query
+ * threads read the rings in place (`shared-chart.ts`). Node gets a buffer this large from
+ * calloc, which maps fresh pages from the kernel; a page becomes resident only when a slot in it
+ * is first written, as netdata's mmap'd rings do. A ring handed out here
  * is all zero bits (0.0, not NaN) and is never touched by the allocator: the chart reads only
  * slots it wrote (see `RamStore`).
  */
@@ -14,19 +15,24 @@ export const RING_SLAB_BYTES = 1024 * 1024;
  * host share slabs and a removed host frees them all. Not for rings that must start as NaN.
  */
 export class RingSlabs {
-  #slab: ArrayBuffer | null = null;
+  #slab: SharedArrayBuffer | null = null;
   #usedBytes = 0;
 
   /** A zero-filled ring of `entries` float32 slots whose pages are not touched yet. */
   allocate(entries: number): Float32Array {
     const bytes = entries * Float32Array.BYTES_PER_ELEMENT;
-    if (bytes > RING_SLAB_BYTES) return new Float32Array(entries);
+    if (bytes > RING_SLAB_BYTES) return sharedRing(entries);
     if (this.#slab === null || this.#usedBytes + bytes > RING_SLAB_BYTES) {
-      this.#slab = new ArrayBuffer(RING_SLAB_BYTES);
+      this.#slab = new SharedArrayBuffer(RING_SLAB_BYTES);
       this.#usedBytes = 0;
     }
     const ring = new Float32Array(this.#slab, this.#usedBytes, entries);
     this.#usedBytes += bytes;
     return ring;
   }
+}
+
+/** A zero-filled ring of `entries` float32 slots in shared memory of its own. */
+export function sharedRing(entries: number): Float32Array {
+  return new Float32Array(new SharedArrayBuffer(entries * Float32Array.BYTES_PER_ELEMENT));
 }

@@ -19,6 +19,7 @@ import {
   type ChartHeader,
   type DimensionFileKey,
 } from './store-files.js';
+import { sharedRing } from './ring-slabs.js';
 import type { ChartStore, ChartStoreRequest, RingPosition } from './store.js';
 import type { Chart } from './types.js';
 
@@ -79,7 +80,7 @@ export abstract class FileChartStore implements ChartStore {
   dimensionRing(dimensionId: string): Float32Array {
     const existing = this.dimensions.find((d) => d.id === dimensionId);
     if (existing !== undefined) return existing.ring;
-    const ring = new Float32Array(this.historyEntries).fill(NaN);
+    const ring = sharedRing(this.historyEntries).fill(NaN);
     const saved = this.#saved?.dimensions.find((d) => d.id === dimensionId);
     const taken = new Set(this.dimensions.map((d) => d.file));
     const file = saved !== undefined && !taken.has(saved.file) ? saved.file : dimensionFileName(dimensionId, taken);

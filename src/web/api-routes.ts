@@ -4,7 +4,7 @@
  */
 import type { Host } from '../database/types.js';
 import { chartsJson, singleChartJson } from './api-charts.js';
-import { requireChart, dataRequest } from './api-data.js';
+import { requireChart } from './api-data.js';
 import { coverageJson } from './api-coverage.js';
 import { infoJson } from './api-info.js';
 import { alarmLogBody, alarmVariablesBody, alarmsBody } from './api-health.js';
@@ -90,7 +90,7 @@ function handlers(w: WebContext): Record<string, Handler> {
     info: (host) => json(infoJson(host, w)),
     charts: (host) => json(chartsJson(host, w.registry, w.health, w.version, w.functions(host))),
     chart: (host, params) => json(singleChartJson(requireChart(host, params), w.health, w.functions(host))),
-    data: (host, params) => dataRequest(host, params),
+    data: (host, params) => w.queryPool.data(host, params),
     allmetrics: allmetrics(w, memory),
     alarms: (host, _params, x) => {
       const all = x.querystring.split('&').includes('all');

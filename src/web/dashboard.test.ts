@@ -393,7 +393,8 @@ describe('dashboard over HTTPS in headless Chromium', { skip: noChromium }, () =
       assert.equal(new URL(page.url()).protocol, 'https:', `redirected to ${page.url()}`);
       assert.equal(first?.request().redirectedFrom()?.url(), `http://127.0.0.1:${port}/`);
       await page.waitForSelector('body[data-ready="true"]');
-      await drawn(page, 'net.eth0');
+      // answers to different connections may come in any order (query threads): wait for both
+      for (const id of ['system.load', 'net.eth0']) await drawn(page, id);
       for (const id of ['system.load', 'net.eth0']) {
         const shown = JSON.parse((await page.getAttribute(`.chart[data-chart="${id}"]`, 'data-last-values'))!);
         const url = await page.evaluate((c) => (window as any).tributary.views.get(c).url(), id);

@@ -20,6 +20,7 @@ import { createDispatcher, FIRST_REQUEST_TIMEOUT_MS, type DispatchTargets, type 
 import { bindToTlsMode, loadServerTls, redirectToHttps } from './tls.js';
 import { accessMatcher } from './patterns.js';
 import type { WebContext } from './web-context.js';
+import { createQueryPool } from './query-pool.js';
 
 /** What the web server needs from the agent. */
 export interface WebDeps {
@@ -138,6 +139,7 @@ function webContext(config: NetdataConfig, deps: WebDeps): WebContext {
     allowDashboard: accessMatcher(config.web.allowDashboardFrom),
     allowBadges: accessMatcher(config.web.allowBadgesFrom),
     allowNetdataConf: accessMatcher(config.web.allowNetdataConfFrom),
+    queryPool: createQueryPool(config.web.queryThreads),
   };
 }
 
@@ -245,6 +247,7 @@ export function createWebServer(config: NetdataConfig, deps: WebDeps): WebServer
       await closing;
       closing = null;
       listeners.length = 0;
+      await context.queryPool.close();
       info('web: stopped');
     },
     ports() {

@@ -5,6 +5,7 @@ import type { NetdataConfig } from '../config/types.js';
 import type { ExportingConfig } from '../config/index.js';
 import type { RegisteredFunction } from './api-function.js';
 import type { HostLinkStatus, StreamLinks } from '../streaming/index.js';
+import type { QueryPool } from './query-pool.js';
 
 /** Built once per web server; handlers only read it. */
 export interface WebContext {
@@ -27,4 +28,6 @@ export interface WebContext {
   allowDashboard(address: string | undefined): boolean;
   allowBadges(address: string | undefined): boolean;
   allowNetdataConf(address: string | undefined): boolean;
+  /** Answers `/api/v1/data` (`[web] query threads`); closed when the server stops. */
+  readonly queryPool: QueryPool;
 }
