@@ -10,6 +10,6 @@ export type PoolRequest =
 
 /** Query thread → main: the answer, netdata's error answer, or "run it yourself". */
 export type PoolReply =
-  | { id: number; kind: 'ok'; status: number; contentType: string; body: string; headers?: Record<string, string> }
+  | { id: number; kind: 'ok'; status: number; contentType: string; body: string | Uint8Array; headers?: Record<string, string> }
   | { id: number; kind: 'error'; status: number; message: string; headers: Record<string, string> }
   | { id: number; kind: 'fallback' };

@@ -194,7 +194,10 @@ export function createQueryPool(threads: number, options: QueryPoolOptions = {})
     if (reply.kind === 'fallback') return onMain(host, params);
     counts.threads++;
     if (reply.kind === 'error') throw new HttpError(reply.status, reply.message, { headers: reply.headers });
-    return { status: reply.status, contentType: reply.contentType, body: reply.body, headers: reply.headers };
+    // a Buffer crosses the thread as a plain Uint8Array over the same bytes
+    const body = typeof reply.body === 'string' ? reply.body
+      : Buffer.from(reply.body.buffer, reply.body.byteOffset, reply.body.byteLength);
+    return { status: reply.status, contentType: reply.contentType, body, headers: reply.headers };
   };
 
   return {
