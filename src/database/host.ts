@@ -107,8 +107,7 @@ export class HostImpl implements Host {
   setStreamState(state: Partial<HostStreamState>): void {
     if (state.lastDataS !== undefined) this.#lastDataS = state.lastDataS;
     // a receiver tells lastDataS every second: it joins the snapshot when the snapshot is read
-    if (state.connected === undefined && state.connectedSinceS === undefined && state.disconnectedAtS === undefined &&
-      state.clientAddress === undefined) return;
+    if (!changesMoreThanLastData(state)) return;
     this.#stream = streamState(this.#stream, { ...state, lastDataS: this.#lastDataS });
   }
 
@@ -234,6 +233,14 @@ export class HostImpl implements Host {
       },
     };
   }
+}
+
+/** Whether `state` defines any field but `lastDataS` (no array made: it runs per host per second). */
+function changesMoreThanLastData(state: Partial<HostStreamState>): boolean {
+  for (const key in state) {
+    if (key !== 'lastDataS' && state[key as keyof HostStreamState] !== undefined) return true;
+  }
+  return false;
 }
 
 /**
