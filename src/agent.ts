@@ -125,7 +125,7 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
 
   const localFunctions = () => pluginsd.plugins().flatMap((p) => p.functions.map((f) => ({ ...f, plugin: p.name })));
   const streaming = streamingPart
-    ? streamingPart.createStreaming(config, stream, {
+    ? await streamingPart.createStreaming(config, stream, {
       registry, version: AGENT_VERSION, createParser, localFunctions,
       onHostConnected: (host, settings) => health?.attachHost(host,
         { enabled: settings.healthEnabled, postponeSecs: settings.postponeAlarmsOnConnectSecs }),

@@ -92,6 +92,30 @@ describe('StreamConfig.apiKey and machine', () => {
   });
 });
 
+describe('StreamConfig.mayProxy', () => {
+  const confWith = (text: string): StreamConfig => {
+    const dir = mkdtempSync(join(tmpdir(), 'stream-conf-'));
+    try {
+      writeFileSync(join(dir, 'stream.conf'), text);
+      return loadStreamConfig(join(dir, 'stream.conf'), netdata);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+  it('is true when [stream] is enabled, the proxy default of every host', () => {
+    assert.equal(stream.mayProxy, true);
+  });
+  it('is false for a parent that only receives, and true when a key or a machine turns proxying on', () => {
+    assert.equal(confWith(`[${KEY}]\n\tenabled = yes\n\tdefault proxy enabled = no\n`).mayProxy, false);
+    assert.equal(confWith(`[${KEY}]\n\tenabled = yes\n\tdefault proxy enabled = yes\n`).mayProxy, true);
+    assert.equal(confWith(`[${KEY}]\n\tenabled = yes\n[${MACHINE}]\n\tproxy enabled = yes\n`).mayProxy, true);
+    for (const conf of [confWith(`[${KEY}]\n\tenabled = yes\n`), confWith(`[${KEY}]\n\tenabled = yes\n[${MACHINE}]\n\tproxy enabled = yes\n`)]) {
+      // what resolveHost gives every host agrees with it
+      assert.equal(conf.resolveHost(KEY, UNLISTED).proxyEnabled || conf.resolveHost(KEY, MACHINE).proxyEnabled, conf.mayProxy);
+    }
+  });
+});
+
 describe('StreamConfig.resolveHost', () => {
   it('takes the GUID section over the key defaults over netdata.conf', () => {
     assert.deepEqual(stream.resolveHost(KEY, MACHINE), {

@@ -276,9 +276,11 @@ function buildStreamConfig(
     enableCompression: sender.enableCompression,
     compressionAlgorithmsOrder: DEFAULT_COMPRESSION_ALGORITHMS_ORDER,
   };
+  const sectionProxies = [...sections.values()].some((s) => s.defaults.proxyEnabled === true || s.own.proxyEnabled === true);
   return {
     file,
     sender,
+    mayProxy: sender.enabled || sectionProxies,
     apiKey(key: string): Readonly<ApiKeyConfig> | undefined {
       const s = asApiKey(key);
       if (!s) return undefined;

@@ -315,6 +315,11 @@ export interface StreamConfig {
   machine(guid: string): { enabled: boolean; allowFrom: string } | undefined;
   /** Settings for a host arriving with `apiKey` and `machineGuid`. */
   resolveHost(apiKey: string, machineGuid: string): Readonly<ReceiverHostSettings>;
+  /**
+   * Whether some host may resolve `proxyEnabled`: `[stream] enabled` (the proxy default) or a
+   * section that turns `proxy enabled` on. When false, no host this node receives is proxied.
+   */
+  readonly mayProxy: boolean;
 }
 
 /** A bad config value or key: names file, line, section and key. */

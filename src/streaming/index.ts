@@ -9,11 +9,10 @@ import { createSimplePattern, type NetdataConfig, type ReceiverHostSettings, typ
 import type { Host, HostRegistry } from '../database/index.js';
 import type { Parser, ParserOptions } from '../protocol/index.js';
 import type { PatternMatcher } from './access.js';
-import { createFanOut } from './fan-out.js';
+import type { FanOut } from './fan-out.js';
 import type { SenderContext } from './host-sender.js';
 import { OrphanCleaner } from './orphans.js';
 import type { HostFunction } from './function-relay.js';
-import { createProxySender } from './proxy.js';
 import {
   DEFAULT_RECEIVER_LIMITS, Receivers, type ReceiverLimits, type ReceiversStats, type ReceivingStatus, type ReplicationTotals,
 } from './receiver.js';
@@ -124,8 +123,20 @@ function patternCache(): PatternMatcher {
   };
 }
 
+/**
+ * The sender side (fan-out.ts, proxy.ts: connections, spool, replication responder), loaded only
+ * by a node that sends (`[stream] enabled`) or may proxy a child (`StreamConfig.mayProxy`): a
+ * parent that only receives never holds it (docs/memory.md).
+ */
+async function loadSenders(stream: StreamConfig): Promise<typeof import('./proxy.js') & typeof import('./fan-out.js') | null> {
+  if (!stream.sender.enabled && !stream.mayProxy) return null;
+  const [fanOut, proxy] = await Promise.all([import('./fan-out.js'), import('./proxy.js')]);
+  return { ...fanOut, ...proxy };
+}
+
 /** Builds the streaming part; nothing connects or listens until `start()` / the first request. */
-export function createStreaming(config: NetdataConfig, stream: StreamConfig, deps: StreamingDeps): Streaming {
+export async function createStreaming(config: NetdataConfig, stream: StreamConfig, deps: StreamingDeps): Promise<Streaming> {
+  const senders = await loadSenders(stream);
   const matches = patternCache();
   const registry = deps.registry;
   const senderContext: SenderContext = {
@@ -139,7 +150,9 @@ export function createStreaming(config: NetdataConfig, stream: StreamConfig, dep
     createParser: deps.createParser,
     matches,
     limits: { ...DEFAULT_RECEIVER_LIMITS, ...deps.limits },
-    proxyFor: (host, settings, path) => createProxySender(host, settings, senderContext, path, () => receivers.functionsOf(host.machineGuid)),
+    // without the sender side no host's settings enable a proxy (mayProxy), so there is none to make
+    proxyFor: (host, settings, path) =>
+      senders?.createProxySender(host, settings, senderContext, path, () => receivers.functionsOf(host.machineGuid)) ?? null,
     onHostConnected: deps.onHostConnected,
     onHostRemoved: deps.onHostRemoved,
     onIdentityConflict: deps.onIdentityConflict,
@@ -150,7 +163,7 @@ export function createStreaming(config: NetdataConfig, stream: StreamConfig, dep
       deps.onHostRemoved?.(host);
     });
   const s = stream.sender;
-  const fanOut = s.enabled ? createFanOut(registry.localhost, {
+  const fanOut: FanOut | null = s.enabled && senders ? senders.createFanOut(registry.localhost, {
     destination: s.destination, alsoSendTo: s.alsoSendTo, apiKey: s.apiKey, sendChartsMatching: s.sendChartsMatching, mode: 'local', functions: deps.localFunctions,
   }, senderContext) : null;
 

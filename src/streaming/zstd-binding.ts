@@ -26,7 +26,7 @@ export interface ZstdDCtx {
 export interface ZstdBinding {
   CCtx: new () => ZstdCCtx;
   DCtx: new () => ZstdDCtx;
-  CParameter: { compressionLevel: number; windowLog: number };
+  CParameter: { compressionLevel: number; windowLog: number; hashLog: number; chainLog: number };
   DParameter: { windowLogMax: number };
   EndDirective: { flush: number };
   compressBound(srcBytes: number): number;

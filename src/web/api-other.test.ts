@@ -201,6 +201,22 @@ describe('/api/v1 endpoints', () => {
 });
 
 describe('createWebServer wiring', () => {
+  it('answers the requests that come together as its first ones as it answers them one by one later', async () => {
+    const f = await startFixture();
+    try {
+      const paths = ['/api/v1/info', '/api/v1/charts', '/api/v1/nonsense', '/index.html'];
+      const first = await Promise.all(paths.map((p) => f.get(p)));
+      const later = [];
+      for (const p of paths) later.push(await f.get(p));
+      assert.deepEqual(first.map((r) => [r.status, r.type]), later.map((r) => [r.status, r.type]));
+      assert.deepEqual(first.map((r) => r.status), [200, 200, 404, 200]);
+      assert.equal(first[2]!.body, later[2]!.body);
+      assert.equal(f.accessLines.length, 2 * paths.length);
+    } finally {
+      await f.stop();
+    }
+  });
+
   it('hands STREAM connections to the stream handler with the bytes read so far', async () => {
     let seen = '';
     const f = await startFixture({

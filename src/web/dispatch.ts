@@ -7,12 +7,12 @@
  */
 import type * as http from 'node:http';
 import type * as net from 'node:net';
-import * as tls from 'node:tls';
+import type * as tls from 'node:tls';
 import { debug, error, warn } from '../log.js';
 import { countRefusal, DEFAULT_LIMITS } from '../limits.js';
 import { streamRequestTarget, type AccessLog } from './access-log.js';
 import { clientIp } from './patterns.js';
-import { TLS_HANDSHAKE_RECORD, type PortTlsMode } from './tls.js';
+import { nodeTls, TLS_HANDSHAKE_RECORD, type PortTlsMode } from './tls.js';
 
 /** The bytes that mark a streaming request. */
 const STREAM_PREFIX = 'STREAM ';
@@ -131,7 +131,7 @@ function readHead(socket: net.Socket, done: (head: Buffer, firstByteAt: bigint) 
 /** Terminates TLS on the connection; the decrypted stream is read and routed as a plain one. */
 function startTls(t: DispatchTargets, c: Pending, head: Buffer): void {
   c.raw.unshift(head);
-  const secure = new tls.TLSSocket(c.raw, { isServer: true, secureContext: t.tls! });
+  const secure = new (nodeTls().TLSSocket)(c.raw, { isServer: true, secureContext: t.tls! });
   c.secure = secure;
   let handshakeDone = false;
   secure.on('error', (err: Error) => {

@@ -15,12 +15,11 @@ import { countRefusal, isDescriptorShortage } from '../limits.js';
 import { AccessLog, type AccessLogSink } from './access-log.js';
 import type { RegisteredFunction } from './api-function.js';
 import type { HostLinkStatus } from '../streaming/index.js';
-import { createApp } from './app.js';
+import { createLazyApp, type WebContextBase } from './lazy-app.js';
 import { createDispatcher, FIRST_REQUEST_TIMEOUT_MS, type DispatchTargets, type StreamHandler } from './dispatch.js';
 import { bindToTlsMode, loadServerTls, redirectToHttps } from './tls.js';
 import { accessMatcher } from './patterns.js';
 import type { WebContext } from './web-context.js';
-import { createQueryPool } from './query-pool.js';
 
 /** What the web server needs from the agent. */
 export interface WebDeps {
@@ -124,7 +123,7 @@ export function parseBindTo(entry: string, defaultPort: number): { host: string 
   return { host, port: m[2] ? Number(m[2]) : defaultPort };
 }
 
-function webContext(config: NetdataConfig, deps: WebDeps): WebContext {
+function webContext(config: NetdataConfig, deps: WebDeps): WebContextBase {
   return {
     config,
     registry: deps.registry,
@@ -139,7 +138,6 @@ function webContext(config: NetdataConfig, deps: WebDeps): WebContext {
     allowDashboard: accessMatcher(config.web.allowDashboardFrom),
     allowBadges: accessMatcher(config.web.allowBadgesFrom),
     allowNetdataConf: accessMatcher(config.web.allowNetdataConfFrom),
-    queryPool: createQueryPool(config.web.queryThreads),
   };
 }
 
@@ -174,10 +172,12 @@ function answerClientError(err: Error & { code?: string }, socket: stream.Duplex
 export function createWebServer(config: NetdataConfig, deps: WebDeps): WebServer {
   const context = webContext(config, deps);
   const accessLog = new AccessLog(deps.accessLog ?? ((line: string) => debug(`access: ${line}`)));
-  const app = createApp(context, accessLog, (err) => warn(`web: request failed: ${err instanceof Error ? err.message : String(err)}`));
+  // the API and the dashboard are loaded on the first request (lazy-app.ts)
+  const app = createLazyApp(context, config.web.queryThreads, accessLog,
+    (err) => warn(`web: request failed: ${err instanceof Error ? err.message : String(err)}`));
   const firstRequestMs = deps.firstRequestTimeoutMs ?? FIRST_REQUEST_TIMEOUT_MS;
   const maxSockets = deps.maxSockets ?? defaultMaxSockets();
-  const httpServer = http.createServer(deadlines(firstRequestMs), app);
+  const httpServer = http.createServer(deadlines(firstRequestMs), app.listener);
   httpServer.keepAliveTimeout = config.web.disconnectIdleClientsAfterSecs * 1000;
   httpServer.on('clientError', answerClientError);
   const redirectServer = http.createServer(deadlines(firstRequestMs), redirectToHttps);
@@ -247,7 +247,7 @@ export function createWebServer(config: NetdataConfig, deps: WebDeps): WebServer
       await closing;
       closing = null;
       listeners.length = 0;
-      await context.queryPool.close();
+      await app.close();
       info('web: stopped');
     },
     ports() {

@@ -7,7 +7,8 @@
  */
 import type * as http from 'node:http';
 import { readFileSync } from 'node:fs';
-import * as tls from 'node:tls';
+import { createRequire } from 'node:module';
+import type * as tls from 'node:tls';
 import type { TlsVersion, WebConfig } from '../config/types.js';
 import { error, info } from '../log.js';
 
@@ -18,6 +19,14 @@ import { error, info } from '../log.js';
  * refuses a plain STREAM.
  */
 export type PortTlsMode = 'default' | 'optional' | 'force';
+
+const require = createRequire(import.meta.url);
+/**
+ * node:tls (with node:crypto and OpenSSL's bindings), loaded when a certificate is configured:
+ * a web server without TLS never holds it (docs/memory.md). The dispatcher makes its TLS sockets
+ * with it, only ever after {@link loadServerTls} gave it a context.
+ */
+export const nodeTls = (): typeof tls => require('node:tls') as typeof tls;
 
 /** The first byte of a TLS record carrying a handshake (a ClientHello starts with it). */
 export const TLS_HANDSHAKE_RECORD = 0x16;
@@ -90,14 +99,14 @@ export function loadServerTls(web: Readonly<WebConfig>): tls.SecureContext | nul
   const base = { key: key as Buffer, cert: cert as Buffer, minVersion, maxVersion };
   let context: tls.SecureContext;
   try {
-    context = tls.createSecureContext(base);
+    context = nodeTls().createSecureContext(base);
   } catch (err) {
     error(`web: TLS is off: the [web] ssl key '${web.sslKey}' and ssl certificate '${web.sslCertificate}' do not load: ${(err as Error).message}`);
     return null;
   }
   if (web.tlsCiphers && web.tlsCiphers !== CIPHERS_NONE) {
     try {
-      context = tls.createSecureContext({ ...base, ciphers: web.tlsCiphers });
+      context = nodeTls().createSecureContext({ ...base, ciphers: web.tlsCiphers });
     } catch (err) {
       error(`web: [web] tls ciphers '${web.tlsCiphers}' cannot be used (${(err as Error).message}); keeping the default cipher list.`);
     }

@@ -47,7 +47,7 @@ export async function startParent(
     { hostname: 'parent', machineGuid: PARENT_GUID, hops: 0 },
     { memoryMode: 'ram', historyEntries: 60, updateEverySecs: 1, gapWhenLostIterationsAbove: 1 },
   );
-  const streaming = createStreaming(config, stream, { registry, version: 'v-test', createParser, limits });
+  const streaming = await createStreaming(config, stream, { registry, version: 'v-test', createParser, limits });
   await streaming.start();
   const server = net.createServer((socket) => streaming.handleStreamRequest(socket, Buffer.alloc(0)));
   server.listen(0, '127.0.0.1');

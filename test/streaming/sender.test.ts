@@ -60,7 +60,7 @@ async function child(port: number | string, streamExtra = ''): Promise<{ streami
     source: 'plugin test', host: registry.localhost, trustedDurations: false, defaultUpdateEverySecs: 1, defaultPluginName: 'test.plugin',
     nowUs: () => clockUs,
   });
-  const streaming = createStreaming(config, stream, { registry, version: 'v9.9.9', createParser });
+  const streaming = await createStreaming(config, stream, { registry, version: 'v9.9.9', createParser });
   stops.push(() => streaming.stop());
   return { streaming, feed: (text) => { clockUs += 1_000_000; parser.feed(Buffer.from(text)); } };
 }
