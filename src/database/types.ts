@@ -324,6 +324,11 @@ export interface Host {
   readonly labels: Map<string, { value: string; source: number }>;
   /** Creation time (s). */
   readonly createdS: number;
+  /**
+   * The newest second any of the host's charts has stored since the host was made (a chart
+   * restored from disk counts from its definition); 0 before the first.
+   */
+  readonly newestStoredS: number;
 
   /** Creates a chart or updates the existing one of the same id; returns it. */
   defineChart(definition: ChartDefinition): Chart;
