@@ -69,7 +69,7 @@ export interface DimensionDefinition {
 export interface Dimension {
   readonly index: number;
   readonly definition: Readonly<DimensionDefinition>;
-  /** The id as bytes (latin1/utf8 as received), for the parser's cursor comparison. */
+  /** The id as utf8 bytes, for the comparisons of replication's RSET path (made on first read). */
   readonly idBytes: Buffer;
   /** Last collected raw integer value (as sent by SET), NaN before the first. */
   readonly lastCollectedValue: number;
