@@ -140,6 +140,22 @@ describe('Chart options', () => {
     assert.equal(chart.dimensions[1].definition.options.obsolete, true, 'b was not collected');
   });
 
+  it('shares one frozen options object among definitions with the same flags, and keeps each its own flags', () => {
+    const host = testHost();
+    const chart = host.defineChart(chartDefinition('test.shared'));
+    const a = chart.defineDimension(dimensionDefinition('a', 'absolute', 1, 1, { hidden: true }));
+    const b = chart.defineDimension(dimensionDefinition('b', 'absolute', 1, 1, { hidden: true }));
+    const c = chart.defineDimension(dimensionDefinition('c', 'absolute', 1, 1));
+    assert.equal(a.definition.options, b.definition.options);
+    assert.notEqual(a.definition.options, c.definition.options);
+    assert.ok(Object.isFrozen(a.definition.options));
+    assert.deepEqual(c.definition.options, { hidden: false, noReset: false, obsolete: false });
+    chart.defineDimension(dimensionDefinition('b', 'absolute', 1, 1));
+    assert.equal(a.definition.options.hidden, true, 'a redefined b does not change a');
+    assert.equal(b.definition.options.hidden, false);
+    assert.equal(host.defineChart(chartDefinition('test.other')).definition.options, chart.definition.options);
+  });
+
   it('keeps hidden, detail and noreset options as defined', () => {
     const host = testHost();
     const chart = host.defineChart(
