@@ -9,16 +9,20 @@ import type { Dimension, DimensionDefinition } from './types.js';
 /** The `Dimension` of the contract; created by its chart, lives as long as the chart. */
 export class DimensionView implements Dimension {
   readonly index: number;
-  readonly idBytes: Buffer;
+  /** Made at its first read (replication's RSET): one Buffer per dimension less on the heap for every full collection to mark. */
+  #idBytes: Buffer | null = null;
   #definition: Readonly<DimensionDefinition>;
   readonly #state: CollectionState;
 
   constructor(state: CollectionState, index: number, definition: DimensionDefinition) {
     this.#state = state;
     this.index = index;
-    this.idBytes = Buffer.from(definition.id, 'utf8');
     this.#definition = definition;
     this.redefine(definition);
+  }
+
+  get idBytes(): Buffer {
+    return this.#idBytes ??= Buffer.from(this.#definition.id, 'utf8');
   }
 
   get definition(): Readonly<DimensionDefinition> {

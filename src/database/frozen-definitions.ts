@@ -26,15 +26,24 @@ export function frozenChartDefinition(d: ChartDefinition): Readonly<ChartDefinit
   });
 }
 
+/**
+ * Frozen options are values: every definition with the same flags shares one object (made on
+ * first use), so a parent with thousands of charts and dimensions keeps a handful, not one each.
+ */
+const chartOptions: Array<Readonly<ChartOptions> | undefined> = new Array(16).fill(undefined);
+const dimensionOptions: Array<Readonly<DimensionOptions> | undefined> = new Array(8).fill(undefined);
+
 function frozenChartOptions(o: ChartOptions): Readonly<ChartOptions> {
-  return Object.freeze({ obsolete: o.obsolete, detail: o.detail, storeFirst: o.storeFirst, hidden: o.hidden });
+  const key = (o.obsolete ? 1 : 0) | (o.detail ? 2 : 0) | (o.storeFirst ? 4 : 0) | (o.hidden ? 8 : 0);
+  return chartOptions[key] ??= Object.freeze({ obsolete: !!o.obsolete, detail: !!o.detail, storeFirst: !!o.storeFirst, hidden: !!o.hidden });
 }
 
 /** A frozen copy of `d` (its options frozen too), sharing its map with every other. */
 export function frozenDimensionDefinition(d: DimensionDefinition): Readonly<DimensionDefinition> {
   return Object.freeze({
     id: d.id,
-    name: d.name,
+    // a name equal to the id keeps one string, not two
+    name: d.name === d.id ? d.id : d.name,
     algorithm: d.algorithm,
     multiplier: d.multiplier,
     divisor: d.divisor,
@@ -43,5 +52,6 @@ export function frozenDimensionDefinition(d: DimensionDefinition): Readonly<Dime
 }
 
 function frozenDimensionOptions(o: DimensionOptions): Readonly<DimensionOptions> {
-  return Object.freeze({ obsolete: o.obsolete, hidden: o.hidden, noReset: o.noReset });
+  const key = (o.obsolete ? 1 : 0) | (o.hidden ? 2 : 0) | (o.noReset ? 4 : 0);
+  return dimensionOptions[key] ??= Object.freeze({ obsolete: !!o.obsolete, hidden: !!o.hidden, noReset: !!o.noReset });
 }

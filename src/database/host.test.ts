@@ -42,6 +42,22 @@ describe('Host', () => {
     assert.equal(chart.dimensions[0].definition.multiplier, 10);
   });
 
+  it('knows the newest second any of its charts stored, without reading the charts', () => {
+    const host = testHost();
+    assert.equal(host.newestStoredS, 0);
+    const early = host.defineChart(chartDefinition('test.early'));
+    early.defineDimension(dimensionDefinition('a', 'absolute', 1, 1));
+    const late = host.defineChart(chartDefinition('test.late'));
+    late.defineDimension(dimensionDefinition('a', 'absolute', 1, 1));
+    for (let s = 1000; s <= 1003; s++) collect(late, s * 1_000_000, [s]);
+    collect(early, 1000_000_000, [1]);
+    collect(early, 1001_000_000, [1]);
+    assert.equal(host.newestStoredS, late.lastUpdatedUs / 1_000_000);
+    assert.equal(host.newestStoredS, 1003);
+    collect(early, 1002_000_000, [1]); // an older chart catching up does not move it back
+    assert.equal(host.newestStoredS, 1003);
+  });
+
   it('tells observers about definitions, completed iterations and host variables', () => {
     const host = testHost();
     const seen: string[] = [];
@@ -122,6 +138,22 @@ describe('Chart options', () => {
     assert.equal(chart.definition.options.obsolete, false);
     assert.equal(chart.dimensions[0].definition.options.obsolete, false);
     assert.equal(chart.dimensions[1].definition.options.obsolete, true, 'b was not collected');
+  });
+
+  it('shares one frozen options object among definitions with the same flags, and keeps each its own flags', () => {
+    const host = testHost();
+    const chart = host.defineChart(chartDefinition('test.shared'));
+    const a = chart.defineDimension(dimensionDefinition('a', 'absolute', 1, 1, { hidden: true }));
+    const b = chart.defineDimension(dimensionDefinition('b', 'absolute', 1, 1, { hidden: true }));
+    const c = chart.defineDimension(dimensionDefinition('c', 'absolute', 1, 1));
+    assert.equal(a.definition.options, b.definition.options);
+    assert.notEqual(a.definition.options, c.definition.options);
+    assert.ok(Object.isFrozen(a.definition.options));
+    assert.deepEqual(c.definition.options, { hidden: false, noReset: false, obsolete: false });
+    chart.defineDimension(dimensionDefinition('b', 'absolute', 1, 1));
+    assert.equal(a.definition.options.hidden, true, 'a redefined b does not change a');
+    assert.equal(b.definition.options.hidden, false);
+    assert.equal(host.defineChart(chartDefinition('test.other')).definition.options, chart.definition.options);
   });
 
   it('keeps hidden, detail and noreset options as defined', () => {

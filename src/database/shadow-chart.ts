@@ -173,6 +173,7 @@ class ShadowHost implements Host {
   readonly variables: Variables = new Map();
   readonly labels = new Map<string, { value: string; source: number }>();
   readonly createdS = 0;
+  readonly newestStoredS = 0;
   readonly capacity = NO_CAPACITY;
 
   constructor(readonly only: ShadowChart) {

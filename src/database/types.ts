@@ -69,7 +69,7 @@ export interface DimensionDefinition {
 export interface Dimension {
   readonly index: number;
   readonly definition: Readonly<DimensionDefinition>;
-  /** The id as bytes (latin1/utf8 as received), for the parser's cursor comparison. */
+  /** The id as utf8 bytes, for the comparisons of replication's RSET path (made on first read). */
   readonly idBytes: Buffer;
   /** Last collected raw integer value (as sent by SET), NaN before the first. */
   readonly lastCollectedValue: number;
@@ -324,6 +324,11 @@ export interface Host {
   readonly labels: Map<string, { value: string; source: number }>;
   /** Creation time (s). */
   readonly createdS: number;
+  /**
+   * The newest second any of the host's charts has stored since the host was made (a chart
+   * restored from disk counts from its definition); 0 before the first.
+   */
+  readonly newestStoredS: number;
 
   /** Creates a chart or updates the existing one of the same id; returns it. */
   defineChart(definition: ChartDefinition): Chart;

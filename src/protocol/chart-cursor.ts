@@ -53,18 +53,20 @@ export class ChartCursor {
   }
 
   #pack(dimensions: readonly Dimension[]): void {
-    let bytes = this.#chartIdEnd;
-    for (const d of dimensions) bytes += d.idBytes.length;
-    const ids = new Uint8Array(bytes);
+    // the ids are encoded together from their strings: a dimension's own id buffer is made
+    // only where something else needs it
+    let text = this.chart.id;
     const ends = new Int32Array(dimensions.length);
-    // set from a copy: reading `ids.buffer` would move a small array's bytes out of the heap
-    ids.set(Buffer.from(this.chart.id, 'utf8'), 0);
     let at = this.#chartIdEnd;
     for (let i = 0; i < dimensions.length; i++) {
-      ids.set(dimensions[i].idBytes, at);
-      at += dimensions[i].idBytes.length;
+      const id = dimensions[i].definition.id;
+      text += id;
+      at += Buffer.byteLength(id, 'utf8');
       ends[i] = at;
     }
+    // set from a copy: reading `ids.buffer` would move a small array's bytes out of the heap
+    const ids = new Uint8Array(at);
+    ids.set(Buffer.from(text, 'utf8'), 0);
     this.#ids = ids;
     this.#idEnds = ends;
     this.idCount = dimensions.length;

@@ -18,13 +18,6 @@ export interface InboundPeer {
   tls: boolean;
 }
 
-/** The newest stored second of any of the host's charts; 0 before the first. */
-export function newestStoredS(host: Host): number {
-  let newestUs = 0;
-  for (const chart of host.charts.values()) if (chart.lastUpdatedUs > newestUs) newestUs = chart.lastUpdatedUs;
-  return Math.floor(newestUs / 1_000_000);
-}
-
 /** One host's inbound link; `attach` at every accepted connection, `detach` when it ends. */
 export class InboundLink {
   readonly host: Host;
@@ -97,7 +90,7 @@ export class InboundLink {
       compression: s ? s.link?.compression ?? null : this.#compression,
       tls: this.#peer.tls,
       capabilities: s ? this.#capabilitiesOf(s.link) : this.#capabilities,
-      lagSeconds: lagSeconds(newestStoredS(this.host), nowMs),
+      lagSeconds: lagSeconds(this.host.newestStoredS, nowMs),
       replication: replication && {
         state: replication.pendingCharts > 0 ? 'replicating' : 'idle', chartsPending: replication.pendingCharts,
       },
