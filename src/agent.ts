@@ -4,8 +4,8 @@
  * stopped in reverse, each logged ("Stopping X..." / "X stopped"). Web, streaming, health and
  * backend code is loaded only when configured: a headless collector never loads the web server.
  */
-import { createWriteStream, existsSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import * as os from 'node:os';
 import {
   loadNetdataConfig, loadStreamConfig, loadExportingConfig, loadOrCreateMachineGuid, effectiveConfigText,
@@ -113,11 +113,12 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
 
   let stopListening = (): Promise<void> => Promise.resolve();
   if (config.web.mode !== 'none') {
-    const { createWebServer } = await import('./web/index.js');
-    mkdirSync(g.directories.log, { recursive: true });
-    const accessLog = createWriteStream(join(g.directories.log, 'access.log'), { flags: 'a' });
+    const { createWebServer, openAccessLogFile } = await import('./web/index.js');
+    const accessFile = config.web.accessLog;
+    if (accessFile !== null) mkdirSync(dirname(accessFile), { recursive: true });
+    const accessLog = accessFile === null ? null : openAccessLogFile(accessFile);
     const web = createWebServer(config, {
-      accessLog: (line) => { accessLog.write(`${line}\n`); },
+      accessLog: accessLog?.sink ?? null,
       registry,
       health: health ?? undefined,
       streamHandler: streaming ? (socket, head) => streaming.handleStreamRequest(socket, head) : undefined,
@@ -134,7 +135,7 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
     parts.push({
       name: 'web server',
       start: () => web.start(),
-      stop: async () => { await web.stop(); accessLog.end(); },
+      stop: async () => { await web.stop(); accessLog?.close(); },
     });
   }
 

@@ -100,7 +100,8 @@ export function createApp(w: WebContext, log: AccessLog, onError: RequestErrorLi
     hostPrefix(w, x) ?? (x.method === 'OPTIONS' ? preflight(w, x) : routeApi(x) ?? fallback(x));
 
   return (req, res) => {
-    const started = process.hrtime.bigint();
+    const logged = log.enabled();
+    const started = logged ? process.hrtime.bigint() : 0n;
     const id = log.nextId();
     const url = req.url ?? '/';
     const { path, querystring } = splitTarget(url);
@@ -109,20 +110,22 @@ export function createApp(w: WebContext, log: AccessLog, onError: RequestErrorLi
     const origin = req.headers.origin || '*';
 
     const finish = (a: Answer): void => {
-      const prepared = process.hrtime.bigint();
       // a client gone before the answer was ready gets none (and no access line)
       if (res.writableEnded || res.destroyed) return;
       let bytes = 0;
-      res.once('finish', () => {
-        const done = process.hrtime.bigint();
-        const ms = (from: bigint, to: bigint) => Number(to - from) / 1e6;
-        log.write({
-          id, ip: clientIp(socket.remoteAddress), port: socket.remotePort ?? 0,
-          mode: x.method === 'OPTIONS' ? 'OPTIONS' : a.file ? 'FILECOPY' : 'DATA',
-          sentBytes: bytes, sizeBytes: bytes, prepMs: ms(started, prepared), sentMs: ms(prepared, done),
-          totalMs: ms(started, done), status: res.statusCode, url,
+      if (logged) {
+        const prepared = process.hrtime.bigint();
+        res.once('finish', () => {
+          const done = process.hrtime.bigint();
+          const ms = (from: bigint, to: bigint) => Number(to - from) / 1e6;
+          log.write({
+            id, ip: clientIp(socket.remoteAddress), port: socket.remotePort ?? 0,
+            mode: x.method === 'OPTIONS' ? 'OPTIONS' : a.file ? 'FILECOPY' : 'DATA',
+            sentBytes: bytes, sizeBytes: bytes, prepMs: ms(started, prepared), sentMs: ms(prepared, done),
+            totalMs: ms(started, done), status: res.statusCode, url,
+          });
         });
-      });
+      }
       try {
         bytes = writeAnswer(req, res, a.status, {
           'Access-Control-Allow-Origin': origin, 'Access-Control-Allow-Credentials': 'true',
