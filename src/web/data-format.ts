@@ -159,9 +159,9 @@ function writeJson(w: BodyWriter, r: QueryResult, opts: FormatOptions): void {
 /** A json or jsonp body (with its jsonwrap header and footer when asked) as bytes. */
 function jsonData(r: QueryResult, format: DataFormat, opts: FormatOptions, contentType: string): FormattedData {
   const w = new BodyWriter(JSON_BASE_BYTES + r.rows * (JSON_ROW_BYTES + r.dimensionIndexes.length * JSON_VALUE_BYTES));
-  if (opts.jsonwrap) w.text(wrapperBegin(r, format, opts, false));
+  if (opts.jsonwrap) writeWrapperBegin(w, r, format, opts, false);
   writeJson(w, r, opts);
-  if (opts.jsonwrap) w.ascii(wrapperEnd(opts, false, r.min, r.max));
+  if (opts.jsonwrap) writeWrapperEnd(w, opts, false, r.min, r.max);
   return { body: w.bytes(), contentType: opts.jsonwrap ? CONTENT_TYPE.json : contentType };
 }
 
@@ -243,42 +243,127 @@ function toSsv(r: QueryResult, opts: FormatOptions, prefix: string, sep: string,
   return { body: prefix + parts.join(sep) + suffix, min, max };
 }
 
-/** The `jsonwrap` header up to `"result": ` (netdata's `rrdr_json_wrapper_begin`). */
-function wrapperBegin(r: QueryResult, format: string, opts: FormatOptions, stringValue: boolean): string {
-  const { kq, sq } = quotes(opts);
+/** The jsonwrap header's keys, each as printed after the previous value (`,\n   "id": `). */
+interface WrapperKeys {
+  readonly begin: string;
+  readonly [key: string]: string;
+}
+
+const WRAPPER_KEY_NAMES = [
+  'id', 'name', 'view_update_every', 'update_every', 'first_entry', 'last_entry', 'before', 'after',
+  'dimension_names', 'dimension_ids', 'latest_values', 'view_latest_values', 'dimensions', 'points',
+  'format', 'result', 'min', 'max',
+] as const;
+
+/** The key texts for one quoting: json's `"key"`, google_json's bare `key`. */
+function wrapperKeys(kq: string): WrapperKeys {
+  const keys: Record<string, string> = { begin: `{\n   ${kq}api${kq}: 1` };
+  for (const name of WRAPPER_KEY_NAMES) keys[name] = `,\n${name === 'min' || name === 'max' ? ' ' : '   '}${kq}${name}${kq}: `;
+  return keys as WrapperKeys;
+}
+
+const JSON_WRAPPER_KEYS = wrapperKeys('"');
+const GOOGLE_WRAPPER_KEYS = wrapperKeys('');
+
+/** A header number as a template literal prints it (these are whole seconds and counts). */
+function writeHeaderNumber(w: BodyWriter, n: number): void {
+  if (Number.isInteger(n)) w.integer(n);
+  else w.ascii(String(n));
+}
+
+/** `["a", "b"]`'s inside: quoted, escaped, `, ` between; `empty` when there are none. */
+function writeQuotedList(w: BodyWriter, items: readonly string[], sq: string, empty: string): void {
+  if (!items.length) {
+    w.ascii(empty);
+    return;
+  }
+  for (let i = 0; i < items.length; i++) {
+    w.ascii(i ? `, ${sq}` : sq);
+    w.text(jsonEscape(items[i]));
+    w.ascii(sq);
+  }
+}
+
+/** The `jsonwrap` header up to `"result": ` (netdata's `rrdr_json_wrapper_begin`), written into `w`. */
+function writeWrapperBegin(w: BodyWriter, r: QueryResult, format: string, opts: FormatOptions, stringValue: boolean): void {
+  const { sq } = quotes(opts);
+  const k = opts.googleJson ? GOOGLE_WRAPPER_KEYS : JSON_WRAPPER_KEYS;
   const chart = r.chart;
-  const list = (items: readonly string[], empty: string) =>
-    items.length ? items.map((x) => `${sq}${jsonEscape(x)}${sq}`).join(', ') : empty;
+  const width = r.dimensionIndexes.length;
   const noData = `${sq}no data${sq}`;
-  const latest = r.dimensionIndexes.length
-    ? r.latestValues.map((v) => formatValue(v)).join(', ') : 'null';
-  const view = r.rows && r.dimensionIndexes.length
-    ? r.dimensionIndexes.map((_, col) => cell(r, 0, col, opts)).join(', ') : 'null';
-  const dimensions = r.rows ? r.dimensionIndexes.length : 0;
-  const points = r.dimensionIndexes.length ? r.rows : 0;
-  return `{\n` +
-    `   ${kq}api${kq}: 1,\n` +
-    `   ${kq}id${kq}: ${sq}${jsonEscape(chart.id)}${sq},\n` +
-    `   ${kq}name${kq}: ${sq}${jsonEscape(chart.fullName)}${sq},\n` +
-    `   ${kq}view_update_every${kq}: ${r.viewUpdateEverySecs},\n` +
-    `   ${kq}update_every${kq}: ${r.updateEverySecs},\n` +
-    `   ${kq}first_entry${kq}: ${chart.firstEntryS()},\n` +
-    `   ${kq}last_entry${kq}: ${chart.lastEntryS()},\n` +
-    `   ${kq}before${kq}: ${r.beforeS},\n` +
-    `   ${kq}after${kq}: ${r.afterS},\n` +
-    `   ${kq}dimension_names${kq}: [${list(r.dimensionNames, noData)}],\n` +
-    `   ${kq}dimension_ids${kq}: [${list(r.dimensionIds, noData)}],\n` +
-    `   ${kq}latest_values${kq}: [${latest}],\n` +
-    `   ${kq}view_latest_values${kq}: [${view}],\n` +
-    `   ${kq}dimensions${kq}: ${dimensions},\n` +
-    `   ${kq}points${kq}: ${points},\n` +
-    `   ${kq}format${kq}: ${sq}${format}${sq},\n` +
-    `   ${kq}result${kq}: ${stringValue ? sq : ''}`;
+  w.ascii(k.begin);
+  w.ascii(k.id + sq);
+  w.text(jsonEscape(chart.id));
+  w.ascii(sq + k.name + sq);
+  w.text(jsonEscape(chart.fullName));
+  w.ascii(sq + k.view_update_every);
+  writeHeaderNumber(w, r.viewUpdateEverySecs);
+  w.ascii(k.update_every);
+  writeHeaderNumber(w, r.updateEverySecs);
+  w.ascii(k.first_entry);
+  writeHeaderNumber(w, chart.firstEntryS());
+  w.ascii(k.last_entry);
+  writeHeaderNumber(w, chart.lastEntryS());
+  w.ascii(k.before);
+  writeHeaderNumber(w, r.beforeS);
+  w.ascii(k.after);
+  writeHeaderNumber(w, r.afterS);
+  w.ascii(`${k.dimension_names}[`);
+  writeQuotedList(w, r.dimensionNames, sq, noData);
+  w.ascii(`]${k.dimension_ids}[`);
+  writeQuotedList(w, r.dimensionIds, sq, noData);
+  w.ascii(`]${k.latest_values}[`);
+  if (width) {
+    for (let i = 0; i < r.latestValues.length; i++) {
+      if (i) w.ascii(', ');
+      w.value(r.latestValues[i]);
+    }
+  } else {
+    w.ascii('null');
+  }
+  w.ascii(`]${k.view_latest_values}[`);
+  if (r.rows && width) {
+    for (let col = 0; col < width; col++) {
+      if (col) w.ascii(', ');
+      const v = r.values[col];
+      if (Number.isNaN(v)) w.ascii(opts.null2zero ? '0' : 'null');
+      else w.value(v);
+    }
+  } else {
+    w.ascii('null');
+  }
+  w.ascii(`]${k.dimensions}`);
+  w.integer(r.rows ? width : 0);
+  w.ascii(k.points);
+  w.integer(width ? r.rows : 0);
+  w.ascii(k.format + sq);
+  w.text(format);
+  w.ascii(sq + k.result);
+  if (stringValue) w.ascii(sq);
+}
+
+/** The `jsonwrap` header as text, for the formats built as text. */
+function wrapperBegin(r: QueryResult, format: string, opts: FormatOptions, stringValue: boolean): string {
+  const w = new BodyWriter(JSON_BASE_BYTES);
+  writeWrapperBegin(w, r, format, opts, stringValue);
+  return w.bytes().toString('utf8');
+}
+
+/** The `jsonwrap` footer from the result's end (`rrdr_json_wrapper_end`), written into `w`. */
+function writeWrapperEnd(w: BodyWriter, opts: FormatOptions, stringValue: boolean, min: number, max: number): void {
+  const k = opts.googleJson ? GOOGLE_WRAPPER_KEYS : JSON_WRAPPER_KEYS;
+  if (stringValue) w.ascii(quotes(opts).sq);
+  w.ascii(k.min);
+  w.value(min);
+  w.ascii(k.max);
+  w.value(max);
+  w.ascii('\n}\n');
 }
 
 function wrapperEnd(opts: FormatOptions, stringValue: boolean, min: number, max: number): string {
-  const { kq, sq } = quotes(opts);
-  return `${stringValue ? sq : ''},\n ${kq}min${kq}: ${formatValue(min)},\n ${kq}max${kq}: ${formatValue(max)}\n}\n`;
+  const w = new BodyWriter(64);
+  writeWrapperEnd(w, opts, stringValue, min, max);
+  return w.bytes().toString('utf8');
 }
 
 /** Escapes a text result for a JSON string inside the wrapper (`\n` stays as typed). */
