@@ -243,27 +243,62 @@ function toSsv(r: QueryResult, opts: FormatOptions, prefix: string, sep: string,
   return { body: prefix + parts.join(sep) + suffix, min, max };
 }
 
-/** The jsonwrap header's keys, each as printed after the previous value (`,\n   "id": `). */
-interface WrapperKeys {
+/**
+ * The jsonwrap header's texts for one quoting (json's `"key"` and `"text"`, google_json's bare
+ * `key` and `'text'`): each key as printed after the previous value (`,\n   "id": `), with the
+ * quote or bracket that opens its value and the one that closes the value before it.
+ */
+interface WrapperTexts {
+  readonly sq: string;
+  readonly noData: string;
   readonly begin: string;
-  readonly [key: string]: string;
+  readonly name: string;
+  readonly viewUpdateEvery: string;
+  readonly updateEvery: string;
+  readonly firstEntry: string;
+  readonly lastEntry: string;
+  readonly before: string;
+  readonly after: string;
+  readonly dimensionNames: string;
+  readonly dimensionIds: string;
+  readonly latestValues: string;
+  readonly viewLatestValues: string;
+  readonly dimensions: string;
+  readonly points: string;
+  readonly format: string;
+  readonly result: string;
+  readonly min: string;
+  readonly max: string;
 }
 
-const WRAPPER_KEY_NAMES = [
-  'id', 'name', 'view_update_every', 'update_every', 'first_entry', 'last_entry', 'before', 'after',
-  'dimension_names', 'dimension_ids', 'latest_values', 'view_latest_values', 'dimensions', 'points',
-  'format', 'result', 'min', 'max',
-] as const;
-
-/** The key texts for one quoting: json's `"key"`, google_json's bare `key`. */
-function wrapperKeys(kq: string): WrapperKeys {
-  const keys: Record<string, string> = { begin: `{\n   ${kq}api${kq}: 1` };
-  for (const name of WRAPPER_KEY_NAMES) keys[name] = `,\n${name === 'min' || name === 'max' ? ' ' : '   '}${kq}${name}${kq}: `;
-  return keys as WrapperKeys;
+function wrapperTexts(kq: string, sq: string): WrapperTexts {
+  const key = (name: string, indent = '   ') => `,\n${indent}${kq}${name}${kq}: `;
+  return {
+    sq,
+    noData: `${sq}no data${sq}`,
+    begin: `{\n   ${kq}api${kq}: 1${key('id')}${sq}`,
+    name: `${sq}${key('name')}${sq}`,
+    viewUpdateEvery: `${sq}${key('view_update_every')}`,
+    updateEvery: key('update_every'),
+    firstEntry: key('first_entry'),
+    lastEntry: key('last_entry'),
+    before: key('before'),
+    after: key('after'),
+    dimensionNames: `${key('dimension_names')}[`,
+    dimensionIds: `]${key('dimension_ids')}[`,
+    latestValues: `]${key('latest_values')}[`,
+    viewLatestValues: `]${key('view_latest_values')}[`,
+    dimensions: `]${key('dimensions')}`,
+    points: key('points'),
+    format: `${key('format')}${sq}`,
+    result: `${sq}${key('result')}`,
+    min: key('min', ' '),
+    max: key('max', ' '),
+  };
 }
 
-const JSON_WRAPPER_KEYS = wrapperKeys('"');
-const GOOGLE_WRAPPER_KEYS = wrapperKeys('');
+const JSON_WRAPPER = wrapperTexts('"', '"');
+const GOOGLE_WRAPPER = wrapperTexts('', "'");
 
 /** A header number as a template literal prints it (these are whole seconds and counts). */
 function writeHeaderNumber(w: BodyWriter, n: number): void {
@@ -277,8 +312,9 @@ function writeQuotedList(w: BodyWriter, items: readonly string[], sq: string, em
     w.ascii(empty);
     return;
   }
+  const between = sq === '"' ? ', "' : `, ${sq}`;
   for (let i = 0; i < items.length; i++) {
-    w.ascii(i ? `, ${sq}` : sq);
+    w.ascii(i ? between : sq);
     w.text(jsonEscape(items[i]));
     w.ascii(sq);
   }
@@ -286,33 +322,30 @@ function writeQuotedList(w: BodyWriter, items: readonly string[], sq: string, em
 
 /** The `jsonwrap` header up to `"result": ` (netdata's `rrdr_json_wrapper_begin`), written into `w`. */
 function writeWrapperBegin(w: BodyWriter, r: QueryResult, format: string, opts: FormatOptions, stringValue: boolean): void {
-  const { sq } = quotes(opts);
-  const k = opts.googleJson ? GOOGLE_WRAPPER_KEYS : JSON_WRAPPER_KEYS;
+  const t = opts.googleJson ? GOOGLE_WRAPPER : JSON_WRAPPER;
   const chart = r.chart;
   const width = r.dimensionIndexes.length;
-  const noData = `${sq}no data${sq}`;
-  w.ascii(k.begin);
-  w.ascii(k.id + sq);
+  w.ascii(t.begin);
   w.text(jsonEscape(chart.id));
-  w.ascii(sq + k.name + sq);
+  w.ascii(t.name);
   w.text(jsonEscape(chart.fullName));
-  w.ascii(sq + k.view_update_every);
+  w.ascii(t.viewUpdateEvery);
   writeHeaderNumber(w, r.viewUpdateEverySecs);
-  w.ascii(k.update_every);
+  w.ascii(t.updateEvery);
   writeHeaderNumber(w, r.updateEverySecs);
-  w.ascii(k.first_entry);
+  w.ascii(t.firstEntry);
   writeHeaderNumber(w, chart.firstEntryS());
-  w.ascii(k.last_entry);
+  w.ascii(t.lastEntry);
   writeHeaderNumber(w, chart.lastEntryS());
-  w.ascii(k.before);
+  w.ascii(t.before);
   writeHeaderNumber(w, r.beforeS);
-  w.ascii(k.after);
+  w.ascii(t.after);
   writeHeaderNumber(w, r.afterS);
-  w.ascii(`${k.dimension_names}[`);
-  writeQuotedList(w, r.dimensionNames, sq, noData);
-  w.ascii(`]${k.dimension_ids}[`);
-  writeQuotedList(w, r.dimensionIds, sq, noData);
-  w.ascii(`]${k.latest_values}[`);
+  w.ascii(t.dimensionNames);
+  writeQuotedList(w, r.dimensionNames, t.sq, t.noData);
+  w.ascii(t.dimensionIds);
+  writeQuotedList(w, r.dimensionIds, t.sq, t.noData);
+  w.ascii(t.latestValues);
   if (width) {
     for (let i = 0; i < r.latestValues.length; i++) {
       if (i) w.ascii(', ');
@@ -321,7 +354,7 @@ function writeWrapperBegin(w: BodyWriter, r: QueryResult, format: string, opts: 
   } else {
     w.ascii('null');
   }
-  w.ascii(`]${k.view_latest_values}[`);
+  w.ascii(t.viewLatestValues);
   if (r.rows && width) {
     for (let col = 0; col < width; col++) {
       if (col) w.ascii(', ');
@@ -332,14 +365,14 @@ function writeWrapperBegin(w: BodyWriter, r: QueryResult, format: string, opts: 
   } else {
     w.ascii('null');
   }
-  w.ascii(`]${k.dimensions}`);
+  w.ascii(t.dimensions);
   w.integer(r.rows ? width : 0);
-  w.ascii(k.points);
+  w.ascii(t.points);
   w.integer(width ? r.rows : 0);
-  w.ascii(k.format + sq);
+  w.ascii(t.format);
   w.text(format);
-  w.ascii(sq + k.result);
-  if (stringValue) w.ascii(sq);
+  w.ascii(t.result);
+  if (stringValue) w.ascii(t.sq);
 }
 
 /** The `jsonwrap` header as text, for the formats built as text. */
@@ -351,11 +384,11 @@ function wrapperBegin(r: QueryResult, format: string, opts: FormatOptions, strin
 
 /** The `jsonwrap` footer from the result's end (`rrdr_json_wrapper_end`), written into `w`. */
 function writeWrapperEnd(w: BodyWriter, opts: FormatOptions, stringValue: boolean, min: number, max: number): void {
-  const k = opts.googleJson ? GOOGLE_WRAPPER_KEYS : JSON_WRAPPER_KEYS;
-  if (stringValue) w.ascii(quotes(opts).sq);
-  w.ascii(k.min);
+  const t = opts.googleJson ? GOOGLE_WRAPPER : JSON_WRAPPER;
+  if (stringValue) w.ascii(t.sq);
+  w.ascii(t.min);
   w.value(min);
-  w.ascii(k.max);
+  w.ascii(t.max);
   w.value(max);
   w.ascii('\n}\n');
 }
