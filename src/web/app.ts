@@ -54,9 +54,10 @@ function findHost(w: WebContext, name: string): Host | undefined {
  * `/host/NAME` alone → the 301 to `/host/NAME/`, returned; otherwise undefined.
  */
 function hostPrefix(w: WebContext, x: Exchange): Answer | undefined {
+  if (!x.path.startsWith('/host/')) return undefined;
   const m = HOST_PREFIX.exec(x.path);
   if (!m) return undefined;
-  const name = decodeURIComponent(m[1]);
+  const name = m[1].includes('%') ? decodeURIComponent(m[1]) : m[1];
   if (m[2] === undefined) {
     const search = x.querystring ? `?${x.querystring}` : '';
     return { status: 301, contentType: CONTENT_TYPE.text, body: 'Permanent redirect', headers: { Location: `${x.path}/${search}` } };
