@@ -92,6 +92,11 @@ export class BodyWriter {
       this.integer(v);
       return;
     }
+    if (!Number.isFinite(v)) {
+      // NaN and the infinities print as formatValue prints them (`null`)
+      this.ascii(formatValue(v));
+      return;
+    }
     const parts = this.#parts;
     if (!splitFixed(v, parts)) {
       this.ascii(formatValue(v));
