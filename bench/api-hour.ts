@@ -70,7 +70,7 @@ async function measure(registry: ReturnType<typeof createHostRegistry>, threads:
   const config = loadNetdataConfig(null, [['web', 'bind to', '127.0.0.1:0'],
     ...(threads === undefined ? [] : [['web', 'query threads', threads] as [string, string, string]])]);
   console.log(`\n[web] query threads = ${config.web.queryThreads}`);
-  const server = createWebServer(config, { registry, version: 'bench', effectiveConfig: () => '', accessLog: () => {} });
+  const server = createWebServer(config, { registry, version: 'bench', effectiveConfig: () => '', accessLog: null });
   await server.start();
   const port = server.ports()[0];
   global.gc?.();

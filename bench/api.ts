@@ -7,7 +7,8 @@
  * the charts (no two consecutive requests alike), by 1 connection and then by 16, in the order
  * Tributary, Tributary with `[web] query threads = 0`, netdata, netdata, the same Tributary
  * without threads, Tributary (three parents fed at once). Printed: requests per second and p99
- * latency, and the ratio to netdata.
+ * latency, and the ratio to netdata. Every parent runs without an access log (`[logs] access =
+ * none`), as netdata's does here.
  *
  * Run: npx tsc -p . && node dist/bench/api.js
  * API_BENCH_FEED_SECS overrides the 5 minutes of feed first (a shorter window is then asked).
@@ -28,6 +29,8 @@ const FEED_SECS = Number(process.env.API_BENCH_FEED_SECS) || WINDOW_SECS + 15;
 const LOAD_SECS = 10;
 const LOAD_WARMUP_SECS = 2;
 const CONNECTIONS = [1, 16];
+/** The netdata parent runs with `[logs] access = none` (bench/parents.ts): so do these. */
+const NO_ACCESS_LOG = '[logs]\n\taccess = none\n';
 
 interface Load {
   requestsPerSec: number;
@@ -113,7 +116,7 @@ async function main(): Promise<void> {
     const nd = await onNetdataParent('nd-api', (_ndPid, ndPort) => feedAndLoad(tbPort, tb0Port, ndPort));
     if (typeof nd === 'string') await feedAndLoad(tbPort, tb0Port, null);
     return typeof nd === 'string' ? nd : '';
-  }, '[web]\n\tquery threads = 0\n'));
+  }, `[web]\n\tquery threads = 0\n${NO_ACCESS_LOG}`), NO_ACCESS_LOG);
   const mean = (key: string, f: (r: Load) => number): number => {
     const rs = results.get(key) ?? [];
     return rs.reduce((a, r) => a + f(r), 0) / rs.length;

@@ -4,7 +4,7 @@
  * stopped in reverse, each logged ("Stopping X..." / "X stopped"). Web, streaming, health and
  * backend code is loaded only when configured: a headless collector never loads the web server.
  */
-import { createWriteStream, existsSync, mkdirSync, type WriteStream } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as os from 'node:os';
 import {
@@ -46,29 +46,6 @@ export interface Agent {
 function loadStream(config: NetdataConfig): StreamConfig {
   const file = join(config.global.directories.config, 'stream.conf');
   return loadStreamConfig(existsSync(file) ? file : null, config);
-}
-
-/**
- * `access.log` in the log directory. A directory that cannot be made or a file that cannot be
- * written (a read-only or full disk) is said once, naming the file, and the lines are dropped
- * from then on: the access log never stops the agent or its web server.
- */
-function openAccessLog(dir: string): { write(line: string): void; end(): void } {
-  const file = join(dir, 'access.log');
-  let out: WriteStream | null = null;
-  const fail = (err: unknown): void => {
-    out?.destroy();
-    out = null;
-    logger.error(`access log ${file}: ${err instanceof Error ? err.message : String(err)}; access lines are not written`);
-  };
-  try {
-    mkdirSync(dir, { recursive: true });
-    out = createWriteStream(file, { flags: 'a' });
-    out.on('error', fail);
-  } catch (err) {
-    fail(err);
-  }
-  return { write: (line) => { out?.write(`${line}\n`); }, end: () => { out?.end(); } };
 }
 
 /** Inbound and outbound links in one list (the self-monitoring charts take both alike). */
@@ -136,10 +113,10 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
 
   let stopListening = (): Promise<void> => Promise.resolve();
   if (config.web.mode !== 'none') {
-    const { createWebServer } = await import('./web/index.js');
-    const accessLog = openAccessLog(g.directories.log);
+    const { createWebServer, openAccessLogFile } = await import('./web/index.js');
+    const accessLog = config.web.accessLog === null ? null : openAccessLogFile(config.web.accessLog);
     const web = createWebServer(config, {
-      accessLog: (line) => accessLog.write(line),
+      accessLog: accessLog?.sink ?? null,
       registry,
       health: health ?? undefined,
       streamHandler: streaming ? (socket, head) => streaming.handleStreamRequest(socket, head) : undefined,
@@ -156,7 +133,7 @@ export async function createAgent(options: AgentOptions): Promise<Agent> {
     parts.push({
       name: 'web server',
       start: () => web.start(),
-      stop: async () => { await web.stop(); accessLog.end(); },
+      stop: async () => { await web.stop(); accessLog?.close(); },
     });
   }
 

@@ -30,6 +30,11 @@ export function setDebug(enabled: boolean): void {
   debugEnabled = enabled;
 }
 
+/** Whether DEBUG lines are written now. */
+export function isDebugEnabled(): boolean {
+  return debugEnabled;
+}
+
 function pad(n: number): string {
   return n < 10 ? `0${n}` : String(n);
 }

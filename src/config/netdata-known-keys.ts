@@ -7,7 +7,7 @@
 /** Known-but-unused keys per section. */
 export const UNUSED_NETDATA_KEYS: Readonly<Record<string, readonly string[]>> = {
   global: [
-    'run as user', 'debug log', 'error log', 'access log',
+    'run as user', 'debug log', 'error log',
     'cleanup obsolete charts after seconds', 'delete obsolete charts files',
     'delete orphan hosts files', 'memory deduplication (ksm)',
     'glibc malloc arena max for netdata', 'pthread stack size', 'enable metric correlations', 'metric correlations method',
@@ -25,7 +25,7 @@ export const UNUSED_NETDATA_KEYS: Readonly<Record<string, readonly string[]>> = 
   ],
   directories: ['registry'],
   logs: [
-    'debug', 'error', 'access', 'health', 'facility',
+    'debug', 'error', 'health', 'facility',
   ],
   web: [
     'ses max window', 'des max window',

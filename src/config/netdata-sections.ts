@@ -50,6 +50,10 @@ export const DEFAULT_WEB_SERVER_MAX_SOCKETS = 0;
 export function defaultQueryThreads(): number {
   return Math.max(1, os.availableParallelism() - 1);
 }
+/** `[logs] access` default, under the log directory. */
+export const DEFAULT_ACCESS_LOG_FILE = 'access.log';
+/** The `[logs] access` value that turns the access log off (as 1.37's `none`). */
+export const ACCESS_LOG_OFF = 'none';
 /** `[web] ssl key` default, under the config directory (1.37 `daemon/main.c`). */
 export const DEFAULT_SSL_KEY_FILE = 'ssl/key.pem';
 /** `[web] ssl certificate` default, under the config directory. */
@@ -70,7 +74,7 @@ const WEB_MODES: Readonly<Record<string, WebMode>> = {
  * Reads `[web]` (and the `[global]` keys 1.10 moved there). `configDir` is where the default
  * `ssl key` and `ssl certificate` live; `path` resolves a file name the way the config does.
  */
-export function readWeb(r: ConfigReader, configDir: string, path: (text: string) => string): WebConfig {
+export function readWeb(r: ConfigReader, configDir: string, logDir: string, path: (text: string) => string): WebConfig {
   // 1.10 moved `[global] multi threaded web server` (a boolean) to `[web] mode`.
   const legacyThreaded = r.entry('global', 'multi threaded web server');
   let modeDefault = DEFAULT_WEB_MODE;
@@ -105,6 +109,10 @@ export function readWeb(r: ConfigReader, configDir: string, path: (text: string)
     timeoutForFirstRequestSecs: r.value('web', 'timeout for first request', integer(1), DEFAULT_TIMEOUT_FOR_FIRST_REQUEST_SECS),
     webServerMaxSockets: r.value('web', 'web server max sockets', integer(0), DEFAULT_WEB_SERVER_MAX_SOCKETS),
     queryThreads: r.value('web', 'query threads', integer(0), defaultQueryThreads()),
+    accessLog: r.read({
+      names: [['logs', 'access'], ['global', 'access log']], shownAt: ['logs', 'access'],
+      parse: (t: string) => (t.trim() === ACCESS_LOG_OFF ? null : path(t)), fallback: `${logDir}/${DEFAULT_ACCESS_LOG_FILE}`,
+    }),
     sslKey: r.value('web', 'ssl key', path, `${configDir}/${DEFAULT_SSL_KEY_FILE}`),
     sslCertificate: r.value('web', 'ssl certificate', path, `${configDir}/${DEFAULT_SSL_CERTIFICATE_FILE}`),
     tlsVersion: r.value('web', 'tls version', oneOf(TLS_VERSIONS, 'tls version'), DEFAULT_TLS_VERSION),

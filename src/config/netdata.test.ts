@@ -154,6 +154,12 @@ describe('loadNetdataConfig', () => {
     assert.deepEqual(errors.map((e) => [e.file, e.line, e.section, e.key]), [['-W set', 1, 'web', 'mode'], ['-W set', 2, 'nope', '']]);
   });
 
+  it('reads [logs] access (1.10 [global] access log): the log directory\'s access.log by default, none for no access log', () => {
+    assert.equal(loadNetdataConfig(null).web.accessLog, '/var/log/netdata/access.log');
+    assert.equal(loadNetdataConfig(null, [['logs', 'access', 'none']]).web.accessLog, null);
+    assert.equal(loadNetdataConfig(null, [['global', 'access log', '/tmp/a.log']]).web.accessLog, '/tmp/a.log');
+  });
+
   it('reads [health] default repeat durations, netdata 1.37 "never" being 0', () => {
     const c = loadNetdataConfig(null, [['health', 'default repeat warning', '2h'], ['health', 'default repeat critical', 'never']]);
     assert.deepEqual([c.health.defaultRepeatWarningSecs, c.health.defaultRepeatCriticalSecs], [7200, 0]);

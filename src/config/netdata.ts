@@ -100,7 +100,7 @@ export function readNetdataConfig(file: string | null, overrides: readonly Confi
     file,
     global,
     environment: Object.freeze(readEnvironment(r, global.hostname)),
-    web: Object.freeze(readWeb(r, global.directories.config, path)),
+    web: Object.freeze(readWeb(r, global.directories.config, global.directories.log, path)),
     plugins: readPlugins(r, global),
     health: Object.freeze(readHealth(r, global, path)),
     backend: Object.freeze(readBackend(r, global)),

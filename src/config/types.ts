@@ -126,6 +126,11 @@ export interface WebConfig {
    * (default: CPUs minus one, at least 1); 0 = on the main thread.
    */
   queryThreads: number;
+  /**
+   * `[logs] access` (1.37) / `[global] access log` (1.10): the access log file, absolute (default
+   * `<log directory>/access.log`); null for `none`, no access log.
+   */
+  accessLog: string | null;
   /** `ssl key`: the PEM private key of the web port's TLS, absolute (default `<config>/ssl/key.pem`). */
   sslKey: string;
   /** `ssl certificate`: the PEM certificate (chain) beside it (default `<config>/ssl/cert.pem`). */

@@ -54,9 +54,10 @@ function findHost(w: WebContext, name: string): Host | undefined {
  * `/host/NAME` alone → the 301 to `/host/NAME/`, returned; otherwise undefined.
  */
 function hostPrefix(w: WebContext, x: Exchange): Answer | undefined {
+  if (!x.path.startsWith('/host/')) return undefined;
   const m = HOST_PREFIX.exec(x.path);
   if (!m) return undefined;
-  const name = decodeURIComponent(m[1]);
+  const name = m[1].includes('%') ? decodeURIComponent(m[1]) : m[1];
   if (m[2] === undefined) {
     const search = x.querystring ? `?${x.querystring}` : '';
     return { status: 301, contentType: CONTENT_TYPE.text, body: 'Permanent redirect', headers: { Location: `${x.path}/${search}` } };
@@ -100,7 +101,8 @@ export function createApp(w: WebContext, log: AccessLog, onError: RequestErrorLi
     hostPrefix(w, x) ?? (x.method === 'OPTIONS' ? preflight(w, x) : routeApi(x) ?? fallback(x));
 
   return (req, res) => {
-    const started = process.hrtime.bigint();
+    const logged = log.enabled();
+    const started = logged ? process.hrtime.bigint() : 0n;
     const id = log.nextId();
     const url = req.url ?? '/';
     const { path, querystring } = splitTarget(url);
@@ -109,20 +111,22 @@ export function createApp(w: WebContext, log: AccessLog, onError: RequestErrorLi
     const origin = req.headers.origin || '*';
 
     const finish = (a: Answer): void => {
-      const prepared = process.hrtime.bigint();
       // a client gone before the answer was ready gets none (and no access line)
       if (res.writableEnded || res.destroyed) return;
       let bytes = 0;
-      res.once('finish', () => {
-        const done = process.hrtime.bigint();
-        const ms = (from: bigint, to: bigint) => Number(to - from) / 1e6;
-        log.write({
-          id, ip: clientIp(socket.remoteAddress), port: socket.remotePort ?? 0,
-          mode: x.method === 'OPTIONS' ? 'OPTIONS' : a.file ? 'FILECOPY' : 'DATA',
-          sentBytes: bytes, sizeBytes: bytes, prepMs: ms(started, prepared), sentMs: ms(prepared, done),
-          totalMs: ms(started, done), status: res.statusCode, url,
+      if (logged) {
+        const prepared = process.hrtime.bigint();
+        res.once('finish', () => {
+          const done = process.hrtime.bigint();
+          const ms = (from: bigint, to: bigint) => Number(to - from) / 1e6;
+          log.write({
+            id, ip: clientIp(socket.remoteAddress), port: socket.remotePort ?? 0,
+            mode: x.method === 'OPTIONS' ? 'OPTIONS' : a.file ? 'FILECOPY' : 'DATA',
+            sentBytes: bytes, sizeBytes: bytes, prepMs: ms(started, prepared), sentMs: ms(prepared, done),
+            totalMs: ms(started, done), status: res.statusCode, url,
+          });
         });
-      });
+      }
       try {
         bytes = writeAnswer(req, res, a.status, {
           'Access-Control-Allow-Origin': origin, 'Access-Control-Allow-Credentials': 'true',

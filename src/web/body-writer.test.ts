@@ -15,7 +15,7 @@ function random(seed: number): () => number {
 const EDGES = [
   0, -0, 1, -1, 9, 10, 99, 100, 0.1, -0.1, 0.09999999, 0.5, 1.5, 2.5, 0.3333333, 25.9, -25.9, 1e7, 1e7 - 0.5,
   9999999.5, 1234567.5, 0.12345675, 1e15 - 1, 1e15, -1e15, 2 ** 53, 1e21, 1e22, -1e22, 1e-7, 5e-8, 1e-9,
-  123.456789, 1796206166, 1672531200.5, Number.MAX_VALUE, Number.MIN_VALUE, Infinity, -Infinity,
+  123.456789, 1796206166, 1672531200.5, Number.MAX_VALUE, Number.MIN_VALUE, Infinity, -Infinity, NaN,
   Math.fround(25.9), Math.fround(0.1), Math.fround(1234.567),
 ];
 

@@ -31,7 +31,23 @@ export class BodyWriter {
 
   /** Any text (UTF-8). */
   text(s: string): void {
-    this.#reserve(s.length * 3);
+    const n = s.length;
+    this.#reserve(n * 3);
+    if (n <= SHORT_TEXT_CHARS) {
+      // a name or an id: copied by a loop while it is ASCII, cheaper than a native call
+      const buf = this.#buf;
+      const at = this.#at;
+      let i = 0;
+      for (; i < n; i++) {
+        const c = s.charCodeAt(i);
+        if (c >= 0x80) break;
+        buf[at + i] = c;
+      }
+      if (i === n) {
+        this.#at = at + n;
+        return;
+      }
+    }
     this.#at += this.#buf.write(s, this.#at, 'utf8');
   }
 
@@ -74,6 +90,11 @@ export class BodyWriter {
   value(v: number): void {
     if (Number.isInteger(v) && v > -EXACT_DIGITS_BELOW && v < EXACT_DIGITS_BELOW) {
       this.integer(v);
+      return;
+    }
+    if (!Number.isFinite(v)) {
+      // NaN and the infinities print as formatValue prints them (`null`)
+      this.ascii(formatValue(v));
       return;
     }
     const parts = this.#parts;

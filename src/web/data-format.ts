@@ -159,9 +159,9 @@ function writeJson(w: BodyWriter, r: QueryResult, opts: FormatOptions): void {
 /** A json or jsonp body (with its jsonwrap header and footer when asked) as bytes. */
 function jsonData(r: QueryResult, format: DataFormat, opts: FormatOptions, contentType: string): FormattedData {
   const w = new BodyWriter(JSON_BASE_BYTES + r.rows * (JSON_ROW_BYTES + r.dimensionIndexes.length * JSON_VALUE_BYTES));
-  if (opts.jsonwrap) w.text(wrapperBegin(r, format, opts, false));
+  if (opts.jsonwrap) writeWrapperBegin(w, r, format, opts, false);
   writeJson(w, r, opts);
-  if (opts.jsonwrap) w.ascii(wrapperEnd(opts, false, r.min, r.max));
+  if (opts.jsonwrap) writeWrapperEnd(w, opts, false, r.min, r.max);
   return { body: w.bytes(), contentType: opts.jsonwrap ? CONTENT_TYPE.json : contentType };
 }
 
@@ -243,42 +243,160 @@ function toSsv(r: QueryResult, opts: FormatOptions, prefix: string, sep: string,
   return { body: prefix + parts.join(sep) + suffix, min, max };
 }
 
-/** The `jsonwrap` header up to `"result": ` (netdata's `rrdr_json_wrapper_begin`). */
-function wrapperBegin(r: QueryResult, format: string, opts: FormatOptions, stringValue: boolean): string {
-  const { kq, sq } = quotes(opts);
+/**
+ * The jsonwrap header's texts for one quoting (json's `"key"` and `"text"`, google_json's bare
+ * `key` and `'text'`): each key as printed after the previous value (`,\n   "id": `), with the
+ * quote or bracket that opens its value and the one that closes the value before it.
+ */
+interface WrapperTexts {
+  readonly sq: string;
+  readonly noData: string;
+  readonly begin: string;
+  readonly name: string;
+  readonly viewUpdateEvery: string;
+  readonly updateEvery: string;
+  readonly firstEntry: string;
+  readonly lastEntry: string;
+  readonly before: string;
+  readonly after: string;
+  readonly dimensionNames: string;
+  readonly dimensionIds: string;
+  readonly latestValues: string;
+  readonly viewLatestValues: string;
+  readonly dimensions: string;
+  readonly points: string;
+  readonly format: string;
+  readonly result: string;
+  readonly min: string;
+  readonly max: string;
+}
+
+function wrapperTexts(kq: string, sq: string): WrapperTexts {
+  const key = (name: string, indent = '   ') => `,\n${indent}${kq}${name}${kq}: `;
+  return {
+    sq,
+    noData: `${sq}no data${sq}`,
+    begin: `{\n   ${kq}api${kq}: 1${key('id')}${sq}`,
+    name: `${sq}${key('name')}${sq}`,
+    viewUpdateEvery: `${sq}${key('view_update_every')}`,
+    updateEvery: key('update_every'),
+    firstEntry: key('first_entry'),
+    lastEntry: key('last_entry'),
+    before: key('before'),
+    after: key('after'),
+    dimensionNames: `${key('dimension_names')}[`,
+    dimensionIds: `]${key('dimension_ids')}[`,
+    latestValues: `]${key('latest_values')}[`,
+    viewLatestValues: `]${key('view_latest_values')}[`,
+    dimensions: `]${key('dimensions')}`,
+    points: key('points'),
+    format: `${key('format')}${sq}`,
+    result: `${sq}${key('result')}`,
+    min: key('min', ' '),
+    max: key('max', ' '),
+  };
+}
+
+const JSON_WRAPPER = wrapperTexts('"', '"');
+const GOOGLE_WRAPPER = wrapperTexts('', "'");
+
+/** A header number as a template literal prints it (these are whole seconds and counts). */
+function writeHeaderNumber(w: BodyWriter, n: number): void {
+  if (Number.isInteger(n)) w.integer(n);
+  else w.ascii(String(n));
+}
+
+/** `["a", "b"]`'s inside: quoted, escaped, `, ` between; `empty` when there are none. */
+function writeQuotedList(w: BodyWriter, items: readonly string[], sq: string, empty: string): void {
+  if (!items.length) {
+    w.ascii(empty);
+    return;
+  }
+  const between = sq === '"' ? ', "' : `, ${sq}`;
+  for (let i = 0; i < items.length; i++) {
+    w.ascii(i ? between : sq);
+    w.text(jsonEscape(items[i]));
+    w.ascii(sq);
+  }
+}
+
+/** The `jsonwrap` header up to `"result": ` (netdata's `rrdr_json_wrapper_begin`), written into `w`. */
+function writeWrapperBegin(w: BodyWriter, r: QueryResult, format: string, opts: FormatOptions, stringValue: boolean): void {
+  const t = opts.googleJson ? GOOGLE_WRAPPER : JSON_WRAPPER;
   const chart = r.chart;
-  const list = (items: readonly string[], empty: string) =>
-    items.length ? items.map((x) => `${sq}${jsonEscape(x)}${sq}`).join(', ') : empty;
-  const noData = `${sq}no data${sq}`;
-  const latest = r.dimensionIndexes.length
-    ? r.latestValues.map((v) => formatValue(v)).join(', ') : 'null';
-  const view = r.rows && r.dimensionIndexes.length
-    ? r.dimensionIndexes.map((_, col) => cell(r, 0, col, opts)).join(', ') : 'null';
-  const dimensions = r.rows ? r.dimensionIndexes.length : 0;
-  const points = r.dimensionIndexes.length ? r.rows : 0;
-  return `{\n` +
-    `   ${kq}api${kq}: 1,\n` +
-    `   ${kq}id${kq}: ${sq}${jsonEscape(chart.id)}${sq},\n` +
-    `   ${kq}name${kq}: ${sq}${jsonEscape(chart.fullName)}${sq},\n` +
-    `   ${kq}view_update_every${kq}: ${r.viewUpdateEverySecs},\n` +
-    `   ${kq}update_every${kq}: ${r.updateEverySecs},\n` +
-    `   ${kq}first_entry${kq}: ${chart.firstEntryS()},\n` +
-    `   ${kq}last_entry${kq}: ${chart.lastEntryS()},\n` +
-    `   ${kq}before${kq}: ${r.beforeS},\n` +
-    `   ${kq}after${kq}: ${r.afterS},\n` +
-    `   ${kq}dimension_names${kq}: [${list(r.dimensionNames, noData)}],\n` +
-    `   ${kq}dimension_ids${kq}: [${list(r.dimensionIds, noData)}],\n` +
-    `   ${kq}latest_values${kq}: [${latest}],\n` +
-    `   ${kq}view_latest_values${kq}: [${view}],\n` +
-    `   ${kq}dimensions${kq}: ${dimensions},\n` +
-    `   ${kq}points${kq}: ${points},\n` +
-    `   ${kq}format${kq}: ${sq}${format}${sq},\n` +
-    `   ${kq}result${kq}: ${stringValue ? sq : ''}`;
+  const width = r.dimensionIndexes.length;
+  w.ascii(t.begin);
+  w.text(jsonEscape(chart.id));
+  w.ascii(t.name);
+  w.text(jsonEscape(chart.fullName));
+  w.ascii(t.viewUpdateEvery);
+  writeHeaderNumber(w, r.viewUpdateEverySecs);
+  w.ascii(t.updateEvery);
+  writeHeaderNumber(w, r.updateEverySecs);
+  w.ascii(t.firstEntry);
+  writeHeaderNumber(w, chart.firstEntryS());
+  w.ascii(t.lastEntry);
+  writeHeaderNumber(w, chart.lastEntryS());
+  w.ascii(t.before);
+  writeHeaderNumber(w, r.beforeS);
+  w.ascii(t.after);
+  writeHeaderNumber(w, r.afterS);
+  w.ascii(t.dimensionNames);
+  writeQuotedList(w, r.dimensionNames, t.sq, t.noData);
+  w.ascii(t.dimensionIds);
+  writeQuotedList(w, r.dimensionIds, t.sq, t.noData);
+  w.ascii(t.latestValues);
+  if (width) {
+    for (let i = 0; i < r.latestValues.length; i++) {
+      if (i) w.ascii(', ');
+      w.value(r.latestValues[i]);
+    }
+  } else {
+    w.ascii('null');
+  }
+  w.ascii(t.viewLatestValues);
+  if (r.rows && width) {
+    for (let col = 0; col < width; col++) {
+      if (col) w.ascii(', ');
+      const v = r.values[col];
+      if (Number.isNaN(v)) w.ascii(opts.null2zero ? '0' : 'null');
+      else w.value(v);
+    }
+  } else {
+    w.ascii('null');
+  }
+  w.ascii(t.dimensions);
+  w.integer(r.rows ? width : 0);
+  w.ascii(t.points);
+  w.integer(width ? r.rows : 0);
+  w.ascii(t.format);
+  w.text(format);
+  w.ascii(t.result);
+  if (stringValue) w.ascii(t.sq);
+}
+
+/** The `jsonwrap` header as text, for the formats built as text. */
+function wrapperBegin(r: QueryResult, format: string, opts: FormatOptions, stringValue: boolean): string {
+  const w = new BodyWriter(JSON_BASE_BYTES);
+  writeWrapperBegin(w, r, format, opts, stringValue);
+  return w.bytes().toString('utf8');
+}
+
+/** The `jsonwrap` footer from the result's end (`rrdr_json_wrapper_end`), written into `w`. */
+function writeWrapperEnd(w: BodyWriter, opts: FormatOptions, stringValue: boolean, min: number, max: number): void {
+  const t = opts.googleJson ? GOOGLE_WRAPPER : JSON_WRAPPER;
+  if (stringValue) w.ascii(t.sq);
+  w.ascii(t.min);
+  w.value(min);
+  w.ascii(t.max);
+  w.value(max);
+  w.ascii('\n}\n');
 }
 
 function wrapperEnd(opts: FormatOptions, stringValue: boolean, min: number, max: number): string {
-  const { kq, sq } = quotes(opts);
-  return `${stringValue ? sq : ''},\n ${kq}min${kq}: ${formatValue(min)},\n ${kq}max${kq}: ${formatValue(max)}\n}\n`;
+  const w = new BodyWriter(64);
+  writeWrapperEnd(w, opts, stringValue, min, max);
+  return w.bytes().toString('utf8');
 }
 
 /** Escapes a text result for a JSON string inside the wrapper (`\n` stays as typed). */

@@ -6,5 +6,5 @@
 export { createWebServer, parseBindTo } from './server.js';
 export { STREAM_NOT_SUPPORTED, type StreamHandler } from './dispatch.js';
 export type { WebDeps, WebServer } from './server.js';
-export type { AccessLogSink } from './access-log.js';
+export { openAccessLogFile, type AccessLogFile, type AccessLogSink } from './access-log.js';
 export type { RegisteredFunction } from './api-function.js';

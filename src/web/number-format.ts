@@ -119,9 +119,14 @@ export function formatRounded(value: number): string {
   return text === '-0' ? '0' : text;
 }
 
-/** Escapes a string for a JSON string literal body (without the quotes). */
+/** Escapes a string for a JSON string literal body (without the quotes), as `JSON.stringify` does. */
 export function jsonEscape(text: string): string {
-  return JSON.stringify(text).slice(1, -1);
+  // names and ids rarely need it: a scan is cheaper than stringifying and slicing every time
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x20 || c === 0x22 || c === 0x5c || (c >= 0xd800 && c <= 0xdfff)) return JSON.stringify(text).slice(1, -1);
+  }
+  return text;
 }
 
 /** netdata's `buffer_strcat_htmlescape`, used when echoing a request value in an error. */

@@ -29,8 +29,14 @@ function isLoopback(ip: string): boolean {
  */
 export function accessMatcher(list: string): (address: string | undefined) => boolean {
   const pattern = createSimplePattern(list);
+  // the verdict of the last address asked: a keep-alive client asks with the same one every request
+  let lastAddress: string | undefined;
+  let lastVerdict = false;
   return (address) => {
+    if (address === lastAddress && address !== undefined) return lastVerdict;
     const ip = clientIp(address);
-    return pattern.matches(ip) || (isLoopback(ip) && pattern.matches('localhost'));
+    lastVerdict = pattern.matches(ip) || (isLoopback(ip) && pattern.matches('localhost'));
+    lastAddress = address;
+    return lastVerdict;
   };
 }

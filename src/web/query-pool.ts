@@ -10,10 +10,12 @@
  *
  * A hop to a thread and back costs more than it saves when requests come one at a time (one
  * connection: the main thread would only wait), so the pool looks at the requests that arrived
- * in one turn of the event loop (their handlers all run before `setImmediate`): a request alone,
- * with no thread busy, is answered on the main thread; otherwise they go to the threads, but the
- * last of the turn is answered on the main thread when every thread has `THREAD_QUEUE` requests
- * already (the main thread also parses and writes every request, so it takes at most one a turn).
+ * in one turn of the event loop (their handlers all run before `setImmediate`): the first of a
+ * turn, while no thread has work outstanding, is answered on the main thread at once; the others
+ * wait for the end of the turn, and one alone then, with no thread busy, is answered on the main
+ * thread; otherwise they go to the threads, but the last of the turn is answered on the main
+ * thread when every thread has `THREAD_QUEUE` requests already (the main thread also parses and
+ * writes every request, so it takes at most one a turn).
  */
 import { Worker } from 'node:worker_threads';
 import { sharedChartMemory, shadowMeta, type Chart, type Host, type SharedChartMemory } from '../database/index.js';
@@ -119,6 +121,9 @@ export function createQueryPool(threads: number, options: QueryPoolOptions = {})
   };
 
   let waiting: Waiting[] = [];
+  /** Whether the current turn of the event loop has seen a request (cleared once it ends). */
+  let turnSeen = false;
+  const endTurn = (): void => { turnSeen = false; };
   /** Requests posted to threads and not answered yet. */
   let outstanding = 0;
 
@@ -209,6 +214,13 @@ export function createQueryPool(threads: number, options: QueryPoolOptions = {})
       // no chart: the main thread gives netdata's 400/404
       if (chart === undefined) return onMain(host, params);
       if (!mainWhenAlone) return onThread(host, params, chart);
+      if (!turnSeen && outstanding === 0) {
+        // the first request of a turn while no thread has work (with one connection, every
+        // request): answered at once, not after the turn ends, which cost it more than a hop saves
+        turnSeen = true;
+        setImmediate(endTurn);
+        return onMain(host, params);
+      }
       return new Promise<ApiResponse>((resolve, reject) => {
         if (waiting.length === 0) setImmediate(dispatch);
         waiting.push({ host, params, chart, resolve, reject });

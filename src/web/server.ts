@@ -10,7 +10,7 @@ import type * as stream from 'node:stream';
 import type { Host, HostRegistry } from '../database/types.js';
 import type { HealthApi } from '../health/types.js';
 import type { NetdataConfig } from '../config/types.js';
-import { debug, error, info, warn } from '../log.js';
+import { debug, error, info, isDebugEnabled, warn } from '../log.js';
 import { countRefusal, isDescriptorShortage } from '../limits.js';
 import { AccessLog, type AccessLogSink } from './access-log.js';
 import type { RegisteredFunction } from './api-function.js';
@@ -34,8 +34,11 @@ export interface WebDeps {
   version: string;
   /** The effective `netdata.conf` text for `GET /netdata.conf`. */
   effectiveConfig: () => string;
-  /** Receives one access-log line per request and per stream connection; default: the agent log at DEBUG. */
-  accessLog?: AccessLogSink;
+  /**
+   * Receives one access-log line per request and per stream connection; null: no access log
+   * (`[logs] access = none`); default: the agent log at DEBUG.
+   */
+  accessLog?: AccessLogSink | null;
   /** Wall clock in ms (tests pin it); default `Date.now`. */
   nowMs?: () => number;
   /**
@@ -171,7 +174,9 @@ function answerClientError(err: Error & { code?: string }, socket: stream.Duplex
  */
 export function createWebServer(config: NetdataConfig, deps: WebDeps): WebServer {
   const context = webContext(config, deps);
-  const accessLog = new AccessLog(deps.accessLog ?? ((line: string) => debug(`access: ${line}`)));
+  const accessLog = deps.accessLog === undefined
+    ? new AccessLog((line: string) => debug(`access: ${line}`), isDebugEnabled)
+    : new AccessLog(deps.accessLog);
   // the API and the dashboard are loaded on the first request (lazy-app.ts)
   const app = createLazyApp(context, config.web.queryThreads, accessLog,
     (err) => warn(`web: request failed: ${err instanceof Error ? err.message : String(err)}`));
