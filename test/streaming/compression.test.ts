@@ -68,8 +68,11 @@ describe('compressed links between Tributary agents', { concurrency: true }, () 
     assert.equal(negotiated('c-zstd', 'receive from').exec(parent.output())![1], BETWEEN_TRIBUTARIES);
     // a few seconds after the link is up, so the child has collected them
     const start = nowS() + 2;
-    await untilRow(parent, '/host/c-zstd', 'streamtest.values', start + 8);
-    await untilRow(child, '', 'streamtest.values', start + 8);
+    // each chart on both ends: a chart's slot is stored at its own next collection, not the other's
+    for (const chart of ['streamtest.values', 'streamtest.other']) {
+      await untilRow(parent, '/host/c-zstd', chart, start + 8);
+      await untilRow(child, '', chart, start + 8);
+    }
     await sameValues(parent, child, 'streamtest.values', start, start + 8);
     await sameValues(parent, child, 'streamtest.other', start, start + 8);
     const info = await child.api('/api/v1/info');
