@@ -40,17 +40,28 @@ export function valueAt(s: RingState, stored: number, ring: Float32Array | null,
   return ring[(s.currentEntry - 1 - slotsBack + 2 * entries) % entries];
 }
 
-/** `valueAt(newestS - k * update every)` into `out[k]` for k < count, in one walk. */
+/**
+ * `valueAt(newestS - k * update every)` into `out[k]` for k < count, in one walk: the slots
+ * newer than the newest stored, then the stored ones (one ring index each, stepping back), then
+ * those older than the ring holds.
+ */
 export function readSlots(s: RingState, stored: number, ring: Float32Array | null, newestS: number,
   count: number, out: Float64Array): void {
   const last = lastEntryS(s, stored);
+  if (ring == null || last === 0) {
+    out.fill(NaN, 0, count);
+    return;
+  }
   const ue = s.updateEverySecs;
   const entries = s.entries;
+  let k = 0;
+  for (; k < count && newestS - k * ue > last; k++) out[k] = NaN;
   // slot k is ceil((last - newestS) / ue) + k slots back from the newest
-  const back0 = Math.ceil((last - newestS) / ue);
-  for (let k = 0; k < count; k++) {
-    const back = back0 + k;
-    if (ring == null || last === 0 || newestS - k * ue > last || back >= stored) out[k] = NaN;
-    else out[k] = ring[(s.currentEntry - 1 - back + 2 * entries) % entries];
+  let back = Math.ceil((last - newestS) / ue) + k;
+  let index = (s.currentEntry - 1 - back + 2 * entries) % entries;
+  for (; k < count && back < stored; k++, back++) {
+    out[k] = ring[index];
+    index = index === 0 ? entries - 1 : index - 1;
   }
+  for (; k < count; k++) out[k] = NaN;
 }
