@@ -5,6 +5,7 @@
 import { formatValue, splitFixed, type FixedParts } from './number-format.js';
 
 const MINUS = 0x2d;
+const COMMA = 0x2c;
 const DOT = 0x2e;
 const ZERO = 0x30;
 /** Below this an integer's digits are split off exactly by float division (and it has at most 15). */
@@ -111,6 +112,31 @@ export class BodyWriter {
     const digits = digitCount(parts.fraction);
     for (let zeros = parts.decimals - digits; zeros > 0; zeros--) buf[this.#at++] = ZERO;
     this.#digits(parts.fraction, digits);
+  }
+
+  /**
+   * `count` values from `values[from]` on, each after a comma, as `value` prints them, NaN as
+   * `nullText`: a json row's values, with room reserved once for the row.
+   */
+  commaValues(values: Float64Array, from: number, count: number, nullText: string): void {
+    this.#reserve(count * (Math.max(NUMBER_MAX_BYTES, nullText.length) + 1));
+    const buf = this.#buf;
+    for (let i = from, end = from + count; i < end; i++) {
+      const v = values[i];
+      buf[this.#at++] = COMMA;
+      if (v !== v) {
+        this.ascii(nullText);
+      } else if (Number.isInteger(v) && v > -EXACT_DIGITS_BELOW && v < EXACT_DIGITS_BELOW) {
+        if (v < 0) {
+          buf[this.#at++] = MINUS;
+          this.#digits(-v, digitCount(-v));
+        } else {
+          this.#digits(v, digitCount(v));
+        }
+      } else {
+        this.value(v);
+      }
+    }
   }
 
   /** The body written so far (a view of the buffer, not a copy). */

@@ -95,7 +95,6 @@ function timestamp(timeS: number, opts: FormatOptions): string {
 const JSON_BASE_BYTES = 1024;
 const JSON_ROW_BYTES = 20;
 const JSON_VALUE_BYTES = 8;
-const COMMA = 0x2c;
 const QUOTE = 0x22;
 const CLOSE_BRACKET = 0x5d;
 const CLOSE_BRACE = 0x7d;
@@ -144,12 +143,15 @@ function writeJson(w: BodyWriter, r: QueryResult, opts: FormatOptions): void {
     if (opts.googleJson) w.ascii(`new ${jsDate(times[row])}`);
     else writeTime(w, times[row], opts);
     const base = row * width;
-    for (let col = 0; col < width; col++) {
-      const v = values[base + col];
-      if (keys) w.text(keys[col]);
-      else w.byte(COMMA);
-      if (Number.isNaN(v)) w.ascii(nullText);
-      else w.value(v);
+    if (keys) {
+      for (let col = 0; col < width; col++) {
+        const v = values[base + col];
+        w.text(keys[col]);
+        if (Number.isNaN(v)) w.ascii(nullText);
+        else w.value(v);
+      }
+    } else {
+      w.commaValues(values, base, width, nullText);
     }
     w.byte(rowEnd);
   }
