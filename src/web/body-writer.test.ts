@@ -36,6 +36,19 @@ describe('BodyWriter', () => {
     }
   });
 
+  it('writes a row of values after commas as value does, NaN as the null text, growing from a small buffer', () => {
+    const next = random(15);
+    const row = Float64Array.from({ length: 5000 }, (_, i) => (i < EDGES.length ? EDGES[i]!
+      : (next() < 0.5 ? -1 : 1) * (i % 2 ? Math.round(10 ** (next() * 16)) : 10 ** (next() * 18 - 9))));
+    for (const nullText of ['null', '0', 'a null text longer than any number is']) {
+      const expected = Array.from(row, (v) => `,${Number.isNaN(v) ? nullText : formatValue(v)}`).join('');
+      assert.equal(written((w) => w.commaValues(row, 0, row.length, nullText)), expected);
+      // a slice of a larger array, after text already written
+      assert.equal(written((w) => { w.ascii('['); w.commaValues(row, 7, 40, nullText); }),
+        `[${Array.from(row.subarray(7, 47), (v) => `,${Number.isNaN(v) ? nullText : formatValue(v)}`).join('')}`);
+    }
+  });
+
   it('writes integers as String does, -0 as 0', () => {
     for (const n of [0, -0, 7, -7, 10, 1796206166, 999_999_999_999_999, 1e15, -(2 ** 53), 1e21]) {
       assert.equal(written((w) => w.integer(n)), Object.is(n, -0) ? '0' : String(n));

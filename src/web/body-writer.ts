@@ -120,12 +120,14 @@ export class BodyWriter {
    */
   commaValues(values: Float64Array, from: number, count: number, nullText: string): void {
     this.#reserve(count * (Math.max(NUMBER_MAX_BYTES, nullText.length) + 1));
-    const buf = this.#buf;
+    // the slow paths reserve on their own: the buffer is read again after them
+    let buf = this.#buf;
     for (let i = from, end = from + count; i < end; i++) {
       const v = values[i];
       buf[this.#at++] = COMMA;
       if (v !== v) {
         this.ascii(nullText);
+        buf = this.#buf;
       } else if (Number.isInteger(v) && v > -EXACT_DIGITS_BELOW && v < EXACT_DIGITS_BELOW) {
         if (v < 0) {
           buf[this.#at++] = MINUS;
@@ -135,6 +137,7 @@ export class BodyWriter {
         }
       } else {
         this.value(v);
+        buf = this.#buf;
       }
     }
   }
