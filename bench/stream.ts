@@ -12,10 +12,11 @@
  * /proc/PID/stat, all threads), read 0.5 s after the window so the parent has drained its
  * sockets. RSS is VmRSS of the parent before the children connect and at the end of the window.
  * The 1 Hz scenarios measure a second window of the same length on the same feed, opening
- * LATE_WINDOW_AT_SECS after the feed starts: a fresh Node parent still spends the first window's
- * seconds on the optimizing compiler and on V8's memory reducer (a pair of full collections some
- * 8 s after the heap stopped growing), which netdata does not have, so the first window is the
- * figure to beat and the second the steady state both peers then keep.
+ * `lateWindowAtSecs` after the feed starts (or right after the first, if that ends later): a
+ * fresh Node parent still spends the first window's seconds on the optimizing compiler and on
+ * V8's memory reducer (a pair of full collections some 8 s after the heap stopped growing),
+ * which netdata does not have, so the first window is the figure to beat and the second the
+ * steady state both peers then keep.
  *
  * Run: npx tsc -p . && node dist/bench/stream.js [steady10 steady500 flat]
  * STREAM_BENCH_WINDOW_SECS overrides every window (e.g. 10 for a quick look).
