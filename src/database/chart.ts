@@ -237,8 +237,8 @@ export class ChartImpl implements Chart {
     return ringRead.valueAt(this.#state, this.#storedSlots(), this.#state.rings[index] ?? null, timeS);
   }
 
-  readSlots(index: number, newestS: number, count: number, out: Float64Array): void {
-    ringRead.readSlots(this.#state, this.#storedSlots(), this.#state.rings[index] ?? null, newestS, count, out);
+  readSlots(index: number, newestS: number, count: number, out: Float64Array, offset?: number, stride?: number): void {
+    ringRead.readSlots(this.#state, this.#storedSlots(), this.#state.rings[index] ?? null, newestS, count, out, offset, stride);
   }
 
   /**

@@ -281,12 +281,14 @@ export function queryChart(chart: Chart, req: QueryRequest): QueryResult {
   const raw = window ? new Float64Array(window.points * dims) : new Float64Array(0);
   const times = new Float64Array(window ? window.points : 0);
   const nonZero = new Array<boolean>(dims).fill(false);
-  const rows = window ? fillRows(chart, window, req.group, raw, times, nonZero) : 0;
+  const range: RowsRange = { min: 0, max: 0, found: false };
+  const rows = window ? fillRows(chart, window, req.group, raw, times, nonZero, range) : 0;
   const shown = selectDimensions(chart, req, nonZero);
   // every dimension shown as stored: the grouped rows are the values, no copy
   const asGrouped = shown.length === dims && !req.options.abs && !req.options.percentage;
   const values = asGrouped ? raw.subarray(0, rows * dims) : new Float64Array(rows * shown.length);
-  const { min, max } = asGrouped ? valueRange(values) : shapeValues(raw, dims, rows, shown, req.options, values);
+  const { min, max } = !asGrouped ? shapeValues(raw, dims, rows, shown, req.options, values)
+    : range.found ? range : valueRange(values);
   const last = chart.lastEntryS();
   return {
     chart,
@@ -308,22 +310,43 @@ export function queryChart(chart: Chart, req: QueryRequest): QueryResult {
   };
 }
 
+/** The slots of each dimension a query of window `w` reads. */
+function visitedSlots(w: Window, ue: number): number {
+  return Math.max(0, Math.min(Math.floor((w.beforeS - w.afterS) / ue) + 1, w.points * w.group));
+}
+
+/** The slots `queryChart(chart, req)` reads, every dimension's: what the query costs. */
+export function querySlots(chart: Chart, req: QueryRequest): number {
+  const window = planWindow(chart, req);
+  return window ? visitedSlots(window, chart.definition.updateEverySecs) * chart.dimensions.length : 0;
+}
+
 /**
  * Walks the slots newest first, one dimension at a time (each read from its ring in one pass
  * into a column), grouping them into rows; returns the rows made. A trailing partial group is
  * dropped, but its values still count for `nonZero`.
  */
 function fillRows(chart: Chart, w: Window, method: GroupMethod, raw: Float64Array,
-  times: Float64Array, nonZero: boolean[]): number {
+  times: Float64Array, nonZero: boolean[], range: RowsRange): number {
   const ue = chart.definition.updateEverySecs;
   const dims = chart.dimensions.length;
   const group = w.group;
-  const visited = Math.max(0, Math.min(Math.floor((w.beforeS - w.afterS) / ue) + 1, w.points * group));
+  const visited = visitedSlots(w, ue);
   const rows = Math.floor(visited / group);
   for (let r = 0; r < rows; r++) times[r] = w.beforeS - r * group * ue;
+  const summed = method === 'average' || method === 'sum';
+  if (summed && group === 1) {
+    // a row per slot (a dashboard's window at one point a slot): the average or sum of one
+    // value is that value, read straight into its column of the rows
+    for (let c = 0; c < dims; c++) {
+      chart.readSlots(c, w.beforeS, rows, raw, c, dims);
+      if (scanColumn(raw, c, rows * dims, dims, range)) nonZero[c] = true;
+    }
+    range.found = true;
+    return rows;
+  }
   const column = new Float64Array(visited);
   const grouper = new Grouper(method);
-  const summed = method === 'average' || method === 'sum';
   for (let c = 0; c < dims; c++) {
     chart.readSlots(c, w.beforeS, visited, column);
     if (summed) {
@@ -344,6 +367,37 @@ function fillRows(chart: Chart, w: Window, method: GroupMethod, raw: Float64Arra
     for (; k < visited; k++) if (!Number.isNaN(column[k]) && column[k] !== 0) nonZero[c] = true;
   }
   return rows;
+}
+
+/** The lowest and highest value of a query's rows (from 0), when fillRows found them on its way. */
+interface RowsRange {
+  min: number;
+  max: number;
+  found: boolean;
+}
+
+/**
+ * Whether a column of `raw` (from `c`, every `stride`, before `end`) holds a value that is not
+ * zero; a negative zero becomes zero there, as the sum of one value (`0 + v`) makes it. Widens
+ * `range` to the column's values, as valueRange would.
+ */
+function scanColumn(raw: Float64Array, c: number, end: number, stride: number, range: RowsRange): boolean {
+  let nonZero = false;
+  let min = range.min;
+  let max = range.max;
+  for (let o = c; o < end; o += stride) {
+    const v = raw[o];
+    if (v === 0) {
+      raw[o] = 0;
+    } else if (v === v) {
+      nonZero = true;
+      if (v < min) min = v;
+      if (v > max) max = v;
+    }
+  }
+  range.min = min;
+  range.max = max;
+  return nonZero;
 }
 
 /**

@@ -41,27 +41,30 @@ export function valueAt(s: RingState, stored: number, ring: Float32Array | null,
 }
 
 /**
- * `valueAt(newestS - k * update every)` into `out[k]` for k < count, in one walk: the slots
- * newer than the newest stored, then the stored ones (one ring index each, stepping back), then
- * those older than the ring holds.
+ * `valueAt(newestS - k * update every)` into `out[offset + k * stride]` for k < count, in one
+ * walk: the slots newer than the newest stored, then the stored ones (one ring index each,
+ * stepping back), then those older than the ring holds. A stride lets a query read a dimension
+ * straight into its column of a row-major table.
  */
 export function readSlots(s: RingState, stored: number, ring: Float32Array | null, newestS: number,
-  count: number, out: Float64Array): void {
+  count: number, out: Float64Array, offset = 0, stride = 1): void {
+  const end = offset + count * stride;
   const last = lastEntryS(s, stored);
   if (ring == null || last === 0) {
-    out.fill(NaN, 0, count);
+    for (let o = offset; o < end; o += stride) out[o] = NaN;
     return;
   }
   const ue = s.updateEverySecs;
   const entries = s.entries;
   let k = 0;
-  for (; k < count && newestS - k * ue > last; k++) out[k] = NaN;
+  let o = offset;
+  for (; k < count && newestS - k * ue > last; k++, o += stride) out[o] = NaN;
   // slot k is ceil((last - newestS) / ue) + k slots back from the newest
   let back = Math.ceil((last - newestS) / ue) + k;
   let index = (s.currentEntry - 1 - back + 2 * entries) % entries;
-  for (; k < count && back < stored; k++, back++) {
-    out[k] = ring[index];
+  for (; k < count && back < stored; k++, back++, o += stride) {
+    out[o] = ring[index];
     index = index === 0 ? entries - 1 : index - 1;
   }
-  for (; k < count; k++) out[k] = NaN;
+  for (; o < end; o += stride) out[o] = NaN;
 }

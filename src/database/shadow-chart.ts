@@ -134,8 +134,8 @@ export class ShadowChart implements Chart {
   valueAt(index: number, timeS: number): number {
     return valueAt(this.#held, this.#stored, this.#rings[index] ?? null, timeS);
   }
-  readSlots(index: number, newestS: number, count: number, out: Float64Array): void {
-    readSlots(this.#held, this.#stored, this.#rings[index] ?? null, newestS, count, out);
+  readSlots(index: number, newestS: number, count: number, out: Float64Array, offset?: number, stride?: number): void {
+    readSlots(this.#held, this.#stored, this.#rings[index] ?? null, newestS, count, out, offset, stride);
   }
   dimension(id: string): Dimension | undefined {
     return this.dimensions.find((d) => d.definition.id === id);

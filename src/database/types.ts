@@ -219,10 +219,11 @@ export interface Chart {
    */
   valueAt(index: number, timeS: number): number;
   /**
-   * `valueAt(index, newestS - k * update every)` into `out[k]` for k < count, newest first, in
-   * one walk of the ring (a query reads thousands of slots per dimension).
+   * `valueAt(index, newestS - k * update every)` into `out[offset + k * stride]` for k < count
+   * (offset 0 and stride 1 by default), newest first, in one walk of the ring (a query reads
+   * thousands of slots per dimension).
    */
-  readSlots(index: number, newestS: number, count: number, out: Float64Array): void;
+  readSlots(index: number, newestS: number, count: number, out: Float64Array, offset?: number, stride?: number): void;
 }
 
 /** Observers are told about definitions and completed iterations (sender, health, exporting). */
