@@ -55,6 +55,20 @@ describe('BodyWriter', () => {
     }
   });
 
+  it('writes integers on either side of every power of ten and of the int32 range as String does, alone and in a row', () => {
+    const around: number[] = [];
+    for (let p = 1; p <= 1e15; p *= 10) around.push(p - 1, p, p + 1, -(p - 1), -p, -(p + 1));
+    around.push(2 ** 31 - 1, 2 ** 31, -(2 ** 31 - 1), -(2 ** 31), 4_294_967_295, 4_294_967_296);
+    for (const n of around) {
+      assert.equal(written((w) => w.integer(n)), String(n), `integer ${n}`);
+      assert.equal(written((w) => w.value(n)), String(n), `value ${n}`);
+    }
+    const row = Float64Array.from(around);
+    // each number right after a byte, so every one starts at a different offset of its store
+    assert.equal(written((w) => w.commaValues(row, 0, row.length, 'null')), around.map((n) => `,${n}`).join(''));
+    for (let n = 0; n < 20_000; n++) assert.equal(written((w) => { w.byte(0x5b); w.integer(n); w.byte(0x5d); }), `[${n}]`);
+  });
+
   it('grows past its size hint and keeps text as UTF-8', () => {
     const w = new BodyWriter(1);
     const parts: string[] = [];

@@ -2,7 +2,7 @@
  * A response body written as bytes into one buffer: integers digit by digit, text without
  * intermediate strings, so a large answer is one allocation and goes out with one `end`.
  */
-import { formatValue, splitFixed, type FixedParts } from './number-format.js';
+import { FIXED_DECIMALS, FIXED_FRACTION, FIXED_WHOLE, fixedParts, formatValue, splitFixed } from './number-format.js';
 
 const MINUS = 0x2d;
 const COMMA = 0x2c;
@@ -11,9 +11,22 @@ const ZERO = 0x30;
 /** Below this an integer's digits are split off exactly by float division (and it has at most 15). */
 const EXACT_DIGITS_BELOW = 1e15;
 const INT32_MAX = 2 ** 31 - 1;
-/** The tens and the units digit of 0..99, as character codes. */
-const PAIR_HIGH = Uint8Array.from({ length: 100 }, (_, i) => ZERO + Math.floor(i / 10));
-const PAIR_LOW = Uint8Array.from({ length: 100 }, (_, i) => ZERO + (i % 10));
+/**
+ * The text of 0..9999 as the four bytes of a little-endian uint32 (written in one store), the
+ * first digit lowest: `PADDED` zero-padded to four digits, `UNPADDED` without leading zeros (its
+ * unused bytes zero), and how many digits that has.
+ */
+const PADDED = new Uint32Array(10_000);
+const UNPADDED = new Uint32Array(10_000);
+const UNPADDED_DIGITS = new Uint8Array(10_000);
+for (let v = 0; v < 10_000; v++) {
+  const digits = v < 10 ? 1 : v < 100 ? 2 : v < 1000 ? 3 : 4;
+  let padded = 0;
+  for (let i = 0, rest = v; i < 4; i++, rest = Math.floor(rest / 10)) padded |= (ZERO + (rest % 10)) << (8 * (3 - i));
+  PADDED[v] = padded >>> 0;
+  UNPADDED[v] = PADDED[v] >>> (8 * (4 - digits));
+  UNPADDED_DIGITS[v] = digits;
+}
 /** Up to this many characters, ASCII text is copied by a loop. */
 const SHORT_TEXT_CHARS = 24;
 /** Longest text of a finite number (`-1.7976931348623157e+308`), the room a value reserves. */
@@ -22,12 +35,19 @@ const NUMBER_MAX_BYTES = 24;
 /** Builds one body; `bytes()` ends it. Not reusable after that. */
 export class BodyWriter {
   #buf: Buffer;
+  /** `#buf` for the four-byte stores of digits. */
+  #view: DataView;
   #at = 0;
-  readonly #parts: FixedParts = { negative: false, whole: 0, fraction: 0, decimals: 0 };
+  readonly #parts = fixedParts();
 
-  /** `sizeHint`: the bytes expected; the buffer grows past it when needed. */
+  /**
+   * `sizeHint`: the bytes expected; the buffer grows past it when needed. Its memory is its
+   * own, never Node's shared pool of small buffers, so a query thread can hand the body to the
+   * main thread without a copy (query-worker.ts).
+   */
   constructor(sizeHint: number) {
-    this.#buf = Buffer.allocUnsafe(Math.max(64, sizeHint));
+    this.#buf = Buffer.allocUnsafeSlow(Math.max(64, sizeHint));
+    this.#view = viewOf(this.#buf);
   }
 
   /** Any text (UTF-8). */
@@ -105,13 +125,17 @@ export class BodyWriter {
     }
     this.#reserve(NUMBER_MAX_BYTES);
     const buf = this.#buf;
-    if (parts.negative) buf[this.#at++] = MINUS;
-    this.#digits(parts.whole, digitCount(parts.whole));
-    if (parts.fraction === 0) return;
-    buf[this.#at++] = DOT;
-    const digits = digitCount(parts.fraction);
-    for (let zeros = parts.decimals - digits; zeros > 0; zeros--) buf[this.#at++] = ZERO;
-    this.#digits(parts.fraction, digits);
+    const view = this.#view;
+    let at = this.#at;
+    if (v < 0) buf[at++] = MINUS;
+    at = writeUint32(view, at, parts[FIXED_WHOLE]);
+    const fraction = parts[FIXED_FRACTION];
+    if (fraction !== 0) {
+      buf[at++] = DOT;
+      for (let zeros = parts[FIXED_DECIMALS] - digitCount(fraction); zeros > 0; zeros--) buf[at++] = ZERO;
+      at = writeUint32(view, at, fraction);
+    }
+    this.#at = at;
   }
 
   /**
@@ -120,26 +144,29 @@ export class BodyWriter {
    */
   commaValues(values: Float64Array, from: number, count: number, nullText: string): void {
     this.#reserve(count * (Math.max(NUMBER_MAX_BYTES, nullText.length) + 1));
-    // the slow paths reserve on their own: the buffer is read again after them
+    // the slow paths write through the methods, which reserve on their own: the buffer and the
+    // position are taken back after them
     let buf = this.#buf;
+    let view = this.#view;
+    let at = this.#at;
     for (let i = from, end = from + count; i < end; i++) {
       const v = values[i];
-      buf[this.#at++] = COMMA;
-      if (v !== v) {
-        this.ascii(nullText);
-        buf = this.#buf;
-      } else if (Number.isInteger(v) && v > -EXACT_DIGITS_BELOW && v < EXACT_DIGITS_BELOW) {
-        if (v < 0) {
-          buf[this.#at++] = MINUS;
-          this.#digits(-v, digitCount(-v));
-        } else {
-          this.#digits(v, digitCount(v));
-        }
+      buf[at++] = COMMA;
+      if (v >= 0 && v <= INT32_MAX && (v | 0) === v) {
+        at = writeUint32(view, at, v);
+      } else if (v < 0 && v >= -INT32_MAX && (v | 0) === v) {
+        buf[at++] = MINUS;
+        at = writeUint32(view, at, -v);
       } else {
-        this.value(v);
+        this.#at = at;
+        if (v !== v) this.ascii(nullText);
+        else this.value(v);
         buf = this.#buf;
+        view = this.#view;
+        at = this.#at;
       }
     }
+    this.#at = at;
   }
 
   /** The body written so far (a view of the buffer, not a copy). */
@@ -161,29 +188,50 @@ export class BodyWriter {
       buf[--end] = ZERO + n;
       return;
     }
-    // small integers: int32 arithmetic, two digits a step
-    let m = n | 0;
-    while (m >= 100) {
-      const q = (m / 100) | 0;
-      const pair = m - q * 100;
-      buf[--end] = PAIR_LOW[pair];
-      buf[--end] = PAIR_HIGH[pair];
-      m = q;
-    }
-    if (m >= 10) {
-      buf[--end] = PAIR_LOW[m];
-      buf[--end] = PAIR_HIGH[m];
-    } else {
-      buf[--end] = ZERO + m;
-    }
+    writeUint32(this.#view, this.#at - digits, n);
   }
 
   #reserve(n: number): void {
     if (this.#at + n <= this.#buf.length) return;
-    const grown = Buffer.allocUnsafe(Math.max(this.#buf.length * 2, this.#at + n));
+    const grown = Buffer.allocUnsafeSlow(Math.max(this.#buf.length * 2, this.#at + n));
     this.#buf.copy(grown, 0, 0, this.#at);
     this.#buf = grown;
+    this.#view = viewOf(grown);
   }
+}
+
+function viewOf(buf: Buffer): DataView {
+  return new DataView(buf.buffer, buf.byteOffset, buf.length);
+}
+
+/**
+ * The digits of `n`, a non-negative int32, into `view` from `at`, four at a time (a table's
+ * uint32 in one store). Returns the position after them. A store may write up to 3 bytes past
+ * the digits, which the next writes overwrite: the room the caller reserved covers them (every
+ * caller reserves NUMBER_MAX_BYTES a number).
+ */
+function writeUint32(view: DataView, at: number, n: number): number {
+  // as an int32 from here: integer division by constants, table indexes without conversion
+  const m = n | 0;
+  if (m < 10_000) {
+    view.setUint32(at, UNPADDED[m], true);
+    return at + UNPADDED_DIGITS[m];
+  }
+  if (m < 100_000_000) {
+    const high = (m / 10_000) | 0;
+    view.setUint32(at, UNPADDED[high], true);
+    at += UNPADDED_DIGITS[high];
+    view.setUint32(at, PADDED[m - high * 10_000], true);
+    return at + 4;
+  }
+  const high = (m / 100_000_000) | 0;
+  const rest = m - high * 100_000_000;
+  const middle = (rest / 10_000) | 0;
+  view.setUint32(at, UNPADDED[high], true);
+  at += UNPADDED_DIGITS[high];
+  view.setUint32(at, PADDED[middle], true);
+  view.setUint32(at + 4, PADDED[rest - middle * 10_000], true);
+  return at + 8;
 }
 
 /** How many digits a non-negative integer below EXACT_DIGITS_BELOW has. */

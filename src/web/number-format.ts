@@ -40,25 +40,28 @@ export function formatValue(value: number): string {
 }
 
 /**
- * A value as the fast path splits it: `-` when negative, then `whole`, then (when `fraction` is
- * not 0) `.` and `fraction` zero-padded on the left to `decimals` digits.
+ * Where `splitFixed` puts a value's parts: `whole`, then `fraction` (no trailing zeros; 0 when
+ * the value prints as an integer), zero-padded on the left to `decimals` digits. The sign is the
+ * value's. Every part is below 1e7, so the parts are int32s, cheaper to write and read than an
+ * object's fields.
  */
-export interface FixedParts {
-  negative: boolean;
-  whole: number;
-  /** No trailing zeros; 0 when the value prints as an integer. */
-  fraction: number;
-  decimals: number;
+export const FIXED_WHOLE = 0;
+export const FIXED_FRACTION = 1;
+export const FIXED_DECIMALS = 2;
+
+/** A place for `splitFixed`'s parts. */
+export function fixedParts(): Int32Array {
+  return new Int32Array(3);
 }
 
 /**
  * What `exactValue` prints, by integer arithmetic, for 0.1 <= |value| < 1e7 (7 significant
- * digits then need 0 to 7 decimals, so one rounding gives both), split into `out`; false
+ * digits then need 0 to 7 decimals, so one rounding gives both), split into `out` (FIXED_*); false
  * elsewhere, and near a rounding tie or a power of ten, where only the exact path is sure. A
  * query prints thousands of such values: this is most of its time otherwise. The body writer
  * writes the parts as bytes; `fastValue` joins them into text.
  */
-export function splitFixed(value: number, out: FixedParts): boolean {
+export function splitFixed(value: number, out: Int32Array): boolean {
   const magnitude = value < 0 ? -value : value;
   if (magnitude < 0.1 || magnitude >= 1e7) return false;
   let decimals = STORED_SIGNIFICANT_DIGITS - 1 - floorLog10(magnitude);
@@ -67,17 +70,20 @@ export function splitFixed(value: number, out: FixedParts): boolean {
   const scaled = Math.round(scaledExact);
   if (scaled < SIGNIFICANT_FLOOR || scaled >= SIGNIFICANT_CEIL) return false;
   if (Math.abs(Math.abs(scaledExact - Math.trunc(scaledExact)) - 0.5) < TIE_MARGIN) return false;
-  const power = POWERS_OF_TEN[decimals];
-  const whole = Math.floor(scaled / power);
-  let fraction = scaled - whole * power;
-  while (fraction !== 0 && fraction % 10 === 0) {
-    fraction /= 10;
+  // below 1e7 every part is an int32: integer division, no floating-point remainder
+  const digits = scaled | 0;
+  const power = POWERS_OF_TEN[decimals] | 0;
+  const whole = (digits / power) | 0;
+  let fraction = digits - whole * power;
+  while (fraction !== 0) {
+    const tenth = (fraction / 10) | 0;
+    if (fraction !== tenth * 10) break;
+    fraction = tenth;
     decimals--;
   }
-  out.negative = value < 0;
-  out.whole = whole;
-  out.fraction = fraction;
-  out.decimals = decimals;
+  out[FIXED_WHOLE] = whole;
+  out[FIXED_FRACTION] = fraction;
+  out[FIXED_DECIMALS] = decimals;
   return true;
 }
 
@@ -90,17 +96,19 @@ function floorLog10(m: number): number {
   return m < 1e4 ? 3 : m < 1e5 ? 4 : m < 1e6 ? 5 : 6;
 }
 
-const PARTS: FixedParts = { negative: false, whole: 0, fraction: 0, decimals: 0 };
+const PARTS = fixedParts();
 
 /** `splitFixed` as text; null where it declines. */
 function fastValue(value: number): string | null {
   if (!splitFixed(value, PARTS)) return null;
-  const sign = PARTS.negative ? '-' : '';
-  if (PARTS.fraction === 0) return sign + PARTS.whole;
+  const sign = value < 0 ? '-' : '';
+  const whole = PARTS[FIXED_WHOLE];
+  const fraction = PARTS[FIXED_FRACTION];
+  if (fraction === 0) return sign + whole;
   // integers print fast; the fraction's leading zeros come from a table, not padStart
-  const digits = '' + PARTS.fraction;
-  const decimals = PARTS.decimals;
-  return sign + PARTS.whole + '.' + (digits.length < decimals ? LEADING_ZEROS[decimals - digits.length] + digits : digits);
+  const digits = '' + fraction;
+  const decimals = PARTS[FIXED_DECIMALS];
+  return sign + whole + '.' + (digits.length < decimals ? LEADING_ZEROS[decimals - digits.length] + digits : digits);
 }
 
 /** 7 significant digits, at most 7 decimals: the definition `fastValue` follows. */
