@@ -2,9 +2,9 @@
  * `/api/v1/data`: parameters as netdata reads them (1.10 `src/web_api_v1.c`, 1.37
  * `web/api/web_api_v1.c`; reference §6), the query, and the chosen format.
  */
-import type { Host } from '../database/types.js';
+import type { Chart, Host } from '../database/types.js';
 import {
-  queryChart, type GroupMethod, type QueryOptions, type QueryRequest, type QueryResult,
+  queryChart, querySlots, type GroupMethod, type QueryOptions, type QueryRequest, type QueryResult,
 } from '../database/index.js';
 import { CONTENT_TYPE, DATA_FORMATS, formatData, type DataFormat, type FormatOptions } from './data-format.js';
 import { HttpError, type ApiResponse } from './http-error.js';
@@ -136,12 +136,22 @@ function wrapCallback(format: DataFormat, body: string | Buffer, result: QueryRe
   return `${handler}({version:'${version}',reqId:'${reqId}',status:'ok',sig:'${lastUpdatedS}',table:${body}});`;
 }
 
+/** Every `options` value of a data request, read together. */
+function requestOptions(params: Params): DataOptions {
+  return parseDataOptions(params.filter(([n]) => n === 'options').map(([, v]) => v).join(','));
+}
+
+/** The slots a data request on `chart` reads (`querySlots`): what answering it costs. */
+export function dataRequestSlots(chart: Chart, params: Params): number {
+  return querySlots(chart, buildQuery(params, requestOptions(params)));
+}
+
 /** Serves `/api/v1/data` for a host. Throws HttpError for netdata's 400/404 answers. */
 export function dataRequest(host: Host, params: Params): ApiResponse {
   const g = parseTqx(param(params, 'tqx'));
   const format = g.format ?? parseFormat(param(params, 'format'));
   const chart = requireChart(host, params);
-  const options = parseDataOptions(params.filter(([n]) => n === 'options').map(([, v]) => v).join(','));
+  const options = requestOptions(params);
   const result = queryChart(chart, buildQuery(params, options));
   const formatted = formatData(result, format, options);
   const headers: Record<string, string> = {};

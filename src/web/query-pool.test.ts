@@ -104,7 +104,7 @@ describe('query threads', () => {
   });
 
   it('answer a request alone on the main thread, and the requests of one turn on the threads', async () => {
-    const mixed = createQueryPool(2);
+    const mixed = createQueryPool(2, { threadMinSlots: 0 });
     const list = requests().slice(4, 60);
     for (const q of list.slice(0, 5)) assert.deepEqual(await mixed.data(f.host, parseParams(q)), dataRequest(f.host, parseParams(q)));
     assert.deepEqual(mixed.counts, { threads: 0, main: 5 });
@@ -113,6 +113,19 @@ describe('query threads', () => {
     // the threads take the turn but its last request, which finds them busy
     assert.deepEqual(mixed.counts, { threads: list.length - 1, main: 6 });
     await mixed.close();
+  });
+
+  it('answer a small query on the main thread, and a larger one of the same turn on a thread', async () => {
+    const sized = createQueryPool(2, { threadMinSlots: 100 });
+    // pool.cpu over 60 s reads 3 x 60 slots, pool.slow over 30 s 1 x 15
+    const [large, small] = ['chart=pool.cpu&after=-60&options=jsonwrap', 'chart=pool.slow&after=-30&points=30'];
+    // the first large one of the turn, no thread busy, is answered on the main thread at once;
+    // the small one there too; the other two large ones go to the threads at the turn's end
+    const list = [large, small, large, small, large];
+    const got = await Promise.all(list.map((q) => sized.data(f.host, parseParams(q))));
+    assert.deepEqual(got, list.map((q) => dataRequest(f.host, parseParams(q))));
+    assert.deepEqual(sized.counts, { threads: 2, main: 3 });
+    await sized.close();
   });
 
   it('see a renamed dimension and a new one at the next request', async () => {

@@ -36,8 +36,22 @@ function answer(m: Extract<PoolRequest, { type: 'query' }>): PoolReply {
   return { id: m.id, kind: 'fallback' };
 }
 
+/**
+ * The memory of a body that can move to the main thread instead of being copied: a body
+ * BodyWriter made (its own memory); never a view of Node's shared pool of small buffers, which
+ * other buffers of this thread use.
+ */
+function movable(r: PoolReply): ArrayBuffer[] {
+  if (r.kind !== 'ok' || typeof r.body === 'string') return [];
+  const memory = r.body.buffer;
+  return memory instanceof ArrayBuffer && memory.byteLength !== Buffer.poolSize ? [memory] : [];
+}
+
 parentPort!.on('message', (m: PoolRequest) => {
   if (m.type === 'chart') charts.set(m.meta.key, new ShadowChart(m.meta));
   else if (m.type === 'forget') charts.delete(m.key);
-  else parentPort!.postMessage(answer(m));
+  else {
+    const r = answer(m);
+    parentPort!.postMessage(r, movable(r));
+  }
 });
