@@ -104,7 +104,7 @@ export class BodyWriter {
       this.#buf[this.#at++] = MINUS;
       n = -n;
     }
-    this.#digits(n, digitCount(n));
+    this.#digits(n);
   }
 
   /** A stored or computed value as `formatValue` prints it, without making its text. */
@@ -174,21 +174,22 @@ export class BodyWriter {
     return this.#buf.subarray(0, this.#at);
   }
 
-  /** The `digits` digits of a non-negative integer below EXACT_DIGITS_BELOW; room reserved by the caller. */
-  #digits(n: number, digits: number): void {
-    const buf = this.#buf;
-    let end = this.#at + digits;
-    this.#at = end;
-    if (n > INT32_MAX) {
-      while (n >= 10) {
-        const q = Math.floor(n / 10);
-        buf[--end] = ZERO + (n - q * 10);
-        n = q;
-      }
-      buf[--end] = ZERO + n;
+  /** The digits of a non-negative integer below EXACT_DIGITS_BELOW; room reserved by the caller. */
+  #digits(n: number): void {
+    if (n <= INT32_MAX) {
+      this.#at = writeUint32(this.#view, this.#at, n);
       return;
     }
-    writeUint32(this.#view, this.#at - digits, n);
+    // past int32: split off by float division, from the last digit back
+    const buf = this.#buf;
+    let end = this.#at + digitCount(n);
+    this.#at = end;
+    while (n >= 10) {
+      const q = Math.floor(n / 10);
+      buf[--end] = ZERO + (n - q * 10);
+      n = q;
+    }
+    buf[--end] = ZERO + n;
   }
 
   #reserve(n: number): void {
