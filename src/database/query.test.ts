@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createParser } from '../protocol/index.js';
 import { createHostRegistry } from './index.js';
-import { queryChart, DEFAULT_QUERY_OPTIONS, type GroupMethod } from './query.js';
+import { QueryScratch, queryChart, DEFAULT_QUERY_OPTIONS, type GroupMethod, type QueryRequest } from './query.js';
 import type { Chart } from './types.js';
 
 const START_S = 1_700_000_000;
@@ -62,5 +62,33 @@ describe('queryChart: average and sum', () => {
         }
       }
     }
+  });
+});
+
+describe('queryChart with a scratch', () => {
+  it('answers every query as with arrays of its own, the same arrays growing and serving query after query', () => {
+    const chart = chartWithGaps(1);
+    const scratch = new QueryScratch();
+    const requests: QueryRequest[] = [];
+    for (const group of ['average', 'sum', 'min', 'max', 'median', 'incremental_sum'] as GroupMethod[]) {
+      for (const [afterS, points] of [[-10, 10], [-250, 0], [-30, 7], [-250, 250], [-5, 5], [-120, 13]]) {
+        for (const options of [DEFAULT_QUERY_OPTIONS, { ...DEFAULT_QUERY_OPTIONS, abs: true, percentage: true }]) {
+          requests.push({ afterS, beforeS: 0, points, group, gtimeS: 0, options });
+        }
+      }
+    }
+    let shared = 0;
+    let previous: Float64Array | null = null;
+    for (const req of requests) {
+      const fresh = queryChart(chart, req);
+      const lent = queryChart(chart, req, scratch);
+      const what = JSON.stringify({ ...req, options: undefined, abs: req.options.abs });
+      assert.deepEqual({ ...lent, times: [...lent.times], values: [...lent.values] },
+        { ...fresh, times: [...fresh.times], values: [...fresh.values] }, what);
+      if (previous && lent.times.buffer === previous.buffer) shared++;
+      previous = lent.times;
+    }
+    // after the largest window made them grow, the queries all read the same memory
+    assert.ok(shared >= requests.length - 8, `${shared} of ${requests.length} queries on the arrays of the one before`);
   });
 });

@@ -270,23 +270,77 @@ function selectDimensions(chart: Chart, req: QueryRequest, nonZero: boolean[]): 
   return shown;
 }
 
+/** The largest array a {@link QueryScratch} keeps (in values); a larger query allocates its own. */
+const SCRATCH_MAX_VALUES = 128 * 1024;
+
 /**
- * Runs a query on a chart. Pure: reads the ring, allocates the result arrays, never throws on
- * odd input (an empty window gives zero rows).
+ * Arrays lent to {@link queryChart} so that its queries allocate none: V8 counts a typed array's
+ * memory as external, and enough new external memory a second sets off full collections
+ * (web/body-pool.ts). A result made with a scratch reads its arrays, so it is valid only until
+ * the next query given the same scratch.
  */
-export function queryChart(chart: Chart, req: QueryRequest): QueryResult {
+export class QueryScratch {
+  #raw: Float64Array = new Float64Array(0);
+  #times: Float64Array = new Float64Array(0);
+  #values: Float64Array = new Float64Array(0);
+  #column: Float64Array = new Float64Array(0);
+
+  /** The grouped rows, `n` values. */
+  raw(n: number): Float64Array {
+    if (n > this.#raw.length) this.#raw = grown(n);
+    return this.#raw.subarray(0, n);
+  }
+
+  /** The rows' times, `n` of them. */
+  times(n: number): Float64Array {
+    if (n > this.#times.length) this.#times = grown(n);
+    return this.#times.subarray(0, n);
+  }
+
+  /** The shown dimensions' values, when some are hidden or reshaped. */
+  values(n: number): Float64Array {
+    if (n > this.#values.length) this.#values = grown(n);
+    return this.#values.subarray(0, n);
+  }
+
+  /** One dimension's slots, read before they are grouped. */
+  column(n: number): Float64Array {
+    if (n > this.#column.length) this.#column = grown(n);
+    return this.#column.subarray(0, n);
+  }
+}
+
+/** A new scratch array for `n` values: a power of two, or exactly `n` past what a scratch keeps. */
+function grown(n: number): Float64Array {
+  return new Float64Array(n > SCRATCH_MAX_VALUES ? n : 2 ** Math.ceil(Math.log2(n)));
+}
+
+/** What a query without a scratch allocates: new arrays, its own. */
+const FRESH = {
+  raw: (n: number) => new Float64Array(n),
+  times: (n: number) => new Float64Array(n),
+  values: (n: number) => new Float64Array(n),
+  column: (n: number) => new Float64Array(n),
+};
+
+/**
+ * Runs a query on a chart. Pure: reads the ring, allocates the result arrays (or takes them from
+ * `scratch`), never throws on odd input (an empty window gives zero rows).
+ */
+export function queryChart(chart: Chart, req: QueryRequest, scratch?: QueryScratch): QueryResult {
+  const arrays = scratch ?? FRESH;
   const ue = chart.definition.updateEverySecs;
   const window = planWindow(chart, req);
   const dims = chart.dimensions.length;
-  const raw = window ? new Float64Array(window.points * dims) : new Float64Array(0);
-  const times = new Float64Array(window ? window.points : 0);
+  const raw = arrays.raw(window ? window.points * dims : 0);
+  const times = arrays.times(window ? window.points : 0);
   const nonZero = new Array<boolean>(dims).fill(false);
   const range: RowsRange = { min: 0, max: 0, found: false };
-  const rows = window ? fillRows(chart, window, req.group, raw, times, nonZero, range) : 0;
+  const rows = window ? fillRows(chart, window, req.group, raw, times, nonZero, range, arrays) : 0;
   const shown = selectDimensions(chart, req, nonZero);
   // every dimension shown as stored: the grouped rows are the values, no copy
   const asGrouped = shown.length === dims && !req.options.abs && !req.options.percentage;
-  const values = asGrouped ? raw.subarray(0, rows * dims) : new Float64Array(rows * shown.length);
+  const values = asGrouped ? raw.subarray(0, rows * dims) : arrays.values(rows * shown.length);
   const { min, max } = !asGrouped ? shapeValues(raw, dims, rows, shown, req.options, values)
     : range.found ? range : valueRange(values);
   const last = chart.lastEntryS();
@@ -327,7 +381,7 @@ export function querySlots(chart: Chart, req: QueryRequest): number {
  * dropped, but its values still count for `nonZero`.
  */
 function fillRows(chart: Chart, w: Window, method: GroupMethod, raw: Float64Array,
-  times: Float64Array, nonZero: boolean[], range: RowsRange): number {
+  times: Float64Array, nonZero: boolean[], range: RowsRange, arrays: Pick<QueryScratch, 'column'>): number {
   const ue = chart.definition.updateEverySecs;
   const dims = chart.dimensions.length;
   const group = w.group;
@@ -345,7 +399,7 @@ function fillRows(chart: Chart, w: Window, method: GroupMethod, raw: Float64Arra
     range.found = true;
     return rows;
   }
-  const column = new Float64Array(visited);
+  const column = arrays.column(visited);
   const grouper = new Grouper(method);
   for (let c = 0; c < dims; c++) {
     chart.readSlots(c, w.beforeS, visited, column);

@@ -4,8 +4,9 @@
  */
 import type { Chart, Host } from '../database/types.js';
 import {
-  queryChart, querySlots, type GroupMethod, type QueryOptions, type QueryRequest, type QueryResult,
+  QueryScratch, queryChart, querySlots, type GroupMethod, type QueryOptions, type QueryRequest, type QueryResult,
 } from '../database/index.js';
+import type { BufferPool } from './body-pool.js';
 import { CONTENT_TYPE, DATA_FORMATS, formatData, type DataFormat, type FormatOptions } from './data-format.js';
 import { HttpError, type ApiResponse } from './http-error.js';
 import { htmlEscape } from './number-format.js';
@@ -146,22 +147,38 @@ export function dataRequestSlots(chart: Chart, params: Params): number {
   return querySlots(chart, buildQuery(params, requestOptions(params)));
 }
 
-/** Serves `/api/v1/data` for a host. Throws HttpError for netdata's 400/404 answers. */
-export function dataRequest(host: Host, params: Params): ApiResponse {
+/**
+ * The arrays of this thread's data queries: a result is formatted before the next query runs, so
+ * one set serves them all (query.ts `QueryScratch`).
+ */
+const scratch = new QueryScratch();
+
+/**
+ * Serves `/api/v1/data` for a host. Throws HttpError for netdata's 400/404 answers. With a
+ * `pool` the body may be written into one of its buffers, which the answer's `release` gives back.
+ */
+export function dataRequest(host: Host, params: Params, pool: BufferPool | null = null): ApiResponse {
   const g = parseTqx(param(params, 'tqx'));
   const format = g.format ?? parseFormat(param(params, 'format'));
   const chart = requireChart(host, params);
   const options = requestOptions(params);
-  const result = queryChart(chart, buildQuery(params, options));
-  const formatted = formatData(result, format, options);
+  const result = queryChart(chart, buildQuery(params, options), scratch);
+  const formatted = formatData(result, format, options, pool);
   const headers: Record<string, string> = {};
   const fileName = param(params, 'filename') ?? g.outFileName;
   if (fileName) headers['Content-Disposition'] = `attachment; filename="${safeIdentifier(fileName)}"`;
   headers['Cache-Control'] = result.relative ? 'no-cache, no-store, must-revalidate' : 'public';
-  return {
+  const body = wrapCallback(format, formatted.body, result, params, g);
+  const answer: ApiResponse = {
     status: 200,
     contentType: format === 'jsonp' || format === 'datasource' ? CONTENT_TYPE.javascript : formatted.contentType,
-    body: wrapCallback(format, formatted.body, result, params, g),
+    body,
     headers,
   };
+  if (formatted.release) {
+    // a body wrapped in a callback is a copy: the pool's buffer is free at once
+    if (body === formatted.body) answer.release = formatted.release;
+    else formatted.release();
+  }
+  return answer;
 }

@@ -112,7 +112,12 @@ export function createApp(w: WebContext, log: AccessLog, onError: RequestErrorLi
 
     const finish = (a: Answer): void => {
       // a client gone before the answer was ready gets none (and no access line)
-      if (res.writableEnded || res.destroyed) return;
+      if (res.writableEnded || res.destroyed) {
+        a.release?.();
+        return;
+      }
+      // a pool's body is read until the response is written or abandoned, both of which end in 'close'
+      if (a.release) res.once('close', a.release);
       let bytes = 0;
       if (logged) {
         const prepared = process.hrtime.bigint();

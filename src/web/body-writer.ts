@@ -2,6 +2,7 @@
  * A response body written as bytes into one buffer: integers digit by digit, text without
  * intermediate strings, so a large answer is one allocation and goes out with one `end`.
  */
+import type { BufferPool } from './body-pool.js';
 import { FIXED_DECIMALS, FIXED_FRACTION, FIXED_WHOLE, fixedParts, formatValue, splitFixed } from './number-format.js';
 
 const MINUS = 0x2d;
@@ -35,6 +36,8 @@ const NUMBER_MAX_BYTES = 24;
 /** Builds one body; `bytes()` ends it. Not reusable after that. */
 export class BodyWriter {
   #buf: Buffer;
+  readonly #pool: BufferPool | null;
+  #released = false;
   /** `#buf` for the four-byte stores of digits. */
   #view: DataView;
   #at = 0;
@@ -43,10 +46,13 @@ export class BodyWriter {
   /**
    * `sizeHint`: the bytes expected; the buffer grows past it when needed. Its memory is its
    * own, never Node's shared pool of small buffers, so a query thread can hand the body to the
-   * main thread without a copy (query-worker.ts).
+   * main thread without a copy (query-worker.ts). With a `pool`, the buffer is the pool's, and
+   * {@link release} gives it back once the body has been sent.
    */
-  constructor(sizeHint: number) {
-    this.#buf = Buffer.allocUnsafeSlow(Math.max(64, sizeHint));
+  constructor(sizeHint: number, pool: BufferPool | null = null) {
+    this.#pool = pool;
+    const bytes = Math.max(64, sizeHint);
+    this.#buf = pool ? pool.take(bytes) : Buffer.allocUnsafeSlow(bytes);
     this.#view = viewOf(this.#buf);
   }
 
@@ -174,6 +180,13 @@ export class BodyWriter {
     return this.#buf.subarray(0, this.#at);
   }
 
+  /** Gives the buffer back to the pool it came from (once): no view of it may be read after this. */
+  release(): void {
+    if (this.#released) return;
+    this.#released = true;
+    this.#pool?.give(this.#buf);
+  }
+
   /** The digits of a non-negative integer below EXACT_DIGITS_BELOW; room reserved by the caller. */
   #digits(n: number): void {
     if (n <= INT32_MAX) {
@@ -196,6 +209,8 @@ export class BodyWriter {
     if (this.#at + n <= this.#buf.length) return;
     const grown = Buffer.allocUnsafeSlow(Math.max(this.#buf.length * 2, this.#at + n));
     this.#buf.copy(grown, 0, 0, this.#at);
+    // nothing has seen the old buffer's bytes: it can serve another body at once
+    this.#pool?.give(this.#buf);
     this.#buf = grown;
     this.#view = viewOf(grown);
   }

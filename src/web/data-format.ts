@@ -6,6 +6,7 @@
  */
 import type { QueryResult } from '../database/index.js';
 import { logDate } from './access-log.js';
+import type { BufferPool } from './body-pool.js';
 import { BodyWriter } from './body-writer.js';
 import { formatNumber, formatValue, jsonEscape } from './number-format.js';
 
@@ -42,6 +43,8 @@ export interface FormatOptions {
 export interface FormattedData {
   body: string | Buffer;
   contentType: string;
+  /** Gives a body written into a pool's buffer back to the pool, once it has been sent. */
+  release?: () => void;
 }
 
 interface Quotes { kq: string; sq: string }
@@ -159,12 +162,14 @@ function writeJson(w: BodyWriter, r: QueryResult, opts: FormatOptions): void {
 }
 
 /** A json or jsonp body (with its jsonwrap header and footer when asked) as bytes. */
-function jsonData(r: QueryResult, format: DataFormat, opts: FormatOptions, contentType: string): FormattedData {
-  const w = new BodyWriter(JSON_BASE_BYTES + r.rows * (JSON_ROW_BYTES + r.dimensionIndexes.length * JSON_VALUE_BYTES));
+function jsonData(r: QueryResult, format: DataFormat, opts: FormatOptions, contentType: string,
+  pool: BufferPool | null): FormattedData {
+  const w = new BodyWriter(JSON_BASE_BYTES + r.rows * (JSON_ROW_BYTES + r.dimensionIndexes.length * JSON_VALUE_BYTES), pool);
   if (opts.jsonwrap) writeWrapperBegin(w, r, format, opts, false);
   writeJson(w, r, opts);
   if (opts.jsonwrap) writeWrapperEnd(w, opts, false, r.min, r.max);
-  return { body: w.bytes(), contentType: opts.jsonwrap ? CONTENT_TYPE.json : contentType };
+  const type = opts.jsonwrap ? CONTENT_TYPE.json : contentType;
+  return pool ? { body: w.bytes(), contentType: type, release: () => w.release() } : { body: w.bytes(), contentType: type };
 }
 
 /** `format=datatable` (Google visualization DataTable JSON). */
@@ -406,8 +411,11 @@ function asJsonString(text: string): string {
   return text.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\r\n|\n/g, '\\n').replace(/\t/g, '\\t');
 }
 
-/** Formats a query result; `format` is one of DATA_FORMATS (callers map unknown ones to json). */
-export function formatData(r: QueryResult, format: DataFormat, opts: FormatOptions): FormattedData {
+/**
+ * Formats a query result; `format` is one of DATA_FORMATS (callers map unknown ones to json). A
+ * body written as bytes goes into a buffer of `pool` when one is given (see `release`).
+ */
+export function formatData(r: QueryResult, format: DataFormat, opts: FormatOptions, pool: BufferPool | null = null): FormattedData {
   const wrap = (body: string, asString: boolean, type: string, min = r.min, max = r.max): FormattedData => {
     if (!opts.jsonwrap) return { body, contentType: type };
     const name = format === 'tsv-excel' ? 'tsv' : format;
@@ -443,7 +451,7 @@ export function formatData(r: QueryResult, format: DataFormat, opts: FormatOptio
     }
     case 'datatable': return wrap(toDatatable(r, opts), false, CONTENT_TYPE.json);
     case 'datasource': return wrap(toDatatable(r, opts), false, CONTENT_TYPE.javascript);
-    case 'jsonp': return jsonData(r, format, opts, CONTENT_TYPE.javascript);
-    default: return jsonData(r, format, opts, CONTENT_TYPE.json);
+    case 'jsonp': return jsonData(r, format, opts, CONTENT_TYPE.javascript, pool);
+    default: return jsonData(r, format, opts, CONTENT_TYPE.json, pool);
   }
 }

@@ -6,6 +6,11 @@ export interface ApiResponse {
   contentType: string;
   body: string | Buffer;
   headers?: Readonly<Record<string, string>>;
+  /**
+   * Called once the body has been sent or the response abandoned: gives a body written into a
+   * pool's buffer (body-pool.ts) back to it.
+   */
+  release?: () => void;
 }
 
 /**

@@ -2,6 +2,7 @@ process.env.TZ = 'UTC';
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
+import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHostRegistry, type MemoryMode } from '../database/index.js';
@@ -20,6 +21,50 @@ async function outcome(run: () => ApiResponse | Promise<ApiResponse>): Promise<u
     if (!(err instanceof HttpError)) throw err;
     return { status: err.status, message: err.message, headers: err.headers };
   }
+}
+
+/**
+ * A pool's answer as `dataRequest` alone gives it: a body written into the pool's buffer is
+ * copied out, and the buffer given back, as the app does once the answer is sent.
+ */
+async function answerOf(r: ApiResponse | Promise<ApiResponse>): Promise<ApiResponse> {
+  const { release, ...answer } = await r;
+  if (!release) return answer;
+  const body = typeof answer.body === 'string' ? answer.body : Buffer.from(answer.body);
+  release();
+  return { ...answer, body };
+}
+
+/**
+ * The bodies of `paths` asked for at once on one connection (HTTP/1.1 pipelining), in order,
+ * read only after `readAfterMs`: until then the answers fill the socket's buffers and wait.
+ */
+function pipeline(port: number, paths: string[], readAfterMs: number): Promise<string[]> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1');
+    socket.pause();
+    setTimeout(() => socket.resume(), readAfterMs);
+    let data = Buffer.alloc(0);
+    const bodies: string[] = [];
+    socket.on('data', (chunk: Buffer) => {
+      data = Buffer.concat([data, chunk]);
+      for (;;) {
+        const end = data.indexOf('\r\n\r\n');
+        if (end < 0) return;
+        const length = Number(/content-length: (\d+)/i.exec(data.subarray(0, end).toString('latin1'))?.[1]);
+        if (data.length < end + 4 + length) return;
+        bodies.push(data.subarray(end + 4, end + 4 + length).toString('utf8'));
+        data = data.subarray(end + 4 + length);
+        if (bodies.length === paths.length) {
+          socket.destroy();
+          resolve(bodies);
+          return;
+        }
+      }
+    });
+    socket.on('error', reject);
+    socket.write(paths.map((p) => `GET ${p} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`).join(''));
+  });
 }
 
 /**
@@ -87,7 +132,7 @@ describe('query threads', () => {
     for (const q of list) {
       const params = parseParams(q);
       const want = await outcome(() => dataRequest(f.host, params));
-      const got = await outcome(() => pool.data(f.host, params));
+      const got = await outcome(() => answerOf(pool.data(f.host, params)));
       assert.deepEqual(got, want, q);
     }
     // all but the four refused requests were answered by a thread
@@ -98,7 +143,7 @@ describe('query threads', () => {
     const list = requests().slice(4);
     const want = list.map((q) => dataRequest(f.host, parseParams(q)));
     const before = pool.counts.threads;
-    const got = await Promise.all(list.map((q) => pool.data(f.host, parseParams(q))));
+    const got = await Promise.all(list.map((q) => answerOf(pool.data(f.host, parseParams(q)))));
     assert.deepEqual(got, want);
     assert.equal(pool.counts.threads - before, list.length);
   });
@@ -106,9 +151,9 @@ describe('query threads', () => {
   it('answer a request alone on the main thread, and the requests of one turn on the threads', async () => {
     const mixed = createQueryPool(2, { threadMinSlots: 0 });
     const list = requests().slice(4, 60);
-    for (const q of list.slice(0, 5)) assert.deepEqual(await mixed.data(f.host, parseParams(q)), dataRequest(f.host, parseParams(q)));
+    for (const q of list.slice(0, 5)) assert.deepEqual(await answerOf(mixed.data(f.host, parseParams(q))), dataRequest(f.host, parseParams(q)));
     assert.deepEqual(mixed.counts, { threads: 0, main: 5 });
-    const got = await Promise.all(list.map((q) => mixed.data(f.host, parseParams(q))));
+    const got = await Promise.all(list.map((q) => answerOf(mixed.data(f.host, parseParams(q)))));
     assert.deepEqual(got, list.map((q) => dataRequest(f.host, parseParams(q))));
     // the threads take the turn but its last request, which finds them busy
     assert.deepEqual(mixed.counts, { threads: list.length - 1, main: 6 });
@@ -122,7 +167,7 @@ describe('query threads', () => {
     // the first large one of the turn, no thread busy, is answered on the main thread at once;
     // the small one there too; the other two large ones go to the threads at the turn's end
     const list = [large, small, large, small, large];
-    const got = await Promise.all(list.map((q) => sized.data(f.host, parseParams(q))));
+    const got = await Promise.all(list.map((q) => answerOf(sized.data(f.host, parseParams(q)))));
     assert.deepEqual(got, list.map((q) => dataRequest(f.host, parseParams(q))));
     assert.deepEqual(sized.counts, { threads: 2, main: 3 });
     await sized.close();
@@ -130,11 +175,11 @@ describe('query threads', () => {
 
   it('see a renamed dimension and a new one at the next request', async () => {
     const params = parseParams('chart=pool.gaps&after=-20&options=jsonwrap');
-    await pool.data(f.host, params);
+    await answerOf(pool.data(f.host, params));
     f.feed('CHART pool.gaps "" "Gaps" "things" gaps pool.gaps line 300 1\n' +
       'DIMENSION a renamed absolute 1 1\nDIMENSION b "" absolute 1 3\nDIMENSION c "" absolute 1 1\n');
     feedSeconds(f, 3, (i) => `BEGIN pool.gaps\nSET a = ${i}\nSET b = 1\nSET c = 5\nEND\n`);
-    const got = await pool.data(f.host, params);
+    const got = await answerOf(pool.data(f.host, params));
     assert.equal(String(got.body), String(dataRequest(f.host, params).body));
     assert.match(String(got.body), /"dimension_names": \["renamed", "b", "c"\]/);
   });
@@ -143,7 +188,7 @@ describe('query threads', () => {
     const params = parseParams('chart=pool.net&after=-120&points=120&options=jsonwrap');
     for (let round = 0; round < 20; round++) {
       const states = [String(dataRequest(f.host, params).body)];
-      const asked = pool.data(f.host, params);
+      const asked = answerOf(pool.data(f.host, params));
       // the thread reads while this loop writes (the main thread does not yield in between)
       for (let i = 0; i < 5; i++) {
         feedAll(f, 1);
@@ -157,8 +202,30 @@ describe('query threads', () => {
   it('answer on the main thread with 0 threads', async () => {
     const main = createQueryPool(0);
     const params = parseParams('chart=pool.cpu&points=10');
-    assert.deepEqual(await main.data(f.host, params), dataRequest(f.host, params));
+    assert.deepEqual(await answerOf(main.data(f.host, params)), dataRequest(f.host, params));
     assert.deepEqual(main.counts, { threads: 0, main: 1 });
+    await main.close();
+  });
+
+  it('write the main thread\'s bodies into buffers used again only once their answers are given back', async () => {
+    const main = createQueryPool(0);
+    const params = parseParams('chart=pool.cpu&after=-60&options=jsonwrap');
+    const want = String(dataRequest(f.host, params).body);
+    const first = await main.data(f.host, params);
+    const held = await main.data(f.host, params);
+    assert.ok(Buffer.isBuffer(first.body) && Buffer.isBuffer(held.body));
+    assert.notEqual(held.body.buffer, first.body.buffer, 'a body not given back is never written over');
+    first.release!();
+    const again = await main.data(f.host, params);
+    assert.ok(Buffer.isBuffer(again.body));
+    assert.equal(again.body.buffer, first.body.buffer, 'a body given back serves the next answer');
+    assert.equal(String(again.body), want);
+    assert.equal(String(held.body), want);
+    held.release!();
+    again.release!();
+    // a body wrapped in a callback is a copy: the pool's buffer went back at once
+    const jsonp = await main.data(f.host, parseParams('chart=pool.cpu&after=-60&format=jsonp&callback=cb'));
+    assert.equal(jsonp.release, undefined);
     await main.close();
   });
 
@@ -170,6 +237,32 @@ describe('query threads', () => {
     assert.equal(missing.status, 404);
     assert.equal(missing.body, 'Chart is not found: no.such');
   });
+});
+
+describe('bodies of the main thread', () => {
+  for (const threads of ['0', '2']) {
+    it(`are sent whole while many answers are in flight at once (query threads = ${threads})`, async () => {
+      const f = await startFixture({ overrides: [['web', 'query threads', threads]] });
+      try {
+        f.feed(DEFINITIONS);
+        feedAll(f, 400);
+        const list = requests().slice(4);
+        const want = list.map((q) => String(dataRequest(f.host, parseParams(q)).body));
+        // one client pipelines its requests and reads nothing for a while: its answers wait in
+        // the socket's buffers and the server's, while other clients' answers are written
+        const port = Number(new URL(f.base).port);
+        const many = Array.from({ length: 16 }, () => list).flat();
+        const slow = pipeline(port, many.map((q) => `/api/v1/data?${q}`), 500);
+        for (let round = 0; round < 3; round++) {
+          const got = await Promise.all(list.map((q) => f.get(`/api/v1/data?${q}`)));
+          got.forEach((r, i) => assert.equal(r.body, want[i], `round ${round}: ${list[i]}`));
+        }
+        (await slow).forEach((body, i) => assert.equal(body, want[i % list.length], `pipelined ${i}: ${many[i]}`));
+      } finally {
+        await f.stop();
+      }
+    });
+  }
 });
 
 describe('query threads in every memory mode', () => {
@@ -192,7 +285,7 @@ describe('query threads in every memory mode', () => {
         for (let i = 0; i < 150; i++, nowS++) parser.feed(Buffer.from(`BEGIN m.a\nSET one = ${i % 13}\nSET two = ${i * i}\nEND\n`));
         for (const q of ['chart=m.a', 'chart=m.a&after=-40&points=8&options=jsonwrap', 'chart=m.a&after=0&before=0&format=csv']) {
           const params = parseParams(q);
-          assert.deepEqual(await pool.data(registry.localhost, params), dataRequest(registry.localhost, params), q);
+          assert.deepEqual(await answerOf(pool.data(registry.localhost, params)), dataRequest(registry.localhost, params), q);
         }
         assert.equal(pool.counts.threads, 3);
       } finally {

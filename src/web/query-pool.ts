@@ -22,6 +22,7 @@
 import { Worker } from 'node:worker_threads';
 import { sharedChartMemory, shadowMeta, type Chart, type Host, type SharedChartMemory } from '../database/index.js';
 import { dataRequest, dataRequestSlots } from './api-data.js';
+import { BufferPool } from './body-pool.js';
 import { HttpError, type ApiResponse } from './http-error.js';
 import { param, type Params } from './params.js';
 import type { PoolReply, PoolRequest } from './query-messages.js';
@@ -129,9 +130,11 @@ export function createQueryPool(threads: number, options: QueryPoolOptions = {})
     }
   });
 
+  // the bodies of the answers made here (the app gives each back once it is sent)
+  const bodies = new BufferPool();
   const onMain = (host: Host, params: Params): ApiResponse => {
     counts.main++;
-    return dataRequest(host, params);
+    return dataRequest(host, params, bodies);
   };
 
   let waiting: Waiting[] = [];
