@@ -107,8 +107,6 @@ async function runForeground(options: CliOptions): Promise<number> {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
-  // an agent with a database: one full collection of the memory reducer, not three (v8-tuning.ts)
-  if (agent.config.global.memoryMode !== 'none') (await import('./v8-tuning.js')).tuneV8();
   try {
     await agent.start();
   } catch (err) {
