@@ -39,9 +39,4 @@ export class BufferPool {
   give(buf: Buffer): void {
     if (this.#free.length < this.maxBuffers && buf.length <= this.maxBufferBytes) this.#free.push(buf);
   }
-
-  /** Buffers waiting to be taken. */
-  get size(): number {
-    return this.#free.length;
-  }
 }
