@@ -24,7 +24,8 @@ export {
   type HostOptions,
 } from './host.js';
 export { ramStoreFactory, noneStoreFactory } from './ram-store.js';
-export { QueryScratch, queryChart, querySlots, DEFAULT_QUERY_OPTIONS, RELATIVE_TIME_MAX_SECS } from './query.js';
+export { queryChart, querySlots, DEFAULT_QUERY_OPTIONS, RELATIVE_TIME_MAX_SECS } from './query.js';
+export { QueryScratch } from './query-scratch.js';
 export type { QueryRequest, QueryResult, QueryOptions, GroupMethod } from './query.js';
 export { RecordLogWriter, RECORD_PREFIX_BYTES, type RecordLogWriterOptions } from './record-log.js';
 export { scanRecordFile, scanRecords, type RecordScan, type RecordScanOptions, type RecordVisitor } from './record-log-scan.js';

@@ -2,7 +2,8 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createParser } from '../protocol/index.js';
 import { createHostRegistry } from './index.js';
-import { QueryScratch, queryChart, DEFAULT_QUERY_OPTIONS, type GroupMethod, type QueryRequest } from './query.js';
+import { queryChart, DEFAULT_QUERY_OPTIONS, type GroupMethod, type QueryRequest } from './query.js';
+import { QueryScratch } from './query-scratch.js';
 import type { Chart } from './types.js';
 
 const START_S = 1_700_000_000;

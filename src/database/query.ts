@@ -16,6 +16,7 @@
  *   two middle values for an even count).
  */
 import type { Chart } from './types.js';
+import { FRESH_ARRAYS, type QueryArrays, type QueryScratch } from './query-scratch.js';
 
 /** Relative times are those whose magnitude is at most this (netdata's `API_RELATIVE_TIME_MAX`). */
 export const RELATIVE_TIME_MAX_SECS = 3 * 365 * 86400;
@@ -270,65 +271,12 @@ function selectDimensions(chart: Chart, req: QueryRequest, nonZero: boolean[]): 
   return shown;
 }
 
-/** The largest array a {@link QueryScratch} keeps (in values); a larger query allocates its own. */
-const SCRATCH_MAX_VALUES = 128 * 1024;
-
-/**
- * Arrays lent to {@link queryChart} so that its queries allocate none: V8 counts a typed array's
- * memory as external, and enough new external memory a second sets off full collections
- * (web/body-pool.ts). A result made with a scratch reads its arrays, so it is valid only until
- * the next query given the same scratch.
- */
-export class QueryScratch {
-  #raw: Float64Array = new Float64Array(0);
-  #times: Float64Array = new Float64Array(0);
-  #values: Float64Array = new Float64Array(0);
-  #column: Float64Array = new Float64Array(0);
-
-  /** The grouped rows, `n` values. */
-  raw(n: number): Float64Array {
-    if (n > this.#raw.length) this.#raw = grown(n);
-    return this.#raw.subarray(0, n);
-  }
-
-  /** The rows' times, `n` of them. */
-  times(n: number): Float64Array {
-    if (n > this.#times.length) this.#times = grown(n);
-    return this.#times.subarray(0, n);
-  }
-
-  /** The shown dimensions' values, when some are hidden or reshaped. */
-  values(n: number): Float64Array {
-    if (n > this.#values.length) this.#values = grown(n);
-    return this.#values.subarray(0, n);
-  }
-
-  /** One dimension's slots, read before they are grouped. */
-  column(n: number): Float64Array {
-    if (n > this.#column.length) this.#column = grown(n);
-    return this.#column.subarray(0, n);
-  }
-}
-
-/** A new scratch array for `n` values: a power of two, or exactly `n` past what a scratch keeps. */
-function grown(n: number): Float64Array {
-  return new Float64Array(n > SCRATCH_MAX_VALUES ? n : 2 ** Math.ceil(Math.log2(n)));
-}
-
-/** What a query without a scratch allocates: new arrays, its own. */
-const FRESH = {
-  raw: (n: number) => new Float64Array(n),
-  times: (n: number) => new Float64Array(n),
-  values: (n: number) => new Float64Array(n),
-  column: (n: number) => new Float64Array(n),
-};
-
 /**
  * Runs a query on a chart. Pure: reads the ring, allocates the result arrays (or takes them from
  * `scratch`), never throws on odd input (an empty window gives zero rows).
  */
 export function queryChart(chart: Chart, req: QueryRequest, scratch?: QueryScratch): QueryResult {
-  const arrays = scratch ?? FRESH;
+  const arrays = scratch ?? FRESH_ARRAYS;
   const ue = chart.definition.updateEverySecs;
   const window = planWindow(chart, req);
   const dims = chart.dimensions.length;
@@ -381,7 +329,7 @@ export function querySlots(chart: Chart, req: QueryRequest): number {
  * dropped, but its values still count for `nonZero`.
  */
 function fillRows(chart: Chart, w: Window, method: GroupMethod, raw: Float64Array,
-  times: Float64Array, nonZero: boolean[], range: RowsRange, arrays: Pick<QueryScratch, 'column'>): number {
+  times: Float64Array, nonZero: boolean[], range: RowsRange, arrays: Pick<QueryArrays, 'column'>): number {
   const ue = chart.definition.updateEverySecs;
   const dims = chart.dimensions.length;
   const group = w.group;

@@ -149,7 +149,7 @@ export function dataRequestSlots(chart: Chart, params: Params): number {
 
 /**
  * The arrays of this thread's data queries: a result is formatted before the next query runs, so
- * one set serves them all (query.ts `QueryScratch`).
+ * one set serves them all (database/query-scratch.ts).
  */
 const scratch = new QueryScratch();
 

@@ -2,7 +2,7 @@
  * Buffers the main thread writes answer bodies into, used again once their answer is written.
  * V8 counts the memory of every Buffer and typed array as external and, past a limit of new
  * external memory, runs a full mark-compact to see which of it is garbage: a new 20 KB body (and
- * a query's arrays, query.ts `QueryScratch`) at 11,000 requests a second set one off every
+ * a query's arrays, database/query-scratch.ts) at 11,000 requests a second set one off every
  * 100 ms, a 2 to 6 ms pause each, which made the p99 of 16 connections. A body taken from the pool
  * goes back when its response has been written or abandoned (the app gives it back on the
  * response's `close`), so the same few buffers serve every request.
