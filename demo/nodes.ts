@@ -144,13 +144,15 @@ export function launchAgent(spec: NodeSpec, place: NodePlace): DemoAgent {
   let out = '';
   const waiters = new Set<() => void>();
   const onData = (chunk: Buffer): void => {
-    log.write(chunk);
+    // 'exit' can come before the last chunks of the pipes: what arrives after the log ended is kept in `out` only.
+    if (!log.writableEnded) log.write(chunk);
     out = (out + chunk.toString()).slice(-KEPT_OUTPUT_CHARS);
     for (const w of [...waiters]) w();
   };
   child.stdout!.on('data', onData);
   child.stderr!.on('data', onData);
-  const exited = new Promise<void>((ok) => child.once('exit', () => { log.end(); ok(); }));
+  child.once('close', () => log.end());
+  const exited = new Promise<void>((ok) => child.once('exit', () => ok()));
   const running = (): boolean => child.exitCode === null && child.signalCode === null;
   const pid = child.pid ?? 0;
   return {
