@@ -26,7 +26,6 @@ import { BufferPool } from './body-pool.js';
 import { HttpError, type ApiResponse } from './http-error.js';
 import { param, type Params } from './params.js';
 import type { PoolReply, PoolRequest } from './query-messages.js';
-import * as logger from '../log.js';
 
 /** Requests queued on a thread before the main thread answers the next one itself. */
 const THREAD_QUEUE = 2;
@@ -49,8 +48,6 @@ export interface QueryPoolOptions {
   mainWhenAlone?: boolean;
   /** The fewest slots a query reads to go to a thread (default THREAD_MIN_SLOTS). */
   threadMinSlots?: number;
-  /** A thread's script (default WORKER_SCRIPT beside this module; tests give one that cannot load). */
-  script?: URL;
 }
 
 /** Answers `/api/v1/data`; made by `createQueryPool`, closed with the web server. */
@@ -87,41 +84,29 @@ interface Waiting {
   reject(err: unknown): void;
 }
 
-/**
- * A query thread's script: query-worker.js beside this module, or, in the agent's one-file bundle
- * (dist/tributary.cjs, whose import.meta.url is its own), the worker's bundle beside it
- * (scripts/bundle.mjs), which each thread loads in less memory than the ES modules.
- */
-const WORKER_SCRIPT = import.meta.url.endsWith('.cjs') ? './tributary-query-worker.cjs' : './query-worker.js';
-
 class QueryThread {
   readonly worker: Worker;
   readonly seen = new Map<number, number>();
   readonly pending = new Map<number, Pending>();
   alive = true;
-  /** Whether it ever answered: a thread that fails before it did cannot start at all. */
-  answered = false;
-  /** Stopped by the pool's close (its exit is no failure). */
-  closed = false;
 
-  constructor(script: URL, onExit: (t: QueryThread, why: string) => void) {
-    this.worker = new Worker(script);
+  constructor(onExit: (t: QueryThread) => void) {
+    this.worker = new Worker(new URL('./query-worker.js', import.meta.url));
     this.worker.unref();
     this.worker.on('message', (r: PoolReply) => {
-      this.answered = true;
       const p = this.pending.get(r.id);
       this.pending.delete(r.id);
       p?.resolve(r);
     });
-    const gone = (why: string): void => {
+    const gone = () => {
       if (!this.alive) return;
       this.alive = false;
       for (const [id, p] of this.pending) p.resolve({ id, kind: 'fallback' });
       this.pending.clear();
-      onExit(this, why);
+      onExit(this);
     };
-    this.worker.on('error', (err: Error) => gone(err.message));
-    this.worker.on('exit', (code: number) => gone(`exit code ${code}`));
+    this.worker.on('error', gone);
+    this.worker.on('exit', gone);
   }
 
   post(m: PoolRequest): void {
@@ -133,7 +118,6 @@ class QueryThread {
 export function createQueryPool(threads: number, options: QueryPoolOptions = {}): QueryPool {
   const mainWhenAlone = options.mainWhenAlone ?? true;
   const threadMinSlots = options.threadMinSlots ?? THREAD_MIN_SLOTS;
-  const script = options.script ?? new URL(WORKER_SCRIPT, import.meta.url);
   const entries = new WeakMap<Chart, ChartEntry>();
   let threadList: QueryThread[] = [];
   let nextKey = 1;
@@ -181,22 +165,9 @@ export function createQueryPool(threads: number, options: QueryPoolOptions = {})
     }
   };
 
-  /** Set when a thread failed before its first answer (its script cannot load): no more threads. */
-  let broken = false;
-  const onThreadExit = (dead: QueryThread, why: string): void => {
-    threadList = threadList.filter((x) => x !== dead);
-    if (dead.closed) return;
-    if (dead.answered) {
-      logger.error(`query thread stopped (${why}): its queries are answered on the main thread, and the next starts another`);
-    } else if (!broken) {
-      broken = true;
-      logger.error(`query thread could not start (${why}): every /api/v1/data query is answered on the main thread`);
-    }
-  };
-
   const pick = (): QueryThread => {
     if (threadList.length < threads) {
-      const t = new QueryThread(script, onThreadExit);
+      const t = new QueryThread((dead) => { threadList = threadList.filter((x) => x !== dead); });
       threadList.push(t);
       return t;
     }
@@ -229,7 +200,6 @@ export function createQueryPool(threads: number, options: QueryPoolOptions = {})
     const e = entryOf(chart);
     const memory = e.memory;
     if (memory === null) return onMain(host, params);
-    if (broken) return onMain(host, params);
     const t = pick();
     if (!t.alive) return onMain(host, params);
     if (t.seen.get(e.key) !== e.version) {
@@ -277,7 +247,6 @@ export function createQueryPool(threads: number, options: QueryPoolOptions = {})
     async close() {
       const list = threadList;
       threadList = [];
-      for (const t of list) t.closed = true;
       await Promise.all(list.map((t) => t.worker.terminate()));
     },
   };
