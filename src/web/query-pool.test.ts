@@ -10,6 +10,7 @@ import { createParser } from '../protocol/index.js';
 import { dataRequest } from './api-data.js';
 import { HttpError, type ApiResponse } from './http-error.js';
 import { parseParams } from './params.js';
+import { setLogSink } from '../log.js';
 import { createQueryPool, type QueryPool } from './query-pool.js';
 import { startFixture, feedSeconds, type Fixture } from './test-fixture.js';
 
@@ -196,6 +197,27 @@ describe('query threads', () => {
       }
       const got = String((await asked).body);
       assert.ok(states.includes(got), `round ${round}: an answer of no state the chart was in`);
+    }
+  });
+
+  it('answer on the main thread, saying so once, when a thread\'s script cannot load', async () => {
+    const lines: string[] = [];
+    const previous = setLogSink((line) => lines.push(line));
+    const missing = new URL('./no-such-query-worker.js', import.meta.url);
+    const broken = createQueryPool(2, { mainWhenAlone: false, script: missing });
+    try {
+      const params = parseParams('chart=pool.cpu&after=-60&points=10');
+      const want = dataRequest(f.host, params);
+      for (let i = 0; i < 3; i++) assert.deepEqual(await answerOf(broken.data(f.host, params)), want);
+      await new Promise((r) => setTimeout(r, 200));
+      for (let i = 0; i < 3; i++) assert.deepEqual(await answerOf(broken.data(f.host, params)), want);
+      assert.deepEqual(broken.counts, { threads: 0, main: 6 });
+      const errors = lines.filter((l) => l.includes('ERROR'));
+      assert.equal(errors.length, 1, errors.join(''));
+      assert.match(errors[0], /query thread could not start \(.*no-such-query-worker\.js.*\): every \/api\/v1\/data query is answered on the main thread/);
+    } finally {
+      setLogSink(previous);
+      await broken.close();
     }
   });
 

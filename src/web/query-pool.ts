@@ -26,6 +26,7 @@ import { BufferPool } from './body-pool.js';
 import { HttpError, type ApiResponse } from './http-error.js';
 import { param, type Params } from './params.js';
 import type { PoolReply, PoolRequest } from './query-messages.js';
+import * as logger from '../log.js';
 
 /** Requests queued on a thread before the main thread answers the next one itself. */
 const THREAD_QUEUE = 2;
@@ -48,6 +49,8 @@ export interface QueryPoolOptions {
   mainWhenAlone?: boolean;
   /** The fewest slots a query reads to go to a thread (default THREAD_MIN_SLOTS). */
   threadMinSlots?: number;
+  /** A thread's script (default query-worker.js beside this module; tests give one that cannot load). */
+  script?: URL;
 }
 
 /** Answers `/api/v1/data`; made by `createQueryPool`, closed with the web server. */
@@ -89,24 +92,29 @@ class QueryThread {
   readonly seen = new Map<number, number>();
   readonly pending = new Map<number, Pending>();
   alive = true;
+  /** Whether it ever answered: a thread that fails before it did cannot start at all. */
+  answered = false;
+  /** Stopped by the pool's close (its exit is no failure). */
+  closed = false;
 
-  constructor(onExit: (t: QueryThread) => void) {
-    this.worker = new Worker(new URL('./query-worker.js', import.meta.url));
+  constructor(script: URL, onExit: (t: QueryThread, why: string) => void) {
+    this.worker = new Worker(script);
     this.worker.unref();
     this.worker.on('message', (r: PoolReply) => {
+      this.answered = true;
       const p = this.pending.get(r.id);
       this.pending.delete(r.id);
       p?.resolve(r);
     });
-    const gone = () => {
+    const gone = (why: string): void => {
       if (!this.alive) return;
       this.alive = false;
       for (const [id, p] of this.pending) p.resolve({ id, kind: 'fallback' });
       this.pending.clear();
-      onExit(this);
+      onExit(this, why);
     };
-    this.worker.on('error', gone);
-    this.worker.on('exit', gone);
+    this.worker.on('error', (err: Error) => gone(err.message));
+    this.worker.on('exit', (code: number) => gone(`exit code ${code}`));
   }
 
   post(m: PoolRequest): void {
@@ -118,6 +126,7 @@ class QueryThread {
 export function createQueryPool(threads: number, options: QueryPoolOptions = {}): QueryPool {
   const mainWhenAlone = options.mainWhenAlone ?? true;
   const threadMinSlots = options.threadMinSlots ?? THREAD_MIN_SLOTS;
+  const script = options.script ?? new URL('./query-worker.js', import.meta.url);
   const entries = new WeakMap<Chart, ChartEntry>();
   let threadList: QueryThread[] = [];
   let nextKey = 1;
@@ -165,9 +174,22 @@ export function createQueryPool(threads: number, options: QueryPoolOptions = {})
     }
   };
 
+  /** Set when a thread failed before its first answer (its script cannot load): no more threads. */
+  let broken = false;
+  const onThreadExit = (dead: QueryThread, why: string): void => {
+    threadList = threadList.filter((x) => x !== dead);
+    if (dead.closed) return;
+    if (dead.answered) {
+      logger.error(`query thread stopped (${why}): its queries are answered on the main thread, and the next starts another`);
+    } else if (!broken) {
+      broken = true;
+      logger.error(`query thread could not start (${why}): every /api/v1/data query is answered on the main thread`);
+    }
+  };
+
   const pick = (): QueryThread => {
     if (threadList.length < threads) {
-      const t = new QueryThread((dead) => { threadList = threadList.filter((x) => x !== dead); });
+      const t = new QueryThread(script, onThreadExit);
       threadList.push(t);
       return t;
     }
@@ -200,6 +222,7 @@ export function createQueryPool(threads: number, options: QueryPoolOptions = {})
     const e = entryOf(chart);
     const memory = e.memory;
     if (memory === null) return onMain(host, params);
+    if (broken) return onMain(host, params);
     const t = pick();
     if (!t.alive) return onMain(host, params);
     if (t.seen.get(e.key) !== e.version) {
@@ -247,6 +270,7 @@ export function createQueryPool(threads: number, options: QueryPoolOptions = {})
     async close() {
       const list = threadList;
       threadList = [];
+      for (const t of list) t.closed = true;
       await Promise.all(list.map((t) => t.worker.terminate()));
     },
   };
