@@ -1,9 +1,11 @@
 /**
  * Database hot path: 100 charts x 10 dimensions through begin/set/end for N iterations, one
  * update-every slot per iteration (memory mode ram, history 3600). Prints values per second on
- * one core and resident memory per 1000 dimensions.
+ * one core and resident memory per 1000 dimensions, of a fresh host and, with --expose-gc, of
+ * one made after a 4 MiB buffer was freed (glibc then serves smaller blocks from its brk heap,
+ * see src/database/ring-slabs.ts).
  *
- *   node dist/bench/database.js [iterations]
+ *   node --expose-gc dist/bench/database.js [iterations]
  */
 import { createHostRegistry } from '../src/database/index.js';
 import type { Chart } from '../src/database/index.js';
@@ -52,8 +54,19 @@ function memoryPer1000Dimensions(charts: number): number {
   return (grown / (held.length * DIMENSIONS)) * 1000;
 }
 
+/** The same after a 4 MiB buffer was used and freed; NaN without gc. */
+function memoryAfterFreedBuffer(charts: number): number {
+  if (!gc) return NaN;
+  let block: ArrayBuffer | null = new ArrayBuffer(4 * 1024 * 1024);
+  new Uint8Array(block).fill(1);
+  block = null;
+  gc();
+  return memoryPer1000Dimensions(charts);
+}
+
 const MEMORY_CHARTS = 1000;
 const perThousand = memoryPer1000Dimensions(MEMORY_CHARTS);
+const perThousandAfterFree = memoryAfterFreedBuffer(MEMORY_CHARTS);
 const charts = buildCharts();
 run(charts, 200, 0); // warm up
 const started = process.hrtime.bigint();
@@ -67,4 +80,5 @@ console.log(`database: ${CHARTS} charts x ${DIMENSIONS} dims, ${ITERATIONS} iter
 console.log(`  ${(values / elapsedS / 1e6).toFixed(2)} M values/s (${elapsedS.toFixed(2)} s for ${values} values)`);
 console.log(`  RSS ${(perThousand / MIB).toFixed(1)} MiB per 1000 dimensions (${MEMORY_CHARTS * DIMENSIONS} dims after ${MEMORY_ITERATIONS} iterations${gc ? ', after gc' : ''});` +
   ` rings alone ${((HISTORY_ENTRIES * 4 * 1000) / MIB).toFixed(1)} MiB`);
+if (gc) console.log(`  RSS ${(perThousandAfterFree / MIB).toFixed(1)} MiB per 1000 dimensions of a host made after a 4 MiB buffer was freed`);
 console.log(`  memoryBytes() ${((host.memoryBytes() / (CHARTS * DIMENSIONS)) * 1000 / MIB).toFixed(1)} MiB per 1000 dimensions`);
