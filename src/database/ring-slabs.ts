@@ -7,8 +7,9 @@
  * heap, clearing reused memory, so every page is resident at once. One freed 4 MiB buffer
  * before children connected (a closed zstd link, a read journal, a large answer) took a parent of
  * 10 children x 1,000 dimensions from 5.0 to 6.6 MB RSS per host with 1 MiB slabs. A slab of
- * 32 MiB is above any threshold glibc sets, so its pages stay untouched until written. It is
- * address space, not memory: a host of 1,000 dimensions with history 3600 uses 14.4 MB of one.
+ * 32 MiB is above any threshold glibc sets, so it is mapped fresh (unless the brk heap has that
+ * much free in one piece) and its pages stay untouched until written. It is address space, not
+ * memory: a host of 1,000 dimensions with history 3600 uses 14.4 MB of one.
  * A ring handed out here is all zero bits (0.0, not NaN) and is never touched by the allocator:
  * the chart reads only slots it wrote (see `RamStore`).
  */
