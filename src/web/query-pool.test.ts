@@ -6,11 +6,11 @@ import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHostRegistry, type MemoryMode } from '../database/index.js';
+import { setLogSink } from '../log.js';
 import { createParser } from '../protocol/index.js';
 import { dataRequest } from './api-data.js';
 import { HttpError, type ApiResponse } from './http-error.js';
 import { parseParams } from './params.js';
-import { setLogSink } from '../log.js';
 import { createQueryPool, type QueryPool } from './query-pool.js';
 import { startFixture, feedSeconds, type Fixture } from './test-fixture.js';
 

@@ -26,7 +26,7 @@ import { BufferPool } from './body-pool.js';
 import { HttpError, type ApiResponse } from './http-error.js';
 import { param, type Params } from './params.js';
 import type { PoolReply, PoolRequest } from './query-messages.js';
-import * as logger from '../log.js';
+import { error } from '../log.js';
 
 /** Requests queued on a thread before the main thread answers the next one itself. */
 const THREAD_QUEUE = 2;
@@ -180,10 +180,10 @@ export function createQueryPool(threads: number, options: QueryPoolOptions = {})
     threadList = threadList.filter((x) => x !== dead);
     if (dead.closed) return;
     if (dead.answered) {
-      logger.error(`query thread stopped (${why}): its queries are answered on the main thread, and the next starts another`);
+      error(`query thread stopped (${why}): its queries are answered on the main thread, and the next starts another`);
     } else if (!broken) {
       broken = true;
-      logger.error(`query thread could not start (${why}): every /api/v1/data query is answered on the main thread`);
+      error(`query thread could not start (${why}): every /api/v1/data query is answered on the main thread`);
     }
   };
 
