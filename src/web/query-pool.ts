@@ -221,8 +221,7 @@ export function createQueryPool(threads: number, options: QueryPoolOptions = {})
   const onThread = async (host: Host, params: Params, chart: Chart): Promise<ApiResponse> => {
     const e = entryOf(chart);
     const memory = e.memory;
-    if (memory === null) return onMain(host, params);
-    if (broken) return onMain(host, params);
+    if (memory === null || broken) return onMain(host, params);
     const t = pick();
     if (!t.alive) return onMain(host, params);
     if (t.seen.get(e.key) !== e.version) {
