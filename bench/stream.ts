@@ -10,7 +10,11 @@
  * WARMUP secs after that (host and chart creation stay out of it) and lasts WINDOW secs. The
  * figure is SETs sent in the window per CPU-second of the parent process (utime + stime of
  * /proc/PID/stat, all threads), read 0.5 s after the window so the parent has drained its
- * sockets. RSS is VmRSS of the parent before the children connect and at the end of the window.
+ * sockets. RSS is VmRSS of the parent before the children connect and at the end of the window;
+ * per child host it is also given without the growth of file-backed pages (RssFile), which is
+ * the program's own code paged in once, not memory per host: a Node parent pages in some 4 MB of
+ * the node binary when its optimizing compiler first runs, after the idle reading when the agent
+ * was loaded from its one-file bundle (docs/memory.md).
  * The 1 Hz scenarios measure a second window of the same length on the same feed, opening
  * `lateWindowAtSecs` after the feed starts (or right after the first, if that ends later): a
  * fresh Node parent still spends the first window's seconds on the optimizing compiler and on
@@ -56,18 +60,23 @@ interface Run {
   cpuPct: number;
   rssIdleMb: number;
   rssLoadedMb: number;
+  /** RssFile at the same two readings. */
+  fileIdleMb: number;
+  fileLoadedMb: number;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-function rssMb(pid: number): number {
-  const kb = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
-  return Number(kb) / 1024;
+/** VmRSS and its file-backed part (RssFile) of process `pid`, in MB. */
+function rssMb(pid: number): { rss: number; file: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const mb = (field: string): number => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1]) / 1024;
+  return { rss: mb('VmRSS'), file: mb('RssFile') };
 }
 
 async function measure(s: Scenario, pid: number, port: number, label: string): Promise<Run> {
   await sleep(IDLE_MS);
-  const rssIdleMb = rssMb(pid);
+  const idle = rssMb(pid);
   const start = await connectFeed(port, `${label}-${s.name}`, s);
   const feed = start(s.rate);
   const fedFrom = performance.now();
@@ -84,12 +93,13 @@ async function measure(s: Scenario, pid: number, port: number, label: string): P
     return { values: v1 - v0, cpu: cpuSecs(pid) - c0, wallSecs };
   };
   const first = await window(s.warmupSecs);
-  const rssLoadedMb = rssMb(pid);
+  const loaded = rssMb(pid);
   const late = s.lateWindowAtSecs === undefined ? null : await window(s.lateWindowAtSecs);
   await feed.stop();
   return {
     valuesPerCpuSec: first.values / first.cpu, lateValuesPerCpuSec: late ? late.values / late.cpu : NaN,
-    valuesPerSec: first.values / first.wallSecs, cpuPct: (first.cpu / first.wallSecs) * 100, rssIdleMb, rssLoadedMb,
+    valuesPerSec: first.values / first.wallSecs, cpuPct: (first.cpu / first.wallSecs) * 100,
+    rssIdleMb: idle.rss, rssLoadedMb: loaded.rss, fileIdleMb: idle.file, fileLoadedMb: loaded.file,
   };
 }
 
@@ -129,6 +139,7 @@ async function scenario(s: Scenario): Promise<void> {
     ['parent RSS idle (MB)', (r) => r.rssIdleMb, 1],
     ['parent RSS loaded (MB)', (r) => r.rssLoadedMb, 1],
     ['RSS per child host (MB)', (r) => (r.rssLoadedMb - r.rssIdleMb) / s.hosts, 3],
+    ['  file pages left out', (r) => (r.rssLoadedMb - r.fileLoadedMb - r.rssIdleMb + r.fileIdleMb) / s.hosts, 3],
   ];
   console.log(`${'mean of 2'.padEnd(28)}${'tributary'.padStart(14)}${'netdata 1.37'.padStart(14)}${'ratio'.padStart(9)}`);
   for (const [name, f, digits] of rows) {

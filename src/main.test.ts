@@ -1,15 +1,23 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { agentDirs, eventually, isAlive, MAIN } from '../test/support/agent-process.js';
 import { API_KEY, killAll, startNode } from '../test/streaming/nodes.js';
 import { HEADLESS_V8_FLAGS } from './cli.js';
 
-/** The headless collector's one-file bundle `npm run build` makes beside dist/src (scripts/bundle-headless.mjs). */
+/** The headless collector's one-file bundle `npm run build` makes beside dist/src (scripts/bundle.mjs). */
 const BUNDLE = join(dirname(MAIN), '..', 'tributary-headless.cjs');
 const bundleBuilt = existsSync(BUNDLE) && statSync(BUNDLE).mtimeMs >= statSync(MAIN).mtimeMs;
+/** The whole agent's bundle, which `-D` loads when it is fresh. */
+const AGENT_BUNDLE = join(dirname(MAIN), '..', 'tributary.cjs');
+const agentBundleBuilt = existsSync(AGENT_BUNDLE) && statSync(AGENT_BUNDLE).mtimeMs >= statSync(MAIN).mtimeMs;
+
+/** The threads of process `pid`. */
+function threadCount(pid: number): number {
+  return readdirSync(`/proc/${pid}/task`).length;
+}
 
 /** Starts `tributary -c <conf> -P <pidfile>` (background) and returns what it printed and the agent's PID. */
 async function startInBackground(conf: string, streamConf = ''): Promise<{ said: string; pid: number; argv: string[]; log: string }> {
@@ -81,4 +89,30 @@ describe('tributary without -D', () => {
       await stop(pid);
     }
   });
+});
+
+describe('tributary -D', () => {
+  it('runs the agent from its one-file bundle, whose query threads answer from their own bundle as the main thread does',
+    { skip: agentBundleBuilt ? false : 'no agent bundle built after dist/src/main.js (tsc alone; npm run build makes one)' }, async () => {
+      const node = await startNode({ hostname: 'bundled', plugin: false, fixturePlugins: ['wide.plugin'], extraConf: '[web]\n\tquery threads = 2\n' });
+      try {
+        assert.match(node.output(), new RegExp(`INFO : agent loaded from ${AGENT_BUNDLE.replace(/[.]/g, '\\.')}\n`));
+        const path = (t: number): string => `/api/v1/data?chart=fixture.wide&after=${t - 9}&before=${t}&format=json&options=unaligned`;
+        const last = await eventually('10 s of the wide chart', async () => {
+          const d = await node.api('/api/v1/data?chart=fixture.wide&after=-30&format=json&options=unaligned');
+          return d.data.length >= 12 ? d.data[1][0] as number : undefined;
+        });
+        const alone = JSON.stringify(await node.api(path(last)));
+        const before = threadCount(node.child.pid!);
+        // many at once: the pool sends those of one turn to its threads
+        for (let round = 0; round < 5; round++) {
+          const answers = await Promise.all(Array.from({ length: 16 }, () => node.api(path(last))));
+          for (const a of answers) assert.equal(JSON.stringify(a), alone);
+        }
+        assert.equal(threadCount(node.child.pid!) - before, 2, 'two query threads started');
+        assert.doesNotMatch(node.output(), /query thread/);
+      } finally {
+        killAll();
+      }
+    });
 });

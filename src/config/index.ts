@@ -12,6 +12,7 @@ export {
   loadStreamConfig, readStreamConfig, type StreamConfigResult, DEFAULT_COMPRESSION_ALGORITHMS_ORDER, DEFAULT_COMPRESSION_LEVELS,
 } from './stream.js';
 export { effectiveConfigText } from './effective.js';
+export { isHeadless } from './roles.js';
 export { parseConfigText, readConfigFile, type ParsedConfig } from './document.js';
 export { parseList as parseConfigList } from './values.js';
 export { parseDurationSecs } from './duration.js';

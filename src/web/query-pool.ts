@@ -49,7 +49,7 @@ export interface QueryPoolOptions {
   mainWhenAlone?: boolean;
   /** The fewest slots a query reads to go to a thread (default THREAD_MIN_SLOTS). */
   threadMinSlots?: number;
-  /** A thread's script (default query-worker.js beside this module; tests give one that cannot load). */
+  /** A thread's script (default WORKER_SCRIPT beside this module; tests give one that cannot load). */
   script?: URL;
 }
 
@@ -86,6 +86,13 @@ interface Waiting {
   resolve(r: ApiResponse | Promise<ApiResponse>): void;
   reject(err: unknown): void;
 }
+
+/**
+ * A query thread's script: query-worker.js beside this module, or, in the agent's one-file bundle
+ * (dist/tributary.cjs, whose import.meta.url is its own), the worker's bundle beside it
+ * (scripts/bundle.mjs), which each thread loads in less memory than the ES modules.
+ */
+const WORKER_SCRIPT = import.meta.url.endsWith('.cjs') ? './tributary-query-worker.cjs' : './query-worker.js';
 
 class QueryThread {
   readonly worker: Worker;
@@ -126,7 +133,7 @@ class QueryThread {
 export function createQueryPool(threads: number, options: QueryPoolOptions = {}): QueryPool {
   const mainWhenAlone = options.mainWhenAlone ?? true;
   const threadMinSlots = options.threadMinSlots ?? THREAD_MIN_SLOTS;
-  const script = options.script ?? new URL('./query-worker.js', import.meta.url);
+  const script = options.script ?? new URL(WORKER_SCRIPT, import.meta.url);
   const entries = new WeakMap<Chart, ChartEntry>();
   let threadList: QueryThread[] = [];
   let nextKey = 1;
