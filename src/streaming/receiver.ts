@@ -1,14 +1,14 @@
 /**
  * The stream receiver: takes `STREAM ...` connections from the web port, reads the request,
  * checks it (reference §2.2), finds or creates the host by machine GUID with its resolved
- * settings (reference §2.6) and hands the socket to a {@link ReceiverSession}. Limits on
- * connections, hosts and request size keep any number of children within bounds.
+ * settings (reference §2.6, mirrored-host.ts) and hands the socket to a
+ * {@link ReceiverSession}. Limits on connections, hosts and request size keep any number of
+ * children within bounds.
  */
 import type net from 'node:net';
 import type { NetdataConfig, ReceiverHostSettings, StreamConfig } from '../config/types.js';
-import type { Host, HostIdentity, HostRegistry, HostSettings } from '../database/types.js';
+import type { Host, HostRegistry } from '../database/types.js';
 import type { Parser, ParserOptions } from '../protocol/types.js';
-import { withIsParent, withSystemLabels } from '../collectors/index.js';
 import { checkAccess, plainAddress, type PatternMatcher } from './access.js';
 import { countRefusal, DEFAULT_LIMITS } from '../limits.js';
 import { receiveTag, receiverLog } from './events.js';
@@ -24,7 +24,7 @@ import { ReceiverSession } from './receiver-session.js';
 import { MirroredFunctions, type HostFunction } from './function-relay.js';
 import { cameThrough, ERROR_LOOP, isShorterPath, pathOf } from './peer-loop.js';
 import { decideExisting } from './session-takeover.js';
-import { spoolRecentSlots } from './spool-recorder.js';
+import { hostCreatedLine, mirroredHostFor } from './mirrored-host.js';
 import type { ReplicationReceiverStats } from './replication-receiver.js';
 import type { FanOut } from './fan-out.js';
 import type { SenderStats } from './sender.js';
@@ -54,9 +54,6 @@ export const DEFAULT_RECEIVER_LIMITS: Readonly<ReceiverLimits> = Object.freeze({
   idleTimeoutSecs: 600,
   alreadyStreamingSecs: 30,
 });
-
-/** netdata keeps at least this many entries for a streamed host (reference §7). */
-const MIN_STREAMED_HISTORY = 5;
 
 /** What the receivers need: the configuration, the registry, the parser and the proxy factory. */
 export interface ReceiversOptions {
@@ -387,8 +384,8 @@ export class Receivers {
 
   #accept(socket: net.Socket, ip: string, port: number, tag: string, request: StreamRequest, path: readonly string[], leftover: Buffer): void {
     const settings = this.#o.stream.resolveHost(request.apiKey, request.machineGuid);
-    const { host, created } = this.#hostFor(request, settings);
-    if (created) this.#logCreated(host, settings);
+    const { host, created } = mirroredHostFor(this.#o, request, settings);
+    if (created) receiverLog.hostCreated(hostCreatedLine(host, settings, this.#o.config.global.directories.cache));
     this.#settings.set(host.machineGuid, settings);
     this.#accepted++;
     const session = new ReceiverSession({
@@ -439,56 +436,6 @@ export class Receivers {
       this.#links.set(host.machineGuid, link);
     }
     return link;
-  }
-
-  /**
-   * The host of this GUID with the request's identity and system facts (a request without
-   * facts, as 1.10 sends, keeps the last ones), and the `_` labels those facts imply: a child
-   * on a link without host labels sends no LABEL lines; when it sends them, its OVERWRITE
-   * replaces them all. The local host becomes a parent (`_is_parent`).
-   */
-  #hostFor(request: StreamRequest, settings: Readonly<ReceiverHostSettings>): { host: Host; created: boolean } {
-    const identity: HostIdentity = {
-      hostname: request.hostname,
-      machineGuid: request.machineGuid,
-      registryHostname: request.registryHostname,
-      os: request.os,
-      timezone: request.timezone,
-      abbrevTimezone: request.abbrevTimezone,
-      utcOffsetSecs: request.utcOffsetSecs,
-      tags: request.tags,
-      programName: request.programName,
-      programVersion: request.programVersion,
-      hops: request.hops,
-      system: request.system,
-    };
-    const existed = this.#o.registry.hosts().some((h) => h.machineGuid === request.machineGuid);
-    const g = this.#o.config.global;
-    const hostSettings: HostSettings = {
-      memoryMode: settings.memoryMode,
-      historyEntries: Math.max(MIN_STREAMED_HISTORY, settings.historyEntries),
-      updateEverySecs: settings.updateEverySecs ?? request.updateEverySecs ?? g.updateEverySecs,
-      gapWhenLostIterationsAbove: g.gapWhenLostIterationsAbove,
-      recentSlots: spoolRecentSlots(settings.memoryMode, settings.proxyEnabled, this.#o.stream.sender),
-    };
-    const host = this.#o.registry.findOrCreate(identity, hostSettings);
-    if (existed) host.updateIdentity(identity);
-    if (request.system) host.replaceLabels(withSystemLabels(host.labels, request.system));
-    const local = this.#o.registry.localhost;
-    if (local.labels.get('_is_parent')?.value !== 'true') local.replaceLabels(withIsParent(local.labels, true));
-    return { host, created: !existed };
-  }
-
-  /** netdata's line for a new mirrored host; a host without a database has no health (reference §7). */
-  #logCreated(host: Host, settings: Readonly<ReceiverHostSettings>): void {
-    const s = host.settings;
-    const cache = `${this.#o.config.global.directories.cache}/${host.machineGuid}`;
-    receiverLog.hostCreated(
-      `Host '${host.hostname}' with guid '${host.machineGuid}' initialized, os: ${host.identity.os ?? 'unknown'}, ` +
-      `update every: ${s.updateEverySecs}, memory mode: ${s.memoryMode}, history entries: ${s.historyEntries}, ` +
-      `streaming: ${settings.proxyEnabled ? 'enabled' : 'disabled'}, health: ${settings.healthEnabled === 'no' || s.memoryMode === 'none' ? 'disabled' : 'enabled'}, ` +
-      `cache_dir: '${cache}', hops: ${host.identity.hops ?? 1}`,
-    );
   }
 
   /** `expected`: a refusal a peer of an active-active pair meets by design, logged throttled at INFO. */
