@@ -46,7 +46,7 @@ export async function runForeground(options: CliOptions, loadedFrom: string): Pr
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
-  // an agent with a database: one full collection of the memory reducer, not three; node:v8 is
+  // an agent with a database: one full collection of the memory reducer, not two or more; node:v8 is
   // loaded for it alone (1.5 MB of RSS a headless collector does without, v8-tuning.ts)
   if (agent.config.global.memoryMode !== 'none') (await import('./v8-tuning.js')).tuneV8();
   try {
