@@ -11,6 +11,7 @@ import { ChartCursor } from './chart-cursor.js';
 import { chartCommand, dimensionCommand, functionCommand, variableCommand, type CommandContext } from './commands.js';
 import { formatLineError, ProtocolError, QUOTED_LINE_MAX_CHARS } from './errors.js';
 import { LabelCommands } from './labels.js';
+import { LineCarry } from './line-carry.js';
 import {
   applyReplaySet,
   chartDefinitionEndCommand,
@@ -52,8 +53,6 @@ const CHAR_S = 0x53;
 const CHAR_T = 0x54;
 /** The keyword that ends a function's result body. */
 const RESULT_END_BYTES = Buffer.from('FUNCTION_RESULT_END', 'latin1');
-/** First size of the buffer that carries a partial line to the next chunk. */
-const INITIAL_CARRY_BYTES = 1024;
 /** Commands about the current chart: ignored while it is one the limits refused. */
 const CHART_SCOPED_KEYWORDS = new Set([
   'DIMENSION', 'VARIABLE', 'CLABEL', 'CLABEL_COMMIT', 'FUNCTION', 'CHART_DEFINITION_END', 'RSET', 'RDSTATE', 'RSSTATE', 'REND',
@@ -86,8 +85,7 @@ class PluginsdParser implements Parser {
   /** The current chart is one the limits refused (its CHART, BEGIN or RBEGIN): its lines are ignored. */
   #inRefusedChart = false;
   #stopped: ParserStop | null = null;
-  #carry = Buffer.alloc(0);
-  #carryLength = 0;
+  readonly #carry = new LineCarry();
   /** Where the line being parsed ends in the current chunk when it was carried, else -1. */
   #carriedNewline = -1;
   #cursor: ChartCursor | null = null;
@@ -98,7 +96,7 @@ class PluginsdParser implements Parser {
   #endedChart: Chart | null = null;
   /** Inside a FUNCTION_RESULT_BEGIN..END block: lines are the body, not commands. */
   #inResult = false;
-  #lineBytes: Uint8Array = this.#carry;
+  #lineBytes: Uint8Array = this.#carry.bytes;
   #lineStart = 0;
   #lineEnd = 0;
 
@@ -133,12 +131,12 @@ class PluginsdParser implements Parser {
   }
 
   end(): void {
-    if (this.#carryLength > 0 && !this.#stopped) {
-      const partial = this.#carry.toString('utf8', 0, Math.min(this.#carryLength, 4 * QUOTED_LINE_MAX_CHARS));
+    const carried = this.#carry.take();
+    if (carried > 0 && !this.#stopped) {
+      const partial = this.#carry.bytes.toString('utf8', 0, Math.min(carried, 4 * QUOTED_LINE_MAX_CHARS));
       this.#throttle.log('WARN', formatLineError(this.#options.source, this.#stats.lines + 1,
-        `the source closed in the middle of a line (${this.#carryLength} bytes); the partial line is dropped`, partial));
+        `the source closed in the middle of a line (${carried} bytes); the partial line is dropped`, partial));
     }
-    this.#carryLength = 0;
   }
 
   /** A non-fatal problem with the current line: logged (throttled), parsing goes on. */
@@ -149,7 +147,7 @@ class PluginsdParser implements Parser {
   #feedLines(chunk: Buffer): void {
     let position = 0;
     const length = chunk.length;
-    if (this.#carryLength > 0) {
+    if (this.#carry.length > 0) {
       const newline = chunk.indexOf(NEWLINE);
       if (newline < 0) {
         this.#appendCarry(chunk, 0, length);
@@ -195,11 +193,10 @@ class PluginsdParser implements Parser {
   }
 
   #carriedLine(newline: number): void {
-    const carryLength = this.#carryLength;
-    this.#carryLength = 0;
+    const carried = this.#carry.take();
     this.#carriedNewline = newline;
     try {
-      this.#line(this.#carry, 0, carryLength);
+      this.#line(this.#carry.bytes, 0, carried);
     } finally {
       this.#carriedNewline = -1;
     }
@@ -207,24 +204,12 @@ class PluginsdParser implements Parser {
 
   /** Keeps a partial line for the next chunk; false (and stopped) past the line limit. */
   #appendCarry(chunk: Buffer, from: number, to: number): boolean {
-    const needed = this.#carryLength + (to - from);
-    if (needed > this.#limits.maxLineBytes) {
-      const quoted = this.#tooLongQuotedBytes();
-      const head = Buffer.concat([
-        this.#carry.subarray(0, Math.min(this.#carryLength, quoted)),
-        chunk.subarray(from, Math.min(to, from + quoted)),
-      ]);
-      this.#lineTooLong(head, 0);
+    const maxBytes = this.#limits.maxLineBytes;
+    if (!this.#carry.fits(from, to, maxBytes)) {
+      this.#lineTooLong(this.#carry.head(chunk, from, to, this.#tooLongQuotedBytes()), 0);
       return false;
     }
-    if (this.#carry.length < needed) {
-      const size = Math.min(this.#limits.maxLineBytes, Math.max(needed, this.#carry.length * 2, INITIAL_CARRY_BYTES));
-      const grown = Buffer.allocUnsafe(size);
-      this.#carry.copy(grown, 0, 0, this.#carryLength);
-      this.#carry = grown;
-    }
-    chunk.copy(this.#carry, this.#carryLength, from, to);
-    this.#carryLength = needed;
+    this.#carry.append(chunk, from, to, maxBytes);
     return true;
   }
 
@@ -543,8 +528,7 @@ class PluginsdParser implements Parser {
     const stop = { kind, lineNumber, message: formatLineError(this.#options.source, lineNumber, problem, this.#currentLine()) };
     this.#stopped = stop;
     this.#chart = null;
-    this.#carry = Buffer.alloc(0);
-    this.#carryLength = 0;
+    this.#carry.release();
     this.#capture?.drop();
     this.#options.onStop?.(stop);
   }
