@@ -4,8 +4,8 @@
  * §2.6), with the request's identity and system facts and the `_` labels they imply, and
  * netdata's log line for a host it creates.
  */
-import type { NetdataConfig, ReceiverHostSettings, StreamConfig } from '../config/types.js';
-import type { Host, HostIdentity, HostRegistry, HostSettings } from '../database/types.js';
+import type { NetdataConfig, ReceiverHostSettings, StreamConfig } from '../config/index.js';
+import type { Host, HostIdentity, HostRegistry, HostSettings } from '../database/index.js';
 import { withIsParent, withSystemLabels } from '../collectors/index.js';
 import type { StreamRequest } from './request.js';
 import { spoolRecentSlots } from './spool-recorder.js';

@@ -6,8 +6,8 @@
  * children within bounds.
  */
 import type net from 'node:net';
-import type { NetdataConfig, ReceiverHostSettings, StreamConfig } from '../config/types.js';
-import type { Host, HostRegistry } from '../database/types.js';
+import type { NetdataConfig, ReceiverHostSettings, StreamConfig } from '../config/index.js';
+import type { Host, HostRegistry } from '../database/index.js';
 import type { Parser, ParserOptions } from '../protocol/types.js';
 import { checkAccess, plainAddress, type PatternMatcher } from './access.js';
 import { countRefusal, DEFAULT_LIMITS } from '../limits.js';
