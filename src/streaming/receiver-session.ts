@@ -5,10 +5,9 @@
  * came, or the parser stops. The host and its data stay when it ends (reference §2.6).
  */
 import type net from 'node:net';
-import type { ReplicationSettings } from '../config/types.js';
-import type { Host } from '../database/types.js';
-import { ProtocolError } from '../protocol/index.js';
-import type { Parser, ParserOptions } from '../protocol/types.js';
+import type { ReplicationSettings } from '../config/index.js';
+import type { Host } from '../database/index.js';
+import { ProtocolError, type Parser, type ParserOptions } from '../protocol/index.js';
 import { linkEnded, linkStarted } from './coverage-ledger.js';
 import { receiverLog } from './events.js';
 import { LinkFunctionCalls, type MirroredFunctions } from './function-relay.js';
@@ -56,6 +55,7 @@ export class ReceiverSession {
   #link: LinkCapabilities | null = null;
   #functionCalls: LinkFunctionCalls | null = null;
   #lastDataMs = Date.now();
+  #idleTimer: NodeJS.Timeout | null = null;
   /** The whole second last written to the host's stream state (once a second at most). */
   #lastDataS = 0;
   #reason = '';
@@ -172,14 +172,28 @@ export class ReceiverSession {
     socket.on('end', () => this.#onEnd());
     socket.on('error', (err) => this.close(`socket error: ${err.message}`, true));
     socket.on('close', () => this.#finish());
-    socket.setTimeout(this.#options.idleTimeoutMs, () => {
-      this.close(`nothing received for ${Math.round(this.#options.idleTimeoutMs / 1000)} seconds`, true);
-    });
+    this.#watchIdle(this.#options.idleTimeoutMs);
     socket.write(link.prompt());
     receiverLog.negotiated(tag, link.toString());
     proxy?.start();
     receiverLog.receiving(tag);
     if (leftover.length > 0) this.#onData(leftover);
+  }
+
+  /**
+   * Closes the link once nothing has come for `idleTimeoutMs` (0: never): one timer that wakes
+   * when the last data would be that old. The socket's own timeout would do the same, but Node
+   * re-arms it on every read, which a parent pays on every chunk of every child.
+   */
+  #watchIdle(delayMs: number): void {
+    const timeoutMs = this.#options.idleTimeoutMs;
+    if (timeoutMs <= 0 || this.#closed) return;
+    this.#idleTimer = setTimeout(() => {
+      const idleMs = Date.now() - this.#lastDataMs;
+      if (idleMs < timeoutMs) this.#watchIdle(timeoutMs - idleMs);
+      else this.close(`nothing received for ${Math.round(timeoutMs / 1000)} seconds`, true);
+    }, delayMs);
+    this.#idleTimer.unref();
   }
 
   /** Function calls go down this socket; a result that never ends closes the link (it would swallow the metrics). */
@@ -238,6 +252,7 @@ export class ReceiverSession {
   #finish(): void {
     if (this.#closed) return;
     this.#closed = true;
+    if (this.#idleTimer !== null) clearTimeout(this.#idleTimer);
     if (this.#parser && !this.#parser.stopped) this.#parser.end();
     this.#functionCalls?.close(`The link of ${this.host.hostname} closed before its child answered (${this.#reason || 'connection closed'}).`);
     receiverLog.disconnected(this.tag, this.updates, this.#reason || 'connection closed', this.#reasonIsError);

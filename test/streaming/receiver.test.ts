@@ -201,6 +201,27 @@ describe('stream receiver limits', () => {
     a.socket.destroy();
   });
 
+  it('keeps a child that sends past the idle limit and closes one that has sent nothing for that long', async () => {
+    const p = await parent(STREAM_CONF, [], { idleTimeoutSecs: 1 });
+    const g = guid();
+    const client = await connect(p.port, request(fields({ machine_guid: g, hostname: 'idler' })));
+    assert.equal(await client.reply(PROMPT_V1.length), PROMPT_V1);
+    client.socket.write('CHART a.b "" "t" "u" "f" "c" line 1 1\nDIMENSION x\n');
+    // a line every 300 ms for 2.4 s: more than twice the limit, never idle for it
+    let sent = 0;
+    for (; sent < 8; sent++) {
+      await new Promise((r) => setTimeout(r, 300));
+      client.socket.write(`BEGIN a.b\nSET x = ${sent}\nEND\n`);
+    }
+    const silentFrom = Date.now();
+    await until('every iteration sent taken', () => p.registry.find(g)?.chart('a.b')?.iterations === sent);
+    assert.equal(client.socket.destroyed, false, 'open while the child sends');
+    await client.closed;
+    const closedAfterMs = Date.now() - silentFrom;
+    assert.ok(closedAfterMs >= 900 && closedAfterMs < 3000, `closed ${closedAfterMs} ms after the last line`);
+    await until('the log line', () => logLines().some((l) => l.includes('idler') && l.includes('nothing received for 1 seconds')));
+  });
+
   it('removes an orphan host after cleanup orphan hosts after seconds', async () => {
     const p = await parent(STREAM_CONF, [['global', 'cleanup orphan hosts after seconds', '1']]);
     const g = guid();
