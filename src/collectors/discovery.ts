@@ -5,7 +5,7 @@
 import { access, constants, readdir, stat } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import type { PluginsConfig } from '../config/types.js';
+import type { PluginsConfig } from '../config/index.js';
 
 // node:fs's callback calls, not fs.promises: loading fs.promises (with the readline and file
 // watcher modules it brings) costs a headless collector 0.7 MB of RSS (docs/memory.md)

@@ -6,7 +6,7 @@
  * and is settled once: by its result, its timeout, an error, or the plugin's exit.
  */
 import { createRequire } from 'node:module';
-import type { FunctionResultSink } from '../protocol/types.js';
+import type { FunctionResultSink } from '../protocol/index.js';
 import { LogThrottle } from '../log.js';
 import { countRefusal, DEFAULT_LIMITS } from '../limits.js';
 

@@ -3,8 +3,8 @@
  * run restart or disable it by netdata's rules (restart-policy.ts). A parser stop (DISABLE, a
  * protocol error, a limit) disables the plugin for good.
  */
-import type { Host } from '../database/types.js';
-import type { Parser, ParserLimits, ParserOptions, ParserStats, ParserStop } from '../protocol/types.js';
+import type { Host } from '../database/index.js';
+import type { Parser, ParserLimits, ParserOptions, ParserStats, ParserStop } from '../protocol/index.js';
 import { error, info, log, LogThrottle } from '../log.js';
 import type { DiscoveredPlugin } from './discovery.js';
 import { PluginProcess, type ProcessExit } from './plugin-process.js';

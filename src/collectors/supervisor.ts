@@ -3,9 +3,9 @@
  * `[plugins] check for new plugins every` seconds for new ones, and stops them all.
  */
 import { existsSync } from 'node:fs';
-import type { NetdataConfig } from '../config/types.js';
-import type { Host } from '../database/types.js';
-import type { Parser, ParserLimits, ParserOptions, ParserStats } from '../protocol/types.js';
+import type { NetdataConfig } from '../config/index.js';
+import type { Host } from '../database/index.js';
+import type { Parser, ParserLimits, ParserOptions, ParserStats } from '../protocol/index.js';
 import { error, info } from '../log.js';
 import { discoverPlugins, type DirectoryProblem } from './discovery.js';
 import { pluginEnvironment } from './environment.js';

@@ -10,7 +10,7 @@ import { execFile } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import { delimiter, join } from 'node:path';
-import type { HostIdentity } from '../database/types.js';
+import type { HostIdentity } from '../database/index.js';
 
 /** A host's system facts (netdata's `rrdhost_system_info`). */
 export type SystemInfo = NonNullable<HostIdentity['system']>;

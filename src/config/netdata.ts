@@ -7,7 +7,7 @@
  */
 import { hostname as osHostname } from 'node:os';
 import { dirname, resolve } from 'node:path';
-import type { MemoryMode } from '../database/types.js';
+import type { MemoryMode } from '../database/index.js';
 import { DEFAULT_LIMITS } from '../limits.js';
 import { readConfigFile, type ParsedConfig } from './document.js';
 import { applyOverrides, ConfigReader, configErrors } from './reader.js';

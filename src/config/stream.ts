@@ -7,7 +7,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { error } from '../log.js';
-import type { MemoryMode } from '../database/types.js';
+import type { MemoryMode } from '../database/index.js';
 import { readConfigFile, type ParsedConfig } from './document.js';
 import { ConfigReader, configErrors } from './reader.js';
 import {

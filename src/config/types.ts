@@ -2,7 +2,7 @@
  * Typed, frozen configuration: what `netdata.conf` and `stream.conf` mean after parsing, with
  * netdata's defaults filled in (reference §8, §2.9). Parsed once at start-up.
  */
-import type { MemoryMode } from '../database/types.js';
+import type { MemoryMode } from '../database/index.js';
 
 /** `[web] mode`. */
 export type WebMode = 'none' | 'single-threaded' | 'multi-threaded' | 'static-threaded';

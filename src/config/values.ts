@@ -3,7 +3,7 @@
  * value or throws `BadValue` whose message says what was expected; the reader turns that into a
  * `ConfigError` naming file, line, section and key.
  */
-import type { MemoryMode } from '../database/types.js';
+import type { MemoryMode } from '../database/index.js';
 import { parseDurationSecs } from './duration.js';
 
 /**

@@ -9,7 +9,7 @@
  * `CATCH_UP_MAX_WAIT_SECS` after the start; with only `ram` or `none` databases (nothing older
  * than the start) it starts at once.
  */
-import type { Host } from '../database/types.js';
+import type { Host } from '../database/index.js';
 
 /** Seconds without a new chart or dimension after which the charts a database keeps are deemed back. */
 export const CATCH_UP_SETTLE_SECS = 3;

@@ -8,7 +8,7 @@
  * clean stop a final iteration steps up to the newest entry. Each step is an ordinary iteration `(after, before]` (`stored-value.ts` reads it 3
  * update every late), so consecutive steps meet without overlapping.
  */
-import type { Host } from '../database/types.js';
+import type { Host } from '../database/index.js';
 import type { BatchQueue } from './batch-queue.js';
 
 /**

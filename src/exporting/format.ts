@@ -2,8 +2,8 @@
  * A backend is a pure formatter plus the shared connection class (STYLE "Extension points"). A
  * formatter turns one metric into one line; it knows nothing of sockets, timers or hosts' lists.
  */
-import type { Chart, Dimension } from '../database/types.js';
-import type { BackendType } from '../config/types.js';
+import type { Chart, Dimension } from '../database/index.js';
+import type { BackendType } from '../config/index.js';
 
 /** One metric to write: everything a line may carry, resolved by the caller. */
 export interface MetricPoint {

@@ -3,7 +3,7 @@
  * from the config (`[host labels]`) with `send configured labels`, those the agent derives from
  * the host's facts (the `_` ones) with `send automatic labels`.
  */
-import type { Host } from '../database/types.js';
+import type { Host } from '../database/index.js';
 import type { HostLabels } from './format.js';
 
 /** netdata's label sources (`RRDLABEL_SRC_AUTO`, `RRDLABEL_SRC_CONFIG`). */

@@ -3,8 +3,8 @@
  * for the interval `(afterS, beforeS]`. Pure apart from the name cache: it reads the database
  * through its interface and returns text; sending is somebody else's job.
  */
-import type { BackendDataSource } from '../config/types.js';
-import type { Chart, Dimension, Host } from '../database/types.js';
+import type { BackendDataSource } from '../config/index.js';
+import type { Chart, Dimension, Host } from '../database/index.js';
 import { formatCollectedValue, formatStoredValue, type MetricFormatter, type MetricPoint } from './format.js';
 import { backendName } from './names.js';
 import { chartAvailable, type Selection } from './selection.js';

@@ -4,7 +4,7 @@
  * `dimension` label) or average/sum of the stored points since this server's last scrape, over
  * the same window the backends use (`stored-value.ts`). The web part serves it.
  */
-import type { Chart, Dimension, Host } from '../database/types.js';
+import type { Chart, Dimension, Host } from '../database/index.js';
 import { backendDataSource, createSimplePattern, type BackendDataSource } from '../config/index.js';
 import { formatStoredValue } from './format.js';
 import { sentLabels, type LabelChoice } from './host-labels.js';

@@ -15,8 +15,8 @@
  * sent sorted by name (netdata sends `__name__, chart, family, dimension, instance`; receivers
  * store the same set either way, and Prometheus expects them sorted).
  */
-import type { BackendDataSource } from '../config/types.js';
-import type { Chart, Dimension, Host } from '../database/types.js';
+import type { BackendDataSource } from '../config/index.js';
+import type { Chart, Dimension, Host } from '../database/index.js';
 import { prometheusUnits } from './prometheus.js';
 import { sentLabels } from './host-labels.js';
 import { chartAvailable, type Selection } from './selection.js';

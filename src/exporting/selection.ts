@@ -4,7 +4,7 @@
  * `send charts matching` against the chart's id or its name. As in netdata, each host's and each
  * chart's answer is decided once and remembered (the host's is logged).
  */
-import type { Chart, Host } from '../database/types.js';
+import type { Chart, Host } from '../database/index.js';
 import { info } from '../log.js';
 
 /** A simple pattern (reference §3) reduced to what selection needs. */

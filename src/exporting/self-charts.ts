@@ -6,7 +6,7 @@
  * Every value is what happened in the last iteration, except the buffered ones, which are what
  * waits in the buffer after it.
  */
-import type { Algorithm, Chart, ChartDefinition, ChartType, Host } from '../database/types.js';
+import type { Algorithm, Chart, ChartDefinition, ChartType, Host } from '../database/index.js';
 
 /** One iteration's figures; the backend fills them, `BackendCharts.update` stores them. */
 export interface BackendCounters {

@@ -8,7 +8,7 @@
  * consecutive windows meet without overlapping. The window is clipped to what the ring holds,
  * and the slots from `before` down to `after` are read; empty ones are skipped.
  */
-import type { Chart } from '../database/types.js';
+import type { Chart } from '../database/index.js';
 
 /** The slots one chart reads this iteration; `timestampS` is what the lines carry. */
 export interface StoredWindow {

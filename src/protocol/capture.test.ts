@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import type { Host } from '../database/types.js';
+import type { Host } from '../database/index.js';
 import { createParser } from './parser.js';
 import { harness, SEC_US, type Harness } from './test-harness.js';
 

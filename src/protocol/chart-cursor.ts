@@ -1,4 +1,4 @@
-import type { Chart, Dimension } from '../database/types.js';
+import type { Chart, Dimension } from '../database/index.js';
 
 /**
  * The parser's memory of one chart: the next SET expected, the chart after it, and the chart's

@@ -6,7 +6,7 @@
  * A command gets the parser's current chart as an argument and never changes the parser: one
  * that makes another chart current (CHART) returns it, and the parser applies it.
  */
-import type { Chart } from '../database/types.js';
+import type { Chart } from '../database/index.js';
 import { chartDefinitionFromWords, dimensionDefinitionFromWords, existingChart } from './definitions.js';
 import { ProtocolError } from './errors.js';
 import { wordAt } from './tokenizer.js';

@@ -9,7 +9,7 @@ import type {
   ChartType,
   DimensionDefinition,
   Host,
-} from '../database/types.js';
+} from '../database/index.js';
 import { ProtocolError } from './errors.js';
 import { parseDecimalWord, parseLong } from './numbers.js';
 import { wordAt } from './tokenizer.js';

@@ -2,7 +2,7 @@
  * The label commands of plugins.d (reference §1.4): LABEL and OVERWRITE for the host's labels,
  * CLABEL and CLABEL_COMMIT for the current chart's, and what they keep between lines.
  */
-import type { Chart, Host } from '../database/types.js';
+import type { Chart, Host } from '../database/index.js';
 import { ProtocolError } from './errors.js';
 import { parseDecimalWord } from './numbers.js';
 import { wordAt } from './tokenizer.js';

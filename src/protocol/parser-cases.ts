@@ -5,7 +5,7 @@
  * plugin's stdout pipe and through a real TCP socket, against the same expectations.
  */
 import assert from 'node:assert/strict';
-import type { Chart, Host } from '../database/types.js';
+import type { Chart, Host } from '../database/index.js';
 import { createParser } from './parser.js';
 import { recordingReceiver, SEC_US, START_US, testHost, type ReplicationCall } from './test-harness.js';
 import type { Parser, ParserLimits, ParserStats, ParserStop } from './types.js';

@@ -4,7 +4,7 @@
  * are handled on the bytes without a string per line or word (DESIGN "The hot path"); the other
  * commands go to `commands.ts` and `replication-commands.ts` as words.
  */
-import type { Chart, Host } from '../database/types.js';
+import type { Chart, Host } from '../database/index.js';
 import { LogThrottle } from '../log.js';
 import { BlockCapture } from './block-capture.js';
 import { ChartCursor } from './chart-cursor.js';

@@ -11,7 +11,7 @@
  * with the words split in place and no string per word, and hand the receiver exactly what the
  * word path would; anything they do not take goes the word path, which is the reference.
  */
-import type { Chart, Dimension } from '../database/types.js';
+import type { Chart, Dimension } from '../database/index.js';
 import type { CommandContext } from './commands.js';
 import { ProtocolError } from './errors.js';
 import {

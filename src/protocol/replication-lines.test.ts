@@ -8,7 +8,7 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Chart } from '../database/types.js';
+import type { Chart } from '../database/index.js';
 import type { CommandContext } from './commands.js';
 import { ProtocolError } from './errors.js';
 import { replayBeginCommand, replaySetCommand } from './replication-commands.js';

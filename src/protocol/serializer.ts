@@ -2,7 +2,7 @@
  * Host and chart → plugins.d lines for a streaming sender, in netdata 1.37's version-1 text as a
  * real child sends it (reference §2.4, §9, captures/netdata-1.37-child-v1-first200.txt).
  */
-import type { Chart, Dimension, Host } from '../database/types.js';
+import type { Chart, Dimension, Host } from '../database/index.js';
 
 /** Quotes a word; the protocol has no escaping and a `"` inside would end the word, so it becomes `'`. */
 function quote(value: string): string {

@@ -10,7 +10,7 @@
  * source's other charts go on. netdata 1.37 has no limit on charts and keeps a child's chart whole
  * whatever its width; an unbounded chart table is what let fake children exhaust a parent.
  */
-import type { Chart, Host } from '../database/types.js';
+import type { Chart, Host } from '../database/index.js';
 import { error } from '../log.js';
 import { countRefusal } from '../limits.js';
 import { QUOTED_LINE_MAX_CHARS } from './errors.js';

@@ -2,8 +2,7 @@
  * A parser on a real ram database, for the protocol tests: a fixed clock the test moves, and
  * every stop, data block, FUNCTION, CLAIMED_ID and replication command recorded.
  */
-import { createHostRegistry } from '../database/index.js';
-import type { Chart, Dimension, Host } from '../database/types.js';
+import { createHostRegistry, type Chart, type Dimension, type Host } from '../database/index.js';
 import { createParser } from './parser.js';
 import type { Parser, ParserLimits, ParserStop, ReplayEnd, ReplicationReceiver } from './types.js';
 

@@ -2,7 +2,7 @@
  * The parser's public contract: one parser for plugin stdout and stream sockets alike. Bytes go
  * in with `feed()`; commands go into a database `Host`. Nothing here touches sockets or processes.
  */
-import type { Chart, Dimension, Host } from '../database/types.js';
+import type { Chart, Dimension, Host } from '../database/index.js';
 import { DEFAULT_LIMITS } from '../limits.js';
 
 /**

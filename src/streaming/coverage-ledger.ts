@@ -5,7 +5,7 @@
  * replication stores a point (integers, no work per live value); the report reads them on
  * request. Kept beside the objects (weak maps), so a host or chart removed takes its ledger.
  */
-import type { Chart, Host } from '../database/types.js';
+import type { Chart, Host } from '../database/index.js';
 import type { SpoolClaim } from './spool-claim.js';
 
 /** Link periods kept per host; older ones are forgotten (their gaps read as "not collected"). */

@@ -17,8 +17,7 @@
  *
  * Every reason but the first two is lost for good.
  */
-import { heldRanges, type HeldRange } from '../database/index.js';
-import type { Chart, Host } from '../database/types.js';
+import { heldRanges, type HeldRange, type Chart, type Host } from '../database/index.js';
 import { chartLedger, linkPeriods, type ChartLedger, type LinkPeriod } from './coverage-ledger.js';
 
 /** Why seconds are missing (see the file's comment). */

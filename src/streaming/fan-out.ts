@@ -8,7 +8,7 @@
  * stalled or gone never holds back another: its buffer overflows or its send timeout closes
  * it, and its spool or the database fills it later.
  */
-import type { Chart, Host } from '../database/types.js';
+import type { Chart, Host } from '../database/index.js';
 import { SenderLog } from './events.js';
 import { createHostSender, senderDestinations, type SenderContext, type SenderTarget } from './host-sender.js';
 import { splitDestinations, type Destination } from './destination.js';

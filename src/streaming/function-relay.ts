@@ -15,7 +15,7 @@
 import {
   FunctionCalls, FUNCTION_STATUS, functionError, type FunctionCallLimits, type FunctionResult, type StdinWriter,
 } from '../collectors/index.js';
-import type { FunctionResultSink } from '../protocol/types.js';
+import type { FunctionResultSink } from '../protocol/index.js';
 
 /** A function of a host, wherever it runs (a local plugin, or a child through its link). */
 export interface HostFunction {

@@ -4,8 +4,8 @@
  * key, which charts; the timeouts, buffer, reconnect delay, resync iterations, compression and
  * its levels are `[stream]`'s (1.37 reads `enable compression` for every sender there).
  */
-import type { StreamSenderConfig } from '../config/types.js';
-import type { Host } from '../database/types.js';
+import type { StreamSenderConfig } from '../config/index.js';
+import type { Host } from '../database/index.js';
 import type { PatternMatcher } from './access.js';
 import type { HostFunction } from './function-relay.js';
 import { parseDestinations, type Destination } from './destination.js';

@@ -3,7 +3,7 @@
  * own identity with this machine's timezone, or a mirrored host's identity as its child gave it,
  * system facts included, so a parent two hops up sees the original child's facts.
  */
-import type { Host } from '../database/types.js';
+import type { Host } from '../database/index.js';
 import type { SenderIdentity } from './request.js';
 import { timezoneAbbreviation } from '../config/index.js';
 

@@ -4,7 +4,7 @@
  * the counters the session keeps anyway (bytes per chunk, the parser's values) and adds nothing
  * to the data path.
  */
-import type { Host } from '../database/types.js';
+import type { Host } from '../database/index.js';
 import { lagSeconds, RateMeter, type LinkStatus } from './link-stats.js';
 import type { LinkCapabilities } from './negotiation.js';
 import type { ReceiverSession } from './receiver-session.js';

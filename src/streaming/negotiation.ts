@@ -4,8 +4,7 @@
  * by the sender from the parent's reply. The parser, the sender and replication ask this object
  * what the link can carry; none of them re-derives it from the bits.
  */
-import { DEFAULT_COMPRESSION_ALGORITHMS_ORDER } from '../config/index.js';
-import type { CompressionAlgorithm } from '../config/types.js';
+import { DEFAULT_COMPRESSION_ALGORITHMS_ORDER, type CompressionAlgorithm } from '../config/index.js';
 import {
   CAP, capabilitiesToVersion, PROMPT_V1, PROMPT_V2, PROMPT_VN, versionToCapabilities,
 } from './prompts.js';

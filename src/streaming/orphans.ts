@@ -2,7 +2,7 @@
  * Orphan hosts (reference §2.6): a mirrored host whose child disconnected keeps its data and is
  * shown as not connected; after `cleanup orphan hosts after seconds` it is removed.
  */
-import type { Host, HostRegistry } from '../database/types.js';
+import type { Host, HostRegistry } from '../database/index.js';
 import { receiverLog } from './events.js';
 
 /** The sweep runs at most this often, and at least every `cleanup` seconds when that is shorter. */

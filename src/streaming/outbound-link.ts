@@ -3,7 +3,7 @@
  * block: the chart's dimensions), the newest second sent, and when the link went up or down.
  * The sender feeds it; the figures are made only when read.
  */
-import type { Chart } from '../database/types.js';
+import type { Chart } from '../database/index.js';
 import { lagSeconds, RateMeter, type LinkStatus } from './link-stats.js';
 import type { SenderStats } from './sender.js';
 

@@ -4,8 +4,8 @@
  * for byte; its definitions are regenerated from the host's charts whenever the upstream link
  * (re)connects, so it works whether or not this node keeps samples (memory mode none).
  */
-import type { ReceiverHostSettings } from '../config/types.js';
-import type { Host } from '../database/types.js';
+import type { ReceiverHostSettings } from '../config/index.js';
+import type { Host } from '../database/index.js';
 import { parseDestinations } from './destination.js';
 import { SenderLog } from './events.js';
 import { createFanOut, type FanOut } from './fan-out.js';

@@ -8,7 +8,7 @@
 import type net from 'node:net';
 import type { NetdataConfig, ReceiverHostSettings, StreamConfig } from '../config/index.js';
 import type { Host, HostRegistry } from '../database/index.js';
-import type { Parser, ParserOptions } from '../protocol/types.js';
+import type { Parser, ParserOptions } from '../protocol/index.js';
 import { checkAccess, plainAddress, type PatternMatcher } from './access.js';
 import { countRefusal, DEFAULT_LIMITS } from '../limits.js';
 import { receiveTag, receiverLog } from './events.js';

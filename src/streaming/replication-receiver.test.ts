@@ -6,7 +6,7 @@
  */
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ReplicationSettings } from '../config/types.js';
+import type { ReplicationSettings } from '../config/index.js';
 import { createHostRegistry, type Chart, type Host, type HostSettings } from '../database/index.js';
 import { createParser, type Parser, type ParserStop } from '../protocol/index.js';
 import { setLogSink } from '../log.js';

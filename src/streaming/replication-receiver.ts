@@ -11,8 +11,8 @@
  * nobody asked for, or R* lines outside an answer, break the protocol: the link is closed. What
  * is stored already is never touched by a refusal, and a replayed point never overwrites a value.
  */
-import type { ReplicationSettings } from '../config/types.js';
-import type { Chart, Dimension } from '../database/types.js';
+import type { ReplicationSettings } from '../config/index.js';
+import type { Chart, Dimension } from '../database/index.js';
 import { LogThrottle } from '../log.js';
 import { ProtocolError, type ReplayEnd, type ReplicationReceiver } from '../protocol/index.js';
 import { chartLedger, type ChartLedger } from './coverage-ledger.js';

@@ -5,7 +5,7 @@
  * streaming. Requests are queued per chart and answered from a `ReplaySource` while the send
  * buffer is under half full, resuming under a tenth (1.37's pacing), interleaved with live data.
  */
-import type { Chart, Host } from '../database/types.js';
+import type { Chart, Host } from '../database/index.js';
 import { LogThrottle } from '../log.js';
 import { formatVariableValue } from '../protocol/index.js';
 import { replicationLog } from './events.js';

@@ -2,7 +2,7 @@
  * The `STREAM ...` request: what a sender writes (reference §2.1) and how a receiver reads it
  * (reference §2.2, §9: the target runs up to the LAST ` HTTP/`, values may hold raw spaces).
  */
-import type { HostIdentity } from '../database/types.js';
+import type { HostIdentity } from '../database/index.js';
 import { STREAMING_PROTOCOL_VERSION } from './prompts.js';
 import { PATH_HEADER } from './peer-loop.js';
 import { formatSpoolClaim, parseSpoolClaim, SPOOL_HEADER, MAX_SPOOL_HEADER_CHARS, type SpoolClaim } from './spool-claim.js';

@@ -14,8 +14,8 @@ import type net from 'node:net';
 import {
   chartDefinitionLines, DataBlockWriter, formatVariableValue, hostLabelLines, hostVariableLines,
 } from '../protocol/index.js';
-import type { CompressionLevels } from '../config/types.js';
-import type { Chart, Dimension, Host, HostObserver } from '../database/types.js';
+import type { CompressionLevels } from '../config/index.js';
+import type { Chart, Dimension, Host, HostObserver } from '../database/index.js';
 import { Connection, type ConnectionListener, type ConnectionStats, type HandshakeOutcome } from './connection.js';
 import type { Destination } from './destination.js';
 import { replicationLog, SenderLog } from './events.js';

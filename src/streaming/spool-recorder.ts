@@ -3,8 +3,8 @@
  * just stored (read back from its short recent ring), and each point its own child replayed
  * to it (a DB-less proxy), so the parent can replicate them later from the spool.
  */
-import type { StreamSenderConfig } from '../config/types.js';
-import type { Chart, MemoryMode } from '../database/types.js';
+import type { StreamSenderConfig } from '../config/index.js';
+import type { Chart, MemoryMode } from '../database/index.js';
 import type { Spool } from './spool.js';
 
 /** Slots a spooling host's charts keep in RAM: enough for what one END stores. */

@@ -9,7 +9,7 @@ import { isIP } from 'node:net';
 import type * as net from 'node:net';
 import { join } from 'node:path';
 import type * as tls from 'node:tls';
-import type { StreamSenderConfig } from '../config/types.js';
+import type { StreamSenderConfig } from '../config/index.js';
 import type { Destination } from './destination.js';
 
 /**

@@ -7,8 +7,7 @@
  * netdata 1.37 compresses only the child → parent direction (reference §11), so the parent's
  * commands back (REPLAY_CHART) always go plain.
  */
-import { DEFAULT_COMPRESSION_LEVELS } from '../config/index.js';
-import type { CompressionLevels } from '../config/types.js';
+import { DEFAULT_COMPRESSION_LEVELS, type CompressionLevels } from '../config/index.js';
 import type { LinkCapabilities } from './negotiation.js';
 import { Lz4FrameDecoder, Lz4FrameEncoder } from './transport-lz4.js';
 import { ZstdFrameDecoder, ZstdFrameEncoder } from './transport-zstd.js';

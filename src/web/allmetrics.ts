@@ -3,10 +3,9 @@
  * `format=prometheus` takes its defaults from.
  */
 import { dirname, resolve } from 'node:path';
-import type { BackendDataSource, NetdataConfig } from '../config/types.js';
-import { createSimplePattern, type ExportingConfig } from '../config/index.js';
-import type { Chart, Host } from '../database/types.js';
-import type { HealthApi } from '../health/types.js';
+import { createSimplePattern, type BackendDataSource, type NetdataConfig, type ExportingConfig } from '../config/index.js';
+import type { Chart, Host } from '../database/index.js';
+import type { HealthApi } from '../health/index.js';
 import { formatRounded, jsonEscape } from './number-format.js';
 import { isViewable } from './api-charts.js';
 

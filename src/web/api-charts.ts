@@ -3,8 +3,8 @@
  * (`src/rrd2json.c rrd_stats_api_v1_charts`; reference §6), with 1.37's `chart_labels` and
  * `functions` (the functions a plugin registered with the chart).
  */
-import type { Chart, Host, HostRegistry } from '../database/types.js';
-import type { HealthApi } from '../health/types.js';
+import type { Chart, Host, HostRegistry } from '../database/index.js';
+import type { HealthApi } from '../health/index.js';
 import { chartFunctionsInfo, type RegisteredFunction } from './api-function.js';
 
 /** Charts a viewer sees: not obsolete, not hidden, with dimensions, in a mode that keeps data. */

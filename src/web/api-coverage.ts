@@ -2,7 +2,7 @@
  * `GET /api/v1/coverage[?chart=ID]` (also under `/host/NAME/`): the host's coverage ledger,
  * what it holds, what is missing and why (docs/coverage.md).
  */
-import type { Host } from '../database/types.js';
+import type { Host } from '../database/index.js';
 import { hostCoverage } from '../streaming/index.js';
 import { requireChart } from './api-data.js';
 import { param, type Params } from './params.js';

@@ -2,9 +2,8 @@
  * `/api/v1/data`: parameters as netdata reads them (1.10 `src/web_api_v1.c`, 1.37
  * `web/api/web_api_v1.c`; reference §6), the query, and the chosen format.
  */
-import type { Chart, Host } from '../database/types.js';
 import {
-  QueryScratch, queryChart, querySlots, type GroupMethod, type QueryOptions, type QueryRequest, type QueryResult,
+  QueryScratch, queryChart, querySlots, type Chart, type GroupMethod, type Host, type QueryOptions, type QueryRequest, type QueryResult,
 } from '../database/index.js';
 import type { BufferPool } from './body-pool.js';
 import { CONTENT_TYPE, DATA_FORMATS, formatData, type DataFormat, type FormatOptions } from './data-format.js';

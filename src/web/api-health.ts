@@ -3,8 +3,8 @@
  * health runs, otherwise netdata's shapes with nothing in them (1.37 `health/health_json.c`,
  * `database/rrdvar.c`; reference §6).
  */
-import type { Chart, Host } from '../database/types.js';
-import type { HealthApi } from '../health/types.js';
+import type { Chart, Host } from '../database/index.js';
+import type { HealthApi } from '../health/index.js';
 import { formatNumber } from './number-format.js';
 
 function json(body: unknown): string {

@@ -9,9 +9,9 @@
  * the link from its child; the upstream sender's replication and disk spool; each link's
  * compression algorithm), for operators.
  */
-import type { Host, HostRegistry } from '../database/types.js';
-import type { HealthApi } from '../health/types.js';
-import type { NetdataConfig } from '../config/types.js';
+import type { Host, HostRegistry } from '../database/index.js';
+import type { HealthApi } from '../health/index.js';
+import type { NetdataConfig } from '../config/index.js';
 import { functionsInfo, type RegisteredFunction } from './api-function.js';
 import type { HostLinkStatus } from '../streaming/index.js';
 

@@ -2,7 +2,7 @@
  * The `/api/v1/*` routes and `GET /netdata.conf`. Each route reads `x.host` (set by the app from
  * the `/host/NAME/` prefix) so the same routes serve `/` and `/host/NAME/`.
  */
-import type { Host } from '../database/types.js';
+import type { Host } from '../database/index.js';
 import { chartsJson, singleChartJson } from './api-charts.js';
 import { requireChart } from './api-data.js';
 import { coverageJson } from './api-coverage.js';

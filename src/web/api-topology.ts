@@ -4,7 +4,7 @@
  * this node sends on. The same answer under every `/host/NAME/` prefix. docs/topology.md has
  * every field and its unit.
  */
-import type { Host, HostRegistry } from '../database/types.js';
+import type { Host, HostRegistry } from '../database/index.js';
 import type { LinkStatus, StreamLinks } from '../streaming/index.js';
 import { lastDataS } from './api-info.js';
 

@@ -4,7 +4,7 @@
  * runs through plain function calls and is answered by one `writeHead` and one `end`.
  */
 import type * as http from 'node:http';
-import type { Host } from '../database/types.js';
+import type { Host } from '../database/index.js';
 import type { AccessLog } from './access-log.js';
 import { createApiRouter } from './api-routes.js';
 import { CONTENT_TYPE } from './data-format.js';

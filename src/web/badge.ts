@@ -3,9 +3,8 @@
  * (1.10 `src/web_api_v1.c` badge handler, `web_buffer_svg.c`; reference §6). The value is the
  * query's newest row summed over the selected dimensions, times `multiply`, over `divide`.
  */
-import type { Host } from '../database/types.js';
-import type { HealthApi } from '../health/types.js';
-import { queryChart } from '../database/index.js';
+import { queryChart, type Host } from '../database/index.js';
+import type { HealthApi } from '../health/index.js';
 import { buildQuery, dimensionValues, parseDataOptions } from './api-data.js';
 import { HttpError, type ApiResponse } from './http-error.js';
 import { param, toInteger, type Params } from './params.js';

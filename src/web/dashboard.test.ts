@@ -6,8 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium, noChromium, openPage, waitUntil } from './chromium.js';
-import { createHealth, type Health } from '../health/index.js';
-import type { HealthApi } from '../health/types.js';
+import { createHealth, type Health, type HealthApi } from '../health/index.js';
 import { startFixture, feedSeconds, type Fixture, type FixtureOptions } from './test-fixture.js';
 import { makeTestCerts, opensslMissing, type TestCerts } from '../../test/support/tls-certs.js';
 

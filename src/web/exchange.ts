@@ -3,7 +3,7 @@
  * every header in one `writeHead`, the body in one `end`.
  */
 import type * as http from 'node:http';
-import type { Host } from '../database/types.js';
+import type { Host } from '../database/index.js';
 
 /** What the routes read of a request; made by the app, which alone sees `req`. */
 export interface Exchange {

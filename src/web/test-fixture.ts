@@ -4,12 +4,10 @@
  */
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createHostRegistry } from '../database/index.js';
-import type { Host, HostRegistry } from '../database/types.js';
+import { createHostRegistry, type Host, type HostRegistry } from '../database/index.js';
 import { createParser } from '../protocol/index.js';
-import { loadNetdataConfig, type ConfigOverride } from '../config/index.js';
-import type { NetdataConfig } from '../config/types.js';
-import type { HealthApi } from '../health/types.js';
+import { loadNetdataConfig, type ConfigOverride, type NetdataConfig } from '../config/index.js';
+import type { HealthApi } from '../health/index.js';
 import { createPluginsd, type Pluginsd } from '../collectors/index.js';
 import { createWebServer, type WebServer } from './server.js';
 

@@ -9,7 +9,7 @@ import type * as http from 'node:http';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type * as tls from 'node:tls';
-import type { TlsVersion, WebConfig } from '../config/types.js';
+import type { TlsVersion, WebConfig } from '../config/index.js';
 import { error, info } from '../log.js';
 
 /**

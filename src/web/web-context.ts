@@ -1,8 +1,7 @@
 /** What every web handler may read: the registry, health, config and the access checks. */
-import type { Host, HostRegistry } from '../database/types.js';
-import type { HealthApi } from '../health/types.js';
-import type { NetdataConfig } from '../config/types.js';
-import type { ExportingConfig } from '../config/index.js';
+import type { Host, HostRegistry } from '../database/index.js';
+import type { HealthApi } from '../health/index.js';
+import type { NetdataConfig, ExportingConfig } from '../config/index.js';
 import type { RegisteredFunction } from './api-function.js';
 import type { HostLinkStatus, StreamLinks } from '../streaming/index.js';
 import type { QueryPool } from './query-pool.js';
