@@ -32,9 +32,14 @@ export interface FeedShape {
 /** A running feed: `values()` counts SETs sent in whole iterations so far. */
 export interface Feed {
   values(): number;
+  /** Resolves when every host has sent the iterations it was started for (or was stopped). */
+  sent: Promise<void>;
   /** Stops sending and closes every link; resolves when every writer has stopped. */
   stop(): Promise<void>;
 }
+
+/** Starts the iterations of a connected feed (see {@link connectFeed}). */
+export type StartFeed = (rate: number | 'max', iterationsPerHost?: number) => Feed;
 
 function definitions(shape: FeedShape): Buffer {
   let text = '';
@@ -99,23 +104,24 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 /**
  * Connects `shape.hosts` children named `<prefix>-<k>` and sends their definitions; resolves
  * with a start function once every child is defined. `start(rate)` sends `rate` iterations per
- * second per host, or as fast as the parent reads with `'max'`.
+ * second per host, or as fast as the parent reads with `'max'`; each host stops after
+ * `iterationsPerHost` (its link stays open).
  */
-export async function connectFeed(port: number, prefix: string, shape: FeedShape): Promise<(rate: number | 'max') => Feed> {
+export async function connectFeed(port: number, prefix: string, shape: FeedShape): Promise<StartFeed> {
   const defs = definitions(shape);
   const payloads = iterations(shape);
   const perIteration = shape.charts * shape.dimensions;
   const sockets: net.Socket[] = [];
   for (let k = 0; k < shape.hosts; k++) sockets.push(await connect(port, `${prefix}-${k}`));
   await Promise.all(sockets.map((s) => write(s, defs)));
-  return (rate) => {
+  return (rate, iterationsPerHost = Infinity) => {
     let running = true;
     let sent = 0;
     const t0 = performance.now();
     const one = async (socket: net.Socket, k: number): Promise<void> => {
       const periodMs = rate === 'max' ? 0 : 1000 / rate;
       const offsetMs = (periodMs * k) / shape.hosts;
-      for (let i = 0; running && !socket.destroyed; i++) {
+      for (let i = 0; running && !socket.destroyed && i < iterationsPerHost; i++) {
         if (rate !== 'max') {
           const wait = t0 + offsetMs + i * periodMs - performance.now();
           if (wait > 0) await sleep(wait);
@@ -128,6 +134,7 @@ export async function connectFeed(port: number, prefix: string, shape: FeedShape
     const writers = sockets.map((s, k) => one(s, k).catch(() => undefined));
     return {
       values: () => sent,
+      sent: Promise.all(writers).then(() => undefined),
       async stop() {
         running = false;
         for (const s of sockets) s.destroy();

@@ -1,11 +1,15 @@
 /**
  * A parent's streaming ingest, Tributary next to netdata 1.37, fed the same stream over real
  * sockets on 127.0.0.1 (bench/stream-feed.ts: v1 children, BEGIN with 1,000,000 µs, values
- * `K*1000 + i%60`). Three scenarios, each run on a fresh parent in the order Tributary,
+ * `K*1000 + i%60`). Four scenarios, each run on a fresh parent in the order Tributary,
  * netdata, netdata, Tributary, so a load that drifts over the run weighs on both alike:
  *   1. 10 children x 100 charts x 10 dimensions at 1 Hz;
  *   2. 500 children x 10 charts x 10 dimensions at 1 Hz;
- *   3. 1 child x 100 x 10 flat out.
+ *   3. 1 child x 100 x 10 flat out;
+ *   4. 10 children x 100 x 10 sending a whole history each (3,660 iterations) flat out, then a
+ *      minute at 1 Hz: the RSS per host once every ring is written through, the steady state
+ *      of a parent (at 1 Hz a parent reaches it an hour after the connect; before that, each
+ *      dimension holds only the pages written so far, in netdata as here).
  * Every child is connected and has defined its charts before the feed starts; the window opens
  * WARMUP secs after that (host and chart creation stay out of it) and lasts WINDOW secs. The
  * figure is SETs sent in the window per CPU-second of the parent process (utime + stime of
@@ -22,7 +26,7 @@
  * which netdata does not have, so the first window is the figure to beat and the second the
  * steady state both peers then keep.
  *
- * Run: npx tsc -p . && node dist/bench/stream.js [steady10 steady500 flat]
+ * Run: npx tsc -p . && node dist/bench/stream.js [steady10 steady500 flat history10]
  * STREAM_BENCH_WINDOW_SECS overrides every window (e.g. 10 for a quick look).
  */
 import { readFileSync } from 'node:fs';
@@ -30,6 +34,15 @@ import { killAll } from '../test/streaming/nodes.js';
 import { stopAllNetdata } from '../test/streaming/netdata.js';
 import { cpuSecs, onNetdataParent, onTributaryParent } from './parents.js';
 import { connectFeed, type FeedShape } from './stream-feed.js';
+
+/** The parents' history (entries per dimension): bench/parents.ts sets 3600 on both. */
+const HISTORY = 3600;
+/** How long the parent's CPU must stay under QUIET_CPU_SECS for it to have stored what it was sent. */
+const QUIET_MS = 500;
+const QUIET_CPU_SECS = 0.02;
+const QUIET_WAIT_MAX_MS = 120_000;
+/** How long the children send at 1 Hz after their history, before the parent's RSS is read. */
+const AFTER_HISTORY_MS = 60_000;
 
 interface Scenario extends FeedShape {
   name: string;
@@ -39,12 +52,23 @@ interface Scenario extends FeedShape {
   windowSecs: number;
   /** Seconds after the feed starts when the steady-state window opens; none flat out. */
   lateWindowAtSecs?: number;
+  /**
+   * Each host sends this many iterations flat out; once the parent has stored them (its CPU is
+   * quiet) they send at 1 Hz for AFTER_HISTORY_MS, and then the RSS is read. No window: the
+   * CPU figures cover the iterations sent flat out.
+   */
+  iterationsPerHost?: number;
 }
 
 const SCENARIOS: Scenario[] = [
   { name: 'steady10', title: '10 children x 100 charts x 10 dims at 1 Hz', hosts: 10, charts: 100, dimensions: 10, rate: 1, warmupSecs: 5, windowSecs: 30, lateWindowAtSecs: 45 },
   { name: 'steady500', title: '500 children x 10 charts x 10 dims at 1 Hz', hosts: 500, charts: 10, dimensions: 10, rate: 1, warmupSecs: 10, windowSecs: 30, lateWindowAtSecs: 50 },
   { name: 'flat', title: '1 child x 100 x 10 flat out', hosts: 1, charts: 100, dimensions: 10, rate: 'max', warmupSecs: 2, windowSecs: 10 },
+  {
+    name: 'history10',
+    title: `10 children x 100 x 10, ${HISTORY + 60} iterations each flat out, then 1 Hz: every ring (history ${HISTORY}) written through`,
+    hosts: 10, charts: 100, dimensions: 10, rate: 'max', warmupSecs: 0, windowSecs: 0, iterationsPerHost: HISTORY + 60,
+  },
 ];
 
 /** What the parent has had time to read after the window closes. */
@@ -103,6 +127,36 @@ async function measure(s: Scenario, pid: number, port: number, label: string): P
   };
 }
 
+/** A whole history per host, flat out, then a minute at 1 Hz: the parent's memory with every ring written through. */
+async function measureHistory(s: Scenario, pid: number, port: number, label: string): Promise<Run> {
+  await sleep(IDLE_MS);
+  const idle = rssMb(pid);
+  const start = await connectFeed(port, `${label}-${s.name}`, s);
+  const c0 = cpuSecs(pid);
+  const t0 = performance.now();
+  const feed = start(s.rate, s.iterationsPerHost);
+  await feed.sent;
+  for (const until = performance.now() + QUIET_WAIT_MAX_MS; ;) {
+    const before = cpuSecs(pid);
+    await sleep(QUIET_MS);
+    if (cpuSecs(pid) - before <= QUIET_CPU_SECS) break;
+    if (performance.now() > until) throw new Error(`${label}: the parent was still busy ${QUIET_WAIT_MAX_MS / 1000} s after the feed`);
+  }
+  const cpu = cpuSecs(pid) - c0;
+  const wallSecs = (performance.now() - t0) / 1000;
+  const values = feed.values();
+  // then the parent lives at 1 Hz, as after any catch-up, before its memory is read
+  const live = start(1);
+  await sleep(AFTER_HISTORY_MS);
+  const loaded = rssMb(pid);
+  await live.stop();
+  await feed.stop();
+  return {
+    valuesPerCpuSec: values / cpu, lateValuesPerCpuSec: NaN, valuesPerSec: values / wallSecs, cpuPct: (cpu / wallSecs) * 100,
+    rssIdleMb: idle.rss, rssLoadedMb: loaded.rss, fileIdleMb: idle.file, fileLoadedMb: loaded.file,
+  };
+}
+
 function fmt(n: number, digits = 0): string {
   return n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 }
@@ -113,16 +167,21 @@ async function scenario(s: Scenario): Promise<void> {
   const window = Number(process.env.STREAM_BENCH_WINDOW_SECS) || s.windowSecs;
   const sc = { ...s, windowSecs: window };
   const late = s.lateWindowAtSecs === undefined ? '' : `; steady state: the same window from ${s.lateWindowAtSecs} s`;
-  console.log(`\n## ${s.title} (warm-up ${s.warmupSecs} s, window ${window} s${late})`);
+  const ringsMb = (s.charts * s.dimensions * HISTORY * 4) / (1024 * 1024);
+  console.log(s.iterationsPerHost === undefined
+    ? `\n## ${s.title} (warm-up ${s.warmupSecs} s, window ${window} s${late})`
+    : `\n## ${s.title} (CPU: the iterations sent flat out; RSS: after ${AFTER_HISTORY_MS / 1000} s at 1 Hz; ` +
+      `the rings alone are ${fmt(ringsMb, 3)} MB per host at 4 B x ${HISTORY})`);
   const trib: Run[] = [];
   const nd: Run[] = [];
   let skipped = '';
+  const run = s.iterationsPerHost === undefined ? measure : measureHistory;
   const runTrib = async (): Promise<void> => {
-    trib.push(await onTributaryParent(`tb-${s.name}`, (pid, port) => measure(sc, pid, port, 'tb')));
+    trib.push(await onTributaryParent(`tb-${s.name}`, (pid, port) => run(sc, pid, port, 'tb')));
     print('tributary', trib[trib.length - 1]);
   };
   const runNd = async (): Promise<void> => {
-    const r = await onNetdataParent(`nd-${s.name}`, (pid, port) => measure(sc, pid, port, 'nd'));
+    const r = await onNetdataParent(`nd-${s.name}`, (pid, port) => run(sc, pid, port, 'nd'));
     if (typeof r === 'string') { skipped = r; return; }
     nd.push(r);
     print('netdata 1.37', r);
