@@ -46,8 +46,9 @@ export async function runForeground(options: CliOptions, loadedFrom: string): Pr
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
-  // an agent with a database: one full collection of the memory reducer, not two or more; node:v8 is
-  // loaded for it alone (1.5 MB of RSS a headless collector does without, v8-tuning.ts)
+  // an agent with a database: one full collection of the memory reducer, not two or more, and a
+  // young generation that does not grow; node:v8 is loaded for it alone (1.5 MB of RSS a
+  // headless collector does without, v8-tuning.ts)
   if (agent.config.global.memoryMode !== 'none') (await import('./v8-tuning.js')).tuneV8();
   try {
     await agent.start();
