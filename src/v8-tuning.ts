@@ -16,10 +16,9 @@
  * The young generation stays at its first size (two semi-spaces of 1 MB): by default V8 doubles
  * it up to 16 MB a semi-space whenever much survives a scavenge, which a parent taking children
  * flat out (a catch-up, a replication) sets off, and keeps it resident after. A parent of 10
- * children that had each sent a whole history flat out held 267 MB after a minute at 1 Hz with
- * the default and 211 MB with the young generation held (`--max-semi-space-size=2`, which only
- * the command line can set); flat out, a 1 x 100 x 10 feed took the same CPU per value
- * either way (docs/performance.md, "The young generation").
+ * children that had each sent a whole history flat out held 251 to 267 MB after a minute at 1 Hz
+ * with the default and 225 to 234 MB with the young generation held; flat out, a 1 x 100 x 10
+ * feed took the same CPU per value either way (docs/memory.md).
  *
  * node:v8 costs 1.5 MB of RSS in a bare node: run.ts loads this module only for an agent with a
  * database, never in a headless collector.
